@@ -1,0 +1,643 @@
+/*
+ * Loading and lookup of the reference data declared in catalog.h. Each file
+ * is validated row by row; the first problem is reported as
+ * `file:line: message` and nothing of a bad catalogue is kept.
+ */
+#include "catalog.h"
+
+#include "csvfile.h"
+#include "text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef TALLY_INSTALL_DATA_DIR
+#define TALLY_INSTALL_DATA_DIR "/usr/local/share/tally"
+#endif
+#ifndef TALLY_SOURCE_DATA_DIR
+#define TALLY_SOURCE_DATA_DIR "configs"
+#endif
+
+static const char *const indicator_header[] = { "id", "name_zh", "name_en",
+	"kind", "unit", "factor", "better", "time_agg", "note" };
+static const char *const division_header[] = { "code", "name", "level",
+	"parent_code" };
+static const char *const target_header[] = { "region_code", "region_name",
+	"indicator_id", "period", "op", "value", "scope", "baseline_period",
+	"source" };
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Growable array helper: ensures room for one more element of size sz. */
+static int
+grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	void  *p;
+	size_t ncap;
+
+	if (n < *cap) {
+		return TALLY_OK;
+	}
+	ncap = *cap == 0 ? 64 : *cap * 2;
+	p    = realloc(*arr, ncap * sz);
+	if (p == NULL) {
+		return TALLY_ENOMEM;
+	}
+	*arr = p;
+	*cap = ncap;
+	return TALLY_OK;
+}
+
+static int
+check_header(const char *path, char **fields, size_t n,
+    const char *const *want, size_t nwant, struct tally_errbuf *eb)
+{
+	if (n != nwant) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:1: header has %zu columns, expected %zu", path, n,
+		    nwant);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(fields[i], want[i]) != 0) {
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s:1: header column %zu is '%s', expected '%s'",
+			    path, i + 1, fields[i], want[i]);
+		}
+	}
+	return TALLY_OK;
+}
+
+static int
+lookup_name(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			return (int) i;
+		}
+	}
+	return -1;
+}
+
+static const char *const kind_names[]  = { "ratio", "count",
+	 "weighted_mean" };
+static const char *const agg_names[]   = { "sum", "last", "weighted_mean" };
+static const char *const level_names[] = { "province", "city", "county" };
+static const char *const op_names[]    = { ">=", ">", "<=", "<" };
+static const char *const scope_names[] = { "total", "each_child",
+	"change_pct" };
+
+const char *
+tally_kind_name(int kind)
+{
+	return kind >= 0 && (size_t) kind < NELEM(kind_names) ? kind_names[kind]
+	                                                      : "?";
+}
+
+const char *
+tally_time_agg_name(int agg)
+{
+	return agg >= 0 && (size_t) agg < NELEM(agg_names) ? agg_names[agg]
+	                                                   : "?";
+}
+
+const char *
+tally_level_name(int level)
+{
+	return level >= 0 && (size_t) level < NELEM(level_names)
+	    ? level_names[level]
+	    : "?";
+}
+
+const char *
+tally_op_name(int op)
+{
+	return op >= 0 && (size_t) op < NELEM(op_names) ? op_names[op] : "?";
+}
+
+const char *
+tally_scope_name(int scope)
+{
+	return scope >= 0 && (size_t) scope < NELEM(scope_names)
+	    ? scope_names[scope]
+	    : "?";
+}
+
+struct load_ctx {
+	struct tally_catalog *cat;
+	const char           *path;
+	size_t                cap;
+};
+
+static char *
+dup_field(const char *s, int *rv)
+{
+	char *d = strdup(s);
+	if (d == NULL) {
+		*rv = TALLY_ENOMEM;
+	}
+	return d;
+}
+
+static int
+indicator_row(void *arg, size_t line, char **f, size_t n,
+    struct tally_errbuf *eb)
+{
+	struct load_ctx        *ctx = arg;
+	struct tally_catalog   *cat = ctx->cat;
+	struct tally_indicator *ind;
+	int                     rv = TALLY_OK;
+	int                     kind, agg;
+	double                  factor;
+
+	if (line == 1) {
+		return check_header(ctx->path, f, n, indicator_header,
+		    NELEM(indicator_header), eb);
+	}
+	if (n != NELEM(indicator_header)) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: %zu fields, expected %zu", ctx->path, line, n,
+		    NELEM(indicator_header));
+	}
+	if (!tally_ident_valid(f[0])) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field id: '%s' is not a valid identifier",
+		    ctx->path, line, f[0]);
+	}
+	if (tally_catalog_indicator(cat, f[0]) != NULL) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field id: duplicate indicator '%s'", ctx->path,
+		    line, f[0]);
+	}
+	kind = lookup_name(f[3], kind_names, NELEM(kind_names));
+	if (kind < 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field kind: '%s' is not ratio, count or "
+		    "weighted_mean",
+		    ctx->path, line, f[3]);
+	}
+	if (tally_parse_double(f[5], &factor) != TALLY_OK || factor <= 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field factor: '%s' is not a positive number",
+		    ctx->path, line, f[5]);
+	}
+	if (strcmp(f[6], "higher") != 0 && strcmp(f[6], "lower") != 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field better: '%s' is not higher or lower",
+		    ctx->path, line, f[6]);
+	}
+	agg = lookup_name(f[7], agg_names, NELEM(agg_names));
+	if (agg < 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field time_agg: '%s' is not sum, last or "
+		    "weighted_mean",
+		    ctx->path, line, f[7]);
+	}
+	/* Averaging over time only makes sense for a weighted mean, and a
+	 * weighted mean cannot simply be summed over time. */
+	if ((agg == TALLY_TIME_WMEAN) != (kind == TALLY_KIND_WMEAN) &&
+	    agg != TALLY_TIME_LAST) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field time_agg: '%s' does not fit kind '%s'",
+		    ctx->path, line, f[7], f[3]);
+	}
+	if (grow((void **) &cat->indicators, &ctx->cap, cat->n_indicators,
+	        sizeof(*cat->indicators)) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	ind = &cat->indicators[cat->n_indicators];
+	memset(ind, 0, sizeof(*ind));
+	cat->n_indicators++;
+	ind->id            = dup_field(f[0], &rv);
+	ind->name_zh       = dup_field(f[1], &rv);
+	ind->name_en       = dup_field(f[2], &rv);
+	ind->unit          = dup_field(f[4], &rv);
+	ind->note          = dup_field(f[8], &rv);
+	ind->kind          = kind;
+	ind->factor        = factor;
+	ind->higher_better = strcmp(f[6], "higher") == 0;
+	ind->time_agg      = agg;
+	ind->percent       = kind == TALLY_KIND_RATIO && strcmp(f[4], "%") == 0;
+	if (rv != TALLY_OK) {
+		return tally_fail(eb, rv, "out of memory");
+	}
+	return TALLY_OK;
+}
+
+static int
+division_row(void *arg, size_t line, char **f, size_t n,
+    struct tally_errbuf *eb)
+{
+	struct load_ctx       *ctx = arg;
+	struct tally_catalog  *cat = ctx->cat;
+	struct tally_division *d;
+	int                    level;
+	int                    rv = TALLY_OK;
+
+	if (line == 1) {
+		return check_header(ctx->path, f, n, division_header,
+		    NELEM(division_header), eb);
+	}
+	if (n != NELEM(division_header)) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: %zu fields, expected %zu", ctx->path, line, n,
+		    NELEM(division_header));
+	}
+	if (!tally_region_code_valid(f[0])) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field code: '%s' is not a 6-digit code",
+		    ctx->path, line, f[0]);
+	}
+	level = lookup_name(f[2], level_names, NELEM(level_names));
+	if (level < 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field level: '%s' is not province, city or "
+		    "county",
+		    ctx->path, line, f[2]);
+	}
+	if (level == TALLY_LEVEL_PROVINCE ? f[3][0] != '\0'
+	                                  : !tally_region_code_valid(f[3])) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field parent_code: '%s' is not valid for a %s",
+		    ctx->path, line, f[3], f[2]);
+	}
+	if (f[1][0] == '\0') {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field name: empty", ctx->path, line);
+	}
+	/* The file is sorted by code; insisting on it makes duplicates
+	 * visible at once and lets lookups use binary search. */
+	if (cat->n_divisions > 0 &&
+	    strcmp(cat->divisions[cat->n_divisions - 1].code, f[0]) >= 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field code: '%s' is duplicate or out of order",
+		    ctx->path, line, f[0]);
+	}
+	if (grow((void **) &cat->divisions, &ctx->cap, cat->n_divisions,
+	        sizeof(*cat->divisions)) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	d = &cat->divisions[cat->n_divisions];
+	memset(d, 0, sizeof(*d));
+	cat->n_divisions++;
+	memcpy(d->code, f[0], TALLY_REGION_STRLEN);
+	snprintf(d->parent_code, sizeof(d->parent_code), "%s", f[3]);
+	d->name         = dup_field(f[1], &rv);
+	d->level        = level;
+	d->parent       = TALLY_NO_INDEX;
+	d->first_child  = TALLY_NO_INDEX;
+	d->next_sibling = TALLY_NO_INDEX;
+	/* The line is kept in `leaves` until the tree is linked, so that a
+	 * missing parent can be reported with the child's line. */
+	d->leaves = line;
+	if (rv != TALLY_OK) {
+		return tally_fail(eb, rv, "out of memory");
+	}
+	return TALLY_OK;
+}
+
+static size_t
+division_index(const struct tally_catalog *cat, const char *code)
+{
+	size_t lo = 0, hi = cat->n_divisions;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int    c   = strcmp(cat->divisions[mid].code, code);
+		if (c == 0) {
+			return mid;
+		}
+		if (c < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return TALLY_NO_INDEX;
+}
+
+static int
+link_divisions(struct tally_catalog *cat, const char *path,
+    struct tally_errbuf *eb)
+{
+	/* Children are linked in reverse so that each sibling list comes out
+	 * in code order. */
+	for (size_t k = cat->n_divisions; k-- > 0;) {
+		struct tally_division *d = &cat->divisions[k];
+		struct tally_division *p;
+		size_t                 pi;
+
+		if (d->level == TALLY_LEVEL_PROVINCE) {
+			continue;
+		}
+		pi = division_index(cat, d->parent_code);
+		if (pi == TALLY_NO_INDEX) {
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s:%zu: field parent_code: unknown region '%s'",
+			    path, d->leaves, d->parent_code);
+		}
+		p = &cat->divisions[pi];
+		if (p->level != d->level - 1 ||
+		    strncmp(p->code, d->code, 2) != 0) {
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s:%zu: field parent_code: '%s' is not a %s of "
+			    "the same province",
+			    path, d->leaves, d->parent_code,
+			    level_names[d->level - 1]);
+		}
+		d->parent       = pi;
+		d->next_sibling = p->first_child;
+		p->first_child  = k;
+	}
+	/* Count leaves bottom-up: counties first, then cities, provinces. */
+	for (int level = TALLY_LEVEL_COUNTY; level >= TALLY_LEVEL_PROVINCE;
+	     level--) {
+		for (size_t k = 0; k < cat->n_divisions; k++) {
+			struct tally_division *d = &cat->divisions[k];
+			if (d->level != level) {
+				continue;
+			}
+			if (d->first_child == TALLY_NO_INDEX) {
+				d->leaves = 1;
+				continue;
+			}
+			d->leaves = 0;
+			for (size_t c = d->first_child; c != TALLY_NO_INDEX;
+			     c        = cat->divisions[c].next_sibling) {
+				d->leaves += cat->divisions[c].leaves;
+			}
+		}
+	}
+	return TALLY_OK;
+}
+
+static size_t
+indicator_index(const struct tally_catalog *cat, const char *id)
+{
+	for (size_t i = 0; i < cat->n_indicators; i++) {
+		if (strcmp(cat->indicators[i].id, id) == 0) {
+			return i;
+		}
+	}
+	return TALLY_NO_INDEX;
+}
+
+/* The last column of targets.csv is free text naming the source document,
+ * and the shipped file leaves commas in it unquoted. Extra fields are
+ * joined back into that column, so such a row still reads as written. */
+static char *
+join_tail(char **f, size_t from, size_t n)
+{
+	size_t len = 1;
+	char  *s;
+
+	for (size_t i = from; i < n; i++) {
+		len += strlen(f[i]) + 1;
+	}
+	s = malloc(len);
+	if (s == NULL) {
+		return NULL;
+	}
+	s[0] = '\0';
+	for (size_t i = from; i < n; i++) {
+		if (i > from) {
+			strcat(s, ",");
+		}
+		strcat(s, f[i]);
+	}
+	return s;
+}
+
+static int
+target_row(void *arg, size_t line, char **f, size_t n,
+    struct tally_errbuf *eb)
+{
+	struct load_ctx      *ctx = arg;
+	struct tally_catalog *cat = ctx->cat;
+	struct tally_target   t;
+	int                   op, scope;
+
+	if (line == 1) {
+		return check_header(ctx->path, f, n, target_header,
+		    NELEM(target_header), eb);
+	}
+	if (n < NELEM(target_header)) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: %zu fields, expected %zu", ctx->path, line, n,
+		    NELEM(target_header));
+	}
+	memset(&t, 0, sizeof(t));
+	if (division_index(cat, f[0]) == TALLY_NO_INDEX) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field region_code: unknown region '%s'",
+		    ctx->path, line, f[0]);
+	}
+	memcpy(t.region, f[0], TALLY_REGION_STRLEN);
+	t.indicator = indicator_index(cat, f[2]);
+	if (t.indicator == TALLY_NO_INDEX) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field indicator_id: unknown indicator '%s'",
+		    ctx->path, line, f[2]);
+	}
+	if (tally_period_parse(f[3], &t.period) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field period: '%s' is not YYYY, YYYYQn or "
+		    "YYYY-MM",
+		    ctx->path, line, f[3]);
+	}
+	op = lookup_name(f[4], op_names, NELEM(op_names));
+	if (op < 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field op: '%s' is not >=, >, <= or <", ctx->path,
+		    line, f[4]);
+	}
+	t.op = op;
+	if (tally_parse_double(f[5], &t.value) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field value: '%s' is not a number", ctx->path,
+		    line, f[5]);
+	}
+	scope = lookup_name(f[6], scope_names, NELEM(scope_names));
+	if (scope < 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field scope: '%s' is not total, each_child or "
+		    "change_pct",
+		    ctx->path, line, f[6]);
+	}
+	t.scope = scope;
+	if (scope == TALLY_SCOPE_CHANGE_PCT) {
+		if (tally_period_parse(f[7], &t.baseline) != TALLY_OK) {
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s:%zu: field baseline_period: '%s' is not a "
+			    "period",
+			    ctx->path, line, f[7]);
+		}
+		t.has_baseline = true;
+	} else if (f[7][0] != '\0') {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field baseline_period: set for scope '%s'",
+		    ctx->path, line, f[6]);
+	}
+	if (grow((void **) &cat->targets, &ctx->cap, cat->n_targets,
+	        sizeof(*cat->targets)) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	t.source = join_tail(f, 8, n);
+	if (t.source == NULL) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	cat->targets[cat->n_targets++] = t;
+	return TALLY_OK;
+}
+
+static int
+load_file(struct tally_catalog *cat, const char *dir, const char *name,
+    tally_csv_row_fn fn, struct tally_errbuf *eb)
+{
+	struct load_ctx ctx;
+	char            path[4096];
+	int             rv;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ctx.cat  = cat;
+	ctx.path = path;
+	ctx.cap  = 0;
+	rv       = tally_csv_read(path, fn, &ctx, eb);
+	if (rv == TALLY_EDATA || rv == TALLY_ENOENT || rv == TALLY_EIO) {
+		rv = TALLY_ECONFIG;
+	}
+	return rv;
+}
+
+int
+tally_catalog_load(const char *dir, struct tally_catalog **out,
+    struct tally_errbuf *eb)
+{
+	struct tally_catalog *cat;
+	char                  path[4096];
+	int                   rv;
+
+	cat = calloc(1, sizeof(*cat));
+	if (cat == NULL) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	cat->dir = strdup(dir);
+	if (cat->dir == NULL) {
+		rv = tally_fail(eb, TALLY_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rv = load_file(cat, dir, "indicators.csv", indicator_row, eb);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	rv = load_file(cat, dir, "divisions.csv", division_row, eb);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/divisions.csv", dir);
+	rv = link_divisions(cat, path, eb);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	rv = load_file(cat, dir, "targets.csv", target_row, eb);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	if (cat->n_indicators == 0 || cat->n_divisions == 0) {
+		rv = tally_fail(eb, TALLY_ECONFIG,
+		    "%s: indicators.csv or divisions.csv has no rows", dir);
+		goto fail;
+	}
+	*out = cat;
+	return TALLY_OK;
+fail:
+	tally_catalog_free(cat);
+	return rv;
+}
+
+static bool
+dir_has_catalog(const char *dir)
+{
+	char        path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/indicators.csv", dir);
+	return stat(path, &st) == 0;
+}
+
+int
+tally_catalog_load_default(struct tally_catalog **out,
+    struct tally_errbuf *eb)
+{
+	const char *dir = getenv("TALLY_DATA_DIR");
+
+	if (tally_text_empty(dir)) {
+		dir = dir_has_catalog(TALLY_INSTALL_DATA_DIR)
+		    ? TALLY_INSTALL_DATA_DIR
+		    : TALLY_SOURCE_DATA_DIR;
+	}
+	return tally_catalog_load(dir, out, eb);
+}
+
+void
+tally_catalog_free(struct tally_catalog *cat)
+{
+	if (cat == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < cat->n_indicators; i++) {
+		struct tally_indicator *ind = &cat->indicators[i];
+		free(ind->id);
+		free(ind->name_zh);
+		free(ind->name_en);
+		free(ind->unit);
+		free(ind->note);
+	}
+	for (size_t i = 0; i < cat->n_divisions; i++) {
+		free(cat->divisions[i].name);
+	}
+	for (size_t i = 0; i < cat->n_targets; i++) {
+		free(cat->targets[i].source);
+	}
+	free(cat->indicators);
+	free(cat->divisions);
+	free(cat->targets);
+	free(cat->dir);
+	free(cat);
+}
+
+const struct tally_indicator *
+tally_catalog_indicator(const struct tally_catalog *cat, const char *id)
+{
+	size_t i;
+
+	if (id == NULL) {
+		return NULL;
+	}
+	i = indicator_index(cat, id);
+	return i == TALLY_NO_INDEX ? NULL : &cat->indicators[i];
+}
+
+const struct tally_division *
+tally_catalog_division(const struct tally_catalog *cat, const char *code)
+{
+	size_t i;
+
+	if (code == NULL) {
+		return NULL;
+	}
+	i = division_index(cat, code);
+	return i == TALLY_NO_INDEX ? NULL : &cat->divisions[i];
+}
+
+bool
+tally_catalog_is_child(const struct tally_catalog *cat, const char *parent,
+    const char *child)
+{
+	const struct tally_division *d = tally_catalog_division(cat, child);
+
+	return d != NULL && d->parent != TALLY_NO_INDEX &&
+	    strcmp(cat->divisions[d->parent].code, parent) == 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * The reference data every Tally program works from: the indicator
+ * catalogue, the division tree and the programmes' targets, loaded from the
+ * CSV files in the data directory. A catalogue is read-only once loaded and
+ * may be shared between threads.
+ */
+#ifndef TALLY_CATALOG_H
+#define TALLY_CATALOG_H
+
+#include "errors.h"
+#include "period.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tally_kind {
+	TALLY_KIND_RATIO,
+	TALLY_KIND_COUNT,
+	TALLY_KIND_WMEAN,
+};
+
+enum tally_time_agg {
+	TALLY_TIME_SUM,
+	TALLY_TIME_LAST,
+	TALLY_TIME_WMEAN,
+};
+
+enum tally_level {
+	TALLY_LEVEL_PROVINCE,
+	TALLY_LEVEL_CITY,
+	TALLY_LEVEL_COUNTY,
+};
+
+enum tally_op {
+	TALLY_OP_GE,
+	TALLY_OP_GT,
+	TALLY_OP_LE,
+	TALLY_OP_LT,
+};
+
+enum tally_scope {
+	TALLY_SCOPE_TOTAL,
+	TALLY_SCOPE_EACH_CHILD,
+	TALLY_SCOPE_CHANGE_PCT,
+};
+
+#define TALLY_REGION_STRLEN 7 /* six digits and the terminator */
+#define TALLY_NO_INDEX ((size_t) -1)
+
+struct tally_indicator {
+	char  *id;
+	char  *name_zh;
+	char  *name_en;
+	int    kind; /* enum tally_kind */
+	char  *unit;
+	double factor;
+	bool   higher_better;
+	int    time_agg; /* enum tally_time_agg */
+	char  *note;
+	/* True for a ratio in percent, whose numerator cannot exceed its
+	 * denominator. */
+	bool percent;
+};
+
+struct tally_division {
+	char   code[TALLY_REGION_STRLEN];
+	char  *name;
+	int    level; /* enum tally_level */
+	char   parent_code[TALLY_REGION_STRLEN]; /* "" for a province */
+	size_t parent;      /* index, or TALLY_NO_INDEX */
+	size_t first_child; /* index, or TALLY_NO_INDEX */
+	size_t next_sibling;
+	size_t leaves; /* leaf regions at or below this one */
+};
+
+struct tally_target {
+	char                region[TALLY_REGION_STRLEN];
+	size_t              indicator; /* index into indicators */
+	struct tally_period period;
+	int                 op; /* enum tally_op */
+	double              value;
+	int                 scope; /* enum tally_scope */
+	bool                has_baseline;
+	struct tally_period baseline;
+	char               *source;
+};
+
+struct tally_catalog {
+	char                   *dir;
+	struct tally_indicator *indicators;
+	size_t                  n_indicators;
+	struct tally_division  *divisions; /* sorted by code */
+	size_t                  n_divisions;
+	struct tally_target    *targets;
+	size_t                  n_targets;
+};
+
+/* Loads indicators.csv, divisions.csv and targets.csv from dir. On a
+ * malformed file, eb holds `file:line: message`. The caller frees the
+ * catalogue with tally_catalog_free. */
+int tally_catalog_load(const char *dir, struct tally_catalog **out,
+    struct tally_errbuf *eb);
+
+/* Finds the data directory (TALLY_DATA_DIR, then the installed data
+ * directory, then the source tree's configs/) and loads from it. */
+int tally_catalog_load_default(struct tally_catalog **out,
+    struct tally_errbuf *eb);
+
+void tally_catalog_free(struct tally_catalog *cat);
+
+const struct tally_indicator *tally_catalog_indicator(
+    const struct tally_catalog *cat, const char *id);
+
+const struct tally_division *tally_catalog_division(
+    const struct tally_catalog *cat, const char *code);
+
+/* True when child's parent in the tree is parent. */
+bool tally_catalog_is_child(const struct tally_catalog *cat,
+    const char *parent, const char *child);
+
+const char *tally_kind_name(int kind);
+const char *tally_level_name(int level);
+const char *tally_time_agg_name(int agg);
+const char *tally_op_name(int op);
+const char *tally_scope_name(int scope);
+
+#endif

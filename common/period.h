@@ -1,0 +1,52 @@
+/*
+ * Reporting periods: a year `YYYY`, a quarter `YYYYQn` or a month `YYYY-MM`.
+ * Periods nest (month in quarter in year); the rollup engine and the store
+ * use the month span of a period to decide containment and overlap, and the
+ * end month to decide which sub-period is the latest.
+ */
+#ifndef TALLY_PERIOD_H
+#define TALLY_PERIOD_H
+
+#include <stdbool.h>
+
+enum tally_period_kind {
+	TALLY_PERIOD_YEAR,
+	TALLY_PERIOD_QUARTER,
+	TALLY_PERIOD_MONTH,
+};
+
+#define TALLY_PERIOD_YEAR_MIN 1900
+#define TALLY_PERIOD_YEAR_MAX 2999
+/* Room for the longest text form ("2020-12") with a margin that keeps
+ * the compiler's truncation analysis quiet. */
+#define TALLY_PERIOD_STRLEN 16
+
+struct tally_period {
+	int year;
+	int kind;  /* enum tally_period_kind */
+	int index; /* quarter 1..4, month 1..12, 0 for a year */
+};
+
+/* Parses s strictly; TALLY_EINVAL for anything malformed or impossible
+ * (`2020-13`, `2020Q5`, `20`, trailing text). */
+int tally_period_parse(const char *s, struct tally_period *out);
+
+/* Writes the canonical text into buf, which must hold TALLY_PERIOD_STRLEN. */
+void tally_period_format(const struct tally_period *p, char *buf);
+
+/* Month numbers counted from year 0: first and last month of the period. */
+int tally_period_first_month(const struct tally_period *p);
+int tally_period_last_month(const struct tally_period *p);
+
+/* True when inner lies inside outer (a period contains itself). */
+bool tally_period_contains(
+    const struct tally_period *outer, const struct tally_period *inner);
+
+/* The next coarser period: month -> quarter -> year. TALLY_ENOENT for a
+ * year. */
+int tally_period_parent(const struct tally_period *p, struct tally_period *out);
+
+bool tally_period_equal(const struct tally_period *a,
+    const struct tally_period *b);
+
+#endif

@@ -1,0 +1,586 @@
+/*
+ * tally-node: the county (or city, or province) node. It keeps the region's
+ * own observations in a local SQLite store and shows the region's figures.
+ * The command line is a contract that other tools drive: the command names
+ * and flags below must not change.
+ */
+#include "catalog.h"
+#include "csvfile.h"
+#include "errors.h"
+#include "input.h"
+#include "log.h"
+#include "show.h"
+#include "store.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#ifndef TALLY_VERSION
+#define TALLY_VERSION "0.0.0"
+#endif
+
+static const char *prog = "tally-node";
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: %s COMMAND [OPTIONS]\n"
+	    "\n"
+	    "Commands:\n"
+	    "  init   --db FILE --region CODE\n"
+	    "         Create the store for one region (any level).\n"
+	    "  record --db FILE --indicator ID --period P\n"
+	    "         (--num N --den D | --value V | --value V --weight W)\n"
+	    "         Record one observation; the same (indicator, period)\n"
+	    "         again is a correction.\n"
+	    "  import --db FILE CSVFILE\n"
+	    "         Import rows with the header\n"
+	    "         indicator,period,numerator,denominator,value,weight\n"
+	    "         in one transaction: one bad row imports nothing.\n"
+	    "  show   --db FILE --period P [--indicator ID]\n"
+	    "         [--format table|json|csv]\n"
+	    "         The region's own figures for P.\n"
+	    "\n"
+	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read from\n"
+	    "$TALLY_DATA_DIR, the installed data directory, or the source\n"
+	    "tree's configs/.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -h, --help     show this help\n"
+	    "  -V, --version  show the version\n"
+	    "  -q, --quiet    log errors only\n"
+	    "\n"
+	    "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no store, 73 store\n"
+	    "exists, 74 I/O or database error, 78 bad reference data.\n",
+	    prog);
+}
+
+/* Everything any command may be given; each command checks what it needs. */
+struct node_args {
+	const char *db;
+	const char *region;
+	const char *indicator;
+	const char *period;
+	const char *num;
+	const char *den;
+	const char *value;
+	const char *weight;
+	const char *format;
+	const char *file;
+};
+
+enum {
+	OPT_DB = 256,
+	OPT_REGION,
+	OPT_INDICATOR,
+	OPT_PERIOD,
+	OPT_NUM,
+	OPT_DEN,
+	OPT_VALUE,
+	OPT_WEIGHT,
+	OPT_FORMAT,
+};
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "region", required_argument, NULL, OPT_REGION },
+	{ "indicator", required_argument, NULL, OPT_INDICATOR },
+	{ "period", required_argument, NULL, OPT_PERIOD },
+	{ "num", required_argument, NULL, OPT_NUM },
+	{ "den", required_argument, NULL, OPT_DEN },
+	{ "value", required_argument, NULL, OPT_VALUE },
+	{ "weight", required_argument, NULL, OPT_WEIGHT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "%s: %s: %s (see %s --help)\n", prog, cmd, msg, prog);
+	return EX_USAGE;
+}
+
+/* Prints a one-line error and returns the matching exit code. */
+static int
+report(int rv, const char *what, const struct tally_errbuf *eb)
+{
+	fprintf(stderr, "%s: %s%s%s\n", prog, what, what[0] ? ": " : "",
+	    eb->text[0] ? eb->text : tally_strerror(rv));
+	return tally_exit_code(rv);
+}
+
+static int
+load_catalog(struct tally_catalog **cat)
+{
+	struct tally_errbuf eb = { "" };
+	int                 rv = tally_catalog_load_default(cat, &eb);
+
+	if (rv != TALLY_OK) {
+		return report(rv, "", &eb);
+	}
+	return EX_OK;
+}
+
+static int
+cmd_init(const struct node_args *a)
+{
+	struct tally_catalog *cat = NULL;
+	struct tally_store   *st  = NULL;
+	struct tally_errbuf   eb  = { "" };
+	int                   ex, rv;
+
+	if (a->db == NULL || a->region == NULL) {
+		return usage_error("init", "--db and --region are required");
+	}
+	ex = load_catalog(&cat);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	rv = tally_store_create(a->db, cat, a->region, &st, &eb);
+	if (rv == TALLY_ENOENT) {
+		/* An unknown region is bad input, not a missing file. */
+		ex = report(TALLY_EDATA, "init: --region", &eb);
+	} else if (rv != TALLY_OK) {
+		ex = report(rv, "init", &eb);
+	} else {
+		const struct tally_division *d =
+		    tally_catalog_division(cat, a->region);
+		printf("created %s for %s %s (%s)\n", a->db, d->code, d->name,
+		    tally_level_name(d->level));
+		ex = EX_OK;
+	}
+	tally_store_close(st);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+static int
+open_store(const char *cmd, const char *db, struct tally_catalog **cat,
+    struct tally_store **st)
+{
+	struct tally_errbuf eb = { "" };
+	int                 ex, rv;
+
+	ex = load_catalog(cat);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	rv = tally_store_open(db, *cat, st, &eb);
+	if (rv != TALLY_OK) {
+		tally_catalog_free(*cat);
+		*cat = NULL;
+		return report(rv, cmd, &eb);
+	}
+	tally_log_set_region(tally_store_region(*st));
+	return EX_OK;
+}
+
+/* Rewrites "field numerator: ..." into "--num: ..." for messages about the
+ * command line, where the user typed options, not columns. */
+static void
+print_record_error(int rv, const struct tally_errbuf *eb)
+{
+	static const char *map[][2] = { { "indicator", "--indicator" },
+		{ "period", "--period" }, { "numerator", "--num" },
+		{ "denominator", "--den" }, { "value", "--value" },
+		{ "weight", "--weight" } };
+	const char *text = eb->text;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i][0]);
+		if (strncmp(text, "field ", 6) == 0 &&
+		    strncmp(text + 6, map[i][0], n) == 0 && text[6 + n] == ':') {
+			fprintf(stderr, "%s: record: %s:%s\n", prog, map[i][1],
+			    text + 6 + n + 1);
+			return;
+		}
+	}
+	fprintf(stderr, "%s: record: %s\n", prog,
+	    text[0] ? text : tally_strerror(rv));
+}
+
+static const char *
+outcome_name(int outcome)
+{
+	switch (outcome) {
+	case TALLY_PUT_NEW:
+		return "recorded";
+	case TALLY_PUT_CORRECTED:
+		return "corrected";
+	default:
+		return "unchanged";
+	}
+}
+
+static int
+cmd_record(const struct node_args *a)
+{
+	struct tally_catalog         *cat = NULL;
+	struct tally_store           *st  = NULL;
+	struct tally_errbuf           eb  = { "" };
+	struct tally_input_row        row;
+	const struct tally_indicator *ind;
+	struct tally_obs              obs;
+	int                           ex, rv, outcome;
+
+	if (a->db == NULL || a->indicator == NULL || a->period == NULL) {
+		return usage_error(
+		    "record", "--db, --indicator and --period are required");
+	}
+	ex = open_store("record", a->db, &cat, &st);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	row.indicator   = a->indicator;
+	row.period      = a->period;
+	row.numerator   = a->num;
+	row.denominator = a->den;
+	row.value       = a->value;
+	row.weight      = a->weight;
+	rv              = tally_input_parse(cat, &row, &ind, &obs, &eb);
+	if (rv == TALLY_OK) {
+		rv = tally_store_begin(st);
+		if (rv == TALLY_OK) {
+			rv = tally_store_put(st, ind, &obs, &outcome, &eb);
+		}
+		if (rv == TALLY_OK) {
+			rv = tally_store_commit(st);
+		}
+		if (rv != TALLY_OK) {
+			tally_store_rollback(st);
+		}
+	}
+	if (rv != TALLY_OK) {
+		print_record_error(rv, &eb);
+		ex = tally_exit_code(rv);
+	} else {
+		printf("%s %s %s\n", outcome_name(outcome), ind->id, a->period);
+	}
+	tally_store_close(st);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+/* Import state: the rows seen so far, so that the same (indicator,
+ * period) twice in one file is refused, with both lines named. */
+struct import_ctx {
+	const char                 *path;
+	const struct tally_catalog *cat;
+	struct tally_store         *st;
+	uint64_t                   *keys; /* open addressing, 0 = empty */
+	size_t                     *lines;
+	size_t                      cap;
+	size_t                      used;
+	size_t                      counts[3];
+	bool                        header_seen;
+};
+
+static uint64_t
+import_key(const struct tally_catalog *cat, const struct tally_indicator *ind,
+    const struct tally_period *p)
+{
+	uint64_t i = (uint64_t) (ind - cat->indicators);
+
+	/* +1 keeps every key away from 0, the empty slot. */
+	uint64_t span = ((uint64_t) tally_period_first_month(p) << 2) |
+	    (uint64_t) p->kind;
+
+	return ((i << 32) | span) + 1;
+}
+
+static int
+import_seen(struct import_ctx *c, uint64_t key, size_t line, size_t *prev)
+{
+	size_t mask, i;
+
+	if ((c->used + 1) * 2 > c->cap) {
+		size_t    ncap  = c->cap == 0 ? 1024 : c->cap * 2;
+		uint64_t *nkeys = calloc(ncap, sizeof(*nkeys));
+		size_t   *nlines = calloc(ncap, sizeof(*nlines));
+
+		if (nkeys == NULL || nlines == NULL) {
+			free(nkeys);
+			free(nlines);
+			return TALLY_ENOMEM;
+		}
+		for (size_t k = 0; k < c->cap; k++) {
+			if (c->keys[k] == 0) {
+				continue;
+			}
+			i = (size_t) (c->keys[k] * 0x9E3779B97F4A7C15u) &
+			    (ncap - 1);
+			while (nkeys[i] != 0) {
+				i = (i + 1) & (ncap - 1);
+			}
+			nkeys[i]  = c->keys[k];
+			nlines[i] = c->lines[k];
+		}
+		free(c->keys);
+		free(c->lines);
+		c->keys  = nkeys;
+		c->lines = nlines;
+		c->cap   = ncap;
+	}
+	mask = c->cap - 1;
+	i    = (size_t) (key * 0x9E3779B97F4A7C15u) & mask;
+	while (c->keys[i] != 0) {
+		if (c->keys[i] == key) {
+			*prev = c->lines[i];
+			return TALLY_EEXIST;
+		}
+		i = (i + 1) & mask;
+	}
+	c->keys[i]  = key;
+	c->lines[i] = line;
+	c->used++;
+	return TALLY_OK;
+}
+
+static int
+import_row(void *arg, size_t line, char **f, size_t n,
+    struct tally_errbuf *eb)
+{
+	static const char *header[] = { "indicator", "period", "numerator",
+		"denominator", "value", "weight" };
+	struct import_ctx            *c = arg;
+	struct tally_input_row        row;
+	const struct tally_indicator *ind;
+	struct tally_obs              obs;
+	size_t                        prev;
+	int                           rv, outcome;
+
+	if (line == 1) {
+		bool ok = n == 6;
+		for (size_t i = 0; ok && i < 6; i++) {
+			ok = strcmp(f[i], header[i]) == 0;
+		}
+		if (!ok) {
+			return tally_fail(eb, TALLY_EDATA,
+			    "%s:1: field header: expected "
+			    "'indicator,period,numerator,denominator,value,"
+			    "weight'",
+			    c->path);
+		}
+		c->header_seen = true;
+		return TALLY_OK;
+	}
+	if (n != 6) {
+		return tally_fail(eb, TALLY_EDATA,
+		    "%s:%zu: %zu fields, expected 6", c->path, line, n);
+	}
+	row.indicator   = f[0];
+	row.period      = f[1];
+	row.numerator   = f[2];
+	row.denominator = f[3];
+	row.value       = f[4];
+	row.weight      = f[5];
+	rv              = tally_input_parse(c->cat, &row, &ind, &obs, eb);
+	if (rv == TALLY_OK) {
+		rv = import_seen(c, import_key(c->cat, ind, &obs.period), line,
+		    &prev);
+		if (rv == TALLY_EEXIST) {
+			rv = tally_fail(eb, TALLY_EDATA,
+			    "field period: %s %s already given on line %zu",
+			    f[0], f[1], prev);
+		} else if (rv != TALLY_OK) {
+			rv = tally_fail(eb, rv, "%s", tally_strerror(rv));
+		}
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_put(c->st, ind, &obs, &outcome, eb);
+	}
+	if (rv != TALLY_OK) {
+		tally_errbuf_prefix(eb, "%s:%zu: ", c->path, line);
+		return rv;
+	}
+	c->counts[outcome]++;
+	return TALLY_OK;
+}
+
+static int
+cmd_import(const struct node_args *a)
+{
+	struct tally_catalog *cat = NULL;
+	struct tally_store   *st  = NULL;
+	struct tally_errbuf   eb  = { "" };
+	struct import_ctx     c;
+	int                   ex, rv;
+
+	if (a->db == NULL || a->file == NULL) {
+		return usage_error("import", "--db and a CSV file are required");
+	}
+	ex = open_store("import", a->db, &cat, &st);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	memset(&c, 0, sizeof(c));
+	c.path = a->file;
+	c.cat  = cat;
+	c.st   = st;
+	rv     = tally_store_begin(st);
+	if (rv == TALLY_OK) {
+		rv = tally_csv_read(a->file, import_row, &c, &eb);
+	}
+	if (rv == TALLY_OK && !c.header_seen) {
+		rv = tally_fail(&eb, TALLY_EDATA,
+		    "%s:1: field header: missing (the file is empty)", a->file);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(st);
+	}
+	if (rv != TALLY_OK) {
+		/* One bad row imports nothing. */
+		tally_store_rollback(st);
+		ex = report(rv, "", &eb);
+	} else {
+		printf("imported %s: %zu new, %zu corrected, %zu unchanged\n",
+		    a->file, c.counts[TALLY_PUT_NEW],
+		    c.counts[TALLY_PUT_CORRECTED],
+		    c.counts[TALLY_PUT_UNCHANGED]);
+	}
+	free(c.keys);
+	free(c.lines);
+	tally_store_close(st);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+static int
+cmd_show(const struct node_args *a)
+{
+	struct tally_catalog         *cat = NULL;
+	struct tally_store           *st  = NULL;
+	const struct tally_indicator *ind = NULL;
+	struct tally_period           period;
+	int                           ex, rv, format = NODE_FORMAT_TABLE;
+
+	if (a->db == NULL || a->period == NULL) {
+		return usage_error("show", "--db and --period are required");
+	}
+	if (a->format != NULL && node_format_parse(a->format, &format) != 0) {
+		return usage_error("show", "--format must be table, json or csv");
+	}
+	if (tally_period_parse(a->period, &period) != TALLY_OK) {
+		fprintf(stderr,
+		    "%s: show: --period: '%s' is not a valid period (YYYY, "
+		    "YYYYQn or YYYY-MM)\n",
+		    prog, a->period);
+		return EX_DATAERR;
+	}
+	ex = open_store("show", a->db, &cat, &st);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	if (a->indicator != NULL) {
+		ind = tally_catalog_indicator(cat, a->indicator);
+		if (ind == NULL) {
+			fprintf(stderr,
+			    "%s: show: --indicator: unknown indicator '%s'\n",
+			    prog, a->indicator);
+			ex = EX_DATAERR;
+			goto done;
+		}
+	}
+	rv = node_show(stdout, cat, st, &period, ind, format);
+	if (rv != TALLY_OK) {
+		fprintf(stderr, "%s: show: %s\n", prog, tally_strerror(rv));
+		ex = tally_exit_code(rv);
+	}
+done:
+	tally_store_close(st);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct node_args a;
+	const char      *cmd;
+	int              c;
+
+	memset(&a, 0, sizeof(a));
+	if (argc >= 2 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argv++;
+		argc--;
+	} else {
+		cmd = NULL;
+	}
+	while ((c = getopt_long(argc, argv, "hVq", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			printf("%s %s\n", prog, TALLY_VERSION);
+			return EX_OK;
+		case 'q':
+			tally_log_level = TALLY_LOG_ERROR;
+			break;
+		case OPT_DB:
+			a.db = optarg;
+			break;
+		case OPT_REGION:
+			a.region = optarg;
+			break;
+		case OPT_INDICATOR:
+			a.indicator = optarg;
+			break;
+		case OPT_PERIOD:
+			a.period = optarg;
+			break;
+		case OPT_NUM:
+			a.num = optarg;
+			break;
+		case OPT_DEN:
+			a.den = optarg;
+			break;
+		case OPT_VALUE:
+			a.value = optarg;
+			break;
+		case OPT_WEIGHT:
+			a.weight = optarg;
+			break;
+		case OPT_FORMAT:
+			a.format = optarg;
+			break;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (cmd == NULL) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(cmd, "import") == 0) {
+		if (optind + 1 != argc) {
+			return usage_error("import", "give exactly one CSV file");
+		}
+		a.file = argv[optind];
+	} else if (optind != argc) {
+		return usage_error(cmd, "unexpected argument");
+	}
+	if (strcmp(cmd, "init") == 0) {
+		return cmd_init(&a);
+	}
+	if (strcmp(cmd, "record") == 0) {
+		return cmd_record(&a);
+	}
+	if (strcmp(cmd, "import") == 0) {
+		return cmd_import(&a);
+	}
+	if (strcmp(cmd, "show") == 0) {
+		return cmd_show(&a);
+	}
+	return usage_error(cmd, "unknown command");
+}

@@ -1,0 +1,264 @@
+/*
+ * The figure printer behind `tally-node show`. Every figure goes through
+ * tally_state_leaf and tally_state_value, the same engine the hubs use.
+ */
+#include "show.h"
+
+#include "errors.h"
+#include "rollup.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct figure {
+	const struct tally_indicator *ind;
+	bool                          has_data;
+	struct tally_state            state;
+	bool                          has_value;
+	double                        value;
+	bool                          has_version;
+	uint64_t                      version;
+};
+
+int
+node_format_parse(const char *s, int *out)
+{
+	if (strcmp(s, "table") == 0) {
+		*out = NODE_FORMAT_TABLE;
+	} else if (strcmp(s, "json") == 0) {
+		*out = NODE_FORMAT_JSON;
+	} else if (strcmp(s, "csv") == 0) {
+		*out = NODE_FORMAT_CSV;
+	} else {
+		return TALLY_EINVAL;
+	}
+	return TALLY_OK;
+}
+
+static int
+compute(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, struct figure *f)
+{
+	struct tally_obs *obs = NULL;
+	size_t            n   = 0;
+	int               rv;
+
+	memset(f, 0, sizeof(*f));
+	f->ind = ind;
+	tally_state_init(&f->state);
+	rv = tally_store_observations(st, ind, period, &obs, &n);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	rv = tally_state_leaf(
+	    ind, tally_store_region(st), obs, n, period, &f->state);
+	free(obs);
+	if (rv == TALLY_ENOENT) {
+		return TALLY_OK;
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	f->has_data  = true;
+	f->has_value = tally_state_value(&f->state, ind, &f->value) == TALLY_OK;
+	rv = tally_store_snapshot_version(st, ind, period, &f->version);
+	if (rv == TALLY_OK) {
+		f->has_version = true;
+	} else if (rv != TALLY_ENOENT) {
+		return rv;
+	}
+	return TALLY_OK;
+}
+
+/* The labels of the two sums, by kind: numerator and denominator for a
+ * ratio, sum (and weight) otherwise. */
+static const char *
+label_a(const struct tally_indicator *ind)
+{
+	return ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum";
+}
+
+static const char *
+label_b(const struct tally_indicator *ind)
+{
+	switch (ind->kind) {
+	case TALLY_KIND_RATIO:
+		return "denominator";
+	case TALLY_KIND_WMEAN:
+		return "weight";
+	default:
+		return NULL;
+	}
+}
+
+static json_t *
+figure_json(const struct figure *f)
+{
+	json_t     *o = json_object();
+	const char *lb = label_b(f->ind);
+	char        newest[TALLY_PERIOD_STRLEN];
+
+	json_object_set_new(o, "id", json_string(f->ind->id));
+	json_object_set_new(o, "name_zh", json_string(f->ind->name_zh));
+	json_object_set_new(o, "name_en", json_string(f->ind->name_en));
+	json_object_set_new(o, "kind", json_string(tally_kind_name(f->ind->kind)));
+	json_object_set_new(o, "unit", json_string(f->ind->unit));
+	json_object_set_new(o, "value",
+	    f->has_value ? json_real(f->value) : json_null());
+	json_object_set_new(o, label_a(f->ind),
+	    f->has_data ? json_real(f->state.sum_a) : json_null());
+	if (lb != NULL) {
+		json_object_set_new(o, lb,
+		    f->has_data ? json_real(f->state.sum_b) : json_null());
+	}
+	if (f->has_data && f->state.has_newest) {
+		tally_period_format(&f->state.newest, newest);
+		json_object_set_new(o, "newest_period", json_string(newest));
+	} else {
+		json_object_set_new(o, "newest_period", json_null());
+	}
+	json_object_set_new(o, "version",
+	    f->has_version ? json_integer((json_int_t) f->version)
+	                   : json_null());
+	return o;
+}
+
+/* Full precision, so that a CSV consumer can recompute exactly. */
+static void
+print_number(FILE *out, bool has, double v)
+{
+	if (has) {
+		fprintf(out, "%.17g", v);
+	}
+}
+
+static void
+print_csv_row(FILE *out, const char *region, const char *period,
+    const struct figure *f)
+{
+	char newest[TALLY_PERIOD_STRLEN] = "";
+	bool is_ratio = f->ind->kind == TALLY_KIND_RATIO;
+	bool is_wmean = f->ind->kind == TALLY_KIND_WMEAN;
+
+	if (f->has_data && f->state.has_newest) {
+		tally_period_format(&f->state.newest, newest);
+	}
+	/* Identifiers and codes never contain commas or quotes (the catalogue
+	 * loader guarantees it); units are quoted because they are text. */
+	fprintf(out, "%s,%s,%s,%s,\"%s\",", region, period, f->ind->id,
+	    tally_kind_name(f->ind->kind), f->ind->unit);
+	print_number(out, f->has_value, f->value);
+	fputc(',', out);
+	print_number(out, f->has_data && is_ratio, f->state.sum_a);
+	fputc(',', out);
+	print_number(out, f->has_data && is_ratio, f->state.sum_b);
+	fputc(',', out);
+	print_number(out, f->has_data && !is_ratio, f->state.sum_a);
+	fputc(',', out);
+	print_number(out, f->has_data && is_wmean, f->state.sum_b);
+	fprintf(out, ",%s,", newest);
+	if (f->has_version) {
+		fprintf(out, "%llu", (unsigned long long) f->version);
+	}
+	fputc('\n', out);
+}
+
+static void
+print_table_row(FILE *out, const struct figure *f)
+{
+	char newest[TALLY_PERIOD_STRLEN] = "-";
+	char value[32] = "-", a[32] = "-", b[32] = "-";
+
+	if (f->has_data && f->state.has_newest) {
+		tally_period_format(&f->state.newest, newest);
+	}
+	if (f->has_value) {
+		snprintf(value, sizeof(value), "%.4f", f->value);
+	}
+	if (f->has_data) {
+		snprintf(a, sizeof(a), "%.10g", f->state.sum_a);
+		if (f->ind->kind != TALLY_KIND_COUNT) {
+			snprintf(b, sizeof(b), "%.10g", f->state.sum_b);
+		}
+	}
+	fprintf(out, "%-36s %14s  %-8s %-11s %14s %14s  %-7s\n", f->ind->id,
+	    value, f->ind->unit, label_a(f->ind), a, b, newest);
+}
+
+int
+node_show(FILE *out, const struct tally_catalog *cat,
+    struct tally_store *st, const struct tally_period *period,
+    const struct tally_indicator *only, int format)
+{
+	const struct tally_division *region;
+	struct figure               *figs;
+	size_t                       nfigs = 0;
+	char                         ptext[TALLY_PERIOD_STRLEN];
+	int                          rv = TALLY_OK;
+
+	region = tally_catalog_division(cat, tally_store_region(st));
+	tally_period_format(period, ptext);
+	figs = calloc(cat->n_indicators, sizeof(*figs));
+	if (figs == NULL) {
+		return TALLY_ENOMEM;
+	}
+	for (size_t i = 0; i < cat->n_indicators; i++) {
+		const struct tally_indicator *ind = &cat->indicators[i];
+
+		if (only != NULL && ind != only) {
+			continue;
+		}
+		rv = compute(st, ind, period, &figs[nfigs]);
+		if (rv != TALLY_OK) {
+			goto done;
+		}
+		if (figs[nfigs].has_data || only != NULL) {
+			nfigs++;
+		}
+	}
+
+	if (format == NODE_FORMAT_JSON) {
+		json_t *root = json_object();
+		json_t *reg  = json_object();
+		json_t *arr  = json_array();
+
+		json_object_set_new(reg, "code", json_string(region->code));
+		json_object_set_new(reg, "name", json_string(region->name));
+		json_object_set_new(
+		    reg, "level", json_string(tally_level_name(region->level)));
+		json_object_set_new(root, "region", reg);
+		json_object_set_new(root, "period", json_string(ptext));
+		for (size_t i = 0; i < nfigs; i++) {
+			json_array_append_new(arr, figure_json(&figs[i]));
+		}
+		json_object_set_new(root, "indicators", arr);
+		if (json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
+			rv = TALLY_EIO;
+		}
+		fputc('\n', out);
+		json_decref(root);
+	} else if (format == NODE_FORMAT_CSV) {
+		fprintf(out, "region,period,indicator,kind,unit,value,numerator,"
+		             "denominator,sum,weight,newest_period,version\n");
+		for (size_t i = 0; i < nfigs; i++) {
+			print_csv_row(out, region->code, ptext, &figs[i]);
+		}
+	} else {
+		fprintf(out, "%s %s (%s), period %s: own observations\n",
+		    region->code, region->name,
+		    tally_level_name(region->level), ptext);
+		fprintf(out, "%-36s %14s  %-8s %-11s %14s %14s  %-7s\n",
+		    "indicator", "value", "unit", "sums", "num/sum",
+		    "den/weight", "newest");
+		for (size_t i = 0; i < nfigs; i++) {
+			print_table_row(out, &figs[i]);
+		}
+		if (nfigs == 0) {
+			fprintf(out, "(no observations in %s)\n", ptext);
+		}
+	}
+done:
+	free(figs);
+	return rv;
+}
