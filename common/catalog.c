@@ -23,11 +23,11 @@
 
 static const char *const indicator_header[] = { "id", "name_zh", "name_en",
 	"kind", "unit", "factor", "better", "time_agg", "note" };
-static const char *const division_header[] = { "code", "name", "level",
-	"parent_code" };
-static const char *const target_header[] = { "region_code", "region_name",
-	"indicator_id", "period", "op", "value", "scope", "baseline_period",
-	"source" };
+static const char *const division_header[]  = { "code", "name", "level",
+	 "parent_code" };
+static const char *const target_header[]    = { "region_code", "region_name",
+	   "indicator_id", "period", "op", "value", "scope", "baseline_period",
+	   "source" };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -81,8 +81,7 @@ lookup_name(const char *s, const char *const *names, size_t n)
 	return -1;
 }
 
-static const char *const kind_names[]  = { "ratio", "count",
-	 "weighted_mean" };
+static const char *const kind_names[]  = { "ratio", "count", "weighted_mean" };
 static const char *const agg_names[]   = { "sum", "last", "weighted_mean" };
 static const char *const level_names[] = { "province", "city", "county" };
 static const char *const op_names[]    = { ">=", ">", "<=", "<" };
@@ -92,8 +91,9 @@ static const char *const scope_names[] = { "total", "each_child",
 const char *
 tally_kind_name(int kind)
 {
-	return kind >= 0 && (size_t) kind < NELEM(kind_names) ? kind_names[kind]
-	                                                      : "?";
+	return kind >= 0 && (size_t) kind < NELEM(kind_names)
+	    ? kind_names[kind]
+	    : "?";
 }
 
 const char *
@@ -142,8 +142,8 @@ dup_field(const char *s, int *rv)
 }
 
 static int
-indicator_row(void *arg, size_t line, char **f, size_t n,
-    struct tally_errbuf *eb)
+indicator_row(
+    void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
 	struct load_ctx        *ctx = arg;
 	struct tally_catalog   *cat = ctx->cat;
@@ -219,7 +219,7 @@ indicator_row(void *arg, size_t line, char **f, size_t n,
 	ind->factor        = factor;
 	ind->higher_better = strcmp(f[6], "higher") == 0;
 	ind->time_agg      = agg;
-	ind->percent       = kind == TALLY_KIND_RATIO && strcmp(f[4], "%") == 0;
+	ind->percent = kind == TALLY_KIND_RATIO && strcmp(f[4], "%") == 0;
 	if (rv != TALLY_OK) {
 		return tally_fail(eb, rv, "out of memory");
 	}
@@ -227,8 +227,8 @@ indicator_row(void *arg, size_t line, char **f, size_t n,
 }
 
 static int
-division_row(void *arg, size_t line, char **f, size_t n,
-    struct tally_errbuf *eb)
+division_row(
+    void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
 	struct load_ctx       *ctx = arg;
 	struct tally_catalog  *cat = ctx->cat;
@@ -319,8 +319,8 @@ division_index(const struct tally_catalog *cat, const char *code)
 }
 
 static int
-link_divisions(struct tally_catalog *cat, const char *path,
-    struct tally_errbuf *eb)
+link_divisions(
+    struct tally_catalog *cat, const char *path, struct tally_errbuf *eb)
 {
 	/* Children are linked in reverse so that each sibling list comes out
 	 * in code order. */
@@ -411,8 +411,7 @@ join_tail(char **f, size_t from, size_t n)
 }
 
 static int
-target_row(void *arg, size_t line, char **f, size_t n,
-    struct tally_errbuf *eb)
+target_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
 	struct load_ctx      *ctx = arg;
 	struct tally_catalog *cat = ctx->cat;
@@ -420,8 +419,8 @@ target_row(void *arg, size_t line, char **f, size_t n,
 	int                   op, scope;
 
 	if (line == 1) {
-		return check_header(ctx->path, f, n, target_header,
-		    NELEM(target_header), eb);
+		return check_header(
+		    ctx->path, f, n, target_header, NELEM(target_header), eb);
 	}
 	if (n < NELEM(target_header)) {
 		return tally_fail(eb, TALLY_ECONFIG,
@@ -512,8 +511,8 @@ load_file(struct tally_catalog *cat, const char *dir, const char *name,
 }
 
 int
-tally_catalog_load(const char *dir, struct tally_catalog **out,
-    struct tally_errbuf *eb)
+tally_catalog_load(
+    const char *dir, struct tally_catalog **out, struct tally_errbuf *eb)
 {
 	struct tally_catalog *cat;
 	char                  path[4096];
@@ -568,8 +567,7 @@ dir_has_catalog(const char *dir)
 }
 
 int
-tally_catalog_load_default(struct tally_catalog **out,
-    struct tally_errbuf *eb)
+tally_catalog_load_default(struct tally_catalog **out, struct tally_errbuf *eb)
 {
 	const char *dir = getenv("TALLY_DATA_DIR");
 
@@ -633,8 +631,8 @@ tally_catalog_division(const struct tally_catalog *cat, const char *code)
 }
 
 bool
-tally_catalog_is_child(const struct tally_catalog *cat, const char *parent,
-    const char *child)
+tally_catalog_is_child(
+    const struct tally_catalog *cat, const char *parent, const char *child)
 {
 	const struct tally_division *d = tally_catalog_division(cat, child);
 

@@ -45,7 +45,7 @@ enum tally_scope {
 };
 
 #define TALLY_REGION_STRLEN 7 /* six digits and the terminator */
-#define TALLY_NO_INDEX ((size_t) -1)
+#define TALLY_NO_INDEX      ((size_t) -1)
 
 struct tally_indicator {
 	char  *id;
@@ -65,10 +65,10 @@ struct tally_indicator {
 struct tally_division {
 	char   code[TALLY_REGION_STRLEN];
 	char  *name;
-	int    level; /* enum tally_level */
+	int    level;                            /* enum tally_level */
 	char   parent_code[TALLY_REGION_STRLEN]; /* "" for a province */
-	size_t parent;      /* index, or TALLY_NO_INDEX */
-	size_t first_child; /* index, or TALLY_NO_INDEX */
+	size_t parent;                           /* index, or TALLY_NO_INDEX */
+	size_t first_child;                      /* index, or TALLY_NO_INDEX */
 	size_t next_sibling;
 	size_t leaves; /* leaf regions at or below this one */
 };
@@ -98,13 +98,13 @@ struct tally_catalog {
 /* Loads indicators.csv, divisions.csv and targets.csv from dir. On a
  * malformed file, eb holds `file:line: message`. The caller frees the
  * catalogue with tally_catalog_free. */
-int tally_catalog_load(const char *dir, struct tally_catalog **out,
-    struct tally_errbuf *eb);
+int tally_catalog_load(
+    const char *dir, struct tally_catalog **out, struct tally_errbuf *eb);
 
 /* Finds the data directory (TALLY_DATA_DIR, then the installed data
  * directory, then the source tree's configs/) and loads from it. */
-int tally_catalog_load_default(struct tally_catalog **out,
-    struct tally_errbuf *eb);
+int tally_catalog_load_default(
+    struct tally_catalog **out, struct tally_errbuf *eb);
 
 void tally_catalog_free(struct tally_catalog *cat);
 
@@ -115,8 +115,8 @@ const struct tally_division *tally_catalog_division(
     const struct tally_catalog *cat, const char *code);
 
 /* True when child's parent in the tree is parent. */
-bool tally_catalog_is_child(const struct tally_catalog *cat,
-    const char *parent, const char *child);
+bool tally_catalog_is_child(
+    const struct tally_catalog *cat, const char *parent, const char *child);
 
 const char *tally_kind_name(int kind);
 const char *tally_level_name(int level);

@@ -54,14 +54,14 @@ on_field(void *data, size_t len, void *arg)
 	}
 	f = malloc(len + 1);
 	if (f == NULL) {
-		c->rv = tally_fail(c->eb, TALLY_ENOMEM, "%s: out of memory",
-		    c->path);
+		c->rv = tally_fail(
+		    c->eb, TALLY_ENOMEM, "%s: out of memory", c->path);
 		return;
 	}
 	if (len > 0) {
 		memcpy(f, data, len);
 	}
-	f[len] = '\0';
+	f[len]                  = '\0';
 	c->fields[c->nfields++] = f;
 }
 
@@ -72,15 +72,15 @@ on_row(int term, void *arg)
 
 	(void) term;
 	if (c->rv == TALLY_OK && c->nfields > 0) {
-		c->rv = c->fn(c->arg, c->row_line, c->fields, c->nfields,
-		    c->eb);
+		c->rv =
+		    c->fn(c->arg, c->row_line, c->fields, c->nfields, c->eb);
 	}
 	ctx_clear_fields(c);
 }
 
 int
-tally_csv_read(const char *path, tally_csv_row_fn fn, void *arg,
-    struct tally_errbuf *eb)
+tally_csv_read(
+    const char *path, tally_csv_row_fn fn, void *arg, struct tally_errbuf *eb)
 {
 	struct csv_parser p;
 	struct csv_ctx    c;
@@ -101,7 +101,8 @@ tally_csv_read(const char *path, tally_csv_row_fn fn, void *arg,
 		f = fopen(path, "r");
 	}
 	if (f == NULL) {
-		return tally_fail(eb, errno == ENOENT ? TALLY_ENOENT : TALLY_EIO,
+		return tally_fail(eb,
+		    errno == ENOENT ? TALLY_ENOENT : TALLY_EIO,
 		    "%s: cannot open: %s", path, strerror(errno));
 	}
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -132,8 +133,8 @@ tally_csv_read(const char *path, tally_csv_row_fn fn, void *arg,
 		c.rv = tally_fail(eb, TALLY_EIO, "%s: read error: %s", path,
 		    strerror(errno));
 	}
-	if (c.rv == TALLY_OK &&
-	    csv_fini(&p, on_field, on_row, &c) != 0 && c.rv == TALLY_OK) {
+	if (c.rv == TALLY_OK && csv_fini(&p, on_field, on_row, &c) != 0 &&
+	    c.rv == TALLY_OK) {
 		c.rv = tally_fail(eb, TALLY_EDATA, "%s:%zu: %s", path,
 		    c.row_line, csv_strerror(csv_error(&p)));
 	}

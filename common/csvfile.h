@@ -19,7 +19,7 @@ typedef int (*tally_csv_row_fn)(void *arg, size_t line, char **fields,
 /* Reads path (or standard input when path is "-"). A UTF-8 byte-order mark
  * and CRLF line ends are accepted. On a parse error, eb names the file and
  * line; errors from fn are returned unchanged. */
-int tally_csv_read(const char *path, tally_csv_row_fn fn, void *arg,
-    struct tally_errbuf *eb);
+int tally_csv_read(
+    const char *path, tally_csv_row_fn fn, void *arg, struct tally_errbuf *eb);
 
 #endif

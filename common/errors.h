@@ -40,7 +40,8 @@ const char *tally_strerror(int err);
 int tally_exit_code(int err);
 
 /* Writes a formatted message into eb (if eb is not NULL) and returns err,
- * so that validation code can say `return tally_fail(eb, TALLY_EDATA, ...)`. */
+ * so that validation code can say `return tally_fail(eb, TALLY_EDATA, ...)`.
+ */
 int tally_fail(struct tally_errbuf *eb, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -24,8 +24,8 @@ need_number(const char *name, const char *text, const char *ind_id,
 		    "field %s: '%s' is not a finite number", name, text);
 	}
 	if (v < 0) {
-		return tally_fail(eb, TALLY_EDATA,
-		    "field %s: %s is negative", name, text);
+		return tally_fail(
+		    eb, TALLY_EDATA, "field %s: %s is negative", name, text);
 	}
 	*out = v == 0 ? 0 : v; /* folds -0 into 0 */
 	return TALLY_OK;
@@ -74,8 +74,8 @@ tally_input_parse(const struct tally_catalog *cat,
 	}
 	switch (ind->kind) {
 	case TALLY_KIND_RATIO:
-		rv = need_number("numerator", row->numerator, ind->id,
-		    &obs.num, eb);
+		rv = need_number(
+		    "numerator", row->numerator, ind->id, &obs.num, eb);
 		if (rv == TALLY_OK) {
 			rv = need_number("denominator", row->denominator,
 			    ind->id, &obs.den, eb);
@@ -99,8 +99,8 @@ tally_input_parse(const struct tally_catalog *cat,
 			rv = need_empty("numerator", row->numerator, ind, eb);
 		}
 		if (rv == TALLY_OK) {
-			rv = need_empty("denominator", row->denominator, ind,
-			    eb);
+			rv = need_empty(
+			    "denominator", row->denominator, ind, eb);
 		}
 		if (rv == TALLY_OK) {
 			rv = need_empty("weight", row->weight, ind, eb);
@@ -109,14 +109,15 @@ tally_input_parse(const struct tally_catalog *cat,
 		 * firms, brands); a fraction is a typing error. */
 		if (rv == TALLY_OK && obs.value != floor(obs.value)) {
 			rv = tally_fail(eb, TALLY_EDATA,
-			    "field value: %s is not a whole number", row->value);
+			    "field value: %s is not a whole number",
+			    row->value);
 		}
 		break;
 	default:
 		rv = need_number("value", row->value, ind->id, &obs.value, eb);
 		if (rv == TALLY_OK) {
-			rv = need_number("weight", row->weight, ind->id,
-			    &obs.weight, eb);
+			rv = need_number(
+			    "weight", row->weight, ind->id, &obs.weight, eb);
 		}
 		if (rv == TALLY_OK && obs.weight <= 0) {
 			rv = tally_fail(eb, TALLY_EDATA,
@@ -127,8 +128,8 @@ tally_input_parse(const struct tally_catalog *cat,
 			rv = need_empty("numerator", row->numerator, ind, eb);
 		}
 		if (rv == TALLY_OK) {
-			rv = need_empty("denominator", row->denominator, ind,
-			    eb);
+			rv = need_empty(
+			    "denominator", row->denominator, ind, eb);
 		}
 		break;
 	}

@@ -21,11 +21,11 @@ void tally_log_set_region(const char *region);
 void tally_log_write(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-#define TALLY_LOG(level, ...)                                   \
-	do {                                                    \
-		if ((level) <= tally_log_level) {               \
+#define TALLY_LOG(level, ...)                                  \
+	do {                                                   \
+		if ((level) <= tally_log_level) {              \
 			tally_log_write((level), __VA_ARGS__); \
-		}                                               \
+		}                                              \
 	} while (0)
 
 #endif

@@ -44,9 +44,10 @@ bool tally_period_contains(
 
 /* The next coarser period: month -> quarter -> year. TALLY_ENOENT for a
  * year. */
-int tally_period_parent(const struct tally_period *p, struct tally_period *out);
+int tally_period_parent(
+    const struct tally_period *p, struct tally_period *out);
 
-bool tally_period_equal(const struct tally_period *a,
-    const struct tally_period *b);
+bool tally_period_equal(
+    const struct tally_period *a, const struct tally_period *b);
 
 #endif

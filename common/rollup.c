@@ -46,9 +46,9 @@ tally_state_leaf(const struct tally_indicator *ind, const char *region,
     const struct tally_obs *obs, size_t n, const struct tally_period *period,
     struct tally_state *out)
 {
-	struct tally_state s;
+	struct tally_state      s;
 	const struct tally_obs *latest = NULL;
-	double             a, b, v;
+	double                  a, b, v;
 
 	tally_state_init(&s);
 	for (size_t i = 0; i < n; i++) {
@@ -57,7 +57,8 @@ tally_state_leaf(const struct tally_indicator *ind, const char *region,
 		if (!tally_period_contains(period, &o->period)) {
 			continue;
 		}
-		if (latest == NULL || period_later(&o->period, &latest->period)) {
+		if (latest == NULL ||
+		    period_later(&o->period, &latest->period)) {
 			latest = o;
 		}
 		if (ind->time_agg == TALLY_TIME_LAST) {

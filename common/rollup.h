@@ -33,15 +33,15 @@ struct tally_obs {
 };
 
 struct tally_state {
-	double   sum_a; /* Σnum, Σvalue or Σw·x */
-	double   sum_b; /* Σden or Σw; 0 for a count */
-	uint32_t leaves;
-	bool     has_minmax; /* false while no leaf had a value */
-	double   min_value;
-	double   max_value;
-	char     min_region[TALLY_REGION_STRLEN];
-	char     max_region[TALLY_REGION_STRLEN];
-	bool     has_newest;
+	double              sum_a; /* Σnum, Σvalue or Σw·x */
+	double              sum_b; /* Σden or Σw; 0 for a count */
+	uint32_t            leaves;
+	bool                has_minmax; /* false while no leaf had a value */
+	double              min_value;
+	double              max_value;
+	char                min_region[TALLY_REGION_STRLEN];
+	char                max_region[TALLY_REGION_STRLEN];
+	bool                has_newest;
 	struct tally_period newest;
 };
 
@@ -57,8 +57,8 @@ int tally_state_leaf(const struct tally_indicator *ind, const char *region,
     struct tally_state *out);
 
 /* Adds from into into: the merge of two disjoint sets of regions. */
-void tally_state_merge(struct tally_state *into,
-    const struct tally_state *from);
+void tally_state_merge(
+    struct tally_state *into, const struct tally_state *from);
 
 /* The finished value: factor·Σnum/Σden, Σvalue, or Σw·x/Σw. TALLY_ENOENT
  * when there is none (no leaves, or a zero denominator or weight). */

@@ -182,15 +182,16 @@ meta_get(struct tally_store *st, const char *key, char *buf, size_t len)
 	sqlite3_stmt *s;
 	int           rc, rv = TALLY_ENOENT;
 
-	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    st->db, "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		return db_err(st, rc, "meta");
 	}
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		snprintf(buf, len, "%s", (const char *) sqlite3_column_text(s, 0));
+		snprintf(
+		    buf, len, "%s", (const char *) sqlite3_column_text(s, 0));
 		rv = TALLY_OK;
 	} else if (rc != SQLITE_DONE) {
 		rv = db_err(st, rc, "meta");
@@ -242,8 +243,8 @@ tally_store_create(const char *path, const struct tally_catalog *cat,
 	int                 fd, rv;
 
 	if (tally_catalog_division(cat, region) == NULL) {
-		return tally_fail(eb, TALLY_ENOENT,
-		    "unknown region code '%s'", region);
+		return tally_fail(
+		    eb, TALLY_ENOENT, "unknown region code '%s'", region);
 	}
 	if (sodium_init() < 0) {
 		return tally_fail(eb, TALLY_EIO, "libsodium failed to start");
@@ -251,16 +252,16 @@ tally_store_create(const char *path, const struct tally_catalog *cat,
 	/* O_EXCL makes "never overwrite a store" hold even against a race. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0) {
-		return tally_fail(eb, errno == EEXIST ? TALLY_EEXIST : TALLY_EIO,
-		    "%s: %s", path,
+		return tally_fail(eb,
+		    errno == EEXIST ? TALLY_EEXIST : TALLY_EIO, "%s: %s", path,
 		    errno == EEXIST ? "a store already exists there"
 		                    : strerror(errno));
 	}
 	close(fd);
 	rv = open_db(path, SQLITE_OPEN_READWRITE, &st);
 	if (rv != TALLY_OK) {
-		tally_fail(eb, rv, "%s: cannot open: %s", path,
-		    tally_strerror(rv));
+		tally_fail(
+		    eb, rv, "%s: cannot open: %s", path, tally_strerror(rv));
 		goto fail;
 	}
 	st->cat = cat;
@@ -325,8 +326,8 @@ tally_store_open(const char *path, const struct tally_catalog *cat,
 	}
 	rv = open_db(path, SQLITE_OPEN_READWRITE, &st);
 	if (rv != TALLY_OK) {
-		return tally_fail(eb, rv, "%s: cannot open: %s", path,
-		    tally_strerror(rv));
+		return tally_fail(
+		    eb, rv, "%s: cannot open: %s", path, tally_strerror(rv));
 	}
 	st->cat = cat;
 	rv      = configure(st);
@@ -515,7 +516,7 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 	char                period[TALLY_PERIOD_STRLEN];
 	struct tally_period p;
 	struct tally_obs    old;
-	uint64_t            version;
+	uint64_t            version = 0;
 	int                 rc, rv, result = TALLY_PUT_NEW;
 
 	tally_period_format(&obs->period, period);
@@ -541,8 +542,8 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 	}
 	sqlite3_reset(st->st_overlap);
 	if (rc != SQLITE_DONE) {
-		return tally_fail(eb, db_err(st, rc, "overlap"),
-		    "database error");
+		return tally_fail(
+		    eb, db_err(st, rc, "overlap"), "database error");
 	}
 
 	sqlite3_bind_text(st->st_get, 1, ind->id, -1, SQLITE_STATIC);
@@ -588,10 +589,10 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 		char text[TALLY_PERIOD_STRLEN];
 
 		tally_period_format(&p, text);
-		sqlite3_bind_text(st->st_snapshot, 1, ind->id, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(st->st_snapshot, 2, text, -1,
-		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(
+		    st->st_snapshot, 1, ind->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st->st_snapshot, 2, text, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(
 		    st->st_snapshot, 3, (sqlite3_int64) version);
 		rv = step_done(st, st->st_snapshot, "snapshot");
@@ -611,10 +612,10 @@ tally_store_observations(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     struct tally_obs **out, size_t *n)
 {
-	sqlite3_stmt     *s = period != NULL ? st->st_select : st->st_select_all;
-	struct tally_obs *arr = NULL, *grown;
+	sqlite3_stmt *s = period != NULL ? st->st_select : st->st_select_all;
+	struct tally_obs *arr   = NULL, *grown;
 	size_t            count = 0, cap = 0;
-	int               rc, rv = TALLY_OK;
+	int               rc, rv         = TALLY_OK;
 
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	if (period != NULL) {
@@ -625,8 +626,9 @@ tally_store_observations(struct tally_store *st,
 		struct tally_obs o;
 
 		memset(&o, 0, sizeof(o));
-		if (tally_period_parse((const char *) sqlite3_column_text(s, 0),
-		        &o.period) != TALLY_OK) {
+		if (tally_period_parse(
+		        (const char *) sqlite3_column_text(s, 0), &o.period) !=
+		    TALLY_OK) {
 			rv = TALLY_EDB;
 			goto fail;
 		}

@@ -20,7 +20,8 @@ tally_parse_double(const char *s, double *out)
 		return TALLY_EINVAL;
 	}
 	/* strtod accepts leading blanks, hex and "nan"/"inf"; a statistician's
-	 * figure is plain decimal, so only digits, sign, point and exponent. */
+	 * figure is plain decimal, so only digits, sign, point and exponent.
+	 */
 	for (const char *p = s; *p != '\0'; p++) {
 		if (strchr("0123456789+-.eE", *p) == NULL) {
 			return TALLY_EINVAL;

@@ -76,26 +76,26 @@ validate(const struct tally_catalog *cat, const Tally__PartialState *m,
 	}
 	ind = tally_catalog_indicator(cat, m->indicator);
 	if (ind == NULL) {
-		return tally_fail(eb, TALLY_EPROTO,
-		    "field indicator: unknown indicator");
+		return tally_fail(
+		    eb, TALLY_EPROTO, "field indicator: unknown indicator");
 	}
 	if (tally_period_parse(m->period, period) != TALLY_OK) {
-		return tally_fail(eb, TALLY_EPROTO,
-		    "field period: malformed period");
+		return tally_fail(
+		    eb, TALLY_EPROTO, "field period: malformed period");
 	}
 	if (!finite_nonneg(m->sum_a) || !finite_nonneg(m->sum_b)) {
 		return tally_fail(eb, TALLY_EPROTO,
 		    "field sum_a/sum_b: not a finite non-negative number");
 	}
 	if (ind->kind == TALLY_KIND_COUNT && m->sum_b != 0) {
-		return tally_fail(eb, TALLY_EPROTO,
-		    "field sum_b: must be 0 for a count");
+		return tally_fail(
+		    eb, TALLY_EPROTO, "field sum_b: must be 0 for a count");
 	}
 	if (m->has_min_value != m->has_max_value ||
 	    (m->min_region == NULL) != (m->max_region == NULL) ||
 	    (m->has_min_value && m->min_region == NULL)) {
-		return tally_fail(eb, TALLY_EPROTO,
-		    "field min/max: incomplete");
+		return tally_fail(
+		    eb, TALLY_EPROTO, "field min/max: incomplete");
 	}
 	tally_state_init(s);
 	s->sum_a  = m->sum_a;
@@ -106,8 +106,8 @@ validate(const struct tally_catalog *cat, const Tally__PartialState *m,
 		    !tally_region_code_valid(m->max_region) ||
 		    !isfinite(m->min_value) || !isfinite(m->max_value) ||
 		    m->min_value > m->max_value) {
-			return tally_fail(eb, TALLY_EPROTO,
-			    "field min/max: invalid");
+			return tally_fail(
+			    eb, TALLY_EPROTO, "field min/max: invalid");
 		}
 		s->has_minmax = true;
 		s->min_value  = m->min_value;
@@ -129,13 +129,13 @@ validate(const struct tally_catalog *cat, const Tally__PartialState *m,
 }
 
 int
-tally_wire_state_decode(const struct tally_catalog *cat,
-    const uint8_t *buf, size_t len, const struct tally_indicator **ind,
+tally_wire_state_decode(const struct tally_catalog *cat, const uint8_t *buf,
+    size_t len, const struct tally_indicator **ind,
     struct tally_period *period, struct tally_state *s, uint64_t *version,
     struct tally_errbuf *eb)
 {
 	Tally__PartialState          *m;
-	const struct tally_indicator *i;
+	const struct tally_indicator *i = NULL;
 	struct tally_period           p;
 	struct tally_state            st;
 	int                           rv;

@@ -54,7 +54,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "tally-hub: %s: not available in this version\n",
+		fprintf(stderr,
+		    "tally-hub: %s: not available in this version\n",
 		    argv[optind]);
 		return EX_UNAVAILABLE;
 	}

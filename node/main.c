@@ -45,7 +45,8 @@ usage(FILE *out)
 	    "         [--format table|json|csv]\n"
 	    "         The region's own figures for P.\n"
 	    "\n"
-	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read from\n"
+	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read "
+	    "from\n"
 	    "$TALLY_DATA_DIR, the installed data directory, or the source\n"
 	    "tree's configs/.\n"
 	    "\n"
@@ -192,12 +193,13 @@ print_record_error(int rv, const struct tally_errbuf *eb)
 		{ "period", "--period" }, { "numerator", "--num" },
 		{ "denominator", "--den" }, { "value", "--value" },
 		{ "weight", "--weight" } };
-	const char *text = eb->text;
+	const char        *text     = eb->text;
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i][0]);
 		if (strncmp(text, "field ", 6) == 0 &&
-		    strncmp(text + 6, map[i][0], n) == 0 && text[6 + n] == ':') {
+		    strncmp(text + 6, map[i][0], n) == 0 &&
+		    text[6 + n] == ':') {
 			fprintf(stderr, "%s: record: %s:%s\n", prog, map[i][1],
 			    text + 6 + n + 1);
 			return;
@@ -262,7 +264,8 @@ cmd_record(const struct node_args *a)
 		print_record_error(rv, &eb);
 		ex = tally_exit_code(rv);
 	} else {
-		printf("%s %s %s\n", outcome_name(outcome), ind->id, a->period);
+		printf(
+		    "%s %s %s\n", outcome_name(outcome), ind->id, a->period);
 	}
 	tally_store_close(st);
 	tally_catalog_free(cat);
@@ -290,8 +293,8 @@ import_key(const struct tally_catalog *cat, const struct tally_indicator *ind,
 	uint64_t i = (uint64_t) (ind - cat->indicators);
 
 	/* +1 keeps every key away from 0, the empty slot. */
-	uint64_t span = ((uint64_t) tally_period_first_month(p) << 2) |
-	    (uint64_t) p->kind;
+	uint64_t span =
+	    ((uint64_t) tally_period_first_month(p) << 2) | (uint64_t) p->kind;
 
 	return ((i << 32) | span) + 1;
 }
@@ -302,8 +305,8 @@ import_seen(struct import_ctx *c, uint64_t key, size_t line, size_t *prev)
 	size_t mask, i;
 
 	if ((c->used + 1) * 2 > c->cap) {
-		size_t    ncap  = c->cap == 0 ? 1024 : c->cap * 2;
-		uint64_t *nkeys = calloc(ncap, sizeof(*nkeys));
+		size_t    ncap   = c->cap == 0 ? 1024 : c->cap * 2;
+		uint64_t *nkeys  = calloc(ncap, sizeof(*nkeys));
 		size_t   *nlines = calloc(ncap, sizeof(*nlines));
 
 		if (nkeys == NULL || nlines == NULL) {
@@ -345,13 +348,12 @@ import_seen(struct import_ctx *c, uint64_t key, size_t line, size_t *prev)
 }
 
 static int
-import_row(void *arg, size_t line, char **f, size_t n,
-    struct tally_errbuf *eb)
+import_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
-	static const char *header[] = { "indicator", "period", "numerator",
-		"denominator", "value", "weight" };
-	struct import_ctx            *c = arg;
-	struct tally_input_row        row;
+	static const char     *header[] = { "indicator", "period", "numerator",
+		    "denominator", "value", "weight" };
+	struct import_ctx     *c        = arg;
+	struct tally_input_row row;
 	const struct tally_indicator *ind;
 	struct tally_obs              obs;
 	size_t                        prev;
@@ -384,8 +386,8 @@ import_row(void *arg, size_t line, char **f, size_t n,
 	row.weight      = f[5];
 	rv              = tally_input_parse(c->cat, &row, &ind, &obs, eb);
 	if (rv == TALLY_OK) {
-		rv = import_seen(c, import_key(c->cat, ind, &obs.period), line,
-		    &prev);
+		rv = import_seen(
+		    c, import_key(c->cat, ind, &obs.period), line, &prev);
 		if (rv == TALLY_EEXIST) {
 			rv = tally_fail(eb, TALLY_EDATA,
 			    "field period: %s %s already given on line %zu",
@@ -415,7 +417,8 @@ cmd_import(const struct node_args *a)
 	int                   ex, rv;
 
 	if (a->db == NULL || a->file == NULL) {
-		return usage_error("import", "--db and a CSV file are required");
+		return usage_error(
+		    "import", "--db and a CSV file are required");
 	}
 	ex = open_store("import", a->db, &cat, &st);
 	if (ex != EX_OK) {
@@ -431,7 +434,8 @@ cmd_import(const struct node_args *a)
 	}
 	if (rv == TALLY_OK && !c.header_seen) {
 		rv = tally_fail(&eb, TALLY_EDATA,
-		    "%s:1: field header: missing (the file is empty)", a->file);
+		    "%s:1: field header: missing (the file is empty)",
+		    a->file);
 	}
 	if (rv == TALLY_OK) {
 		rv = tally_store_commit(st);
@@ -466,7 +470,8 @@ cmd_show(const struct node_args *a)
 		return usage_error("show", "--db and --period are required");
 	}
 	if (a->format != NULL && node_format_parse(a->format, &format) != 0) {
-		return usage_error("show", "--format must be table, json or csv");
+		return usage_error(
+		    "show", "--format must be table, json or csv");
 	}
 	if (tally_period_parse(a->period, &period) != TALLY_OK) {
 		fprintf(stderr,
@@ -515,7 +520,8 @@ main(int argc, char **argv)
 	} else {
 		cmd = NULL;
 	}
-	while ((c = getopt_long(argc, argv, "hVq", long_options, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, "hVq", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -564,7 +570,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "import") == 0) {
 		if (optind + 1 != argc) {
-			return usage_error("import", "give exactly one CSV file");
+			return usage_error(
+			    "import", "give exactly one CSV file");
 		}
 		a.file = argv[optind];
 	} else if (optind != argc) {

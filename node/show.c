@@ -60,8 +60,9 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	f->has_data  = true;
-	f->has_value = tally_state_value(&f->state, ind, &f->value) == TALLY_OK;
+	f->has_data = true;
+	f->has_value =
+	    tally_state_value(&f->state, ind, &f->value) == TALLY_OK;
 	rv = tally_store_snapshot_version(st, ind, period, &f->version);
 	if (rv == TALLY_OK) {
 		f->has_version = true;
@@ -95,17 +96,18 @@ label_b(const struct tally_indicator *ind)
 static json_t *
 figure_json(const struct figure *f)
 {
-	json_t     *o = json_object();
+	json_t     *o  = json_object();
 	const char *lb = label_b(f->ind);
 	char        newest[TALLY_PERIOD_STRLEN];
 
 	json_object_set_new(o, "id", json_string(f->ind->id));
 	json_object_set_new(o, "name_zh", json_string(f->ind->name_zh));
 	json_object_set_new(o, "name_en", json_string(f->ind->name_en));
-	json_object_set_new(o, "kind", json_string(tally_kind_name(f->ind->kind)));
+	json_object_set_new(
+	    o, "kind", json_string(tally_kind_name(f->ind->kind)));
 	json_object_set_new(o, "unit", json_string(f->ind->unit));
-	json_object_set_new(o, "value",
-	    f->has_value ? json_real(f->value) : json_null());
+	json_object_set_new(
+	    o, "value", f->has_value ? json_real(f->value) : json_null());
 	json_object_set_new(o, label_a(f->ind),
 	    f->has_data ? json_real(f->state.sum_a) : json_null());
 	if (lb != NULL) {
@@ -134,12 +136,12 @@ print_number(FILE *out, bool has, double v)
 }
 
 static void
-print_csv_row(FILE *out, const char *region, const char *period,
-    const struct figure *f)
+print_csv_row(
+    FILE *out, const char *region, const char *period, const struct figure *f)
 {
 	char newest[TALLY_PERIOD_STRLEN] = "";
-	bool is_ratio = f->ind->kind == TALLY_KIND_RATIO;
-	bool is_wmean = f->ind->kind == TALLY_KIND_WMEAN;
+	bool is_ratio                    = f->ind->kind == TALLY_KIND_RATIO;
+	bool is_wmean                    = f->ind->kind == TALLY_KIND_WMEAN;
 
 	if (f->has_data && f->state.has_newest) {
 		tally_period_format(&f->state.newest, newest);
@@ -164,6 +166,24 @@ print_csv_row(FILE *out, const char *region, const char *period,
 	fputc('\n', out);
 }
 
+/* Pads to a width in characters, not bytes, so that units such as
+ * "μg/m³" keep the columns aligned. */
+static void
+print_padded(FILE *out, const char *text, int width)
+{
+	int chars = 0;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (((unsigned char) *p & 0xC0) != 0x80) {
+			chars++;
+		}
+	}
+	fputs(text, out);
+	for (; chars < width; chars++) {
+		fputc(' ', out);
+	}
+}
+
 static void
 print_table_row(FILE *out, const struct figure *f)
 {
@@ -174,7 +194,9 @@ print_table_row(FILE *out, const struct figure *f)
 		tally_period_format(&f->state.newest, newest);
 	}
 	if (f->has_value) {
-		snprintf(value, sizeof(value), "%.4f", f->value);
+		snprintf(value, sizeof(value),
+		    f->ind->kind == TALLY_KIND_COUNT ? "%.0f" : "%.4f",
+		    f->value);
 	}
 	if (f->has_data) {
 		snprintf(a, sizeof(a), "%.10g", f->state.sum_a);
@@ -182,14 +204,15 @@ print_table_row(FILE *out, const struct figure *f)
 			snprintf(b, sizeof(b), "%.10g", f->state.sum_b);
 		}
 	}
-	fprintf(out, "%-36s %14s  %-8s %-11s %14s %14s  %-7s\n", f->ind->id,
-	    value, f->ind->unit, label_a(f->ind), a, b, newest);
+	fprintf(out, "%-34s %12s  ", f->ind->id, value);
+	print_padded(out, f->ind->unit, 8);
+	fprintf(out, " %14s %14s  %s\n", a, b, newest);
 }
 
 int
-node_show(FILE *out, const struct tally_catalog *cat,
-    struct tally_store *st, const struct tally_period *period,
-    const struct tally_indicator *only, int format)
+node_show(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
+    const struct tally_period *period, const struct tally_indicator *only,
+    int format)
 {
 	const struct tally_division *region;
 	struct figure               *figs;
@@ -225,22 +248,24 @@ node_show(FILE *out, const struct tally_catalog *cat,
 
 		json_object_set_new(reg, "code", json_string(region->code));
 		json_object_set_new(reg, "name", json_string(region->name));
-		json_object_set_new(
-		    reg, "level", json_string(tally_level_name(region->level)));
+		json_object_set_new(reg, "level",
+		    json_string(tally_level_name(region->level)));
 		json_object_set_new(root, "region", reg);
 		json_object_set_new(root, "period", json_string(ptext));
 		for (size_t i = 0; i < nfigs; i++) {
 			json_array_append_new(arr, figure_json(&figs[i]));
 		}
 		json_object_set_new(root, "indicators", arr);
-		if (json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
+		if (json_dumpf(root, out,
+		        JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
 			rv = TALLY_EIO;
 		}
 		fputc('\n', out);
 		json_decref(root);
 	} else if (format == NODE_FORMAT_CSV) {
-		fprintf(out, "region,period,indicator,kind,unit,value,numerator,"
-		             "denominator,sum,weight,newest_period,version\n");
+		fprintf(out,
+		    "region,period,indicator,kind,unit,value,numerator,"
+		    "denominator,sum,weight,newest_period,version\n");
 		for (size_t i = 0; i < nfigs; i++) {
 			print_csv_row(out, region->code, ptext, &figs[i]);
 		}
@@ -248,9 +273,8 @@ node_show(FILE *out, const struct tally_catalog *cat,
 		fprintf(out, "%s %s (%s), period %s: own observations\n",
 		    region->code, region->name,
 		    tally_level_name(region->level), ptext);
-		fprintf(out, "%-36s %14s  %-8s %-11s %14s %14s  %-7s\n",
-		    "indicator", "value", "unit", "sums", "num/sum",
-		    "den/weight", "newest");
+		fprintf(out, "%-34s %12s  %-8s %14s %14s  %s\n", "indicator",
+		    "value", "unit", "num/sum", "den/weight", "newest");
 		for (size_t i = 0; i < nfigs; i++) {
 			print_table_row(out, &figs[i]);
 		}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian (bookworm) packages Tally needs to build, test and run,
+# but only those that are missing, so it is cheap to call before every build.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang-format python3
+  libnng-dev nng-utils
+  libprotobuf-c-dev protobuf-c-compiler
+  libsqlite3-dev sqlite3
+  check libsubunit-dev
+  libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "installing: ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=(sudo)
+fi
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,422 @@
+/*
+ * Unit tests of the shared library around the engine: periods, strict
+ * number parsing, the reference-data loader and its file:line errors, the
+ * wire codec, and the store's versioning and overlap rules.
+ */
+#include "catalog.h"
+#include "errors.h"
+#include "period.h"
+#include "store.h"
+#include "text.h"
+#include "wire.h"
+
+#include "tally.pb-c.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct tally_catalog *cat;
+
+static void
+load_catalog(void)
+{
+	struct tally_errbuf eb = { "" };
+
+	ck_assert_msg(
+	    tally_catalog_load_default(&cat, &eb) == TALLY_OK, "%s", eb.text);
+}
+
+static void
+free_catalog(void)
+{
+	tally_catalog_free(cat);
+	cat = NULL;
+}
+
+START_TEST(test_period_parse)
+{
+	const char *good[] = { "2020", "2020Q1", "2020Q4", "2020-01",
+		"2020-12", "1999-07" };
+	const char *bad[]  = { "20", "2020-13", "2020Q5", "2020Q0", "2020-00",
+		 "2020-1", "2020q1", "2020-01x", "", "abcd", "2020 ", "12345",
+		 "0020", "2020-1a", "2020Q" };
+	struct tally_period p;
+	char                buf[TALLY_PERIOD_STRLEN];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		ck_assert_int_eq(tally_period_parse(good[i], &p), TALLY_OK);
+		tally_period_format(&p, buf);
+		ck_assert_str_eq(buf, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(tally_period_parse(bad[i], &p) == TALLY_EINVAL,
+		    "'%s' parsed", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_period_nesting)
+{
+	struct tally_period m, q, y, q2;
+
+	ck_assert_int_eq(tally_period_parse("2020-05", &m), 0);
+	ck_assert_int_eq(tally_period_parent(&m, &q), 0);
+	ck_assert_int_eq(tally_period_parse("2020Q2", &q2), 0);
+	ck_assert(tally_period_equal(&q, &q2));
+	ck_assert_int_eq(tally_period_parent(&q, &y), 0);
+	ck_assert_int_eq(y.kind, TALLY_PERIOD_YEAR);
+	ck_assert_int_eq(tally_period_parent(&y, &q2), TALLY_ENOENT);
+	ck_assert(tally_period_contains(&y, &m));
+	ck_assert(tally_period_contains(&q, &m));
+	ck_assert(tally_period_contains(&m, &m));
+	ck_assert(!tally_period_contains(&m, &q));
+	ck_assert_int_eq(tally_period_first_month(&q), 2020 * 12 + 3);
+	ck_assert_int_eq(tally_period_last_month(&q), 2020 * 12 + 5);
+}
+END_TEST
+
+START_TEST(test_parse_double)
+{
+	const char *bad[] = { "", "abc", "nan", "NaN", "inf", "-inf", "1e999",
+		"0x10", " 1", "1 ", "1,5", "12abc" };
+	double      v;
+
+	ck_assert_int_eq(tally_parse_double("93.5", &v), 0);
+	ck_assert_double_eq(v, 93.5);
+	ck_assert_int_eq(tally_parse_double("-4e2", &v), 0);
+	ck_assert_double_eq(v, -400);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(tally_parse_double(bad[i], &v) == TALLY_EINVAL,
+		    "'%s' parsed", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+	ck_assert(tally_utf8_valid("河北省", strlen("河北省")));
+	ck_assert(!tally_utf8_valid("\xC0\xAF", 2));
+	ck_assert(!tally_utf8_valid("\xED\xA0\x80", 3));
+	ck_assert(!tally_utf8_valid("\xE6\xB2", 2));
+}
+END_TEST
+
+START_TEST(test_catalog_shipped)
+{
+	const struct tally_division  *d;
+	const struct tally_indicator *ind;
+
+	ck_assert_uint_eq(cat->n_indicators, 50);
+	ck_assert_uint_eq(cat->n_divisions, 3223);
+	ck_assert_uint_eq(cat->n_targets, 74);
+	d = tally_catalog_division(cat, "130000");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->name, "河北省");
+	ck_assert_uint_eq(d->leaves, 167);
+	ck_assert_uint_eq(tally_catalog_division(cat, "110000")->leaves, 16);
+	ck_assert_uint_eq(tally_catalog_division(cat, "211300")->leaves, 7);
+	/* A city without counties is its own leaf. */
+	ck_assert_uint_eq(tally_catalog_division(cat, "441900")->leaves, 1);
+	ck_assert(tally_catalog_is_child(cat, "130100", "130102"));
+	ck_assert(!tally_catalog_is_child(cat, "130000", "130102"));
+	ind = tally_catalog_indicator(cat, "mfg_pass_rate");
+	ck_assert_ptr_nonnull(ind);
+	ck_assert_int_eq(ind->kind, TALLY_KIND_RATIO);
+	ck_assert(ind->percent);
+	ck_assert_int_eq(
+	    tally_catalog_indicator(cat, "invention_patents_per_million")
+	        ->percent,
+	    0);
+	ck_assert_int_eq(
+	    tally_catalog_indicator(cat, "industrial_brand_products")
+	        ->time_agg,
+	    TALLY_TIME_LAST);
+	ck_assert_ptr_null(tally_catalog_indicator(cat, "nope"));
+}
+END_TEST
+
+/* Writes the three files into a new directory, with one of them replaced. */
+static char *
+write_catalog(const char *which, const char *text)
+{
+	static const char *names[] = { "indicators.csv", "divisions.csv",
+		"targets.csv" };
+	char               tmpl[]  = "/tmp/tally-cat-XXXXXX";
+	char              *dir     = mkdtemp(tmpl);
+	char               src[4096], dst[4096], cmd[8300];
+
+	ck_assert_ptr_nonnull(dir);
+	dir = strdup(dir);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(dst, sizeof(dst), "%s/%s", dir, names[i]);
+		if (strcmp(names[i], which) == 0) {
+			FILE *f = fopen(dst, "w");
+			ck_assert_ptr_nonnull(f);
+			fputs(text, f);
+			fclose(f);
+		} else {
+			snprintf(
+			    src, sizeof(src), "%s/%s", cat->dir, names[i]);
+			snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
+			ck_assert_int_eq(system(cmd), 0);
+		}
+	}
+	return dir;
+}
+
+static void
+remove_dir(char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(dir);
+}
+
+static void
+expect_bad_catalog(const char *which, const char *text, const char *want)
+{
+	struct tally_catalog *c   = NULL;
+	struct tally_errbuf   eb  = { "" };
+	char                 *dir = write_catalog(which, text);
+
+	ck_assert_int_eq(tally_catalog_load(dir, &c, &eb), TALLY_ECONFIG);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(
+	    strstr(eb.text, want) != NULL, "'%s' lacks '%s'", eb.text, want);
+	remove_dir(dir);
+}
+
+START_TEST(test_catalog_malformed)
+{
+	const char *ih =
+	    "id,name_zh,name_en,kind,unit,factor,better,time_agg,note\n";
+	char buf[1024];
+
+	expect_bad_catalog("indicators.csv", "id,name\n",
+	    "indicators.csv:1: header has 2 columns");
+	snprintf(buf, sizeof(buf),
+	    "%sa,甲,a,ratio,%%,100,higher,sum,\n"
+	    "b,乙,b,average,%%,100,higher,sum,\n",
+	    ih);
+	expect_bad_catalog(
+	    "indicators.csv", buf, "indicators.csv:3: field kind: 'average'");
+	snprintf(buf, sizeof(buf), "%sa,甲,a,ratio,%%,zero,higher,sum,\n", ih);
+	expect_bad_catalog(
+	    "indicators.csv", buf, "indicators.csv:2: field factor");
+	snprintf(buf, sizeof(buf),
+	    "%sa,甲,a,ratio,%%,100,higher,sum,\n"
+	    "a,甲,a,ratio,%%,100,higher,sum,\n",
+	    ih);
+	expect_bad_catalog(
+	    "indicators.csv", buf, "indicators.csv:3: field id: duplicate");
+	snprintf(buf, sizeof(buf),
+	    "%sa,甲,a,count,x,1,higher,weighted_mean,\n", ih);
+	expect_bad_catalog(
+	    "indicators.csv", buf, "indicators.csv:2: field time_agg");
+	expect_bad_catalog("divisions.csv",
+	    "code,name,level,parent_code\n130000,河北省,province,\n"
+	    "130100,石家庄市,city,140000\n",
+	    "divisions.csv:3: field parent_code: unknown region '140000'");
+	expect_bad_catalog("divisions.csv",
+	    "code,name,level,parent_code\n130000,河北省,province,\n"
+	    "13010,石家庄市,city,130000\n",
+	    "divisions.csv:3: field code");
+	expect_bad_catalog("divisions.csv",
+	    "code,name,level,parent_code\n130000,河北省,province,\n"
+	    "130102,长安区,county,130000\n",
+	    "divisions.csv:3: field parent_code: '130000' is not a city");
+	expect_bad_catalog("divisions.csv",
+	    "code,name,level,parent_code\n130000,河北省,province,\n"
+	    "130000,河北省,province,\n",
+	    "divisions.csv:3: field code: '130000' is duplicate");
+	expect_bad_catalog("targets.csv",
+	    "region_code,region_name,indicator_id,period,op,value,scope,"
+	    "baseline_period,source\n"
+	    "130000,河北省,mfg_pass_rate,2020,=>,93.5,total,,x\n",
+	    "targets.csv:2: field op");
+	expect_bad_catalog("targets.csv",
+	    "region_code,region_name,indicator_id,period,op,value,scope,"
+	    "baseline_period,source\n"
+	    "130000,河北省,pm25_concentration,2020,<=,-40,change_pct,,x\n",
+	    "targets.csv:2: field baseline_period");
+}
+END_TEST
+
+START_TEST(test_wire_roundtrip)
+{
+	const struct tally_indicator *ind =
+	    tally_catalog_indicator(cat, "mfg_pass_rate");
+	const struct tally_indicator *got_ind;
+	struct tally_state            s, got;
+	struct tally_period           p, got_p;
+	struct tally_errbuf           eb = { "" };
+	uint8_t                      *buf;
+	size_t                        len;
+	uint64_t                      version;
+
+	tally_state_init(&s);
+	ck_assert_int_eq(tally_period_parse("2020", &p), 0);
+	s.sum_a      = 151234;
+	s.sum_b      = 161556;
+	s.leaves     = 167;
+	s.has_minmax = true;
+	s.min_value  = 80.5;
+	s.max_value  = 99.9;
+	strcpy(s.min_region, "130102");
+	strcpy(s.max_region, "131182");
+	s.has_newest = true;
+	ck_assert_int_eq(tally_period_parse("2020-12", &s.newest), 0);
+	ck_assert_int_eq(
+	    tally_wire_state_encode(ind, &p, &s, 42, &buf, &len), 0);
+	ck_assert_int_eq(tally_wire_state_decode(cat, buf, len, &got_ind,
+	                     &got_p, &got, &version, &eb),
+	    TALLY_OK);
+	ck_assert_ptr_eq(got_ind, ind);
+	ck_assert(tally_period_equal(&got_p, &p));
+	ck_assert_double_eq(got.sum_a, s.sum_a);
+	ck_assert_double_eq(got.sum_b, s.sum_b);
+	ck_assert_uint_eq(got.leaves, 167);
+	ck_assert_str_eq(got.min_region, "130102");
+	ck_assert_str_eq(got.max_region, "131182");
+	ck_assert(tally_period_equal(&got.newest, &s.newest));
+	ck_assert_uint_eq(version, 42);
+
+	/* Truncated bytes, oversize input and a trailing unknown field. */
+	ck_assert_int_eq(tally_wire_state_decode(cat, buf, len - 3, &got_ind,
+	                     &got_p, &got, &version, &eb),
+	    TALLY_EPROTO);
+	ck_assert_int_eq(
+	    tally_wire_state_decode(cat, buf, TALLY_WIRE_STATE_MAX + 1,
+	        &got_ind, &got_p, &got, &version, &eb),
+	    TALLY_EPROTO);
+	{
+		uint8_t big[256];
+		memcpy(big, buf, len);
+		big[len]     = (15 << 3) | 0; /* field 15, varint */
+		big[len + 1] = 1;
+		ck_assert_int_eq(tally_wire_state_decode(cat, big, len + 2,
+		                     &got_ind, &got_p, &got, &version, &eb),
+		    TALLY_EPROTO);
+		ck_assert(strstr(eb.text, "unknown field") != NULL);
+	}
+	free(buf);
+
+	/* A negative sum is refused. */
+	s.sum_a = -1;
+	ck_assert_int_eq(
+	    tally_wire_state_encode(ind, &p, &s, 1, &buf, &len), 0);
+	ck_assert_int_eq(tally_wire_state_decode(cat, buf, len, &got_ind,
+	                     &got_p, &got, &version, &eb),
+	    TALLY_EPROTO);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_store_versions_and_overlap)
+{
+	char                          tmpl[] = "/tmp/tally-store-XXXXXX";
+	char                         *dir    = mkdtemp(tmpl);
+	char                          path[4200];
+	struct tally_store           *st = NULL, *again = NULL;
+	struct tally_errbuf           eb = { "" };
+	const struct tally_indicator *ind =
+	    tally_catalog_indicator(cat, "mfg_pass_rate");
+	struct tally_obs    o;
+	struct tally_period y;
+	uint64_t            v1, v2, v3;
+	int                 outcome;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/a.db", dir);
+	ck_assert_int_eq(
+	    tally_store_create(path, cat, "999999", &st, &eb), TALLY_ENOENT);
+	ck_assert_int_eq(tally_store_create(path, cat, "130102", &st, &eb), 0);
+	ck_assert_int_eq(tally_store_create(path, cat, "130102", &again, &eb),
+	    TALLY_EEXIST);
+	ck_assert_str_eq(tally_store_region(st), "130102");
+	ck_assert_uint_eq(strlen(tally_store_instance_id(st)), 32);
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(tally_period_parse("2020-03", &o.period), 0);
+	ck_assert_int_eq(tally_period_parse("2020", &y), 0);
+	o.num = 90;
+	o.den = 100;
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(tally_store_put(st, ind, &o, &outcome, &eb), 0);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+	ck_assert_int_eq(outcome, TALLY_PUT_NEW);
+	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &y, &v1), 0);
+
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(tally_store_put(st, ind, &o, &outcome, &eb), 0);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+	ck_assert_int_eq(outcome, TALLY_PUT_UNCHANGED);
+	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &y, &v2), 0);
+	ck_assert_uint_eq(v1, v2);
+
+	o.num = 91;
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(tally_store_put(st, ind, &o, &outcome, &eb), 0);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+	ck_assert_int_eq(outcome, TALLY_PUT_CORRECTED);
+	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &y, &v3), 0);
+	ck_assert_uint_gt(v3, v2);
+
+	/* The year beside its own month is refused and changes nothing. */
+	o.period = y;
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(
+	    tally_store_put(st, ind, &o, &outcome, &eb), TALLY_EDATA);
+	tally_store_rollback(st);
+	ck_assert(
+	    strstr(eb.text, "field period: 2020 overlaps 2020-03") != NULL);
+	tally_store_close(st);
+
+	ck_assert_int_eq(tally_store_open(path, cat, &st, &eb), 0);
+	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &y, &v1), 0);
+	ck_assert_uint_eq(v1, v3);
+	tally_store_close(st);
+	tally_store_close(NULL);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+static Suite *
+common_suite(void)
+{
+	Suite *s  = suite_create("common");
+	TCase *tc = tcase_create("pure");
+	TCase *td = tcase_create("data");
+
+	tcase_add_test(tc, test_period_parse);
+	tcase_add_test(tc, test_period_nesting);
+	tcase_add_test(tc, test_parse_double);
+	tcase_add_test(tc, test_utf8);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(td, load_catalog, free_catalog);
+	tcase_set_timeout(td, 60);
+	tcase_add_test(td, test_catalog_shipped);
+	tcase_add_test(td, test_catalog_malformed);
+	tcase_add_test(td, test_wire_roundtrip);
+	tcase_add_test(td, test_store_versions_and_overlap);
+	suite_add_tcase(s, td);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(common_suite());
+	int      failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
