@@ -24,6 +24,13 @@ struct csv_ctx {
 	int                  rv; /* the first error; later rows are skipped */
 };
 
+static int
+no_space(unsigned char c)
+{
+	(void) c;
+	return 0;
+}
+
 static void
 ctx_clear_fields(struct csv_ctx *c)
 {
@@ -42,9 +49,6 @@ on_field(void *data, size_t len, void *arg)
 
 	if (c->rv != TALLY_OK) {
 		return;
-	}
-	if (c->nfields == 0) {
-		c->row_line = c->cur_line;
 	}
 	if (c->nfields >= CSV_MAX_FIELDS) {
 		c->rv = tally_fail(c->eb, TALLY_EDATA,
@@ -109,6 +113,9 @@ tally_csv_read(
 		rv = tally_fail(eb, TALLY_ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}
+	/* libcsv trims blanks around unquoted fields by default; Tally keeps
+	 * them, so that an import refuses " 90" exactly as `record` does. */
+	csv_set_space_func(&p, no_space);
 	while (c.rv == TALLY_OK && (n = getline(&line, &cap, f)) >= 0) {
 		char *start = line;
 
@@ -122,6 +129,12 @@ tally_csv_read(
 			c.rv = tally_fail(eb, TALLY_EDATA,
 			    "%s:%zu: NUL byte in text", path, c.cur_line);
 			break;
+		}
+		/* libcsv's state 0 is "no row begun": a row that begins in
+		 * this line is reported with this line, even if a quoted field
+		 * carries it over several lines. */
+		if (p.pstate == 0) {
+			c.row_line = c.cur_line;
 		}
 		if (csv_parse(&p, start, (size_t) n, on_field, on_row, &c) !=
 		    (size_t) n) {

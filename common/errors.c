@@ -42,6 +42,18 @@ tally_strerror(int err)
 	return "unknown error";
 }
 
+/* Messages quote user input, which may hold line breaks or terminal
+ * controls; every error must stay one line, so controls become '?'. */
+void
+tally_one_line(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char) *s < 0x20 || *s == 0x7F) {
+			*s = '?';
+		}
+	}
+}
+
 int
 tally_fail(struct tally_errbuf *eb, int err, const char *fmt, ...)
 {
@@ -51,6 +63,7 @@ tally_fail(struct tally_errbuf *eb, int err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(eb->text, sizeof(eb->text), fmt, ap);
 		va_end(ap);
+		tally_one_line(eb->text);
 	}
 	return err;
 }
@@ -81,6 +94,7 @@ tally_errbuf_prefix(struct tally_errbuf *eb, const char *fmt, ...)
 	memmove(eb->text + hl, eb->text, ol);
 	memcpy(eb->text, head, hl);
 	eb->text[hl + ol] = '\0';
+	tally_one_line(eb->text);
 }
 
 int

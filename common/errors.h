@@ -45,6 +45,10 @@ int tally_exit_code(int err);
 int tally_fail(struct tally_errbuf *eb, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Replaces control characters (line breaks among them) in s with '?', so
+ * that a message quoting user input stays on one line. */
+void tally_one_line(char *s);
+
 /* Prefixes eb's text with a formatted string, for callers that add the
  * file and line to a message from a lower layer. */
 void tally_errbuf_prefix(struct tally_errbuf *eb, const char *fmt, ...)

@@ -11,8 +11,12 @@
 #include "log.h"
 #include "show.h"
 #include "store.h"
+#include "uplink.h"
 
 #include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +48,15 @@ usage(FILE *out)
 	    "  show   --db FILE --period P [--indicator ID]\n"
 	    "         [--format table|json|csv]\n"
 	    "         The region's own figures for P.\n"
+	    "  push   --db FILE --hub URL [--timeout-ms N]\n"
+	    "         Send every pending snapshot to the parent hub and wait\n"
+	    "         for the acknowledgements. Exit 0 when all are\n"
+	    "         acknowledged, 69 when the hub cannot be reached in "
+	    "time\n"
+	    "         (nothing is lost: the rest stays pending).\n"
+	    "  run    --db FILE --hub URL\n"
+	    "         Keep pushing whenever data changes, retrying with\n"
+	    "         exponential backoff; stops on SIGINT or SIGTERM.\n"
 	    "\n"
 	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read "
 	    "from\n"
@@ -55,8 +68,10 @@ usage(FILE *out)
 	    "  -V, --version  show the version\n"
 	    "  -q, --quiet    log errors only\n"
 	    "\n"
-	    "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no store, 73 store\n"
-	    "exists, 74 I/O or database error, 78 bad reference data.\n",
+	    "Exit codes: 0 ok, 64 usage, 65 bad data (or a state the hub\n"
+	    "rejected), 66 no store, 69 hub unreachable, 73 store exists,\n"
+	    "74 I/O or database error, 77 the hub refused the submission,\n"
+	    "78 bad reference data.\n",
 	    prog);
 }
 
@@ -72,6 +87,8 @@ struct node_args {
 	const char *weight;
 	const char *format;
 	const char *file;
+	const char *hub;
+	const char *timeout_ms;
 };
 
 enum {
@@ -84,6 +101,8 @@ enum {
 	OPT_VALUE,
 	OPT_WEIGHT,
 	OPT_FORMAT,
+	OPT_HUB,
+	OPT_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -99,21 +118,40 @@ static const struct option long_options[] = {
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "weight", required_argument, NULL, OPT_WEIGHT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "hub", required_argument, NULL, OPT_HUB },
+	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Prints `prog: message` as one line, whatever the message quotes. */
+static int complain(int ex, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+complain(int ex, const char *fmt, ...)
+{
+	char    buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	tally_one_line(buf);
+	fprintf(stderr, "%s: %s\n", prog, buf);
+	return ex;
+}
 
 static int
 usage_error(const char *cmd, const char *msg)
 {
-	fprintf(stderr, "%s: %s: %s (see %s --help)\n", prog, cmd, msg, prog);
-	return EX_USAGE;
+	return complain(EX_USAGE, "%s: %s (see %s --help)", cmd, msg, prog);
 }
 
 /* Prints a one-line error and returns the matching exit code. */
 static int
 report(int rv, const char *what, const struct tally_errbuf *eb)
 {
-	fprintf(stderr, "%s: %s%s%s\n", prog, what, what[0] ? ": " : "",
+	(void) complain(0, "%s%s%s", what, what[0] ? ": " : "",
 	    eb->text[0] ? eb->text : tally_strerror(rv));
 	return tally_exit_code(rv);
 }
@@ -200,13 +238,12 @@ print_record_error(int rv, const struct tally_errbuf *eb)
 		if (strncmp(text, "field ", 6) == 0 &&
 		    strncmp(text + 6, map[i][0], n) == 0 &&
 		    text[6 + n] == ':') {
-			fprintf(stderr, "%s: record: %s:%s\n", prog, map[i][1],
-			    text + 6 + n + 1);
+			(void) complain(
+			    0, "record: %s:%s", map[i][1], text + 6 + n + 1);
 			return;
 		}
 	}
-	fprintf(stderr, "%s: record: %s\n", prog,
-	    text[0] ? text : tally_strerror(rv));
+	(void) complain(0, "record: %s", text[0] ? text : tally_strerror(rv));
 }
 
 static const char *
@@ -474,10 +511,10 @@ cmd_show(const struct node_args *a)
 		    "show", "--format must be table, json or csv");
 	}
 	if (tally_period_parse(a->period, &period) != TALLY_OK) {
-		fprintf(stderr,
-		    "%s: show: --period: '%s' is not a valid period (YYYY, "
-		    "YYYYQn or YYYY-MM)\n",
-		    prog, a->period);
+		(void) complain(0,
+		    "show: --period: '%s' is not a valid period (YYYY, "
+		    "YYYYQn or YYYY-MM)",
+		    a->period);
 		return EX_DATAERR;
 	}
 	ex = open_store("show", a->db, &cat, &st);
@@ -487,19 +524,170 @@ cmd_show(const struct node_args *a)
 	if (a->indicator != NULL) {
 		ind = tally_catalog_indicator(cat, a->indicator);
 		if (ind == NULL) {
-			fprintf(stderr,
-			    "%s: show: --indicator: unknown indicator '%s'\n",
-			    prog, a->indicator);
+			(void) complain(0,
+			    "show: --indicator: unknown indicator '%s'",
+			    a->indicator);
 			ex = EX_DATAERR;
 			goto done;
 		}
 	}
 	rv = node_show(stdout, cat, st, &period, ind, format);
 	if (rv != TALLY_OK) {
-		fprintf(stderr, "%s: show: %s\n", prog, tally_strerror(rv));
+		(void) complain(0, "show: %s", tally_strerror(rv));
 		ex = tally_exit_code(rv);
 	}
 done:
+	tally_store_close(st);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+static volatile sig_atomic_t node_stop;
+
+static void
+on_signal(int sig)
+{
+	(void) sig;
+	node_stop = 1;
+}
+
+/* Sleeps up to ms, in short steps so that a signal is noticed soon. */
+static void
+nap(int ms)
+{
+	while (ms > 0 && !node_stop) {
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+		ms -= 20;
+	}
+}
+
+static void
+print_stats(const char *url, const struct tally_uplink_stats *s)
+{
+	printf("pushed to %s: %zu accepted, %zu duplicate, %zu stale, "
+	       "%zu rejected\n",
+	    url, s->accepted, s->duplicate, s->stale, s->rejected);
+	fflush(stdout);
+}
+
+/* push: one pass until nothing is pending. run (daemon): push, then wait
+ * for the store to change (another process records or imports), with
+ * exponential backoff and jitter while the hub cannot be reached. */
+static int
+cmd_push(const struct node_args *a, bool daemon)
+{
+	struct tally_catalog        *cat = NULL;
+	struct tally_store          *st  = NULL;
+	struct tally_uplink         *up  = NULL;
+	struct tally_uplink_stats    stats;
+	const struct tally_division *d;
+	struct sigaction             sa;
+	uint64_t                     seen = 0, now;
+	int                          ex, rv, timeout = 10000, backoff = 0;
+
+	if (a->db == NULL || a->hub == NULL) {
+		return usage_error(
+		    daemon ? "run" : "push", "--db and --hub are required");
+	}
+	if (a->timeout_ms != NULL) {
+		timeout = atoi(a->timeout_ms);
+		if (timeout < 1) {
+			return usage_error("push", "--timeout-ms must be > 0");
+		}
+	}
+	ex = open_store(daemon ? "run" : "push", a->db, &cat, &st);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	d = tally_catalog_division(cat, tally_store_region(st));
+	if (d->parent == TALLY_NO_INDEX) {
+		(void) complain(
+		    0, "push: region %s has no parent hub", d->code);
+		ex = EX_CONFIG;
+		goto done;
+	}
+	rv = tally_uplink_new(
+	    &up, "parent", a->hub, cat->divisions[d->parent].code);
+	if (rv != TALLY_OK) {
+		(void) complain(0, "push: --hub: cannot use '%s': %s", a->hub,
+		    tally_strerror(rv));
+		ex = rv == TALLY_EINVAL ? EX_USAGE : tally_exit_code(rv);
+		goto done;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	memset(&stats, 0, sizeof(stats));
+	for (;;) {
+		rv = tally_uplink_push(up, st, timeout, &stats);
+		if (!daemon) {
+			break;
+		}
+		if (node_stop) {
+			rv = TALLY_OK;
+			break;
+		}
+		if (rv != TALLY_OK) {
+			backoff = backoff == 0 ? 100 : backoff * 2;
+			if (backoff > 30000) {
+				backoff = 30000;
+			}
+			backoff =
+			    backoff / 2 + (int) (random() % (backoff / 2 + 1));
+			TALLY_LOG(TALLY_LOG_INFO,
+			    "hub %s: %s; retrying in %d ms", a->hub,
+			    tally_strerror(rv), backoff);
+			nap(backoff);
+			continue;
+		}
+		if (stats.batches > 0) {
+			print_stats(a->hub, &stats);
+			memset(&stats, 0, sizeof(stats));
+		}
+		backoff = 0;
+		/* Wait until another connection commits to the store. */
+		while (!node_stop) {
+			if (tally_store_data_version(st, &now) == TALLY_OK &&
+			    now != seen) {
+				seen = now;
+				break;
+			}
+			nap(200);
+		}
+		if (node_stop) {
+			rv = TALLY_OK;
+			break;
+		}
+	}
+	if (!daemon && rv == TALLY_OK) {
+		print_stats(a->hub, &stats);
+	}
+	if (rv == TALLY_ETIMEDOUT) {
+		(void) complain(0,
+		    "push: hub %s not reached within %d ms; pending "
+		    "snapshots are kept",
+		    a->hub, timeout);
+		ex = EX_UNAVAILABLE;
+	} else if (rv == TALLY_EPROTO) {
+		(void) complain(0,
+		    "push: hub %s refused the submission (see "
+		    "the log above)",
+		    a->hub);
+		ex = EX_NOPERM;
+	} else if (rv != TALLY_OK) {
+		(void) complain(0, "push: %s", tally_strerror(rv));
+		ex = tally_exit_code(rv);
+	} else if (stats.rejected > 0) {
+		(void) complain(0,
+		    "push: the hub rejected %zu states (see "
+		    "the log above)",
+		    stats.rejected);
+		ex = EX_DATAERR;
+	}
+done:
+	tally_uplink_free(up);
 	tally_store_close(st);
 	tally_catalog_free(cat);
 	return ex;
@@ -559,6 +747,12 @@ main(int argc, char **argv)
 		case OPT_FORMAT:
 			a.format = optarg;
 			break;
+		case OPT_HUB:
+			a.hub = optarg;
+			break;
+		case OPT_TIMEOUT:
+			a.timeout_ms = optarg;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -588,6 +782,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "show") == 0) {
 		return cmd_show(&a);
+	}
+	if (strcmp(cmd, "push") == 0) {
+		return cmd_push(&a, false);
+	}
+	if (strcmp(cmd, "run") == 0) {
+		return cmd_push(&a, true);
 	}
 	return usage_error(cmd, "unknown command");
 }
