@@ -42,9 +42,9 @@ period_later(const struct tally_period *a, const struct tally_period *b)
 }
 
 int
-tally_state_leaf(const struct tally_indicator *ind, const char *region,
-    const struct tally_obs *obs, size_t n, const struct tally_period *period,
-    struct tally_state *out)
+tally_state_own(const struct tally_indicator *ind, const char *region,
+    bool is_leaf, const struct tally_obs *obs, size_t n,
+    const struct tally_period *period, struct tally_state *out)
 {
 	struct tally_state      s;
 	const struct tally_obs *latest = NULL;
@@ -76,10 +76,10 @@ tally_state_leaf(const struct tally_indicator *ind, const char *region,
 	if (ind->time_agg == TALLY_TIME_LAST) {
 		obs_sums(ind, latest, &s.sum_a, &s.sum_b);
 	}
-	s.leaves     = 1;
+	s.leaves     = is_leaf ? 1 : 0;
 	s.has_newest = true;
 	s.newest     = latest->period;
-	if (tally_state_value(&s, ind, &v) == TALLY_OK) {
+	if (is_leaf && tally_state_value(&s, ind, &v) == TALLY_OK) {
 		s.has_minmax = true;
 		s.min_value  = v;
 		s.max_value  = v;
@@ -127,7 +127,7 @@ int
 tally_state_value(const struct tally_state *s,
     const struct tally_indicator *ind, double *out)
 {
-	if (s->leaves == 0) {
+	if (!s->has_newest) {
 		return TALLY_ENOENT;
 	}
 	switch (ind->kind) {

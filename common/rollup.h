@@ -6,7 +6,7 @@
  * divides (tally_state_value); nothing finished is ever merged.
  *
  * Time is rolled up once, at the region that owns the observations
- * (tally_state_leaf), following the indicator's time_agg. Every merge
+ * (tally_state_own), following the indicator's time_agg. Every merge
  * across regions (tally_state_merge) then adds, whatever the time rule,
  * because each region's state for a period already is its own figure for
  * that period.
@@ -48,20 +48,24 @@ struct tally_state {
 /* The empty state: the identity of tally_state_merge. */
 void tally_state_init(struct tally_state *s);
 
-/* Rolls one region's observations up over time into its state for period,
- * using only the observations that lie inside period. The result counts as
- * one leaf. TALLY_ENOENT when no observation lies inside period. The
- * observations must not overlap one another (the store guarantees it). */
-int tally_state_leaf(const struct tally_indicator *ind, const char *region,
-    const struct tally_obs *obs, size_t n, const struct tally_period *period,
-    struct tally_state *out);
+/* Rolls one region's own observations up over time into its state for
+ * period, using only the observations that lie inside period. When the
+ * region is a leaf of the division tree the result counts as one reporting
+ * leaf and gives the min and max; the own observations of a city or a
+ * province add to the sums but are not a leaf, so that completeness stays
+ * "leaves reporting out of leaves expected". TALLY_ENOENT when no
+ * observation lies inside period. The observations must not overlap one
+ * another (the store guarantees it). */
+int tally_state_own(const struct tally_indicator *ind, const char *region,
+    bool is_leaf, const struct tally_obs *obs, size_t n,
+    const struct tally_period *period, struct tally_state *out);
 
 /* Adds from into into: the merge of two disjoint sets of regions. */
 void tally_state_merge(
     struct tally_state *into, const struct tally_state *from);
 
 /* The finished value: factor·Σnum/Σden, Σvalue, or Σw·x/Σw. TALLY_ENOENT
- * when there is none (no leaves, or a zero denominator or weight). */
+ * when there is none (no data at all, or a zero denominator or weight). */
 int tally_state_value(const struct tally_state *s,
     const struct tally_indicator *ind, double *out);
 

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "errors.h"
 #include "rollup.h"
+#include "wire.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -69,5 +70,60 @@ int tally_store_observations(struct tally_store *st,
 int tally_store_snapshot_version(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     uint64_t *version);
+
+/* The region's figure for (ind, period): its own observations merged with
+ * its children's newest states. TALLY_ENOENT when there is no data. */
+int tally_store_snapshot(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_state *state, uint64_t *version);
+
+/* Applies a child's state inside a transaction, keeping the highest
+ * version per (child, indicator, period). *status is TALLY_ACK_ACCEPTED
+ * (new or newer: stored, and the region's snapshot recomputed with a new
+ * version), TALLY_ACK_DUPLICATE (this version is held already) or
+ * TALLY_ACK_STALE (a newer one is held). ws must be valid (status NONE). */
+int tally_store_put_child(struct tally_store *st, const char *child,
+    const struct tally_wire_state *ws, int *status);
+
+struct tally_child_state {
+	char               child[TALLY_REGION_STRLEN];
+	struct tally_state state;
+	uint64_t           version;
+	int64_t            received_at; /* Unix seconds */
+};
+
+/* The newest state of every child for (ind, period), by child code. The
+ * caller frees *out with free(). */
+int tally_store_child_states(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_child_state **out, size_t *n);
+
+/* Up to limit snapshots not yet acknowledged on uplink, oldest version
+ * first, as states ready to send. The caller frees *out with free(). */
+int tally_store_pending(struct tally_store *st, const char *uplink,
+    size_t limit, struct tally_wire_state **out, size_t *n);
+
+/* Counts the snapshots not yet acknowledged on uplink. */
+int tally_store_pending_count(
+    struct tally_store *st, const char *uplink, size_t *n);
+
+/* Records, inside a transaction, that the parent on uplink answered for
+ * version of (indicator, period). Never lowers what is recorded. */
+int tally_store_acked(struct tally_store *st, const char *uplink,
+    const char *indicator, const char *period, uint64_t version, int status);
+
+/* The parent's instance id last seen on uplink; TALLY_ENOENT when none. */
+int tally_store_uplink_instance(
+    struct tally_store *st, const char *uplink, char *buf, size_t len);
+
+/* Records a new instance id for uplink inside a transaction. When it
+ * differs from the one held, every acknowledgement on that uplink is
+ * forgotten, so that everything is sent again: the parent lost its data. */
+int tally_store_set_uplink_instance(
+    struct tally_store *st, const char *uplink, const char *instance);
+
+/* A number that changes whenever another connection commits to the file,
+ * for daemons that wait for new data. */
+int tally_store_data_version(struct tally_store *st, uint64_t *out);
 
 #endif

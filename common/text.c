@@ -123,3 +123,38 @@ tally_utf8_valid(const char *s, unsigned long n)
 	}
 	return true;
 }
+
+int
+tally_text_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	int                  w = 0;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			w++;
+			p++;
+		} else if ((*p & 0xF0) == 0xE0) {
+			/* Three-byte sequences from U+3000 hold the CJK
+			 * ideographs and punctuation, two columns each. */
+			w += (*p >= 0xE3) ? 2 : 1;
+			p += 3;
+		} else if ((*p & 0xF8) == 0xF0) {
+			w += 2;
+			p += 4;
+		} else {
+			w++;
+			p += ((*p & 0xE0) == 0xC0) ? 2 : 1;
+		}
+	}
+	return w;
+}
+
+void
+tally_text_pad(FILE *out, const char *s, int width)
+{
+	fputs(s, out);
+	for (int w = tally_text_width(s); w < width; w++) {
+		fputc(' ', out);
+	}
+}

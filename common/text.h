@@ -7,6 +7,7 @@
 #define TALLY_TEXT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Parses a finite decimal number occupying all of s. TALLY_EINVAL for an
  * empty string, trailing text, NaN, infinity or overflow. */
@@ -23,5 +24,12 @@ bool tally_ident_valid(const char *s);
 
 /* True when the n bytes at s are well-formed UTF-8. */
 bool tally_utf8_valid(const char *s, unsigned long n);
+
+/* The width of UTF-8 text on a terminal: one column for ASCII, two for
+ * the CJK characters of region names, one for other characters (μ, ³). */
+int tally_text_width(const char *s);
+
+/* Prints s and pads it with spaces to width columns. */
+void tally_text_pad(FILE *out, const char *s, int width);
 
 #endif

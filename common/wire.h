@@ -1,7 +1,13 @@
 /*
- * Encoding and decoding of partial states on the wire (proto/tally.proto).
- * Decoding is for untrusted bytes: it refuses input over a size limit and
- * validates every field before anything else sees it.
+ * The wire format (proto/tally.proto) as plain C structures. Encoding wraps
+ * a submission or an acknowledgement in an envelope; decoding is for
+ * untrusted bytes: it refuses input over the size limit or with unknown
+ * fields, and validates every field before anything else sees it.
+ *
+ * A submission whose envelope or header is bad is refused whole. A single
+ * bad state inside a good submission (unknown indicator, malformed period,
+ * impossible sums) is marked rejected with a reason, so that the hub can
+ * say so in its acknowledgement and still take the rest.
  */
 #ifndef TALLY_WIRE_H
 #define TALLY_WIRE_H
@@ -10,23 +16,83 @@
 #include "errors.h"
 #include "rollup.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest encoded partial state accepted. */
-#define TALLY_WIRE_STATE_MAX 1024
+/* The largest message accepted; listeners set NNG_OPT_RECVMAXSZ to it. */
+#define TALLY_WIRE_MSG_MAX (4u * 1024u * 1024u)
+/* The most states one submission may carry. */
+#define TALLY_WIRE_STATES_MAX 8192
+#define TALLY_WIRE_TEXT_MAX   64
+#define TALLY_WIRE_REASON_MAX 160
 
-/* Encodes the state of (ind, period) with version into a new buffer that
- * the caller frees with free(). */
-int tally_wire_state_encode(const struct tally_indicator *ind,
-    const struct tally_period *period, const struct tally_state *s,
-    uint64_t version, uint8_t **buf, size_t *len);
+enum tally_ack_status {
+	TALLY_ACK_NONE      = 0, /* a decoded state that is valid so far */
+	TALLY_ACK_ACCEPTED  = 1,
+	TALLY_ACK_DUPLICATE = 2,
+	TALLY_ACK_STALE     = 3,
+	TALLY_ACK_REJECTED  = 4,
+};
 
-/* Decodes and validates one encoded state against the catalogue. On
- * success *ind points into cat. On failure eb says which field was bad. */
-int tally_wire_state_decode(const struct tally_catalog *cat,
-    const uint8_t *buf, size_t len, const struct tally_indicator **ind,
-    struct tally_period *period, struct tally_state *s, uint64_t *version,
+struct tally_wire_state {
+	/* Valid when status is TALLY_ACK_NONE after decoding. */
+	const struct tally_indicator *ind;
+	struct tally_period           period;
+	struct tally_state            state;
+	uint64_t                      version;
+	/* The keys as sent (cut to fit), echoed in the acknowledgement. */
+	char indicator[TALLY_WIRE_TEXT_MAX];
+	char period_text[TALLY_PERIOD_STRLEN];
+	int  status; /* enum tally_ack_status */
+	char reason[TALLY_WIRE_REASON_MAX];
+};
+
+struct tally_submission {
+	char                     sender[TALLY_REGION_STRLEN];
+	char                     hub[TALLY_REGION_STRLEN];
+	uint64_t                 sender_version;
+	int64_t                  sent_at_ms;
+	struct tally_wire_state *states;
+	size_t                   n_states;
+};
+
+struct tally_ack_item {
+	char     indicator[TALLY_WIRE_TEXT_MAX];
+	char     period[TALLY_PERIOD_STRLEN];
+	uint64_t version;
+	int      status; /* enum tally_ack_status */
+	char     reason[TALLY_WIRE_REASON_MAX];
+};
+
+struct tally_ack {
+	char                   hub_instance[TALLY_WIRE_TEXT_MAX];
+	bool                   has_error;
+	char                   error[TALLY_WIRE_REASON_MAX];
+	struct tally_ack_item *items;
+	size_t                 n_items;
+};
+
+const char *tally_ack_status_name(int status);
+
+/* Packs sub into an envelope in a new buffer, freed by the caller with
+ * free(). Only ind, period, state and version of each state are used. */
+int tally_submission_encode(
+    const struct tally_submission *sub, uint8_t **buf, size_t *len);
+
+/* Unpacks and validates. The caller frees *out with
+ * tally_submission_free. */
+int tally_submission_decode(const struct tally_catalog *cat,
+    const uint8_t *buf, size_t len, struct tally_submission **out,
     struct tally_errbuf *eb);
+
+void tally_submission_free(struct tally_submission *sub);
+
+int tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len);
+
+int tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
+    struct tally_errbuf *eb);
+
+void tally_ack_free(struct tally_ack *ack);
 
 #endif

@@ -1,11 +1,12 @@
 /*
  * The figure printer behind `tally-node show`. Every figure goes through
- * tally_state_leaf and tally_state_value, the same engine the hubs use.
+ * tally_state_own and tally_state_value, the same engine the hubs use.
  */
 #include "show.h"
 
 #include "errors.h"
 #include "rollup.h"
+#include "text.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -51,8 +52,8 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	rv = tally_state_leaf(
-	    ind, tally_store_region(st), obs, n, period, &f->state);
+	rv = tally_state_own(
+	    ind, tally_store_region(st), true, obs, n, period, &f->state);
 	free(obs);
 	if (rv == TALLY_ENOENT) {
 		return TALLY_OK;
@@ -166,24 +167,6 @@ print_csv_row(
 	fputc('\n', out);
 }
 
-/* Pads to a width in characters, not bytes, so that units such as
- * "μg/m³" keep the columns aligned. */
-static void
-print_padded(FILE *out, const char *text, int width)
-{
-	int chars = 0;
-
-	for (const char *p = text; *p != '\0'; p++) {
-		if (((unsigned char) *p & 0xC0) != 0x80) {
-			chars++;
-		}
-	}
-	fputs(text, out);
-	for (; chars < width; chars++) {
-		fputc(' ', out);
-	}
-}
-
 static void
 print_table_row(FILE *out, const struct figure *f)
 {
@@ -205,7 +188,7 @@ print_table_row(FILE *out, const struct figure *f)
 		}
 	}
 	fprintf(out, "%-34s %12s  ", f->ind->id, value);
-	print_padded(out, f->ind->unit, 8);
+	tally_text_pad(out, f->ind->unit, 8);
 	fprintf(out, " %14s %14s  %s\n", a, b, newest);
 }
 

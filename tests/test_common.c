@@ -247,72 +247,131 @@ START_TEST(test_catalog_malformed)
 }
 END_TEST
 
-START_TEST(test_wire_roundtrip)
+static struct tally_wire_state
+sample_state(const char *indicator, const char *period)
 {
-	const struct tally_indicator *ind =
-	    tally_catalog_indicator(cat, "mfg_pass_rate");
-	const struct tally_indicator *got_ind;
-	struct tally_state            s, got;
-	struct tally_period           p, got_p;
-	struct tally_errbuf           eb = { "" };
-	uint8_t                      *buf;
-	size_t                        len;
-	uint64_t                      version;
+	struct tally_wire_state ws;
 
-	tally_state_init(&s);
-	ck_assert_int_eq(tally_period_parse("2020", &p), 0);
-	s.sum_a      = 151234;
-	s.sum_b      = 161556;
-	s.leaves     = 167;
-	s.has_minmax = true;
-	s.min_value  = 80.5;
-	s.max_value  = 99.9;
-	strcpy(s.min_region, "130102");
-	strcpy(s.max_region, "131182");
-	s.has_newest = true;
-	ck_assert_int_eq(tally_period_parse("2020-12", &s.newest), 0);
+	memset(&ws, 0, sizeof(ws));
+	ws.ind = tally_catalog_indicator(cat, indicator);
+	ck_assert_ptr_nonnull(ws.ind);
+	ck_assert_int_eq(tally_period_parse(period, &ws.period), 0);
+	tally_state_init(&ws.state);
+	ws.state.sum_a      = 151234;
+	ws.state.sum_b      = 161556;
+	ws.state.leaves     = 167;
+	ws.state.has_minmax = true;
+	ws.state.min_value  = 80.5;
+	ws.state.max_value  = 99.9;
+	strcpy(ws.state.min_region, "130102");
+	strcpy(ws.state.max_region, "131182");
+	ws.state.has_newest = true;
+	ws.state.newest     = ws.period;
+	ws.version          = 42;
+	return ws;
+}
+
+START_TEST(test_wire_submission_roundtrip)
+{
+	struct tally_wire_state states[2];
+	struct tally_submission sub, *got = NULL;
+	struct tally_errbuf     eb = { "" };
+	uint8_t                *buf;
+	size_t                  len;
+
+	states[0] = sample_state("mfg_pass_rate", "2020");
+	states[1] = sample_state("industrial_brand_products", "2020Q3");
+	states[1].state.sum_b = 0;
+	memset(&sub, 0, sizeof(sub));
+	strcpy(sub.sender, "130100");
+	strcpy(sub.hub, "130000");
+	sub.sender_version = 42;
+	sub.sent_at_ms     = 1700000000000;
+	sub.states         = states;
+	sub.n_states       = 2;
+	ck_assert_int_eq(tally_submission_encode(&sub, &buf, &len), 0);
 	ck_assert_int_eq(
-	    tally_wire_state_encode(ind, &p, &s, 42, &buf, &len), 0);
-	ck_assert_int_eq(tally_wire_state_decode(cat, buf, len, &got_ind,
-	                     &got_p, &got, &version, &eb),
-	    TALLY_OK);
-	ck_assert_ptr_eq(got_ind, ind);
-	ck_assert(tally_period_equal(&got_p, &p));
-	ck_assert_double_eq(got.sum_a, s.sum_a);
-	ck_assert_double_eq(got.sum_b, s.sum_b);
-	ck_assert_uint_eq(got.leaves, 167);
-	ck_assert_str_eq(got.min_region, "130102");
-	ck_assert_str_eq(got.max_region, "131182");
-	ck_assert(tally_period_equal(&got.newest, &s.newest));
-	ck_assert_uint_eq(version, 42);
+	    tally_submission_decode(cat, buf, len, &got, &eb), TALLY_OK);
+	ck_assert_str_eq(got->sender, "130100");
+	ck_assert_str_eq(got->hub, "130000");
+	ck_assert_uint_eq(got->n_states, 2);
+	ck_assert_int_eq(got->states[0].status, TALLY_ACK_NONE);
+	ck_assert_ptr_eq(got->states[0].ind, states[0].ind);
+	ck_assert_double_eq(got->states[0].state.sum_a, 151234);
+	ck_assert_double_eq(got->states[0].state.sum_b, 161556);
+	ck_assert_uint_eq(got->states[0].state.leaves, 167);
+	ck_assert_str_eq(got->states[0].state.min_region, "130102");
+	ck_assert_str_eq(got->states[0].state.max_region, "131182");
+	ck_assert_uint_eq(got->states[0].version, 42);
+	ck_assert_int_eq(got->states[1].status, TALLY_ACK_NONE);
+	tally_submission_free(got);
+	free(buf);
 
-	/* Truncated bytes, oversize input and a trailing unknown field. */
-	ck_assert_int_eq(tally_wire_state_decode(cat, buf, len - 3, &got_ind,
-	                     &got_p, &got, &version, &eb),
+	/* A negative sum, and a count with a second sum, are refused state
+	 * by state: the submission itself stands. */
+	states[1].state.sum_b = 5;
+	states[0].state.sum_a = -1;
+	ck_assert_int_eq(tally_submission_encode(&sub, &buf, &len), 0);
+	ck_assert_int_eq(
+	    tally_submission_decode(cat, buf, len, &got, &eb), TALLY_OK);
+	ck_assert_int_eq(got->states[0].status, TALLY_ACK_REJECTED);
+	ck_assert_str_eq(got->states[0].indicator, "mfg_pass_rate");
+	ck_assert_int_eq(got->states[1].status, TALLY_ACK_REJECTED);
+	ck_assert(strstr(got->states[1].reason, "count") != NULL);
+	tally_submission_free(got);
+
+	/* Truncated bytes, oversize input and unknown fields. */
+	ck_assert_int_eq(tally_submission_decode(cat, buf, len - 3, &got, &eb),
 	    TALLY_EPROTO);
-	ck_assert_int_eq(
-	    tally_wire_state_decode(cat, buf, TALLY_WIRE_STATE_MAX + 1,
-	        &got_ind, &got_p, &got, &version, &eb),
+	ck_assert_int_eq(tally_submission_decode(
+	                     cat, buf, TALLY_WIRE_MSG_MAX + 1, &got, &eb),
 	    TALLY_EPROTO);
 	{
-		uint8_t big[256];
+		uint8_t *big = malloc(len + 2);
 		memcpy(big, buf, len);
 		big[len]     = (15 << 3) | 0; /* field 15, varint */
 		big[len + 1] = 1;
-		ck_assert_int_eq(tally_wire_state_decode(cat, big, len + 2,
-		                     &got_ind, &got_p, &got, &version, &eb),
+		ck_assert_int_eq(
+		    tally_submission_decode(cat, big, len + 2, &got, &eb),
 		    TALLY_EPROTO);
 		ck_assert(strstr(eb.text, "unknown field") != NULL);
+		free(big);
 	}
 	free(buf);
+}
+END_TEST
 
-	/* A negative sum is refused. */
-	s.sum_a = -1;
-	ck_assert_int_eq(
-	    tally_wire_state_encode(ind, &p, &s, 1, &buf, &len), 0);
-	ck_assert_int_eq(tally_wire_state_decode(cat, buf, len, &got_ind,
-	                     &got_p, &got, &version, &eb),
-	    TALLY_EPROTO);
+START_TEST(test_wire_ack_roundtrip)
+{
+	struct tally_ack_item items[2];
+	struct tally_ack      ack, *got = NULL;
+	struct tally_errbuf   eb = { "" };
+	uint8_t              *buf;
+	size_t                len;
+
+	memset(&ack, 0, sizeof(ack));
+	memset(items, 0, sizeof(items));
+	strcpy(ack.hub_instance, "0123456789abcdef0123456789abcdef");
+	strcpy(items[0].indicator, "mfg_pass_rate");
+	strcpy(items[0].period, "2020");
+	items[0].version = 7;
+	items[0].status  = TALLY_ACK_DUPLICATE;
+	strcpy(items[1].indicator, "nope");
+	strcpy(items[1].period, "2020");
+	items[1].version = 8;
+	items[1].status  = TALLY_ACK_REJECTED;
+	strcpy(items[1].reason, "unknown indicator");
+	ack.items   = items;
+	ack.n_items = 2;
+	ck_assert_int_eq(tally_ack_encode(&ack, &buf, &len), 0);
+	ck_assert_int_eq(tally_ack_decode(buf, len, &got, &eb), TALLY_OK);
+	ck_assert_str_eq(got->hub_instance, ack.hub_instance);
+	ck_assert(!got->has_error);
+	ck_assert_uint_eq(got->n_items, 2);
+	ck_assert_int_eq(got->items[0].status, TALLY_ACK_DUPLICATE);
+	ck_assert_uint_eq(got->items[1].version, 8);
+	ck_assert_str_eq(got->items[1].reason, "unknown indicator");
+	tally_ack_free(got);
 	free(buf);
 }
 END_TEST
@@ -403,7 +462,8 @@ common_suite(void)
 	tcase_set_timeout(td, 60);
 	tcase_add_test(td, test_catalog_shipped);
 	tcase_add_test(td, test_catalog_malformed);
-	tcase_add_test(td, test_wire_roundtrip);
+	tcase_add_test(td, test_wire_submission_roundtrip);
+	tcase_add_test(td, test_wire_ack_roundtrip);
 	tcase_add_test(td, test_store_versions_and_overlap);
 	suite_add_tcase(s, td);
 	return s;

@@ -1,0 +1,294 @@
+/*
+ * The uplink declared in uplink.h, over an NNG REQ socket.
+ */
+#include "uplink.h"
+
+#include "log.h"
+#include "wire.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* States per submission: large enough that a county's year goes in a few
+ * round trips, small enough that one commit stays short. */
+#define UPLINK_BATCH 1024
+
+struct tally_uplink {
+	nng_socket sock;
+	char      *name;
+	char      *url;
+	char       hub_region[TALLY_REGION_STRLEN];
+	int        timeout_ms; /* the value last set on the socket */
+};
+
+static int
+nng_to_tally(int rv, const char *what)
+{
+	if (rv == 0) {
+		return TALLY_OK;
+	}
+	if (rv == NNG_ETIMEDOUT) {
+		return TALLY_ETIMEDOUT;
+	}
+	TALLY_LOG(TALLY_LOG_ERROR, "nng: %s: %s", what, nng_strerror(rv));
+	switch (rv) {
+	case NNG_ENOMEM:
+		return TALLY_ENOMEM;
+	case NNG_ECLOSED:
+		return TALLY_ECLOSED;
+	case NNG_EINVAL:
+	case NNG_EADDRINVAL:
+		return TALLY_EINVAL;
+	default:
+		return TALLY_EIO;
+	}
+}
+
+int
+tally_uplink_new(struct tally_uplink **out, const char *name, const char *url,
+    const char *hub_region)
+{
+	struct tally_uplink *up;
+	int                  rv;
+
+	up = calloc(1, sizeof(*up));
+	if (up == NULL) {
+		return TALLY_ENOMEM;
+	}
+	up->name = strdup(name);
+	up->url  = strdup(url);
+	snprintf(up->hub_region, sizeof(up->hub_region), "%s", hub_region);
+	if (up->name == NULL || up->url == NULL) {
+		rv = TALLY_ENOMEM;
+		goto fail;
+	}
+	rv = nng_to_tally(nng_req0_open(&up->sock), "req socket");
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	/* A request unanswered this long is sent again: the hub may have
+	 * restarted and lost it. The hub's version rule makes it safe. */
+	nng_socket_set_ms(up->sock, NNG_OPT_REQ_RESENDTIME, 2000);
+	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMAXT, 2000);
+	nng_socket_set_size(up->sock, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
+	/* Non-blocking: a hub that is down now is dialled again later. */
+	rv = nng_to_tally(
+	    nng_dial(up->sock, url, NULL, NNG_FLAG_NONBLOCK), "dial");
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	*out = up;
+	return TALLY_OK;
+fail:
+	tally_uplink_free(up);
+	return rv;
+}
+
+void
+tally_uplink_free(struct tally_uplink *up)
+{
+	if (up == NULL) {
+		return;
+	}
+	if (nng_socket_id(up->sock) > 0) {
+		nng_close(up->sock);
+	}
+	free(up->name);
+	free(up->url);
+	free(up);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One round trip: sends states, returns the hub's acknowledgement. */
+static int
+exchange(struct tally_uplink *up, const char *sender,
+    struct tally_wire_state *states, size_t n, struct tally_ack **ack)
+{
+	struct tally_submission sub;
+	struct tally_errbuf     eb  = { "" };
+	uint8_t                *buf = NULL;
+	size_t                  len;
+	nng_msg                *msg = NULL;
+	int                     rv;
+
+	memset(&sub, 0, sizeof(sub));
+	snprintf(sub.sender, sizeof(sub.sender), "%s", sender);
+	memcpy(sub.hub, up->hub_region, sizeof(sub.hub));
+	sub.sent_at_ms = now_ms();
+	sub.states     = states;
+	sub.n_states   = n;
+	for (size_t i = 0; i < n; i++) {
+		if (states[i].version > sub.sender_version) {
+			sub.sender_version = states[i].version;
+		}
+	}
+	rv = tally_submission_encode(&sub, &buf, &len);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	rv = nng_to_tally(nng_msg_alloc(&msg, 0), "msg");
+	if (rv == TALLY_OK) {
+		rv = nng_to_tally(nng_msg_append(msg, buf, len), "msg");
+	}
+	free(buf);
+	if (rv == TALLY_OK) {
+		rv = nng_to_tally(nng_sendmsg(up->sock, msg, 0), "send");
+	}
+	if (rv != TALLY_OK) {
+		/* nng_sendmsg takes the message only on success. */
+		nng_msg_free(msg);
+		return rv;
+	}
+	rv = nng_to_tally(nng_recvmsg(up->sock, &msg, 0), "receive");
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	rv = tally_ack_decode(nng_msg_body(msg), nng_msg_len(msg), ack, &eb);
+	nng_msg_free(msg);
+	if (rv != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "uplink %s: bad acknowledgement: %s", up->url, eb.text);
+	}
+	return rv;
+}
+
+/* Finds what was sent for an acknowledged item, so that only a version we
+ * really sent is ever recorded as acknowledged. */
+static const struct tally_wire_state *
+find_sent(const struct tally_wire_state *states, size_t n,
+    const struct tally_ack_item *it)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (states[i].version == it->version &&
+		    strcmp(states[i].indicator, it->indicator) == 0 &&
+		    strcmp(states[i].period_text, it->period) == 0) {
+			return &states[i];
+		}
+	}
+	return NULL;
+}
+
+static int
+apply_ack(struct tally_uplink *up, struct tally_store *st,
+    const struct tally_wire_state *states, size_t n,
+    const struct tally_ack *ack, struct tally_uplink_stats *stats)
+{
+	char held[TALLY_WIRE_TEXT_MAX];
+	int  rv;
+
+	rv = tally_store_begin(st);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	if (tally_store_uplink_instance(st, up->name, held, sizeof(held)) ==
+	        TALLY_OK &&
+	    strcmp(held, ack->hub_instance) != 0) {
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "uplink %s: hub instance changed (%s -> %s): sending "
+		    "everything again",
+		    up->url, held, ack->hub_instance);
+		stats->resends++;
+	}
+	rv = tally_store_set_uplink_instance(st, up->name, ack->hub_instance);
+	for (size_t i = 0; rv == TALLY_OK && i < ack->n_items; i++) {
+		const struct tally_ack_item *it = &ack->items[i];
+
+		if (find_sent(states, n, it) == NULL) {
+			continue;
+		}
+		switch (it->status) {
+		case TALLY_ACK_ACCEPTED:
+			stats->accepted++;
+			break;
+		case TALLY_ACK_DUPLICATE:
+			stats->duplicate++;
+			break;
+		case TALLY_ACK_STALE:
+			/* The hub holds a newer version from this region than
+			 * this store has ever made: only a rebuilt store can
+			 * cause that. Resending would not help. */
+			TALLY_LOG(TALLY_LOG_WARN,
+			    "uplink %s: %s %s v%llu is stale at the hub",
+			    up->url, it->indicator, it->period,
+			    (unsigned long long) it->version);
+			stats->stale++;
+			break;
+		default:
+			TALLY_LOG(TALLY_LOG_ERROR,
+			    "uplink %s: %s %s rejected: %s", up->url,
+			    it->indicator, it->period, it->reason);
+			stats->rejected++;
+			break;
+		}
+		rv = tally_store_acked(st, up->name, it->indicator, it->period,
+		    it->version, it->status);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(st);
+	}
+	if (rv != TALLY_OK) {
+		tally_store_rollback(st);
+	}
+	return rv;
+}
+
+int
+tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
+    int timeout_ms, struct tally_uplink_stats *stats)
+{
+	struct tally_uplink_stats local;
+	int                       rv;
+
+	if (stats == NULL) {
+		stats = &local;
+	}
+	if (up->timeout_ms != timeout_ms) {
+		nng_socket_set_ms(up->sock, NNG_OPT_SENDTIMEO, timeout_ms);
+		nng_socket_set_ms(up->sock, NNG_OPT_RECVTIMEO, timeout_ms);
+		up->timeout_ms = timeout_ms;
+	}
+	for (bool first = true;; first = false) {
+		struct tally_wire_state *states = NULL;
+		struct tally_ack        *ack    = NULL;
+		size_t                   n      = 0;
+
+		rv = tally_store_pending(
+		    st, up->name, UPLINK_BATCH, &states, &n);
+		/* With nothing pending, one empty submission still goes out:
+		 * its acknowledgement carries the hub's instance id, which is
+		 * how a child learns that its hub lost its data. */
+		if (rv != TALLY_OK || (n == 0 && !first)) {
+			free(states);
+			return rv;
+		}
+		rv = exchange(up, tally_store_region(st), states, n, &ack);
+		if (rv == TALLY_OK && ack->has_error) {
+			TALLY_LOG(TALLY_LOG_ERROR,
+			    "uplink %s: submission refused: %s", up->url,
+			    ack->error);
+			rv = TALLY_EPROTO;
+		}
+		if (rv == TALLY_OK) {
+			rv = apply_ack(up, st, states, n, ack, stats);
+			stats->batches++;
+		}
+		tally_ack_free(ack);
+		free(states);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * The uplink: how a region's snapshots reach its parent hub. Nodes
+ * (`tally-node push` and `run`) and hubs (forwarding their own rollup) use
+ * the same code.
+ *
+ * The outbox is the store itself: every snapshot whose version is above
+ * what the parent acknowledged is pending. A batch is sent as one
+ * submission over an NNG REQ socket; the hub answers only after it has
+ * committed, and only then is the outbox entry cleared. A REQ socket
+ * resends on its own, so a request may arrive twice; the hub's
+ * highest-version rule makes that harmless. An acknowledgement carrying a
+ * new hub instance id means the hub lost its data: every acknowledgement
+ * is forgotten and everything is sent again.
+ */
+#ifndef TALLY_UPLINK_H
+#define TALLY_UPLINK_H
+
+#include "catalog.h"
+#include "errors.h"
+#include "store.h"
+
+#include <stddef.h>
+
+struct tally_uplink;
+
+struct tally_uplink_stats {
+	size_t batches;
+	size_t accepted;
+	size_t duplicate;
+	size_t stale;
+	size_t rejected;
+	size_t resends; /* full resends after a new hub instance id */
+};
+
+/* Creates an uplink named name (the outbox it uses) to the hub listening
+ * at url, whose region is hub_region. Dialling happens in the background
+ * and is retried, so a hub that is down is not an error here. The caller
+ * frees the uplink with tally_uplink_free. */
+int tally_uplink_new(struct tally_uplink **out, const char *name,
+    const char *url, const char *hub_region);
+
+void tally_uplink_free(struct tally_uplink *up);
+
+/* Sends every pending snapshot of st and waits for the acknowledgements,
+ * batch by batch, until nothing is pending. With nothing pending it still
+ * makes one empty exchange, to learn whether the hub is new. Each exchange
+ * must complete within timeout_ms, else TALLY_ETIMEDOUT; what was acknowledged
+ * before stays acknowledged, the rest stays pending. TALLY_EPROTO when the hub
+ * refused the submission as a whole (its reason is logged). Counts are
+ * added to *stats, which may be NULL. */
+int tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
+    int timeout_ms, struct tally_uplink_stats *stats);
+
+#endif

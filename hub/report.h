@@ -1,0 +1,35 @@
+/*
+ * `tally-hub report`: the figures a hub's database holds for one period,
+ * for the hub's region and the regions below it, with values, their sums,
+ * and how many leaf regions reported out of how many are expected. It only
+ * reads, so it runs beside a live hub (the database is in WAL mode).
+ */
+#ifndef HUB_REPORT_H
+#define HUB_REPORT_H
+
+#include "catalog.h"
+#include "store.h"
+
+#include <stdio.h>
+
+enum hub_format {
+	HUB_FORMAT_TABLE,
+	HUB_FORMAT_JSON,
+	HUB_FORMAT_CSV,
+};
+
+struct hub_report_opts {
+	struct tally_period           period;
+	const char                   *region; /* NULL: the hub's region */
+	const struct tally_indicator *ind;    /* NULL: all with data */
+	int                           depth;  /* -1: all the hub holds */
+	int                           format;
+};
+
+int hub_format_parse(const char *s, int *out);
+
+/* Prints the report. TALLY_ENOENT when opts->region is not held here. */
+int hub_report(FILE *out, const struct tally_catalog *cat,
+    struct tally_store *st, const struct hub_report_opts *opts);
+
+#endif
