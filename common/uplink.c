@@ -103,6 +103,17 @@ tally_uplink_free(struct tally_uplink *up)
 	free(up);
 }
 
+void
+tally_uplink_abort(struct tally_uplink *up)
+{
+	/* Closing the socket wakes a thread blocked in send or receive on it
+	 * with NNG_ECLOSED; the later close in tally_uplink_free is then a
+	 * harmless no-op. */
+	if (up != NULL) {
+		nng_close(up->sock);
+	}
+}
+
 static int64_t
 now_ms(void)
 {

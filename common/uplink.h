@@ -41,6 +41,10 @@ int tally_uplink_new(struct tally_uplink **out, const char *name,
 
 void tally_uplink_free(struct tally_uplink *up);
 
+/* Interrupts a push running on another thread (it returns TALLY_ECLOSED)
+ * and makes every later push fail the same way. For a clean, quick stop. */
+void tally_uplink_abort(struct tally_uplink *up);
+
 /* Sends every pending snapshot of st and waits for the acknowledgements,
  * batch by batch, until nothing is pending. With nothing pending it still
  * makes one empty exchange, to learn whether the hub is new. Each exchange

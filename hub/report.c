@@ -154,26 +154,52 @@ row_json(const struct tally_indicator *ind, const struct row *r)
 	return o;
 }
 
+static void format_figures(const struct tally_indicator *ind,
+    const struct row *r, char *value, char *a, char *b, size_t len);
+
 static void
 table_row(FILE *out, const struct tally_indicator *ind, const struct row *r)
 {
-	char   value[32] = "-", a[32] = "-", b[32] = "-";
-	double v;
+	char value[32], a[32], b[32];
 
-	if (r->has_state &&
-	    tally_state_value(&r->state, ind, &v) == TALLY_OK) {
-		snprintf(value, sizeof(value),
-		    ind->kind == TALLY_KIND_COUNT ? "%.0f" : "%.4f", v);
-	}
-	if (r->has_state) {
-		snprintf(a, sizeof(a), "%.10g", r->state.sum_a);
-		if (ind->kind != TALLY_KIND_COUNT) {
-			snprintf(b, sizeof(b), "%.10g", r->state.sum_b);
-		}
-	}
+	format_figures(ind, r, value, a, b, sizeof(value));
 	fprintf(out, "%s%-6s ", r->depth > 0 ? "  " : "", r->div->code);
 	tally_text_pad(out, r->div->name, r->depth > 0 ? 16 : 18);
 	fprintf(out, " %12s %14s %14s %6u/%zu\n", value, a, b,
+	    r->has_state ? r->state.leaves : 0, r->div->leaves);
+}
+
+static void
+format_figures(const struct tally_indicator *ind, const struct row *r,
+    char *value, char *a, char *b, size_t len)
+{
+	double v;
+
+	snprintf(value, len, "-");
+	snprintf(a, len, "-");
+	snprintf(b, len, "-");
+	if (r->has_state &&
+	    tally_state_value(&r->state, ind, &v) == TALLY_OK) {
+		snprintf(value, len,
+		    ind->kind == TALLY_KIND_COUNT ? "%.0f" : "%.4f", v);
+	}
+	if (r->has_state) {
+		snprintf(a, len, "%.10g", r->state.sum_a);
+		if (ind->kind != TALLY_KIND_COUNT) {
+			snprintf(b, len, "%.10g", r->state.sum_b);
+		}
+	}
+}
+
+static void
+compact_row(FILE *out, const struct tally_indicator *ind, const struct row *r)
+{
+	char value[32], a[32], b[32];
+
+	format_figures(ind, r, value, a, b, sizeof(value));
+	fprintf(out, "%-38s %14s  ", ind->id, value);
+	tally_text_pad(out, ind->unit, 8);
+	fprintf(out, " %14s %14s %6u/%zu\n", a, b,
 	    r->has_state ? r->state.leaves : 0, r->div->leaves);
 }
 
@@ -293,6 +319,22 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 				    row_json(ind, &rows[k]));
 			} else if (o->format == HUB_FORMAT_CSV) {
 				csv_row(out, cat, ind, period, &rows[k]);
+			} else if (n == 1) {
+				/* One region: one line per indicator, under
+				 * one header, so that a region's whole picture
+				 * fits on a screen. */
+				if (shown == 1) {
+					fprintf(out, "%s %s (%s), period %s\n",
+					    top->code, top->name,
+					    tally_level_name(top->level),
+					    period);
+					fprintf(out,
+					    "%-38s %14s  %-8s %14s %14s %s\n",
+					    "indicator", "value", "unit",
+					    "num/sum", "den/weight",
+					    "reporting");
+				}
+				compact_row(out, ind, &rows[k]);
 			} else {
 				if (k == 0) {
 					fprintf(out,
@@ -314,7 +356,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 				table_row(out, ind, &rows[k]);
 			}
 		}
-		if (o->format == HUB_FORMAT_TABLE) {
+		if (o->format == HUB_FORMAT_TABLE && n > 1) {
 			fputc('\n', out);
 		}
 		free(rows);

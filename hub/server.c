@@ -66,6 +66,9 @@ struct hub {
 	struct hub_ctx *tail;
 	bool            stopping;
 	bool            uplink_dirty;
+	/* The uplink, published under mtx so that a stop can interrupt a
+	 * push that waits on an unreachable parent. */
+	struct tally_uplink *up;
 };
 
 static int
@@ -356,6 +359,12 @@ uplink_main(void *arg)
 		    eb.text[0] ? eb.text : tally_strerror(rv));
 		goto done;
 	}
+	pthread_mutex_lock(&hub->mtx);
+	hub->up = up;
+	if (hub->stopping) {
+		tally_uplink_abort(up);
+	}
+	pthread_mutex_unlock(&hub->mtx);
 	/* Local observations recorded into the hub's own database by
 	 * `tally-node record` are not signalled, so the uplink also looks
 	 * every second. */
@@ -386,6 +395,9 @@ uplink_main(void *arg)
 		    tally_strerror(rv), backoff);
 	}
 done:
+	pthread_mutex_lock(&hub->mtx);
+	hub->up = NULL;
+	pthread_mutex_unlock(&hub->mtx);
 	tally_uplink_free(up);
 	tally_store_close(st);
 	return NULL;
@@ -576,6 +588,7 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 fail:
 	pthread_mutex_lock(&hub.mtx);
 	hub.stopping = true;
+	tally_uplink_abort(hub.up);
 	pthread_cond_broadcast(&hub.work_cv);
 	pthread_cond_broadcast(&hub.uplink_cv);
 	pthread_mutex_unlock(&hub.mtx);

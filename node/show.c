@@ -187,7 +187,7 @@ print_table_row(FILE *out, const struct figure *f)
 			snprintf(b, sizeof(b), "%.10g", f->state.sum_b);
 		}
 	}
-	fprintf(out, "%-34s %12s  ", f->ind->id, value);
+	fprintf(out, "%-38s %12s  ", f->ind->id, value);
 	tally_text_pad(out, f->ind->unit, 8);
 	fprintf(out, " %14s %14s  %s\n", a, b, newest);
 }
@@ -256,7 +256,7 @@ node_show(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		fprintf(out, "%s %s (%s), period %s: own observations\n",
 		    region->code, region->name,
 		    tally_level_name(region->level), ptext);
-		fprintf(out, "%-34s %12s  %-8s %14s %14s  %s\n", "indicator",
+		fprintf(out, "%-38s %12s  %-8s %14s %14s  %s\n", "indicator",
 		    "value", "unit", "num/sum", "den/weight", "newest");
 		for (size_t i = 0; i < nfigs; i++) {
 			print_table_row(out, &figs[i]);

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang-format python3
+  build-essential cmake pkg-config clang-format python3 bc
   libnng-dev nng-utils
   libprotobuf-c-dev protobuf-c-compiler
   libsqlite3-dev sqlite3
