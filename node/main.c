@@ -620,6 +620,8 @@ cmd_push(const struct node_args *a, bool daemon)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	memset(&stats, 0, sizeof(stats));
+	/* Changes made before this point are sent by the first push. */
+	(void) tally_store_data_version(st, &seen);
 	for (;;) {
 		rv = tally_uplink_push(up, st, timeout, &stats);
 		if (!daemon) {
