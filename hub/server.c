@@ -153,7 +153,7 @@ ctx_cb(void *arg)
 	nng_msg_free(msg);
 	if (rv != TALLY_OK) {
 		snprintf(
-		    why, sizeof(why), "malformed submission: %s", eb.text);
+		    why, sizeof(why), "malformed submission: %.120s", eb.text);
 		ctx_refuse(c, why);
 		return;
 	}
