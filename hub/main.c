@@ -4,6 +4,7 @@
  * a hub's database and prints what it holds.
  */
 #include "catalog.h"
+#include "cli.h"
 #include "errors.h"
 #include "log.h"
 #include "report.h"
@@ -12,7 +13,6 @@
 #include "text.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,23 +105,7 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Prints `prog: message` as one line, whatever the message quotes. */
-static int complain(int ex, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-complain(int ex, const char *fmt, ...)
-{
-	char    buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tally_one_line(buf);
-	fprintf(stderr, "%s: %s\n", prog, buf);
-	return ex;
-}
+#define complain(...) tally_cli_complain(prog, __VA_ARGS__)
 
 static int
 usage_error(const char *cmd, const char *msg)
@@ -193,19 +177,6 @@ load_config(struct hub_args *a)
 }
 
 static int
-load_catalog(struct tally_catalog **cat)
-{
-	struct tally_errbuf eb = { "" };
-	int                 rv = tally_catalog_load_default(cat, &eb);
-
-	if (rv != TALLY_OK) {
-		(void) complain(0, "%s", eb.text);
-		return tally_exit_code(rv);
-	}
-	return EX_OK;
-}
-
-static int
 cmd_run(struct hub_args *a)
 {
 	struct tally_catalog *cat = NULL;
@@ -236,7 +207,7 @@ cmd_run(struct hub_args *a)
 		}
 	}
 	tally_log_set_region(a->region);
-	ex = load_catalog(&cat);
+	ex = tally_cli_load_catalog(prog, &cat);
 	if (ex != EX_OK) {
 		return ex;
 	}
@@ -266,7 +237,8 @@ cmd_report(struct hub_args *a)
 	memset(&o, 0, sizeof(o));
 	o.depth  = -1;
 	o.region = a->region;
-	if (a->format != NULL && hub_format_parse(a->format, &o.format) != 0) {
+	if (a->format != NULL &&
+	    tally_format_parse(a->format, &o.format) != 0) {
 		return usage_error(
 		    "report", "--format must be table, json or csv");
 	}
@@ -286,7 +258,7 @@ cmd_report(struct hub_args *a)
 		    a->period);
 		return EX_DATAERR;
 	}
-	ex = load_catalog(&cat);
+	ex = tally_cli_load_catalog(prog, &cat);
 	if (ex != EX_OK) {
 		return ex;
 	}

@@ -21,21 +21,6 @@ struct row {
 	uint64_t                     version;
 };
 
-int
-hub_format_parse(const char *s, int *out)
-{
-	if (strcmp(s, "table") == 0) {
-		*out = HUB_FORMAT_TABLE;
-	} else if (strcmp(s, "json") == 0) {
-		*out = HUB_FORMAT_JSON;
-	} else if (strcmp(s, "csv") == 0) {
-		*out = HUB_FORMAT_CSV;
-	} else {
-		return TALLY_EINVAL;
-	}
-	return TALLY_OK;
-}
-
 static const char *
 parent_code(const struct tally_catalog *cat, const struct tally_division *d)
 {
@@ -257,12 +242,12 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 	}
 	top_is_hub = top == hub_div;
 	tally_period_format(&o->period, period);
-	if (o->format == HUB_FORMAT_JSON) {
+	if (o->format == TALLY_FORMAT_JSON) {
 		root    = json_object();
 		regions = json_array();
 		json_object_set_new(root, "period", json_string(period));
 		json_object_set_new(root, "hub", json_string(hub_div->code));
-	} else if (o->format == HUB_FORMAT_CSV) {
+	} else if (o->format == TALLY_FORMAT_CSV) {
 		fprintf(out,
 		    "period,region,name,level,parent,indicator,value,"
 		    "numerator,denominator,sum,weight,reporting,"
@@ -286,7 +271,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		}
 		shown++;
 		for (size_t k = 0; k < n; k++) {
-			if (o->format == HUB_FORMAT_JSON) {
+			if (o->format == TALLY_FORMAT_JSON) {
 				json_t *reg = NULL;
 				/* Find or add the region's entry. */
 				for (size_t j = 0;
@@ -317,7 +302,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 				json_array_append_new(
 				    json_object_get(reg, "indicators"),
 				    row_json(ind, &rows[k]));
-			} else if (o->format == HUB_FORMAT_CSV) {
+			} else if (o->format == TALLY_FORMAT_CSV) {
 				csv_row(out, cat, ind, period, &rows[k]);
 			} else if (n == 1) {
 				/* One region: one line per indicator, under
@@ -356,7 +341,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 				table_row(out, ind, &rows[k]);
 			}
 		}
-		if (o->format == HUB_FORMAT_TABLE && n > 1) {
+		if (o->format == TALLY_FORMAT_TABLE && n > 1) {
 			fputc('\n', out);
 		}
 		free(rows);
@@ -370,7 +355,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		}
 		fputc('\n', out);
 		json_decref(root);
-	} else if (o->format == HUB_FORMAT_TABLE && shown == 0 &&
+	} else if (o->format == TALLY_FORMAT_TABLE && shown == 0 &&
 	    rv == TALLY_OK) {
 		fprintf(out, "(no figures for %s)\n", period);
 	}

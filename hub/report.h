@@ -8,25 +8,18 @@
 #define HUB_REPORT_H
 
 #include "catalog.h"
+#include "cli.h"
 #include "store.h"
 
 #include <stdio.h>
-
-enum hub_format {
-	HUB_FORMAT_TABLE,
-	HUB_FORMAT_JSON,
-	HUB_FORMAT_CSV,
-};
 
 struct hub_report_opts {
 	struct tally_period           period;
 	const char                   *region; /* NULL: the hub's region */
 	const struct tally_indicator *ind;    /* NULL: all with data */
 	int                           depth;  /* -1: all the hub holds */
-	int                           format;
+	int                           format; /* enum tally_format */
 };
-
-int hub_format_parse(const char *s, int *out);
 
 /* Prints the report. TALLY_ENOENT when opts->region is not held here. */
 int hub_report(FILE *out, const struct tally_catalog *cat,

@@ -5,6 +5,7 @@
  * and flags below must not change.
  */
 #include "catalog.h"
+#include "cli.h"
 #include "csvfile.h"
 #include "errors.h"
 #include "input.h"
@@ -14,7 +15,6 @@
 #include "uplink.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <time.h>
 #include <stdio.h>
@@ -123,23 +123,7 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Prints `prog: message` as one line, whatever the message quotes. */
-static int complain(int ex, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-complain(int ex, const char *fmt, ...)
-{
-	char    buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tally_one_line(buf);
-	fprintf(stderr, "%s: %s\n", prog, buf);
-	return ex;
-}
+#define complain(...) tally_cli_complain(prog, __VA_ARGS__)
 
 static int
 usage_error(const char *cmd, const char *msg)
@@ -157,18 +141,6 @@ report(int rv, const char *what, const struct tally_errbuf *eb)
 }
 
 static int
-load_catalog(struct tally_catalog **cat)
-{
-	struct tally_errbuf eb = { "" };
-	int                 rv = tally_catalog_load_default(cat, &eb);
-
-	if (rv != TALLY_OK) {
-		return report(rv, "", &eb);
-	}
-	return EX_OK;
-}
-
-static int
 cmd_init(const struct node_args *a)
 {
 	struct tally_catalog *cat = NULL;
@@ -179,7 +151,7 @@ cmd_init(const struct node_args *a)
 	if (a->db == NULL || a->region == NULL) {
 		return usage_error("init", "--db and --region are required");
 	}
-	ex = load_catalog(&cat);
+	ex = tally_cli_load_catalog(prog, &cat);
 	if (ex != EX_OK) {
 		return ex;
 	}
@@ -208,7 +180,7 @@ open_store(const char *cmd, const char *db, struct tally_catalog **cat,
 	struct tally_errbuf eb = { "" };
 	int                 ex, rv;
 
-	ex = load_catalog(cat);
+	ex = tally_cli_load_catalog(prog, cat);
 	if (ex != EX_OK) {
 		return ex;
 	}
@@ -501,12 +473,12 @@ cmd_show(const struct node_args *a)
 	struct tally_store           *st  = NULL;
 	const struct tally_indicator *ind = NULL;
 	struct tally_period           period;
-	int                           ex, rv, format = NODE_FORMAT_TABLE;
+	int                           ex, rv, format = TALLY_FORMAT_TABLE;
 
 	if (a->db == NULL || a->period == NULL) {
 		return usage_error("show", "--db and --period are required");
 	}
-	if (a->format != NULL && node_format_parse(a->format, &format) != 0) {
+	if (a->format != NULL && tally_format_parse(a->format, &format) != 0) {
 		return usage_error(
 		    "show", "--format must be table, json or csv");
 	}

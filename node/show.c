@@ -22,21 +22,6 @@ struct figure {
 	uint64_t                      version;
 };
 
-int
-node_format_parse(const char *s, int *out)
-{
-	if (strcmp(s, "table") == 0) {
-		*out = NODE_FORMAT_TABLE;
-	} else if (strcmp(s, "json") == 0) {
-		*out = NODE_FORMAT_JSON;
-	} else if (strcmp(s, "csv") == 0) {
-		*out = NODE_FORMAT_CSV;
-	} else {
-		return TALLY_EINVAL;
-	}
-	return TALLY_OK;
-}
-
 static int
 compute(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_period *period, struct figure *f)
@@ -224,7 +209,7 @@ node_show(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		}
 	}
 
-	if (format == NODE_FORMAT_JSON) {
+	if (format == TALLY_FORMAT_JSON) {
 		json_t *root = json_object();
 		json_t *reg  = json_object();
 		json_t *arr  = json_array();
@@ -245,7 +230,7 @@ node_show(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		}
 		fputc('\n', out);
 		json_decref(root);
-	} else if (format == NODE_FORMAT_CSV) {
+	} else if (format == TALLY_FORMAT_CSV) {
 		fprintf(out,
 		    "region,period,indicator,kind,unit,value,numerator,"
 		    "denominator,sum,weight,newest_period,version\n");

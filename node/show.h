@@ -6,24 +6,16 @@
 #define NODE_SHOW_H
 
 #include "catalog.h"
+#include "cli.h"
 #include "store.h"
 
 #include <stdio.h>
-
-enum node_format {
-	NODE_FORMAT_TABLE,
-	NODE_FORMAT_JSON,
-	NODE_FORMAT_CSV,
-};
-
-/* Parses "table", "json" or "csv"; TALLY_EINVAL otherwise. */
-int node_format_parse(const char *s, int *out);
 
 /* Prints the figures of st's region for period: every indicator with data
  * in the period, or only ind when it is not NULL (then also when it has no
  * data, with an empty value). */
 int node_show(FILE *out, const struct tally_catalog *cat,
     struct tally_store *st, const struct tally_period *period,
-    const struct tally_indicator *ind, int format);
+    const struct tally_indicator *ind, int format); /* enum tally_format */
 
 #endif
