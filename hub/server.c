@@ -66,8 +66,9 @@ struct hub {
 	struct hub_ctx *tail;
 	bool            stopping;
 	bool            uplink_dirty;
-	/* The uplink, published under mtx so that a stop can interrupt a
-	 * push that waits on an unreachable parent. */
+	/* The uplink: made and freed by hub_run, used by the uplink thread,
+	 * so that a stop can interrupt a push that waits on an unreachable
+	 * parent without any lock held and without racing a free. */
 	struct tally_uplink *up;
 };
 
@@ -344,27 +345,17 @@ uplink_main(void *arg)
 {
 	struct hub          *hub     = arg;
 	struct tally_store  *st      = NULL;
-	struct tally_uplink *up      = NULL;
+	struct tally_uplink *up      = hub->up;
 	struct tally_errbuf  eb      = { "" };
 	int                  backoff = 0;
 	int                  rv;
 
 	rv = tally_store_open(hub->cfg->db, hub->cat, &st, &eb);
-	if (rv == TALLY_OK) {
-		rv = tally_uplink_new(
-		    &up, "parent", hub->cfg->parent, hub->parent_region);
-	}
 	if (rv != TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_ERROR, "uplink cannot start: %s",
 		    eb.text[0] ? eb.text : tally_strerror(rv));
 		goto done;
 	}
-	pthread_mutex_lock(&hub->mtx);
-	hub->up = up;
-	if (hub->stopping) {
-		tally_uplink_abort(up);
-	}
-	pthread_mutex_unlock(&hub->mtx);
 	/* Local observations recorded into the hub's own database by
 	 * `tally-node record` are not signalled, so the uplink also looks
 	 * every second. */
@@ -395,10 +386,6 @@ uplink_main(void *arg)
 		    tally_strerror(rv), backoff);
 	}
 done:
-	pthread_mutex_lock(&hub->mtx);
-	hub->up = NULL;
-	pthread_mutex_unlock(&hub->mtx);
-	tally_uplink_free(up);
 	tally_store_close(st);
 	return NULL;
 }
@@ -562,6 +549,15 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	}
 	writer_started = true;
 	if (cfg->parent != NULL) {
+		/* Dialling is non-blocking, so this never waits on the parent.
+		 */
+		rv = tally_uplink_new(
+		    &hub.up, "parent", cfg->parent, hub.parent_region);
+		if (rv != TALLY_OK) {
+			TALLY_LOG(TALLY_LOG_ERROR, "--parent %s: %s",
+			    cfg->parent, tally_strerror(rv));
+			goto fail;
+		}
 		if (pthread_create(&uplinker, NULL, uplink_main, &hub) != 0) {
 			rv = TALLY_ENOMEM;
 			goto fail;
@@ -588,16 +584,19 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 fail:
 	pthread_mutex_lock(&hub.mtx);
 	hub.stopping = true;
-	tally_uplink_abort(hub.up);
 	pthread_cond_broadcast(&hub.work_cv);
 	pthread_cond_broadcast(&hub.uplink_cv);
 	pthread_mutex_unlock(&hub.mtx);
+	/* Outside the lock: closing may wait for NNG's own threads, and the
+	 * uplink thread needs the lock to notice that the hub stops. */
+	tally_uplink_abort(hub.up);
 	if (writer_started) {
 		pthread_join(writer, NULL);
 	}
 	if (uplink_started) {
 		pthread_join(uplinker, NULL);
 	}
+	tally_uplink_free(hub.up);
 	if (nng_socket_id(hub.sock) > 0) {
 		nng_close(hub.sock);
 	}

@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""The flat reference for the tree test.
+
+ROLLUP.md says that every region's figure must equal what one query over a
+flat table of all raw observations below it would give. This script is that
+query, written from the rules in ROLLUP.md alone and sharing no code with the
+C engine: it reads the indicator catalogue, the division tree and the raw
+rows (the flat file of tally-gen plus any hub's own observations, all in the
+columns region,indicator,period,numerator,denominator,value,weight), and
+computes every figure of every region by going over the raw rows directly.
+
+Commands:
+  compare --indicators CSV --tree CSV --raw CSV [--raw CSV ...]
+          --report JSON [--report JSON ...]
+      Compares every region and indicator of each `tally-hub report
+      --format json` output with the flat figures, prints each mismatch and
+      how many figures it compared, and exits 1 on any mismatch or when it
+      compared nothing.
+  field JSON REGION INDICATOR KEY
+      Prints one field of one region's indicator in a report (or "none"),
+      so that the shell script needs no JSON tool of its own.
+  regions JSON
+      Prints "code depth" for every region of a report.
+  versions JSON REGION
+      Prints "indicator version" for every indicator of one region.
+"""
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+
+REL_TOL = 1e-9
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+# Periods are kept as (first month, last month), months counted from year 0,
+# so that containment and "latest" are plain integer comparisons.
+def period_span(text):
+    m = re.fullmatch(r"(\d{4})", text)
+    if m:
+        y = int(m.group(1))
+        return (y * 12 + 1, y * 12 + 12)
+    m = re.fullmatch(r"(\d{4})Q([1-4])", text)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        return (y * 12 + 3 * q - 2, y * 12 + 3 * q)
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if m and 1 <= int(m.group(2)) <= 12:
+        y, mo = int(m.group(1)), int(m.group(2))
+        return (y * 12 + mo, y * 12 + mo)
+    raise ValueError("bad period %r" % text)
+
+
+def number(text):
+    return None if text is None or text.strip() == "" else float(text)
+
+
+class Flat:
+    def __init__(self, indicators_path, tree_path, raw_paths):
+        self.ind = {}
+        for r in read_csv(indicators_path):
+            self.ind[r["id"]] = {
+                "kind": r["kind"],
+                "factor": float(r["factor"]),
+                "time_agg": r["time_agg"],
+            }
+        # The tree: parent of every region; leaves are regions without
+        # children (counties, in Hebei).
+        self.parent = {}
+        self.children = {}
+        for r in read_csv(tree_path):
+            code, parent = r["code"], (r.get("parent_code") or "").strip()
+            self.parent[code] = parent or None
+            self.children.setdefault(code, [])
+            if parent:
+                self.children.setdefault(parent, []).append(code)
+        for c in self.children.values():
+            c.sort()
+        self.rows = []
+        for path in raw_paths:
+            for i, r in enumerate(read_csv(path), start=2):
+                if r["region"] not in self.parent:
+                    raise SystemExit("%s:%d: unknown region %s" % (path, i, r["region"]))
+                if r["indicator"] not in self.ind:
+                    raise SystemExit("%s:%d: unknown indicator %s" % (path, i, r["indicator"]))
+                self.rows.append({
+                    "region": r["region"],
+                    "indicator": r["indicator"],
+                    "period": r["period"],
+                    "span": period_span(r["period"]),
+                    "num": number(r["numerator"]),
+                    "den": number(r["denominator"]),
+                    "value": number(r["value"]),
+                    "weight": number(r["weight"]),
+                })
+        # Rows by indicator, and each raw region's ancestors, so that one
+        # figure only looks at the rows that can matter.
+        self.by_indicator = {}
+        for r in self.rows:
+            self.by_indicator.setdefault(r["indicator"], []).append(r)
+        self.above = {code: set(self.ancestors_or_self(code))
+                      for code in {r["region"] for r in self.rows}}
+        self.cache = {}
+        self.leaf_count = {}
+
+    def is_leaf(self, code):
+        return not self.children.get(code)
+
+    def ancestors_or_self(self, code):
+        while code is not None:
+            yield code
+            code = self.parent.get(code)
+
+    def leaves_under(self, code):
+        if code not in self.leaf_count:
+            self.leaf_count[code] = 1 if self.is_leaf(code) else sum(
+                self.leaves_under(c) for c in self.children[code])
+        return self.leaf_count[code]
+
+    def row_sums(self, ind, r):
+        """One raw row's (a, b) contribution, by kind."""
+        if ind["kind"] == "ratio":
+            return r["num"], r["den"]
+        if ind["kind"] == "weighted_mean":
+            return r["value"] * r["weight"], r["weight"]
+        return r["value"], 0.0
+
+    def value_of(self, ind, a, b):
+        if ind["kind"] == "ratio":
+            return None if b == 0 else ind["factor"] * a / b
+        if ind["kind"] == "weighted_mean":
+            return None if b == 0 else a / b
+        return ind["factor"] * a
+
+    def figure(self, code, ind_id, period):
+        """The flat figure of one region: None when no raw row below it
+        (the region included) falls inside the period."""
+        key = (code, ind_id, period)
+        if key in self.cache:
+            return self.cache[key]
+        ind = self.ind[ind_id]
+        first, last = period_span(period)
+        # Every raw row of the indicator inside the period whose region is
+        # the region itself or below it, grouped by raw region.
+        by_region = {}
+        for r in self.by_indicator.get(ind_id, []):
+            if not (first <= r["span"][0] and r["span"][1] <= last):
+                continue
+            if code not in self.above[r["region"]]:
+                continue
+            by_region.setdefault(r["region"], []).append(r)
+        if not by_region:
+            self.cache[key] = None
+            return None
+        a = b = 0.0
+        leaf_values = []
+        newest = None
+        for region in sorted(by_region):
+            rows = by_region[region]
+            latest = max(r["span"][1] for r in rows)
+            newest = latest if newest is None else max(newest, latest)
+            if ind["time_agg"] == "last":
+                # Each region's latest sub-period inside the period.
+                picked = [r for r in rows if r["span"][1] == latest]
+                if len(picked) != 1:
+                    raise SystemExit("ambiguous latest period for %s %s %s"
+                                     % (region, ind_id, period))
+            else:
+                picked = rows
+            ra = rb = 0.0
+            for r in picked:
+                x, y = self.row_sums(ind, r)
+                ra += x
+                rb += y
+            a += ra
+            b += rb
+            if self.is_leaf(region):
+                leaf_values.append((self.value_of(ind, ra, rb), region))
+        fig = {
+            "a": a,
+            "b": b,
+            "value": self.value_of(ind, a, b),
+            "reporting": len(leaf_values),
+            "newest_month": newest,
+            # A leaf with no value (Σden = 0) has no place in min/max.
+            "leaf_values": [lv for lv in leaf_values if lv[0] is not None],
+        }
+        self.cache[key] = fig
+        return fig
+
+
+def close(x, y):
+    if x is None or y is None:
+        return x is None and y is None
+    if x == y:
+        return True
+    return abs(x - y) <= REL_TOL * max(abs(x), abs(y))
+
+
+class Comparer:
+    def __init__(self, flat):
+        self.flat = flat
+        self.figures = 0
+        self.fields = 0
+        self.mismatches = 0
+
+    def bad(self, where, what, got, want):
+        self.mismatches += 1
+        print("MISMATCH %s: %s: report %r, flat %r" % (where, what, got, want))
+
+    def check(self, where, what, got, want, exact=False):
+        self.fields += 1
+        ok = got == want if exact else close(got, want)
+        if not ok:
+            self.bad(where, what, got, want)
+
+    def check_extreme(self, where, name, got, fig):
+        vals = fig["leaf_values"]
+        if not vals:
+            if got is not None:
+                self.bad(where, name, got, None)
+            return
+        pick = min if name == "min" else max
+        want = pick(v for v, _ in vals)
+        # Ties (within the tolerance) may go to any of the tied leaves'
+        # lowest code; accept every leaf whose value is that close.
+        allowed = sorted(r for v, r in vals if close(v, want))
+        if got is None:
+            self.bad(where, name, None, {"value": want, "region": allowed[0]})
+            return
+        self.check(where, name + ".value", got.get("value"), want)
+        self.fields += 1
+        if got.get("region") not in allowed:
+            self.bad(where, name + ".region", got.get("region"), allowed)
+
+    def compare_one(self, where, code, ind_id, got, fig):
+        kind = self.flat.ind[ind_id]["kind"]
+        self.figures += 1
+        self.check(where, "expected", got.get("expected"),
+                   self.flat.leaves_under(code), exact=True)
+        if fig is None:
+            # No raw row: the report must show no state at all.
+            self.check(where, "value", got.get("value"), None)
+            self.check(where, "reporting", got.get("reporting"), 0, exact=True)
+            for k in ("numerator", "denominator", "sum", "weight", "min", "max",
+                      "newest_period", "version"):
+                if got.get(k) is not None:
+                    self.bad(where, k, got.get(k), None)
+            return
+        self.check(where, "value", got.get("value"), fig["value"])
+        if kind == "ratio":
+            self.check(where, "numerator", got.get("numerator"), fig["a"])
+            self.check(where, "denominator", got.get("denominator"), fig["b"])
+        elif kind == "weighted_mean":
+            self.check(where, "sum", got.get("sum"), fig["a"])
+            self.check(where, "weight", got.get("weight"), fig["b"])
+        else:
+            self.check(where, "sum", got.get("sum"), fig["a"])
+        self.check(where, "reporting", got.get("reporting"), fig["reporting"],
+                   exact=True)
+        newest = got.get("newest_period")
+        self.check(where, "newest_period (last month)",
+                   None if newest is None else period_span(newest)[1],
+                   fig["newest_month"], exact=True)
+        self.check_extreme(where, "min", got.get("min"), fig)
+        self.check_extreme(where, "max", got.get("max"), fig)
+        if got.get("version") is None:
+            self.bad(where, "version", None, "a version")
+
+    def compare_report(self, path):
+        with open(path, encoding="utf-8") as f:
+            rep = json.load(f)
+        period, hub = rep["period"], rep["hub"]
+        flat = self.flat
+        seen = {}
+        for reg in rep["regions"]:
+            code = reg["code"]
+            if code != hub and flat.parent.get(code) != hub:
+                self.bad("%s %s" % (path, code), "region", code,
+                         "the hub or a direct child")
+                continue
+            if reg.get("depth") != (0 if code == hub else 1):
+                self.bad("%s %s" % (path, code), "depth", reg.get("depth"),
+                         0 if code == hub else 1)
+            if reg.get("parent") != flat.parent.get(code):
+                self.bad("%s %s" % (path, code), "parent", reg.get("parent"),
+                         flat.parent.get(code))
+            for got in reg["indicators"]:
+                where = "%s: hub %s period %s region %s %s" % (
+                    path, hub, period, code, got["id"])
+                seen.setdefault(code, set()).add(got["id"])
+                self.compare_one(where, code, got["id"], got,
+                                 flat.figure(code, got["id"], period))
+        # The report leaves out an indicator only when the hub's region has
+        # no figure for it; then the flat query must have none either. Each
+        # indicator shown lists every direct child, with or without data.
+        for ind_id in flat.ind:
+            shown = ind_id in seen.get(hub, set())
+            if not shown and flat.figure(hub, ind_id, period) is not None:
+                self.bad("%s: hub %s period %s %s" % (path, hub, period, ind_id),
+                         "indicator", "missing", "a figure")
+            if shown and len(seen) > 1:
+                for child in flat.children.get(hub, []):
+                    if ind_id not in seen.get(child, set()):
+                        self.bad("%s: hub %s period %s %s" % (path, hub, period, ind_id),
+                                 "child " + child, "missing", "listed")
+
+
+def cmd_compare(args):
+    flat = Flat(args.indicators, args.tree, args.raw)
+    cmp_ = Comparer(flat)
+    for path in args.report:
+        cmp_.compare_report(path)
+    print("flat.py: compared %d figures (%d fields) in %d reports: %d mismatches"
+          % (cmp_.figures, cmp_.fields, len(args.report), cmp_.mismatches))
+    return 1 if cmp_.mismatches or cmp_.figures == 0 else 0
+
+
+def cmd_field(args):
+    with open(args.report, encoding="utf-8") as f:
+        rep = json.load(f)
+    for reg in rep["regions"]:
+        if reg["code"] != args.region:
+            continue
+        for got in reg["indicators"]:
+            if got["id"] == args.indicator:
+                v = got.get(args.key)
+                if v is None:
+                    print("none")
+                elif isinstance(v, float) and v == math.floor(v) and abs(v) < 2**53:
+                    print(int(v))
+                else:
+                    print(v)
+                return 0
+    print("none")
+    return 0
+
+
+def cmd_regions(args):
+    with open(args.report, encoding="utf-8") as f:
+        rep = json.load(f)
+    for reg in rep["regions"]:
+        print(reg["code"], reg["depth"])
+    return 0
+
+
+def cmd_versions(args):
+    with open(args.report, encoding="utf-8") as f:
+        rep = json.load(f)
+    for reg in rep["regions"]:
+        if reg["code"] == args.region:
+            for got in reg["indicators"]:
+                print(got["id"], got.get("version"))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("compare")
+    c.add_argument("--indicators", required=True)
+    c.add_argument("--tree", required=True,
+                   help="the division tree: a CSV with code and parent_code")
+    c.add_argument("--raw", required=True, action="append")
+    c.add_argument("--report", required=True, action="append")
+    f = sub.add_parser("field")
+    f.add_argument("report")
+    f.add_argument("region")
+    f.add_argument("indicator")
+    f.add_argument("key")
+    r = sub.add_parser("regions")
+    r.add_argument("report")
+    v = sub.add_parser("versions")
+    v.add_argument("report")
+    v.add_argument("region")
+    args = p.parse_args()
+    return {"compare": cmd_compare, "field": cmd_field, "regions": cmd_regions,
+            "versions": cmd_versions}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
