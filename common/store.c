@@ -776,6 +776,26 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 	return TALLY_OK;
 }
 
+/* Appends one element of size sz to a growable array of *count elements
+ * with room for *cap. Nothing changes on failure. */
+static int
+append(void **arr, size_t *count, size_t *cap, const void *elem, size_t sz)
+{
+	if (*count == *cap) {
+		size_t ncap  = *cap == 0 ? 16 : *cap * 2;
+		void  *grown = realloc(*arr, ncap * sz);
+
+		if (grown == NULL) {
+			return TALLY_ENOMEM;
+		}
+		*arr = grown;
+		*cap = ncap;
+	}
+	memcpy((char *) *arr + *count * sz, elem, sz);
+	(*count)++;
+	return TALLY_OK;
+}
+
 int
 tally_store_observations(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
@@ -783,7 +803,7 @@ tally_store_observations(struct tally_store *st,
 {
 	sqlite3_stmt *s =
 	    period != NULL ? st->stmt[ST_SELECT] : st->stmt[ST_SELECT_ALL];
-	struct tally_obs *arr   = NULL, *grown;
+	struct tally_obs *arr   = NULL;
 	size_t            count = 0, cap = 0;
 	int               rc, rv         = TALLY_OK;
 
@@ -803,16 +823,10 @@ tally_store_observations(struct tally_store *st,
 			goto fail;
 		}
 		read_obs_columns(s, 1, &o);
-		if (count == cap) {
-			cap   = cap == 0 ? 16 : cap * 2;
-			grown = realloc(arr, cap * sizeof(*arr));
-			if (grown == NULL) {
-				rv = TALLY_ENOMEM;
-				goto fail;
-			}
-			arr = grown;
+		rv = append((void **) &arr, &count, &cap, &o, sizeof(*arr));
+		if (rv != TALLY_OK) {
+			goto fail;
 		}
-		arr[count++] = o;
 	}
 	if (rc != SQLITE_DONE) {
 		rv = db_err(st, rc, "observations");
@@ -943,7 +957,7 @@ tally_store_child_states(struct tally_store *st,
     struct tally_child_state **out, size_t *n)
 {
 	sqlite3_stmt             *s     = st->stmt[ST_CHILDREN];
-	struct tally_child_state *arr   = NULL, *grown;
+	struct tally_child_state *arr   = NULL;
 	size_t                    count = 0, cap = 0;
 	char                      text[TALLY_PERIOD_STRLEN];
 	int                       rc, rv = TALLY_OK;
@@ -965,16 +979,10 @@ tally_store_child_states(struct tally_store *st,
 		c.version = (uint64_t) sqlite3_column_int64(s, 1);
 		read_state(s, 2, &c.state);
 		c.received_at = sqlite3_column_int64(s, 10);
-		if (count == cap) {
-			cap   = cap == 0 ? 16 : cap * 2;
-			grown = realloc(arr, cap * sizeof(*arr));
-			if (grown == NULL) {
-				rv = TALLY_ENOMEM;
-				goto fail;
-			}
-			arr = grown;
+		rv = append((void **) &arr, &count, &cap, &c, sizeof(*arr));
+		if (rv != TALLY_OK) {
+			goto fail;
 		}
-		arr[count++] = c;
 	}
 	if (rc != SQLITE_DONE) {
 		rv = db_err(st, rc, "child states");
