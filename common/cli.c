@@ -39,6 +39,13 @@ tally_cli_complain(const char *prog, int ex, const char *fmt, ...)
 }
 
 int
+tally_cli_usage(const char *prog, const char *cmd, const char *msg)
+{
+	return tally_cli_complain(
+	    prog, EX_USAGE, "%s: %s (see %s --help)", cmd, msg, prog);
+}
+
+int
 tally_cli_load_catalog(const char *prog, struct tally_catalog **cat)
 {
 	struct tally_errbuf eb = { "" };

@@ -23,6 +23,9 @@ int tally_format_parse(const char *s, int *out);
 int tally_cli_complain(const char *prog, int ex, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Prints `prog: cmd: msg (see prog --help)` and returns EX_USAGE. */
+int tally_cli_usage(const char *prog, const char *cmd, const char *msg);
+
 /* Loads the catalogue from the default data directory. On failure prints
  * the file:line error and returns the exit code; EX_OK on success, when
  * the caller frees *cat with tally_catalog_free. */

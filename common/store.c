@@ -496,13 +496,20 @@ tally_store_rollback(struct tally_store *st)
 	}
 }
 
+/* Makes a prepared statement ready for its next use. */
+static void
+stmt_reset(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
 /* Runs a statement that returns no rows and resets it. */
 static int
 step_done(struct tally_store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	if (rc != SQLITE_DONE) {
 		return db_err(st, rc, what);
 	}
@@ -832,14 +839,12 @@ tally_store_observations(struct tally_store *st,
 		rv = db_err(st, rc, "observations");
 		goto fail;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	*out = arr;
 	*n   = count;
 	return TALLY_OK;
 fail:
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	free(arr);
 	return rv;
 }
@@ -863,8 +868,7 @@ tally_store_snapshot_version(struct tally_store *st,
 	} else if (rc != SQLITE_DONE) {
 		rv = db_err(st, rc, "version");
 	}
-	sqlite3_reset(st->stmt[ST_VERSION]);
-	sqlite3_clear_bindings(st->stmt[ST_VERSION]);
+	stmt_reset(st->stmt[ST_VERSION]);
 	return rv;
 }
 
@@ -893,8 +897,7 @@ tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 	} else if (rc != SQLITE_DONE) {
 		rv = db_err(st, rc, "snapshot");
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	return rv;
 }
 
@@ -918,8 +921,7 @@ tally_store_put_child(struct tally_store *st, const char *child,
 		have = true;
 		rc   = SQLITE_DONE;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	if (rc != SQLITE_DONE) {
 		return db_err(st, rc, "child version");
 	}
@@ -988,14 +990,12 @@ tally_store_child_states(struct tally_store *st,
 		rv = db_err(st, rc, "child states");
 		goto fail;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	*out = arr;
 	*n   = count;
 	return TALLY_OK;
 fail:
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	free(arr);
 	return rv;
 }
@@ -1047,8 +1047,7 @@ tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		rv = db_err(st, rc, "pending");
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	if (rv != TALLY_OK) {
 		free(arr);
 		return rv;
@@ -1072,8 +1071,7 @@ tally_store_pending_count(
 	} else {
 		rv = db_err(st, rc, "pending count");
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	stmt_reset(s);
 	return rv;
 }
 

@@ -107,11 +107,7 @@ static const struct option long_options[] = {
 
 #define complain(...) tally_cli_complain(prog, __VA_ARGS__)
 
-static int
-usage_error(const char *cmd, const char *msg)
-{
-	return complain(EX_USAGE, "%s: %s (see %s --help)", cmd, msg, prog);
-}
+#define usage_error(cmd, msg) tally_cli_usage(prog, cmd, msg)
 
 /* inih handler: keys of the [hub] section. Command-line options win over
  * the file, so a value already set is kept. Returns 0 on an unknown

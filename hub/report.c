@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include "errors.h"
+#include "figure.h"
 #include "rollup.h"
 #include "text.h"
 
@@ -20,6 +21,13 @@ struct row {
 	struct tally_state           state;
 	uint64_t                     version;
 };
+
+/* The state to show, or NULL when the region has no data. */
+static const struct tally_state *
+shown_state(const struct row *r)
+{
+	return r->has_state ? &r->state : NULL;
+}
 
 static const char *
 parent_code(const struct tally_catalog *cat, const struct tally_division *d)
@@ -95,27 +103,10 @@ static json_t *
 row_json(const struct tally_indicator *ind, const struct row *r)
 {
 	json_t *o = json_object();
-	double  v;
-	bool    has_v =
-	    r->has_state && tally_state_value(&r->state, ind, &v) == TALLY_OK;
-	char newest[TALLY_PERIOD_STRLEN];
+	char    newest[TALLY_PERIOD_STRLEN];
 
 	json_object_set_new(o, "id", json_string(ind->id));
-	json_object_set_new(o, "value", has_v ? json_real(v) : json_null());
-	if (ind->kind == TALLY_KIND_RATIO) {
-		json_object_set_new(o, "numerator",
-		    r->has_state ? json_real(r->state.sum_a) : json_null());
-		json_object_set_new(o, "denominator",
-		    r->has_state ? json_real(r->state.sum_b) : json_null());
-	} else {
-		json_object_set_new(o, "sum",
-		    r->has_state ? json_real(r->state.sum_a) : json_null());
-		if (ind->kind == TALLY_KIND_WMEAN) {
-			json_object_set_new(o, "weight",
-			    r->has_state ? json_real(r->state.sum_b)
-			                 : json_null());
-		}
-	}
+	tally_figure_json(o, ind, shown_state(r));
 	json_object_set_new(o, "reporting",
 	    json_integer(r->has_state ? (json_int_t) r->state.leaves : 0));
 	json_object_set_new(
@@ -139,62 +130,28 @@ row_json(const struct tally_indicator *ind, const struct row *r)
 	return o;
 }
 
-static void format_figures(const struct tally_indicator *ind,
-    const struct row *r, char *value, char *a, char *b, size_t len);
-
 static void
 table_row(FILE *out, const struct tally_indicator *ind, const struct row *r)
 {
-	char value[32], a[32], b[32];
+	struct tally_figure_text t;
 
-	format_figures(ind, r, value, a, b, sizeof(value));
+	tally_figure_text(ind, shown_state(r), &t);
 	fprintf(out, "%s%-6s ", r->depth > 0 ? "  " : "", r->div->code);
 	tally_text_pad(out, r->div->name, r->depth > 0 ? 16 : 18);
-	fprintf(out, " %12s %14s %14s %6u/%zu\n", value, a, b,
+	fprintf(out, " %12s %14s %14s %6u/%zu\n", t.value, t.a, t.b,
 	    r->has_state ? r->state.leaves : 0, r->div->leaves);
-}
-
-static void
-format_figures(const struct tally_indicator *ind, const struct row *r,
-    char *value, char *a, char *b, size_t len)
-{
-	double v;
-
-	snprintf(value, len, "-");
-	snprintf(a, len, "-");
-	snprintf(b, len, "-");
-	if (r->has_state &&
-	    tally_state_value(&r->state, ind, &v) == TALLY_OK) {
-		snprintf(value, len,
-		    ind->kind == TALLY_KIND_COUNT ? "%.0f" : "%.4f", v);
-	}
-	if (r->has_state) {
-		snprintf(a, len, "%.10g", r->state.sum_a);
-		if (ind->kind != TALLY_KIND_COUNT) {
-			snprintf(b, len, "%.10g", r->state.sum_b);
-		}
-	}
 }
 
 static void
 compact_row(FILE *out, const struct tally_indicator *ind, const struct row *r)
 {
-	char value[32], a[32], b[32];
+	struct tally_figure_text t;
 
-	format_figures(ind, r, value, a, b, sizeof(value));
-	fprintf(out, "%-38s %14s  ", ind->id, value);
+	tally_figure_text(ind, shown_state(r), &t);
+	fprintf(out, "%-38s %14s  ", ind->id, t.value);
 	tally_text_pad(out, ind->unit, 8);
-	fprintf(out, " %14s %14s %6u/%zu\n", a, b,
+	fprintf(out, " %14s %14s %6u/%zu\n", t.a, t.b,
 	    r->has_state ? r->state.leaves : 0, r->div->leaves);
-}
-
-static void
-csv_num(FILE *out, bool has, double v)
-{
-	fputc(',', out);
-	if (has) {
-		fprintf(out, "%.17g", v);
-	}
 }
 
 static void
@@ -202,19 +159,10 @@ csv_row(FILE *out, const struct tally_catalog *cat,
     const struct tally_indicator *ind, const char *period, const struct row *r)
 {
 	const char *parent = parent_code(cat, r->div);
-	bool        ratio  = ind->kind == TALLY_KIND_RATIO;
-	double      v      = 0;
-	bool        has_v =
-	    r->has_state && tally_state_value(&r->state, ind, &v) == 0;
 
 	fprintf(out, "%s,%s,%s,%s,%s,%s", period, r->div->code, r->div->name,
 	    tally_level_name(r->div->level), parent ? parent : "", ind->id);
-	csv_num(out, has_v, v);
-	csv_num(out, r->has_state && ratio, r->state.sum_a);
-	csv_num(out, r->has_state && ratio, r->state.sum_b);
-	csv_num(out, r->has_state && !ratio, r->state.sum_a);
-	csv_num(out, r->has_state && ind->kind == TALLY_KIND_WMEAN,
-	    r->state.sum_b);
+	tally_figure_csv(out, ind, shown_state(r));
 	fprintf(out, ",%u,%zu\n", r->has_state ? r->state.leaves : 0,
 	    r->div->leaves);
 }

@@ -125,11 +125,7 @@ static const struct option long_options[] = {
 
 #define complain(...) tally_cli_complain(prog, __VA_ARGS__)
 
-static int
-usage_error(const char *cmd, const char *msg)
-{
-	return complain(EX_USAGE, "%s: %s (see %s --help)", cmd, msg, prog);
-}
+#define usage_error(cmd, msg) tally_cli_usage(prog, cmd, msg)
 
 /* Prints a one-line error and returns the matching exit code. */
 static int

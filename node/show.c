@@ -5,6 +5,7 @@
 #include "show.h"
 
 #include "errors.h"
+#include "figure.h"
 #include "rollup.h"
 #include "text.h"
 
@@ -16,11 +17,16 @@ struct figure {
 	const struct tally_indicator *ind;
 	bool                          has_data;
 	struct tally_state            state;
-	bool                          has_value;
-	double                        value;
 	bool                          has_version;
 	uint64_t                      version;
 };
+
+/* The state to show, or NULL when the region has no data. */
+static const struct tally_state *
+shown_state(const struct figure *f)
+{
+	return f->has_data ? &f->state : NULL;
+}
 
 static int
 compute(struct tally_store *st, const struct tally_indicator *ind,
@@ -47,8 +53,6 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 		return rv;
 	}
 	f->has_data = true;
-	f->has_value =
-	    tally_state_value(&f->state, ind, &f->value) == TALLY_OK;
 	rv = tally_store_snapshot_version(st, ind, period, &f->version);
 	if (rv == TALLY_OK) {
 		f->has_version = true;
@@ -58,33 +62,11 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 	return TALLY_OK;
 }
 
-/* The labels of the two sums, by kind: numerator and denominator for a
- * ratio, sum (and weight) otherwise. */
-static const char *
-label_a(const struct tally_indicator *ind)
-{
-	return ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum";
-}
-
-static const char *
-label_b(const struct tally_indicator *ind)
-{
-	switch (ind->kind) {
-	case TALLY_KIND_RATIO:
-		return "denominator";
-	case TALLY_KIND_WMEAN:
-		return "weight";
-	default:
-		return NULL;
-	}
-}
-
 static json_t *
 figure_json(const struct figure *f)
 {
-	json_t     *o  = json_object();
-	const char *lb = label_b(f->ind);
-	char        newest[TALLY_PERIOD_STRLEN];
+	json_t *o = json_object();
+	char    newest[TALLY_PERIOD_STRLEN];
 
 	json_object_set_new(o, "id", json_string(f->ind->id));
 	json_object_set_new(o, "name_zh", json_string(f->ind->name_zh));
@@ -92,14 +74,7 @@ figure_json(const struct figure *f)
 	json_object_set_new(
 	    o, "kind", json_string(tally_kind_name(f->ind->kind)));
 	json_object_set_new(o, "unit", json_string(f->ind->unit));
-	json_object_set_new(
-	    o, "value", f->has_value ? json_real(f->value) : json_null());
-	json_object_set_new(o, label_a(f->ind),
-	    f->has_data ? json_real(f->state.sum_a) : json_null());
-	if (lb != NULL) {
-		json_object_set_new(o, lb,
-		    f->has_data ? json_real(f->state.sum_b) : json_null());
-	}
+	tally_figure_json(o, f->ind, shown_state(f));
 	if (f->has_data && f->state.has_newest) {
 		tally_period_format(&f->state.newest, newest);
 		json_object_set_new(o, "newest_period", json_string(newest));
@@ -112,39 +87,20 @@ figure_json(const struct figure *f)
 	return o;
 }
 
-/* Full precision, so that a CSV consumer can recompute exactly. */
-static void
-print_number(FILE *out, bool has, double v)
-{
-	if (has) {
-		fprintf(out, "%.17g", v);
-	}
-}
-
 static void
 print_csv_row(
     FILE *out, const char *region, const char *period, const struct figure *f)
 {
 	char newest[TALLY_PERIOD_STRLEN] = "";
-	bool is_ratio                    = f->ind->kind == TALLY_KIND_RATIO;
-	bool is_wmean                    = f->ind->kind == TALLY_KIND_WMEAN;
 
 	if (f->has_data && f->state.has_newest) {
 		tally_period_format(&f->state.newest, newest);
 	}
 	/* Identifiers and codes never contain commas or quotes (the catalogue
 	 * loader guarantees it); units are quoted because they are text. */
-	fprintf(out, "%s,%s,%s,%s,\"%s\",", region, period, f->ind->id,
+	fprintf(out, "%s,%s,%s,%s,\"%s\"", region, period, f->ind->id,
 	    tally_kind_name(f->ind->kind), f->ind->unit);
-	print_number(out, f->has_value, f->value);
-	fputc(',', out);
-	print_number(out, f->has_data && is_ratio, f->state.sum_a);
-	fputc(',', out);
-	print_number(out, f->has_data && is_ratio, f->state.sum_b);
-	fputc(',', out);
-	print_number(out, f->has_data && !is_ratio, f->state.sum_a);
-	fputc(',', out);
-	print_number(out, f->has_data && is_wmean, f->state.sum_b);
+	tally_figure_csv(out, f->ind, shown_state(f));
 	fprintf(out, ",%s,", newest);
 	if (f->has_version) {
 		fprintf(out, "%llu", (unsigned long long) f->version);
@@ -155,26 +111,16 @@ print_csv_row(
 static void
 print_table_row(FILE *out, const struct figure *f)
 {
-	char newest[TALLY_PERIOD_STRLEN] = "-";
-	char value[32] = "-", a[32] = "-", b[32] = "-";
+	char                     newest[TALLY_PERIOD_STRLEN] = "-";
+	struct tally_figure_text t;
 
 	if (f->has_data && f->state.has_newest) {
 		tally_period_format(&f->state.newest, newest);
 	}
-	if (f->has_value) {
-		snprintf(value, sizeof(value),
-		    f->ind->kind == TALLY_KIND_COUNT ? "%.0f" : "%.4f",
-		    f->value);
-	}
-	if (f->has_data) {
-		snprintf(a, sizeof(a), "%.10g", f->state.sum_a);
-		if (f->ind->kind != TALLY_KIND_COUNT) {
-			snprintf(b, sizeof(b), "%.10g", f->state.sum_b);
-		}
-	}
-	fprintf(out, "%-38s %12s  ", f->ind->id, value);
+	tally_figure_text(f->ind, shown_state(f), &t);
+	fprintf(out, "%-38s %12s  ", f->ind->id, t.value);
 	tally_text_pad(out, f->ind->unit, 8);
-	fprintf(out, " %14s %14s  %s\n", a, b, newest);
+	fprintf(out, " %14s %14s  %s\n", t.a, t.b, newest);
 }
 
 int
