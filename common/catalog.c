@@ -97,31 +97,10 @@ tally_kind_name(int kind)
 }
 
 const char *
-tally_time_agg_name(int agg)
-{
-	return agg >= 0 && (size_t) agg < NELEM(agg_names) ? agg_names[agg]
-	                                                   : "?";
-}
-
-const char *
 tally_level_name(int level)
 {
 	return level >= 0 && (size_t) level < NELEM(level_names)
 	    ? level_names[level]
-	    : "?";
-}
-
-const char *
-tally_op_name(int op)
-{
-	return op >= 0 && (size_t) op < NELEM(op_names) ? op_names[op] : "?";
-}
-
-const char *
-tally_scope_name(int scope)
-{
-	return scope >= 0 && (size_t) scope < NELEM(scope_names)
-	    ? scope_names[scope]
 	    : "?";
 }
 

@@ -120,8 +120,5 @@ bool tally_catalog_is_child(
 
 const char *tally_kind_name(int kind);
 const char *tally_level_name(int level);
-const char *tally_time_agg_name(int agg);
-const char *tally_op_name(int op);
-const char *tally_scope_name(int scope);
 
 #endif

@@ -36,7 +36,6 @@ enum store_stmt {
 	ST_CHILD_PUT,
 	ST_CHILDREN,
 	ST_PENDING,
-	ST_PENDING_COUNT,
 	ST_ACKED,
 	ST_COUNT,
 };
@@ -123,11 +122,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " AND a.period = s.period"
 	    " WHERE a.version IS NULL OR s.version > a.version"
 	    " ORDER BY s.version LIMIT ?2",
-	[ST_PENDING_COUNT] =
-	    "SELECT count(*) FROM snapshot s"
-	    " LEFT JOIN uplink_ack a ON a.uplink = ?1"
-	    " AND a.indicator = s.indicator AND a.period = s.period"
-	    " WHERE a.version IS NULL OR s.version > a.version",
 	[ST_ACKED] = "INSERT INTO uplink_ack (uplink, indicator, period,"
 	             " version, status) VALUES (?1, ?2, ?3, ?4, ?5)"
 	             " ON CONFLICT (uplink, indicator, period) DO UPDATE SET"
@@ -1055,24 +1049,6 @@ tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
 	*out = arr;
 	*n   = count;
 	return TALLY_OK;
-}
-
-int
-tally_store_pending_count(
-    struct tally_store *st, const char *uplink, size_t *n)
-{
-	sqlite3_stmt *s = st->stmt[ST_PENDING_COUNT];
-	int           rc, rv = TALLY_OK;
-
-	sqlite3_bind_text(s, 1, uplink, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*n = (size_t) sqlite3_column_int64(s, 0);
-	} else {
-		rv = db_err(st, rc, "pending count");
-	}
-	stmt_reset(s);
-	return rv;
 }
 
 int

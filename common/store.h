@@ -103,10 +103,6 @@ int tally_store_child_states(struct tally_store *st,
 int tally_store_pending(struct tally_store *st, const char *uplink,
     size_t limit, struct tally_wire_state **out, size_t *n);
 
-/* Counts the snapshots not yet acknowledged on uplink. */
-int tally_store_pending_count(
-    struct tally_store *st, const char *uplink, size_t *n);
-
 /* Records, inside a transaction, that the parent on uplink answered for
  * version of (indicator, period). Never lowers what is recorded. */
 int tally_store_acked(struct tally_store *st, const char *uplink,

@@ -13,23 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *
-tally_ack_status_name(int status)
-{
-	switch (status) {
-	case TALLY_ACK_ACCEPTED:
-		return "accepted";
-	case TALLY_ACK_DUPLICATE:
-		return "duplicate";
-	case TALLY_ACK_STALE:
-		return "stale";
-	case TALLY_ACK_REJECTED:
-		return "rejected";
-	default:
-		return "none";
-	}
-}
-
 /* Wraps body in an envelope, in a new buffer. */
 static int
 envelope_pack(const uint8_t *body, size_t blen, uint8_t **buf, size_t *len)

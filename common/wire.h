@@ -73,8 +73,6 @@ struct tally_ack {
 	size_t                 n_items;
 };
 
-const char *tally_ack_status_name(int status);
-
 /* Packs sub into an envelope in a new buffer, freed by the caller with
  * free(). Only ind, period, state and version of each state are used. */
 int tally_submission_encode(
