@@ -490,6 +490,39 @@ load_file(struct tally_catalog *cat, const char *dir, const char *name,
 }
 
 int
+tally_catalog_read_targets(const struct tally_catalog *cat, const char *path,
+    struct tally_target **out, size_t *n, struct tally_errbuf *eb)
+{
+	struct tally_catalog tmp;
+	struct load_ctx      ctx;
+	int                  rv;
+
+	/* target_row appends to its catalogue's targets; a shallow copy with
+	 * no targets of its own collects the new rows apart, so that cat is
+	 * left untouched whatever happens. */
+	tmp           = *cat;
+	tmp.targets   = NULL;
+	tmp.n_targets = 0;
+	ctx.cat       = &tmp;
+	ctx.path      = path;
+	ctx.cap       = 0;
+	rv            = tally_csv_read(path, target_row, &ctx, eb);
+	if (rv == TALLY_EDATA || rv == TALLY_ENOENT || rv == TALLY_EIO) {
+		rv = TALLY_ECONFIG;
+	}
+	if (rv != TALLY_OK) {
+		for (size_t i = 0; i < tmp.n_targets; i++) {
+			free(tmp.targets[i].source);
+		}
+		free(tmp.targets);
+		return rv;
+	}
+	*out = tmp.targets;
+	*n   = tmp.n_targets;
+	return TALLY_OK;
+}
+
+int
 tally_catalog_load(
     const char *dir, struct tally_catalog **out, struct tally_errbuf *eb)
 {
@@ -617,4 +650,19 @@ tally_catalog_is_child(
 
 	return d != NULL && d->parent != TALLY_NO_INDEX &&
 	    strcmp(cat->divisions[d->parent].code, parent) == 0;
+}
+
+bool
+tally_catalog_is_below(
+    const struct tally_catalog *cat, const char *ancestor, const char *code)
+{
+	const struct tally_division *d = tally_catalog_division(cat, code);
+
+	while (d != NULL && d->parent != TALLY_NO_INDEX) {
+		d = &cat->divisions[d->parent];
+		if (strcmp(d->code, ancestor) == 0) {
+			return true;
+		}
+	}
+	return false;
 }

@@ -108,6 +108,16 @@ int tally_catalog_load_default(
 
 void tally_catalog_free(struct tally_catalog *cat);
 
+/* For tally_catalog_add_targets (target.c): reads a file with the columns
+ * of targets.csv, checked against cat's indicators and divisions exactly
+ * as targets.csv is, into a new array of *n targets (NULL when there are
+ * none) that the caller owns, sources included. cat is not changed. On a
+ * malformed or missing file, eb holds `file:line: field NAME: message`
+ * or `file: cannot open: ...` (TALLY_ECONFIG). */
+int tally_catalog_read_targets(const struct tally_catalog *cat,
+    const char *path, struct tally_target **out, size_t *n,
+    struct tally_errbuf *eb);
+
 const struct tally_indicator *tally_catalog_indicator(
     const struct tally_catalog *cat, const char *id);
 
@@ -117,6 +127,10 @@ const struct tally_division *tally_catalog_division(
 /* True when child's parent in the tree is parent. */
 bool tally_catalog_is_child(
     const struct tally_catalog *cat, const char *parent, const char *child);
+
+/* True when code lies strictly below ancestor in the tree. */
+bool tally_catalog_is_below(
+    const struct tally_catalog *cat, const char *ancestor, const char *code);
 
 const char *tally_kind_name(int kind);
 const char *tally_level_name(int level);
