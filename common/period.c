@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static bool
 all_digits(const char *s, size_t n)
@@ -149,4 +150,13 @@ tally_period_equal(const struct tally_period *a, const struct tally_period *b)
 {
 	return a->year == b->year && a->kind == b->kind &&
 	    a->index == b->index;
+}
+
+long long
+tally_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

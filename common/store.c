@@ -5,6 +5,7 @@
  */
 #include "store.h"
 
+#include "group.h"
 #include "log.h"
 #include "text.h"
 
@@ -19,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "1"
+#define STORE_SCHEMA_VERSION "2"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -32,21 +33,44 @@ enum store_stmt {
 	ST_VERSION,
 	ST_SNAP_GET,
 	ST_SNAP_PUT,
-	ST_CHILD_VERSION,
-	ST_CHILD_PUT,
+	ST_RSTATE_VERSION,
+	ST_RSTATE_PUT,
+	ST_RSTATE_GET,
 	ST_CHILDREN,
-	ST_PENDING,
+	ST_HELD,
+	ST_PENDING_OWN,
+	ST_PENDING_BELOW,
 	ST_ACKED,
+	ST_PERIODS,
 	ST_COUNT,
+};
+
+/* An (indicator, period) whose snapshot must be recomputed at commit. */
+struct dirty_pair {
+	const struct tally_indicator *ind;
+	struct tally_period           period;
 };
 
 struct tally_store {
 	sqlite3                    *db;
 	const struct tally_catalog *cat;
 	char                        region[TALLY_REGION_STRLEN];
-	char                        instance_id[33];
-	bool                        is_leaf;
-	sqlite3_stmt               *stmt[ST_COUNT];
+	/* A comparison group's store has a group name instead of a region
+	 * ("" in region); a region's store has "" here. */
+	char          group[TALLY_GROUP_STRLEN];
+	char          members[TALLY_GROUP_MEMBERS_TEXT];
+	char          instance_id[33];
+	bool          is_leaf;
+	sqlite3_stmt *stmt[ST_COUNT];
+	/* The snapshots that direct children's new states changed in the
+	 * open transaction. Each is recomputed once, at commit, however
+	 * many children's states for it the transaction took: recomputing
+	 * reads every child's state, so doing it per state made a batch of
+	 * k submissions from n children cost k times n reads per
+	 * (indicator, period) instead of n. */
+	struct dirty_pair *dirty;
+	size_t             n_dirty;
+	size_t             cap_dirty;
 };
 
 #define STATE_COLS                                                            \
@@ -94,40 +118,99 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "excluded.max_region,"
 	    " newest = excluded.newest"
 	    " WHERE excluded.version > snapshot.version",
-	[ST_CHILD_VERSION] = "SELECT version FROM child_state"
-	                     " WHERE indicator = ?1 AND period = ?2"
-	                     " AND child = ?3",
-	[ST_CHILD_PUT] =
-	    "INSERT INTO child_state (indicator, period, child,"
-	    " version, " STATE_COLS
-	    ", received_at) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-	    " ON CONFLICT (indicator, period, child) DO UPDATE SET"
-	    " version = excluded.version, sum_a = excluded.sum_a,"
-	    " sum_b = excluded.sum_b, leaves = excluded.leaves,"
-	    " min_value = excluded.min_value, min_region = "
-	    "excluded.min_region,"
-	    " max_value = excluded.max_value, max_region = "
-	    "excluded.max_region,"
-	    " newest = excluded.newest, received_at = excluded.received_at"
-	    " WHERE excluded.version > child_state.version",
-	[ST_CHILDREN] = "SELECT child, version, " STATE_COLS ", received_at"
-	                " FROM child_state WHERE indicator = ?1"
-	                " AND period = ?2 ORDER BY child",
-	[ST_PENDING] =
+	[ST_RSTATE_VERSION] = "SELECT version FROM region_state"
+	                      " WHERE indicator = ?1 AND period = ?2"
+	                      " AND region = ?3",
+	/* The first arrival is kept across versions: timeliness is about
+	 * when a region first reported, corrections come later. */
+	[ST_RSTATE_PUT] =
+	    "INSERT INTO region_state (indicator, period, region, via,"
+	    " version, " STATE_COLS ", first_received_at, received_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15)"
+	    " ON CONFLICT (indicator, period, region) DO UPDATE SET"
+	    " via = excluded.via, version = excluded.version,"
+	    " sum_a = excluded.sum_a, sum_b = excluded.sum_b,"
+	    " leaves = excluded.leaves, min_value = excluded.min_value,"
+	    " min_region = excluded.min_region,"
+	    " max_value = excluded.max_value,"
+	    " max_region = excluded.max_region, newest = excluded.newest,"
+	    " first_received_at = min(region_state.first_received_at,"
+	    " excluded.first_received_at),"
+	    " received_at = excluded.received_at"
+	    " WHERE excluded.version > region_state.version",
+	[ST_RSTATE_GET] = "SELECT region, version, " STATE_COLS
+	                  ", first_received_at, received_at, via"
+	                  " FROM region_state WHERE indicator = ?1"
+	                  " AND period = ?2 AND region = ?3",
+	/* A direct child's row is the one it sent itself (region = via);
+	 * only those enter the region's own rollup. */
+	[ST_CHILDREN] = "SELECT region, version, " STATE_COLS
+	                ", first_received_at, received_at, via"
+	                " FROM region_state WHERE indicator = ?1"
+	                " AND period = ?2 AND region = via ORDER BY region",
+	[ST_HELD] = "SELECT region, version, " STATE_COLS
+	            ", first_received_at, received_at, via"
+	            " FROM region_state WHERE indicator = ?1"
+	            " AND period = ?2 ORDER BY region",
+	[ST_PENDING_OWN] =
 	    "SELECT s.indicator, s.period, s.version, s.sum_a,"
 	    " s.sum_b, s.leaves, s.min_value, s.min_region, s.max_value,"
 	    " s.max_region, s.newest FROM snapshot s LEFT JOIN uplink_ack a"
-	    " ON a.uplink = ?1 AND a.indicator = s.indicator"
+	    " ON a.uplink = ?1 AND a.region = ?3 AND a.indicator = s.indicator"
 	    " AND a.period = s.period"
 	    " WHERE a.version IS NULL OR s.version > a.version"
 	    " ORDER BY s.version LIMIT ?2",
-	[ST_ACKED] = "INSERT INTO uplink_ack (uplink, indicator, period,"
-	             " version, status) VALUES (?1, ?2, ?3, ?4, ?5)"
-	             " ON CONFLICT (uplink, indicator, period) DO UPDATE SET"
-	             " version = excluded.version, status = excluded.status"
-	             " WHERE excluded.version >= uplink_ack.version",
+	[ST_PENDING_BELOW] =
+	    "SELECT r.indicator, r.period, r.version, r.sum_a,"
+	    " r.sum_b, r.leaves, r.min_value, r.min_region, r.max_value,"
+	    " r.max_region, r.newest, r.region, r.first_received_at,"
+	    " r.received_at FROM region_state r LEFT JOIN uplink_ack a"
+	    " ON a.uplink = ?1 AND a.region = r.region"
+	    " AND a.indicator = r.indicator AND a.period = r.period"
+	    " WHERE a.version IS NULL OR r.version > a.version"
+	    " ORDER BY r.version LIMIT ?2",
+	[ST_ACKED] =
+	    "INSERT INTO uplink_ack (uplink, region, indicator,"
+	    " period, version, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT (uplink, region, indicator, period)"
+	    " DO UPDATE SET version = excluded.version,"
+	    " status = excluded.status"
+	    " WHERE excluded.version >= uplink_ack.version",
+	[ST_PERIODS] = "SELECT period FROM snapshot UNION"
+	               " SELECT period FROM region_state",
 };
+
+/* The audit trail (store.h): every accepted envelope and each state it
+ * changed with what it replaced. Triggers make both tables append-only. */
+#define STORE_AUDIT_SQL                                                  \
+	"CREATE TABLE IF NOT EXISTS audit_envelope ("                    \
+	"  id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,"        \
+	"  sender TEXT NOT NULL, key_id TEXT NOT NULL, public_key BLOB," \
+	"  signature BLOB, body BLOB NOT NULL, chain BLOB NOT NULL);"    \
+	"CREATE TABLE IF NOT EXISTS audit_state ("                       \
+	"  envelope INTEGER NOT NULL REFERENCES audit_envelope (id),"    \
+	"  seq INTEGER NOT NULL, region TEXT NOT NULL,"                  \
+	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"               \
+	"  version INTEGER NOT NULL, sum_a REAL NOT NULL,"               \
+	"  sum_b REAL NOT NULL, leaves INTEGER NOT NULL,"                \
+	"  prev_version INTEGER, prev_sum_a REAL, prev_sum_b REAL,"      \
+	"  prev_leaves INTEGER, prev_via TEXT,"                          \
+	"  PRIMARY KEY (envelope, seq)) WITHOUT ROWID;"                  \
+	"CREATE INDEX IF NOT EXISTS audit_state_key"                     \
+	"  ON audit_state (region, indicator, period, version);"         \
+	"CREATE TRIGGER IF NOT EXISTS audit_envelope_no_update"          \
+	"  BEFORE UPDATE ON audit_envelope BEGIN"                        \
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"  \
+	"CREATE TRIGGER IF NOT EXISTS audit_envelope_no_delete"          \
+	"  BEFORE DELETE ON audit_envelope BEGIN"                        \
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"  \
+	"CREATE TRIGGER IF NOT EXISTS audit_state_no_update"             \
+	"  BEFORE UPDATE ON audit_state BEGIN"                           \
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"  \
+	"CREATE TRIGGER IF NOT EXISTS audit_state_no_delete"             \
+	"  BEFORE DELETE ON audit_state BEGIN"                           \
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS meta ("
@@ -152,21 +235,29 @@ static const char *schema_sql =
     "  min_value REAL, min_region TEXT, max_value REAL, max_region TEXT,"
     "  newest TEXT,"
     "  PRIMARY KEY (indicator, period)) WITHOUT ROWID;"
-    /* The newest state each direct child sent (hubs only). */
-    "CREATE TABLE IF NOT EXISTS child_state ("
-    "  indicator TEXT NOT NULL, period TEXT NOT NULL, child TEXT NOT NULL,"
+    /* Hubs only: the newest state of every region below the hub, each
+     * with the direct child it came through (via; via = region for the
+     * child's own state) and, in Unix ms, when a state of it first
+     * arrived and when this version arrived (at the hub that received
+     * it from the region itself). */
+    "CREATE TABLE IF NOT EXISTS region_state ("
+    "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
+    "  region TEXT NOT NULL, via TEXT NOT NULL,"
     "  version INTEGER NOT NULL,"
     "  sum_a REAL NOT NULL, sum_b REAL NOT NULL, leaves INTEGER NOT NULL,"
     "  min_value REAL, min_region TEXT, max_value REAL, max_region TEXT,"
-    "  newest TEXT NOT NULL, received_at INTEGER NOT NULL,"
-    "  PRIMARY KEY (indicator, period, child)) WITHOUT ROWID;"
-    /* The outbox: per uplink, the highest version of each snapshot that
-     * the parent acknowledged. Anything newer is pending. */
+    "  newest TEXT NOT NULL, first_received_at INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (indicator, period, region)) WITHOUT ROWID;"
+    /* The outbox: per uplink, the highest version of each state (the
+     * region's own snapshots and those forwarded from below) that the
+     * parent acknowledged. Anything newer is pending. */
     "CREATE TABLE IF NOT EXISTS uplink_ack ("
-    "  uplink TEXT NOT NULL, indicator TEXT NOT NULL,"
-    "  period TEXT NOT NULL, version INTEGER NOT NULL,"
-    "  status INTEGER NOT NULL,"
-    "  PRIMARY KEY (uplink, indicator, period)) WITHOUT ROWID;";
+    "  uplink TEXT NOT NULL, region TEXT NOT NULL,"
+    "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
+    "  version INTEGER NOT NULL, status INTEGER NOT NULL,"
+    "  PRIMARY KEY (uplink, region, indicator, period)) WITHOUT "
+    "ROWID;" STORE_AUDIT_SQL;
 
 static int
 db_err(struct tally_store *st, int rc, const char *what)
@@ -307,18 +398,17 @@ random_hex(char *buf, size_t nbytes)
 	sodium_bin2hex(buf, nbytes * 2 + 1, raw, nbytes);
 }
 
-int
-tally_store_create(const char *path, const struct tally_catalog *cat,
-    const char *region, struct tally_store **out, struct tally_errbuf *eb)
+/* Creates a store for region, or, when group is not NULL, for the
+ * comparison group of that name with its members. */
+static int
+create_store(const char *path, const struct tally_catalog *cat,
+    const char *region, const char *group, const char *members,
+    struct tally_store **out, struct tally_errbuf *eb)
 {
 	struct tally_store *st = NULL;
 	char                now[32];
 	int                 fd, rv;
 
-	if (tally_catalog_division(cat, region) == NULL) {
-		return tally_fail(
-		    eb, TALLY_ENOENT, "unknown region code '%s'", region);
-	}
 	if (sodium_init() < 0) {
 		return tally_fail(eb, TALLY_EIO, "libsodium failed to start");
 	}
@@ -338,9 +428,15 @@ tally_store_create(const char *path, const struct tally_catalog *cat,
 		goto fail;
 	}
 	st->cat = cat;
-	snprintf(st->region, sizeof(st->region), "%s", region);
-	st->is_leaf =
-	    tally_catalog_division(cat, region)->first_child == TALLY_NO_INDEX;
+	if (group != NULL) {
+		snprintf(st->group, sizeof(st->group), "%s", group);
+		snprintf(st->members, sizeof(st->members), "%s", members);
+	} else {
+		snprintf(st->region, sizeof(st->region), "%s", region);
+		st->is_leaf =
+		    tally_catalog_division(cat, region)->first_child ==
+		    TALLY_NO_INDEX;
+	}
 	random_hex(st->instance_id, 16);
 	snprintf(now, sizeof(now), "%lld", (long long) time(NULL));
 	rv = configure(st);
@@ -353,8 +449,14 @@ tally_store_create(const char *path, const struct tally_catalog *cat,
 	if (rv == TALLY_OK) {
 		rv = meta_put(st, "schema", STORE_SCHEMA_VERSION);
 	}
-	if (rv == TALLY_OK) {
+	if (rv == TALLY_OK && group == NULL) {
 		rv = meta_put(st, "region", region);
+	}
+	if (rv == TALLY_OK && group != NULL) {
+		rv = meta_put(st, "group", group);
+	}
+	if (rv == TALLY_OK && group != NULL) {
+		rv = meta_put(st, "members", members);
 	}
 	if (rv == TALLY_OK) {
 		rv = meta_put(st, "instance_id", st->instance_id);
@@ -387,7 +489,85 @@ fail:
 }
 
 int
-tally_store_open(const char *path, const struct tally_catalog *cat,
+tally_store_create(const char *path, const struct tally_catalog *cat,
+    const char *region, struct tally_store **out, struct tally_errbuf *eb)
+{
+	if (tally_catalog_division(cat, region) == NULL) {
+		return tally_fail(
+		    eb, TALLY_ENOENT, "unknown region code '%s'", region);
+	}
+	return create_store(path, cat, region, NULL, NULL, out, eb);
+}
+
+int
+tally_store_create_group(const char *path, const struct tally_catalog *cat,
+    const char *group, const char *members, struct tally_store **out,
+    struct tally_errbuf *eb)
+{
+	if (!tally_group_name_valid(group) || members == NULL ||
+	    strlen(members) >= TALLY_GROUP_MEMBERS_TEXT) {
+		return tally_fail(eb, TALLY_EINVAL, "invalid group '%s'",
+		    group != NULL ? group : "");
+	}
+	return create_store(path, cat, NULL, group, members, out, eb);
+}
+
+/* Reads the group's name and members, or the region, from meta: a store
+ * is either a region's or a comparison group's, and a caller that wants
+ * the one is refused the other. */
+static int
+open_kind(const char *path, struct tally_store *st, bool want_group,
+    struct tally_errbuf *eb)
+{
+	int rv = meta_get(st, "group", st->group, sizeof(st->group));
+
+	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s: not a Tally store (%s)", path, tally_strerror(rv));
+	}
+	if (rv == TALLY_OK && !want_group) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s is the store of comparison group %s, not of a region",
+		    path, st->group);
+	}
+	if (rv == TALLY_ENOENT && want_group) {
+		st->group[0] = '\0';
+		if (meta_get(st, "region", st->region, sizeof(st->region)) ==
+		    TALLY_OK) {
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s is the store of region %s, not of a "
+			    "comparison group",
+			    path, st->region);
+		}
+		return tally_fail(
+		    eb, TALLY_ECONFIG, "%s: not a Tally store", path);
+	}
+	if (want_group) {
+		rv = meta_get(st, "members", st->members, sizeof(st->members));
+		if (rv != TALLY_OK || !tally_group_name_valid(st->group)) {
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s: not a Tally group store", path);
+		}
+		return TALLY_OK;
+	}
+	rv = meta_get(st, "region", st->region, sizeof(st->region));
+	if (rv != TALLY_OK) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s: not a Tally store (%s)", path, tally_strerror(rv));
+	}
+	if (tally_catalog_division(st->cat, st->region) == NULL) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s: the store's region '%s' is not in the catalogue",
+		    path, st->region);
+	}
+	st->is_leaf =
+	    tally_catalog_division(st->cat, st->region)->first_child ==
+	    TALLY_NO_INDEX;
+	return TALLY_OK;
+}
+
+static int
+open_store(const char *path, const struct tally_catalog *cat, bool group,
     struct tally_store **out, struct tally_errbuf *eb)
 {
 	struct tally_store *st = NULL;
@@ -413,9 +593,6 @@ tally_store_open(const char *path, const struct tally_catalog *cat,
 		rv = TALLY_ECONFIG;
 	}
 	if (rv == TALLY_OK) {
-		rv = meta_get(st, "region", st->region, sizeof(st->region));
-	}
-	if (rv == TALLY_OK) {
 		rv = meta_get(st, "instance_id", st->instance_id,
 		    sizeof(st->instance_id));
 	}
@@ -425,14 +602,10 @@ tally_store_open(const char *path, const struct tally_catalog *cat,
 		rv = TALLY_ECONFIG;
 		goto fail;
 	}
-	if (tally_catalog_division(cat, st->region) == NULL) {
-		rv = tally_fail(eb, TALLY_ECONFIG,
-		    "%s: the store's region '%s' is not in the catalogue",
-		    path, st->region);
+	rv = open_kind(path, st, group, eb);
+	if (rv != TALLY_OK) {
 		goto fail;
 	}
-	st->is_leaf = tally_catalog_division(cat, st->region)->first_child ==
-	    TALLY_NO_INDEX;
 	rv = prepare_all(st);
 	if (rv != TALLY_OK) {
 		tally_fail(eb, rv, "%s: %s", path, tally_strerror(rv));
@@ -445,6 +618,20 @@ fail:
 	return rv;
 }
 
+int
+tally_store_open(const char *path, const struct tally_catalog *cat,
+    struct tally_store **out, struct tally_errbuf *eb)
+{
+	return open_store(path, cat, false, out, eb);
+}
+
+int
+tally_store_open_group(const char *path, const struct tally_catalog *cat,
+    struct tally_store **out, struct tally_errbuf *eb)
+{
+	return open_store(path, cat, true, out, eb);
+}
+
 void
 tally_store_close(struct tally_store *st)
 {
@@ -455,6 +642,7 @@ tally_store_close(struct tally_store *st)
 		sqlite3_finalize(st->stmt[i]);
 	}
 	sqlite3_close(st->db);
+	free(st->dirty);
 	free(st);
 }
 
@@ -470,21 +658,101 @@ tally_store_instance_id(const struct tally_store *st)
 	return st->instance_id;
 }
 
+const char *
+tally_store_group(const struct tally_store *st)
+{
+	return st->group[0] != '\0' ? st->group : NULL;
+}
+
+const char *
+tally_store_group_members(const struct tally_store *st)
+{
+	return st->group[0] != '\0' ? st->members : NULL;
+}
+
+int
+tally_store_group_standards(struct tally_store *st, char **out)
+{
+	sqlite3_stmt *s;
+	char         *text;
+	int           rc, rv = TALLY_OK;
+
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT value FROM meta WHERE key = 'standards'", -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		return db_err(st, rc, "standards");
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		text = strdup((const char *) sqlite3_column_text(s, 0));
+	} else if (rc == SQLITE_DONE) {
+		text = strdup("");
+	} else {
+		text = NULL;
+		rv   = db_err(st, rc, "standards");
+	}
+	sqlite3_finalize(s);
+	if (rv == TALLY_OK && text == NULL) {
+		rv = TALLY_ENOMEM;
+	}
+	if (rv == TALLY_OK) {
+		*out = text;
+	}
+	return rv;
+}
+
+int
+tally_store_set_group_standards(struct tally_store *st, const char *text)
+{
+	if (st->group[0] == '\0') {
+		return TALLY_EINVAL;
+	}
+	return meta_put(st, "standards", text);
+}
+
 int
 tally_store_begin(struct tally_store *st)
 {
+	st->n_dirty = 0;
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
+
+static int recompute_dirty(struct tally_store *st);
+static int mark_dirty(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period);
 
 int
 tally_store_commit(struct tally_store *st)
 {
+	int rv = recompute_dirty(st);
+
+	/* On failure the caller rolls back. */
+	if (rv != TALLY_OK) {
+		return rv;
+	}
 	return exec_sql(st, "COMMIT");
+}
+
+int
+tally_store_read_begin(struct tally_store *st)
+{
+	/* A deferred transaction takes no lock until it reads, and in WAL
+	 * mode a reader never blocks the writer: it only sees one commit. */
+	return exec_sql(st, "BEGIN DEFERRED");
+}
+
+void
+tally_store_read_end(struct tally_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db)) {
+		(void) exec_sql(st, "COMMIT");
+	}
 }
 
 void
 tally_store_rollback(struct tally_store *st)
 {
+	st->n_dirty = 0;
 	if (!sqlite3_get_autocommit(st->db)) {
 		(void) exec_sql(st, "ROLLBACK");
 	}
@@ -650,13 +918,13 @@ static int
 recompute(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_period *period, uint64_t version)
 {
-	struct tally_obs         *obs  = NULL;
-	struct tally_child_state *kids = NULL;
-	struct tally_state        total, own;
-	size_t                    nobs = 0, nkids = 0;
-	char                      text[TALLY_PERIOD_STRLEN];
-	sqlite3_stmt             *s = st->stmt[ST_SNAP_PUT];
-	int                       rv;
+	struct tally_obs          *obs  = NULL;
+	struct tally_region_state *kids = NULL;
+	struct tally_state         total, own;
+	size_t                     nobs = 0, nkids = 0;
+	char                       text[TALLY_PERIOD_STRLEN];
+	sqlite3_stmt              *s = st->stmt[ST_SNAP_PUT];
+	int                        rv;
 
 	rv = tally_store_observations(st, ind, period, &obs, &nobs);
 	if (rv != TALLY_OK) {
@@ -896,19 +1164,21 @@ tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 }
 
 int
-tally_store_put_child(struct tally_store *st, const char *child,
+tally_store_put_state(struct tally_store *st, const char *via,
     const struct tally_wire_state *ws, int *status)
 {
-	sqlite3_stmt *s = st->stmt[ST_CHILD_VERSION];
+	sqlite3_stmt *s      = st->stmt[ST_RSTATE_VERSION];
+	const char   *region = ws->region[0] != '\0' ? ws->region : via;
 	char          text[TALLY_PERIOD_STRLEN];
-	uint64_t      held = 0, version;
-	bool          have = false;
+	uint64_t      held = 0;
+	int64_t       first, received;
+	bool          have = false, own;
 	int           rc, rv;
 
 	tally_period_format(&ws->period, text);
 	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, child, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		held = (uint64_t) sqlite3_column_int64(s, 0);
@@ -917,7 +1187,7 @@ tally_store_put_child(struct tally_store *st, const char *child,
 	}
 	stmt_reset(s);
 	if (rc != SQLITE_DONE) {
-		return db_err(st, rc, "child version");
+		return db_err(st, rc, "state version");
 	}
 	if (have && ws->version == held) {
 		*status = TALLY_ACK_DUPLICATE;
@@ -927,19 +1197,28 @@ tally_store_put_child(struct tally_store *st, const char *child,
 		*status = TALLY_ACK_STALE;
 		return TALLY_OK;
 	}
-	s = st->stmt[ST_CHILD_PUT];
+	/* A forwarded state keeps the times of the hub that received it from
+	 * the region itself; a child's own state is timed here, whatever it
+	 * claims. */
+	own = strcmp(region, via) == 0;
+	received =
+	    !own && ws->received_ms > 0 ? ws->received_ms : tally_now_ms();
+	first = !own && ws->received_ms > 0 ? ws->first_received_ms : received;
+	s     = st->stmt[ST_RSTATE_PUT];
 	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, child, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64) ws->version);
-	bind_state(s, 5, &ws->state);
-	sqlite3_bind_int64(s, 13, (sqlite3_int64) time(NULL));
-	rv = step_done(st, s, "child state");
-	if (rv == TALLY_OK) {
-		rv = next_version(st, &version);
-	}
-	if (rv == TALLY_OK) {
-		rv = recompute(st, ws->ind, &ws->period, version);
+	sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, via, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64) ws->version);
+	bind_state(s, 6, &ws->state);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
+	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
+	rv = step_done(st, s, "region state");
+	/* Only a direct child's own state is part of this region's figure;
+	 * the states of regions further below are held to be shown. The
+	 * snapshot is recomputed at commit. */
+	if (rv == TALLY_OK && own) {
+		rv = mark_dirty(st, ws->ind, &ws->period);
 	}
 	if (rv == TALLY_OK) {
 		*status = TALLY_ACK_ACCEPTED;
@@ -947,41 +1226,106 @@ tally_store_put_child(struct tally_store *st, const char *child,
 	return rv;
 }
 
-int
-tally_store_child_states(struct tally_store *st,
-    const struct tally_indicator *ind, const struct tally_period *period,
-    struct tally_child_state **out, size_t *n)
+static int
+mark_dirty(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period)
 {
-	sqlite3_stmt             *s     = st->stmt[ST_CHILDREN];
-	struct tally_child_state *arr   = NULL;
-	size_t                    count = 0, cap = 0;
-	char                      text[TALLY_PERIOD_STRLEN];
-	int                       rc, rv = TALLY_OK;
+	struct dirty_pair d = { ind, *period };
+
+	return append(
+	    (void **) &st->dirty, &st->n_dirty, &st->cap_dirty, &d, sizeof(d));
+}
+
+static int
+compare_dirty(const void *a, const void *b)
+{
+	const struct dirty_pair *x = a, *y = b;
+
+	if (x->ind != y->ind) {
+		return x->ind < y->ind ? -1 : 1;
+	}
+	if (x->period.year != y->period.year) {
+		return x->period.year - y->period.year;
+	}
+	if (x->period.kind != y->period.kind) {
+		return x->period.kind - y->period.kind;
+	}
+	return x->period.index - y->period.index;
+}
+
+/* Recomputes, each once and with a new version, the snapshots that the
+ * transaction's children's states changed. */
+static int
+recompute_dirty(struct tally_store *st)
+{
+	int rv = TALLY_OK;
+
+	if (st->n_dirty > 1) {
+		qsort(
+		    st->dirty, st->n_dirty, sizeof(*st->dirty), compare_dirty);
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < st->n_dirty; i++) {
+		uint64_t version;
+
+		if (i > 0 &&
+		    compare_dirty(&st->dirty[i - 1], &st->dirty[i]) == 0) {
+			continue;
+		}
+		rv = next_version(st, &version);
+		if (rv == TALLY_OK) {
+			rv = recompute(st, st->dirty[i].ind,
+			    &st->dirty[i].period, version);
+		}
+	}
+	st->n_dirty = 0;
+	return rv;
+}
+
+static void
+read_region_state(sqlite3_stmt *s, struct tally_region_state *r)
+{
+	const char *text;
+
+	memset(r, 0, sizeof(*r));
+	text = (const char *) sqlite3_column_text(s, 0);
+	snprintf(r->region, sizeof(r->region), "%s", text ? text : "");
+	r->version = (uint64_t) sqlite3_column_int64(s, 1);
+	read_state(s, 2, &r->state);
+	r->first_received_ms = sqlite3_column_int64(s, 10);
+	r->received_ms       = sqlite3_column_int64(s, 11);
+	text                 = (const char *) sqlite3_column_text(s, 12);
+	snprintf(r->via, sizeof(r->via), "%s", text ? text : "");
+}
+
+/* Reads every row of a region-state query bound to (ind, period). */
+static int
+region_states(struct tally_store *st, sqlite3_stmt *s,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state **out, size_t *n)
+{
+	struct tally_region_state *arr   = NULL;
+	size_t                     count = 0, cap = 0;
+	char                       text[TALLY_PERIOD_STRLEN];
+	int                        rc, rv = TALLY_OK;
 
 	tally_period_format(period, text);
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	for (;;) {
-		struct tally_child_state c;
-		const char              *code;
+		struct tally_region_state r;
 
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_ROW) {
 			break;
 		}
-		memset(&c, 0, sizeof(c));
-		code = (const char *) sqlite3_column_text(s, 0);
-		snprintf(c.child, sizeof(c.child), "%s", code ? code : "");
-		c.version = (uint64_t) sqlite3_column_int64(s, 1);
-		read_state(s, 2, &c.state);
-		c.received_at = sqlite3_column_int64(s, 10);
-		rv = append((void **) &arr, &count, &cap, &c, sizeof(*arr));
+		read_region_state(s, &r);
+		rv = append((void **) &arr, &count, &cap, &r, sizeof(*arr));
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		rv = db_err(st, rc, "child states");
+		rv = db_err(st, rc, "region states");
 		goto fail;
 	}
 	stmt_reset(s);
@@ -995,28 +1339,118 @@ fail:
 }
 
 int
-tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
-    struct tally_wire_state **out, size_t *n)
+tally_store_child_states(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state **out, size_t *n)
 {
-	sqlite3_stmt            *s     = st->stmt[ST_PENDING];
-	struct tally_wire_state *arr   = NULL;
-	size_t                   count = 0;
-	int                      rc, rv = TALLY_OK;
+	return region_states(st, st->stmt[ST_CHILDREN], ind, period, out, n);
+}
 
-	arr = calloc(limit > 0 ? limit : 1, sizeof(*arr));
-	if (arr == NULL) {
-		return TALLY_ENOMEM;
+int
+tally_store_held_states(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state **out, size_t *n)
+{
+	return region_states(st, st->stmt[ST_HELD], ind, period, out, n);
+}
+
+int
+tally_store_region_state(struct tally_store *st, const char *region,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_RSTATE_GET];
+	char          text[TALLY_PERIOD_STRLEN];
+	int           rc, rv = TALLY_ENOENT;
+
+	tally_period_format(period, text);
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		read_region_state(s, out);
+		rv = TALLY_OK;
+	} else if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "region state");
 	}
-	sqlite3_bind_text(s, 1, uplink, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64) limit);
+	stmt_reset(s);
+	return rv;
+}
+
+static int
+compare_periods(const void *a, const void *b)
+{
+	const struct tally_period *p = a, *q = b;
+	int pf = tally_period_first_month(p), qf = tally_period_first_month(q);
+
+	/* Oldest first; a year before its quarters before its months. */
+	if (pf != qf) {
+		return pf < qf ? -1 : 1;
+	}
+	return p->kind - q->kind;
+}
+
+int
+tally_store_periods(
+    struct tally_store *st, struct tally_period **out, size_t *n)
+{
+	sqlite3_stmt        *s     = st->stmt[ST_PERIODS];
+	struct tally_period *arr   = NULL;
+	size_t               count = 0, cap = 0;
+	int                  rc, rv         = TALLY_OK;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_period p;
+
+		if (tally_period_parse(
+		        (const char *) sqlite3_column_text(s, 0), &p) !=
+		    TALLY_OK) {
+			continue;
+		}
+		rv = append((void **) &arr, &count, &cap, &p, sizeof(*arr));
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "periods");
+		goto fail;
+	}
+	stmt_reset(s);
+	if (count > 1) {
+		qsort(arr, count, sizeof(*arr), compare_periods);
+	}
+	*out = arr;
+	*n   = count;
+	return TALLY_OK;
+fail:
+	stmt_reset(s);
+	free(arr);
+	return rv;
+}
+
+/* Appends to arr (room for limit) the rows of a pending query: the own
+ * snapshots (forwarded = false) or the states held from below. */
+static int
+pending_rows(struct tally_store *st, sqlite3_stmt *s, bool forwarded,
+    struct tally_wire_state *arr, size_t limit, size_t *count)
+{
+	int rc;
+
 	for (;;) {
-		struct tally_wire_state *ws = &arr[count];
+		struct tally_wire_state *ws = &arr[*count];
 		const char              *id, *per;
 
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW || count == limit) {
+		if (*count == limit) {
+			rc = SQLITE_DONE;
 			break;
 		}
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			break;
+		}
+		memset(ws, 0, sizeof(*ws));
 		id      = (const char *) sqlite3_column_text(s, 0);
 		per     = (const char *) sqlite3_column_text(s, 1);
 		ws->ind = tally_catalog_indicator(st->cat, id);
@@ -1036,12 +1470,53 @@ tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
 		if (!ws->state.has_newest) {
 			continue;
 		}
-		count++;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		rv = db_err(st, rc, "pending");
+		if (forwarded) {
+			const char *r =
+			    (const char *) sqlite3_column_text(s, 11);
+
+			snprintf(ws->region, sizeof(ws->region), "%s",
+			    r != NULL ? r : "");
+			ws->first_received_ms = sqlite3_column_int64(s, 12);
+			ws->received_ms       = sqlite3_column_int64(s, 13);
+		}
+		(*count)++;
 	}
 	stmt_reset(s);
+	if (rc != SQLITE_DONE) {
+		return db_err(st, rc, "pending");
+	}
+	return TALLY_OK;
+}
+
+int
+tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
+    bool with_below, struct tally_wire_state **out, size_t *n)
+{
+	struct tally_wire_state *arr;
+	size_t                   count = 0;
+	int                      rv;
+
+	arr = calloc(limit > 0 ? limit : 1, sizeof(*arr));
+	if (arr == NULL) {
+		return TALLY_ENOMEM;
+	}
+	/* The region's own snapshots go first: they are what the parent's
+	 * figure is made of, so they decide how fresh it is. */
+	sqlite3_bind_text(
+	    st->stmt[ST_PENDING_OWN], 1, uplink, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st->stmt[ST_PENDING_OWN], 2, (sqlite3_int64) limit);
+	sqlite3_bind_text(
+	    st->stmt[ST_PENDING_OWN], 3, st->region, -1, SQLITE_TRANSIENT);
+	rv = pending_rows(
+	    st, st->stmt[ST_PENDING_OWN], false, arr, limit, &count);
+	if (rv == TALLY_OK && with_below && count < limit) {
+		sqlite3_bind_text(st->stmt[ST_PENDING_BELOW], 1, uplink, -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st->stmt[ST_PENDING_BELOW], 2,
+		    (sqlite3_int64) (limit - count));
+		rv = pending_rows(
+		    st, st->stmt[ST_PENDING_BELOW], true, arr, limit, &count);
+	}
 	if (rv != TALLY_OK) {
 		free(arr);
 		return rv;
@@ -1053,15 +1528,18 @@ tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
 
 int
 tally_store_acked(struct tally_store *st, const char *uplink,
-    const char *indicator, const char *period, uint64_t version, int status)
+    const char *region, const char *indicator, const char *period,
+    uint64_t version, int status)
 {
 	sqlite3_stmt *s = st->stmt[ST_ACKED];
 
 	sqlite3_bind_text(s, 1, uplink, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, indicator, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, period, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64) version);
-	sqlite3_bind_int(s, 5, status);
+	sqlite3_bind_text(s, 2, region[0] != '\0' ? region : st->region, -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, indicator, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, period, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64) version);
+	sqlite3_bind_int(s, 6, status);
 	return step_done(st, s, "acked");
 }
 
@@ -1123,5 +1601,453 @@ tally_store_data_version(struct tally_store *st, uint64_t *out)
 		rv = db_err(st, rc, "data_version");
 	}
 	sqlite3_finalize(s);
+	return rv;
+}
+
+/* The audit trail (store.h). Its statements are prepared per call: an
+ * envelope is appended once per accepted submission, and the trail is
+ * read by the audit command alone. */
+
+int
+tally_store_audit_ensure(struct tally_store *st)
+{
+	return exec_sql(st, STORE_AUDIT_SQL);
+}
+
+int
+tally_store_put_state_audited(struct tally_store *st, const char *via,
+    const struct tally_wire_state *ws, uint32_t seq,
+    struct tally_audit_item *item, int *status)
+{
+	struct tally_region_state prev;
+	const char *region = ws->region[0] != '\0' ? ws->region : via;
+	bool        has_prev;
+	int         rv;
+
+	rv = tally_store_region_state(st, region, ws->ind, &ws->period, &prev);
+	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
+		return rv;
+	}
+	has_prev = rv == TALLY_OK;
+	rv       = tally_store_put_state(st, via, ws, status);
+	if (rv != TALLY_OK || *status != TALLY_ACK_ACCEPTED) {
+		return rv;
+	}
+	memset(item, 0, sizeof(*item));
+	item->seq = seq;
+	snprintf(item->region, sizeof(item->region), "%s", region);
+	snprintf(item->indicator, sizeof(item->indicator), "%s", ws->ind->id);
+	tally_period_format(&ws->period, item->period);
+	item->version = ws->version;
+	item->state   = ws->state;
+	if (has_prev) {
+		item->has_prev     = true;
+		item->prev_version = prev.version;
+		item->prev         = prev.state;
+		memcpy(item->prev_via, prev.via, sizeof(item->prev_via));
+	}
+	return TALLY_OK;
+}
+
+/* Chain input: every field with its length, so that no two different rows
+ * hash the same bytes. */
+static void
+chain_bytes(crypto_generichash_state *h, const void *p, size_t n)
+{
+	uint8_t len[8];
+
+	for (int i = 0; i < 8; i++) {
+		len[i] = (uint8_t) ((uint64_t) n >> (8 * i));
+	}
+	crypto_generichash_update(h, len, sizeof(len));
+	if (n > 0) {
+		crypto_generichash_update(h, p, n);
+	}
+}
+
+static void
+chain_u64(crypto_generichash_state *h, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++) {
+		b[i] = (uint8_t) (v >> (8 * i));
+	}
+	crypto_generichash_update(h, b, sizeof(b));
+}
+
+static void
+chain_double(crypto_generichash_state *h, double d)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &d, sizeof(bits));
+	chain_u64(h, bits);
+}
+
+static void
+chain_text(crypto_generichash_state *h, const char *s)
+{
+	chain_bytes(h, s, s != NULL ? strlen(s) : 0);
+}
+
+static void
+chain_state(crypto_generichash_state *h, const struct tally_state *s)
+{
+	chain_double(h, s->sum_a);
+	chain_double(h, s->sum_b);
+	chain_u64(h, s->leaves);
+}
+
+void
+tally_store_audit_chain(const uint8_t  prev[TALLY_AUDIT_CHAIN_BYTES],
+    const struct tally_audit_envelope *env,
+    const struct tally_audit_item *items, size_t n,
+    uint8_t out[TALLY_AUDIT_CHAIN_BYTES])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, NULL, 0, TALLY_AUDIT_CHAIN_BYTES);
+	crypto_generichash_update(&h, prev, TALLY_AUDIT_CHAIN_BYTES);
+	chain_u64(&h, (uint64_t) env->received_ms);
+	chain_text(&h, env->sender);
+	chain_text(&h, env->key_id);
+	chain_bytes(&h, env->public_key, env->public_key != NULL ? 32 : 0);
+	chain_bytes(&h, env->signature, env->sig_len);
+	chain_bytes(&h, env->body, env->body_len);
+	chain_u64(&h, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct tally_audit_item *it = &items[i];
+
+		chain_u64(&h, it->seq);
+		chain_text(&h, it->region);
+		chain_text(&h, it->indicator);
+		chain_text(&h, it->period);
+		chain_u64(&h, it->version);
+		chain_state(&h, &it->state);
+		chain_u64(&h, it->has_prev);
+		if (it->has_prev) {
+			chain_u64(&h, it->prev_version);
+			chain_state(&h, &it->prev);
+			chain_text(&h, it->prev_via);
+		}
+	}
+	crypto_generichash_final(&h, out, TALLY_AUDIT_CHAIN_BYTES);
+}
+
+static void
+bind_blob_or_null(sqlite3_stmt *s, int i, const void *p, size_t n)
+{
+	if (p == NULL) {
+		sqlite3_bind_null(s, i);
+	} else if (n == 0) {
+		sqlite3_bind_zeroblob(s, i, 0);
+	} else {
+		sqlite3_bind_blob(s, i, p, (int) n, SQLITE_STATIC);
+	}
+}
+
+/* The chain of the last row, zeros when the trail is empty. */
+static int
+audit_last_chain(struct tally_store *st, uint8_t out[TALLY_AUDIT_CHAIN_BYTES])
+{
+	sqlite3_stmt *s;
+	int           rc, rv = TALLY_OK;
+
+	memset(out, 0, TALLY_AUDIT_CHAIN_BYTES);
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT chain FROM audit_envelope ORDER BY id DESC LIMIT 1", -1,
+	    &s, NULL);
+	if (rc != SQLITE_OK) {
+		return db_err(st, rc, "audit chain");
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW &&
+	    sqlite3_column_bytes(s, 0) == TALLY_AUDIT_CHAIN_BYTES) {
+		memcpy(
+		    out, sqlite3_column_blob(s, 0), TALLY_AUDIT_CHAIN_BYTES);
+	} else if (rc != SQLITE_DONE) {
+		rv = rc == SQLITE_ROW ? TALLY_EDB
+		                      : db_err(st, rc, "audit chain");
+	}
+	sqlite3_finalize(s);
+	return rv;
+}
+
+int
+tally_store_audit_append(struct tally_store *st,
+    struct tally_audit_envelope *env, const struct tally_audit_item *items,
+    size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	uint8_t       prev[TALLY_AUDIT_CHAIN_BYTES];
+	int           rc, rv;
+
+	if (sodium_init() < 0) {
+		return TALLY_EIO;
+	}
+	rv = audit_last_chain(st, prev);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	tally_store_audit_chain(prev, env, items, n, env->chain);
+	rc = sqlite3_prepare_v2(st->db,
+	    "INSERT INTO audit_envelope (received_at, sender, key_id,"
+	    " public_key, signature, body, chain)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		return db_err(st, rc, "audit envelope");
+	}
+	sqlite3_bind_int64(s, 1, env->received_ms);
+	sqlite3_bind_text(s, 2, env->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(
+	    s, 3, env->key_id != NULL ? env->key_id : "", -1, SQLITE_STATIC);
+	bind_blob_or_null(s, 4, env->public_key, 32);
+	bind_blob_or_null(s, 5, env->signature, env->sig_len);
+	if (env->body_len > 0) {
+		sqlite3_bind_blob(
+		    s, 6, env->body, (int) env->body_len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_zeroblob(s, 6, 0);
+	}
+	sqlite3_bind_blob(
+	    s, 7, env->chain, TALLY_AUDIT_CHAIN_BYTES, SQLITE_STATIC);
+	rv = step_done(st, s, "audit envelope");
+	sqlite3_finalize(s);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	env->id = (int64_t) sqlite3_last_insert_rowid(st->db);
+	rc      = sqlite3_prepare_v2(st->db,
+	         "INSERT INTO audit_state (envelope, seq, region, indicator,"
+	              " period, version, sum_a, sum_b, leaves, prev_version,"
+	              " prev_sum_a, prev_sum_b, prev_leaves, prev_via)"
+	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	              " ?13, ?14)",
+	         -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		return db_err(st, rc, "audit state");
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
+		const struct tally_audit_item *it = &items[i];
+
+		sqlite3_bind_int64(s, 1, env->id);
+		sqlite3_bind_int64(s, 2, it->seq);
+		sqlite3_bind_text(s, 3, it->region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, it->indicator, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, it->period, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, (sqlite3_int64) it->version);
+		sqlite3_bind_double(s, 7, it->state.sum_a);
+		sqlite3_bind_double(s, 8, it->state.sum_b);
+		sqlite3_bind_int64(s, 9, it->state.leaves);
+		if (it->has_prev) {
+			sqlite3_bind_int64(
+			    s, 10, (sqlite3_int64) it->prev_version);
+			sqlite3_bind_double(s, 11, it->prev.sum_a);
+			sqlite3_bind_double(s, 12, it->prev.sum_b);
+			sqlite3_bind_int64(s, 13, it->prev.leaves);
+			sqlite3_bind_text(
+			    s, 14, it->prev_via, -1, SQLITE_STATIC);
+		}
+		rv = step_done(st, s, "audit state");
+	}
+	sqlite3_finalize(s);
+	return rv;
+}
+
+static void
+read_audit_item(sqlite3_stmt *s, struct tally_audit_item *it)
+{
+	const char *text;
+
+	memset(it, 0, sizeof(*it));
+	it->seq = (uint32_t) sqlite3_column_int64(s, 0);
+	text    = (const char *) sqlite3_column_text(s, 1);
+	snprintf(it->region, sizeof(it->region), "%s", text ? text : "");
+	text = (const char *) sqlite3_column_text(s, 2);
+	snprintf(it->indicator, sizeof(it->indicator), "%s", text ? text : "");
+	text = (const char *) sqlite3_column_text(s, 3);
+	snprintf(it->period, sizeof(it->period), "%s", text ? text : "");
+	it->version      = (uint64_t) sqlite3_column_int64(s, 4);
+	it->state.sum_a  = sqlite3_column_double(s, 5);
+	it->state.sum_b  = sqlite3_column_double(s, 6);
+	it->state.leaves = (uint32_t) sqlite3_column_int64(s, 7);
+	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+		it->has_prev     = true;
+		it->prev_version = (uint64_t) sqlite3_column_int64(s, 8);
+		it->prev.sum_a   = sqlite3_column_double(s, 9);
+		it->prev.sum_b   = sqlite3_column_double(s, 10);
+		it->prev.leaves  = (uint32_t) sqlite3_column_int64(s, 11);
+		text             = (const char *) sqlite3_column_text(s, 12);
+		snprintf(it->prev_via, sizeof(it->prev_via), "%s",
+		    text ? text : "");
+	}
+}
+
+/* Reads the items of envelope id that pass the filters. */
+static int
+audit_items(struct tally_store *st, sqlite3_stmt *s, int64_t id,
+    struct tally_audit_item **items, size_t *n, size_t *cap)
+{
+	struct tally_audit_item it;
+	int                     rc;
+
+	*n = 0;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_audit_item(s, &it);
+		if (append((void **) items, n, cap, &it, sizeof(it)) !=
+		    TALLY_OK) {
+			sqlite3_reset(s);
+			return TALLY_ENOMEM;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		return db_err(st, rc, "audit items");
+	}
+	return TALLY_OK;
+}
+
+int
+tally_store_audit_each(struct tally_store *st, const char *region,
+    const char *period, tally_audit_fn fn, void *arg)
+{
+	sqlite3_stmt            *es = NULL, *is = NULL;
+	struct tally_audit_item *items = NULL;
+	size_t                   n = 0, cap = 0;
+	int                      rc, rv     = TALLY_OK;
+
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT id, received_at, sender, key_id, public_key, signature,"
+	    " body, chain FROM audit_envelope ORDER BY id",
+	    -1, &es, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(st->db,
+		    "SELECT s.seq, s.region, s.indicator, s.period, s.version,"
+		    " s.sum_a, s.sum_b, s.leaves, s.prev_version,"
+		    " s.prev_sum_a, s.prev_sum_b, s.prev_leaves, s.prev_via"
+		    " FROM audit_state s JOIN audit_envelope e"
+		    " ON e.id = s.envelope WHERE s.envelope = ?1"
+		    " AND (?2 IS NULL OR s.region = ?2 OR e.sender = ?2)"
+		    " AND (?3 IS NULL OR s.period = ?3) ORDER BY s.seq",
+		    -1, &is, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		rv = db_err(st, rc, "audit");
+		goto fail;
+	}
+	if (region != NULL) {
+		sqlite3_bind_text(is, 2, region, -1, SQLITE_STATIC);
+	}
+	if (period != NULL) {
+		sqlite3_bind_text(is, 3, period, -1, SQLITE_STATIC);
+	}
+	while (rv == TALLY_OK && (rc = sqlite3_step(es)) == SQLITE_ROW) {
+		struct tally_audit_envelope env;
+
+		memset(&env, 0, sizeof(env));
+		env.id          = sqlite3_column_int64(es, 0);
+		env.received_ms = sqlite3_column_int64(es, 1);
+		env.sender      = (const char *) sqlite3_column_text(es, 2);
+		env.key_id      = (const char *) sqlite3_column_text(es, 3);
+		if (sqlite3_column_type(es, 4) != SQLITE_NULL &&
+		    sqlite3_column_bytes(es, 4) == 32) {
+			env.public_key = sqlite3_column_blob(es, 4);
+		}
+		if (sqlite3_column_type(es, 5) != SQLITE_NULL) {
+			env.sig_len   = (size_t) sqlite3_column_bytes(es, 5);
+			env.signature = sqlite3_column_blob(es, 5);
+		}
+		env.body_len = (size_t) sqlite3_column_bytes(es, 6);
+		env.body     = sqlite3_column_blob(es, 6);
+		if (sqlite3_column_bytes(es, 7) == TALLY_AUDIT_CHAIN_BYTES) {
+			memcpy(env.chain, sqlite3_column_blob(es, 7),
+			    TALLY_AUDIT_CHAIN_BYTES);
+		}
+		rv = audit_items(st, is, env.id, &items, &n, &cap);
+		if (rv != TALLY_OK ||
+		    ((region != NULL || period != NULL) && n == 0)) {
+			continue;
+		}
+		rv = fn(arg, &env, items, n);
+	}
+	if (rv == TALLY_OK && rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "audit");
+	}
+fail:
+	sqlite3_finalize(es);
+	sqlite3_finalize(is);
+	free(items);
+	return rv;
+}
+
+int
+tally_store_audit_unbacked(
+    struct tally_store *st, tally_unbacked_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int           rc, rv = TALLY_OK;
+
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT r.region, r.indicator, r.period, r.version, r.sum_a,"
+	    " r.sum_b, r.leaves,"
+	    " (SELECT min(a.envelope) FROM audit_state a"
+	    "  WHERE a.region = r.region AND a.indicator = r.indicator"
+	    "  AND a.period = r.period AND a.version = r.version),"
+	    " EXISTS (SELECT 1 FROM audit_state a"
+	    "  WHERE a.region = r.region AND a.indicator = r.indicator"
+	    "  AND a.period = r.period AND a.version = r.version"
+	    "  AND a.sum_a = r.sum_a AND a.sum_b = r.sum_b"
+	    "  AND a.leaves = r.leaves)"
+	    " FROM region_state r ORDER BY r.region, r.indicator, r.period",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		return db_err(st, rc, "audit check");
+	}
+	while (rv == TALLY_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_audit_item it;
+		const char             *text;
+
+		if (sqlite3_column_int(s, 8) != 0) {
+			continue;
+		}
+		memset(&it, 0, sizeof(it));
+		text = (const char *) sqlite3_column_text(s, 0);
+		snprintf(it.region, sizeof(it.region), "%s", text ? text : "");
+		text = (const char *) sqlite3_column_text(s, 1);
+		snprintf(it.indicator, sizeof(it.indicator), "%s",
+		    text ? text : "");
+		text = (const char *) sqlite3_column_text(s, 2);
+		snprintf(it.period, sizeof(it.period), "%s", text ? text : "");
+		it.version      = (uint64_t) sqlite3_column_int64(s, 3);
+		it.state.sum_a  = sqlite3_column_double(s, 4);
+		it.state.sum_b  = sqlite3_column_double(s, 5);
+		it.state.leaves = (uint32_t) sqlite3_column_int64(s, 6);
+		rv              = fn(arg, &it, sqlite3_column_int64(s, 7));
+	}
+	if (rv == TALLY_OK && rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "audit check");
+	}
+	sqlite3_finalize(s);
+	return rv;
+}
+
+int
+tally_store_set_open_mode(struct tally_store *st, bool open)
+{
+	return meta_put(st, "open_mode", open ? "1" : "0");
+}
+
+int
+tally_store_open_mode(struct tally_store *st, bool *open)
+{
+	char buf[8];
+	int  rv = meta_get(st, "open_mode", buf, sizeof(buf));
+
+	if (rv == TALLY_OK) {
+		*open = strcmp(buf, "1") == 0;
+	}
 	return rv;
 }

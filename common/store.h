@@ -17,6 +17,7 @@
 #include "rollup.h"
 #include "wire.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,33 @@ int tally_store_create(const char *path, const struct tally_catalog *cat,
 int tally_store_open(const char *path, const struct tally_catalog *cat,
     struct tally_store **out, struct tally_errbuf *eb);
 
+/* Creates a new store for the comparison group name (group.h) with its
+ * members in text form ("110000,120000,130000"). A group's store has no
+ * region and no observations of its own: it holds the members' own states
+ * (tally_store_put_state with via = the member) and, as its snapshots,
+ * the group's pooled figure, merged from them exactly as a region's is
+ * from its children's. TALLY_EEXIST when path exists. */
+int tally_store_create_group(const char *path, const struct tally_catalog *cat,
+    const char *name, const char *members, struct tally_store **out,
+    struct tally_errbuf *eb);
+
+/* Opens an existing group store. Each kind refuses the other with
+ * TALLY_ECONFIG: tally_store_open a group's store, and this a region's. */
+int tally_store_open_group(const char *path, const struct tally_catalog *cat,
+    struct tally_store **out, struct tally_errbuf *eb);
+
+/* The group's name and members (text form) of a group's store; NULL for
+ * a region's store, whose tally_store_region is then "". */
+const char *tally_store_group(const struct tally_store *st);
+const char *tally_store_group_members(const struct tally_store *st);
+
+/* The group's common standards in the text form of group.h, "" when none
+ * are set. The caller frees *out with free(). */
+int tally_store_group_standards(struct tally_store *st, char **out);
+
+/* Replaces the group's standards (a group's store only). */
+int tally_store_set_group_standards(struct tally_store *st, const char *text);
+
 /* Closes and frees st; NULL is accepted. */
 void tally_store_close(struct tally_store *st);
 
@@ -50,6 +78,12 @@ const char *tally_store_instance_id(const struct tally_store *st);
 int  tally_store_begin(struct tally_store *st);
 int  tally_store_commit(struct tally_store *st);
 void tally_store_rollback(struct tally_store *st);
+
+/* A read transaction: everything read between these two calls comes from
+ * one commit, so a report never mixes the states before and after a
+ * submission. It never blocks the writer (WAL). */
+int  tally_store_read_begin(struct tally_store *st);
+void tally_store_read_end(struct tally_store *st);
 
 /* Records one observation inside a transaction. An observation whose period
  * overlaps another recorded period of the same indicator (a year beside its
@@ -77,36 +111,65 @@ int tally_store_snapshot(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     struct tally_state *state, uint64_t *version);
 
-/* Applies a child's state inside a transaction, keeping the highest
- * version per (child, indicator, period). *status is TALLY_ACK_ACCEPTED
- * (new or newer: stored, and the region's snapshot recomputed with a new
- * version), TALLY_ACK_DUPLICATE (this version is held already) or
- * TALLY_ACK_STALE (a newer one is held). ws must be valid (status NONE). */
-int tally_store_put_child(struct tally_store *st, const char *child,
+/* Applies a state that the direct child via sent, inside a transaction,
+ * keeping the highest version per (region, indicator, period). The state
+ * is the child's own (ws->region empty or equal to via), or that of a
+ * region below the child, which the caller has checked. *status is
+ * TALLY_ACK_ACCEPTED (new or newer: stored; for the child's own state the
+ * region's snapshot is recomputed with a new version), TALLY_ACK_DUPLICATE
+ * (this version is held already) or TALLY_ACK_STALE (a newer one is held).
+ * ws must be valid (status NONE). */
+int tally_store_put_state(struct tally_store *st, const char *via,
     const struct tally_wire_state *ws, int *status);
 
-struct tally_child_state {
-	char               child[TALLY_REGION_STRLEN];
+/* A state held for a region below the store's region. */
+struct tally_region_state {
+	char               region[TALLY_REGION_STRLEN];
+	char               via[TALLY_REGION_STRLEN]; /* the direct child */
 	struct tally_state state;
 	uint64_t           version;
-	int64_t            received_at; /* Unix seconds */
+	int64_t            first_received_ms; /* first arrival, Unix ms */
+	int64_t            received_ms;       /* this version's arrival */
 };
 
-/* The newest state of every child for (ind, period), by child code. The
- * caller frees *out with free(). */
+/* The newest own state of every direct child for (ind, period), by code.
+ * The caller frees *out with free(). */
 int tally_store_child_states(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
-    struct tally_child_state **out, size_t *n);
+    struct tally_region_state **out, size_t *n);
 
-/* Up to limit snapshots not yet acknowledged on uplink, oldest version
- * first, as states ready to send. The caller frees *out with free(). */
+/* The newest state of every region held below the store's region for
+ * (ind, period), direct children and deeper, by code. The caller frees
+ * *out with free(). */
+int tally_store_held_states(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state **out, size_t *n);
+
+/* The state held for one region below; TALLY_ENOENT when none. */
+int tally_store_region_state(struct tally_store *st, const char *region,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state *out);
+
+/* Every period the store has a figure for (its own or a region's below),
+ * oldest first, a year before its quarters and months. The caller frees
+ * *out with free(). */
+int tally_store_periods(
+    struct tally_store *st, struct tally_period **out, size_t *n);
+
+/* Up to limit states not yet acknowledged on uplink, as states ready to
+ * send: the region's own snapshots first, oldest version first, then,
+ * when with_below is set, the states held for the regions below (with
+ * their region and received times set). The caller frees *out with
+ * free(). */
 int tally_store_pending(struct tally_store *st, const char *uplink,
-    size_t limit, struct tally_wire_state **out, size_t *n);
+    size_t limit, bool with_below, struct tally_wire_state **out, size_t *n);
 
 /* Records, inside a transaction, that the parent on uplink answered for
- * version of (indicator, period). Never lowers what is recorded. */
+ * version of (region, indicator, period); region "" is the store's own.
+ * Never lowers what is recorded. */
 int tally_store_acked(struct tally_store *st, const char *uplink,
-    const char *indicator, const char *period, uint64_t version, int status);
+    const char *region, const char *indicator, const char *period,
+    uint64_t version, int status);
 
 /* The parent's instance id last seen on uplink; TALLY_ENOENT when none. */
 int tally_store_uplink_instance(
@@ -121,5 +184,95 @@ int tally_store_set_uplink_instance(
 /* A number that changes whenever another connection commits to the file,
  * for daemons that wait for new data. */
 int tally_store_data_version(struct tally_store *st, uint64_t *out);
+
+/* The audit trail: every envelope a hub accepted, with its body, its
+ * signature and the key that verified it, and for each state it changed,
+ * what the state replaced. The tables refuse UPDATE and DELETE (triggers),
+ * and each envelope's row carries a BLAKE2b chain over every row before
+ * it, so that a row changed or removed later is found by recomputing the
+ * chain (hub/audit.c). */
+#define TALLY_AUDIT_CHAIN_BYTES 32
+
+/* An accepted envelope. Pointers are borrowed. */
+struct tally_audit_envelope {
+	int64_t        id;          /* set by the store */
+	int64_t        received_ms; /* Unix ms at the hub */
+	const char    *sender;      /* the submission's sender region */
+	const char    *key_id;      /* "" when unsigned (open mode) */
+	const uint8_t *public_key;  /* 32 bytes; NULL when unsigned */
+	const uint8_t *signature;   /* NULL when unsigned */
+	size_t         sig_len;
+	const uint8_t *body; /* the exact signed body bytes */
+	size_t         body_len;
+	/* The chain of this row, set by the store. */
+	uint8_t chain[TALLY_AUDIT_CHAIN_BYTES];
+};
+
+/* A state an envelope changed, and what it replaced. */
+struct tally_audit_item {
+	uint32_t           seq; /* the state's index in the submission */
+	char               region[TALLY_REGION_STRLEN];
+	char               indicator[TALLY_WIRE_TEXT_MAX];
+	char               period[TALLY_PERIOD_STRLEN];
+	uint64_t           version;
+	struct tally_state state; /* sums and leaves */
+	bool               has_prev;
+	uint64_t           prev_version;
+	struct tally_state prev; /* sums and leaves */
+	char               prev_via[TALLY_REGION_STRLEN];
+};
+
+/* Creates the audit tables in a store made before they existed. */
+int tally_store_audit_ensure(struct tally_store *st);
+
+/* tally_store_put_state that also fills *item with what the state
+ * replaced, when *status is TALLY_ACK_ACCEPTED. seq is the state's index
+ * in its submission. */
+int tally_store_put_state_audited(struct tally_store *st, const char *via,
+    const struct tally_wire_state *ws, uint32_t seq,
+    struct tally_audit_item *item, int *status);
+
+/* Appends env and its n items inside a transaction; sets env->id and
+ * env->chain. */
+int tally_store_audit_append(struct tally_store *st,
+    struct tally_audit_envelope *env, const struct tally_audit_item *items,
+    size_t n);
+
+/* The chain of a row: BLAKE2b over the previous row's chain (zeros for
+ * the first), the envelope and its items. */
+void tally_store_audit_chain(const uint8_t prev[TALLY_AUDIT_CHAIN_BYTES],
+    const struct tally_audit_envelope     *env,
+    const struct tally_audit_item *items, size_t n,
+    uint8_t out[TALLY_AUDIT_CHAIN_BYTES]);
+
+/* Called for each envelope in order with its items; the pointers are
+ * valid during the call only. A non-zero return stops the walk and is
+ * returned. */
+typedef int (*tally_audit_fn)(void    *arg,
+    const struct tally_audit_envelope *env,
+    const struct tally_audit_item *items, size_t n);
+
+/* Walks the audit trail. With region or period (NULL: any), only the
+ * items of that region or period are given, and envelopes without one
+ * are skipped. */
+int tally_store_audit_each(struct tally_store *st, const char *region,
+    const char *period, tally_audit_fn fn, void *arg);
+
+/* Called for a state held that the audit trail does not back: no
+ * audited state has its version (envelope 0), or the one that has
+ * differs from it. */
+typedef int (*tally_unbacked_fn)(
+    void *arg, const struct tally_audit_item *held, int64_t envelope);
+
+/* Checks every state held from below against the audit trail. */
+int tally_store_audit_unbacked(
+    struct tally_store *st, tally_unbacked_fn fn, void *arg);
+
+/* Whether the hub that writes to this store runs in open mode (no keys):
+ * set by the hub at start, read by reports to warn. */
+int tally_store_set_open_mode(struct tally_store *st, bool open);
+
+/* TALLY_ENOENT when no hub has run on this store. */
+int tally_store_open_mode(struct tally_store *st, bool *open);
 
 #endif

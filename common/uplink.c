@@ -4,6 +4,7 @@
 #include "uplink.h"
 
 #include "log.h"
+#include "tlsconf.h"
 #include "wire.h"
 
 #include <nng/nng.h>
@@ -21,8 +22,11 @@ struct tally_uplink {
 	nng_socket sock;
 	char      *name;
 	char      *url;
-	char       hub_region[TALLY_REGION_STRLEN];
+	char       hub[TALLY_GROUP_STRLEN]; /* a region code or group name */
 	int        timeout_ms; /* the value last set on the socket */
+	bool       with_below; /* forward the states held from below */
+	/* Signs every envelope when set; borrowed. */
+	const struct tally_signer *signer;
 };
 
 static int
@@ -50,9 +54,18 @@ nng_to_tally(int rv, const char *what)
 
 int
 tally_uplink_new(struct tally_uplink **out, const char *name, const char *url,
-    const char *hub_region)
+    const char *hub)
+{
+	return tally_uplink_new_tls(out, name, url, hub, NULL, NULL);
+}
+
+int
+tally_uplink_new_tls(struct tally_uplink **out, const char *name,
+    const char *url, const char *hub, const struct tally_tls *tls,
+    struct tally_errbuf *eb)
 {
 	struct tally_uplink *up;
+	nng_dialer           d;
 	int                  rv;
 
 	up = calloc(1, sizeof(*up));
@@ -61,7 +74,8 @@ tally_uplink_new(struct tally_uplink **out, const char *name, const char *url,
 	}
 	up->name = strdup(name);
 	up->url  = strdup(url);
-	snprintf(up->hub_region, sizeof(up->hub_region), "%s", hub_region);
+	snprintf(up->hub, sizeof(up->hub), "%s", hub);
+	up->with_below = true;
 	if (up->name == NULL || up->url == NULL) {
 		rv = TALLY_ENOMEM;
 		goto fail;
@@ -76,9 +90,18 @@ tally_uplink_new(struct tally_uplink **out, const char *name, const char *url,
 	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMAXT, 2000);
 	nng_socket_set_size(up->sock, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
+	rv = nng_to_tally(nng_dialer_create(&d, up->sock, url), "dial");
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	/* TLS before the first dial: a tls+tcp:// hub is only talked to
+	 * once its certificate checks out. */
+	rv = tally_tls_dialer(d, url, tls, eb);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
 	/* Non-blocking: a hub that is down now is dialled again later. */
-	rv = nng_to_tally(
-	    nng_dial(up->sock, url, NULL, NNG_FLAG_NONBLOCK), "dial");
+	rv = nng_to_tally(nng_dialer_start(d, NNG_FLAG_NONBLOCK), "dial");
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
@@ -104,6 +127,19 @@ tally_uplink_free(struct tally_uplink *up)
 }
 
 void
+tally_uplink_set_signer(
+    struct tally_uplink *up, const struct tally_signer *signer)
+{
+	up->signer = signer;
+}
+
+void
+tally_uplink_set_with_below(struct tally_uplink *up, bool with_below)
+{
+	up->with_below = with_below;
+}
+
+void
 tally_uplink_abort(struct tally_uplink *up)
 {
 	/* Closing the socket wakes a thread blocked in send or receive on it
@@ -112,15 +148,6 @@ tally_uplink_abort(struct tally_uplink *up)
 	if (up != NULL) {
 		nng_close(up->sock);
 	}
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One round trip: sends states, returns the hub's acknowledgement. */
@@ -137,8 +164,8 @@ exchange(struct tally_uplink *up, const char *sender,
 
 	memset(&sub, 0, sizeof(sub));
 	snprintf(sub.sender, sizeof(sub.sender), "%s", sender);
-	memcpy(sub.hub, up->hub_region, sizeof(sub.hub));
-	sub.sent_at_ms = now_ms();
+	snprintf(sub.hub, sizeof(sub.hub), "%s", up->hub);
+	sub.sent_at_ms = tally_now_ms();
 	sub.states     = states;
 	sub.n_states   = n;
 	for (size_t i = 0; i < n; i++) {
@@ -146,7 +173,7 @@ exchange(struct tally_uplink *up, const char *sender,
 			sub.sender_version = states[i].version;
 		}
 	}
-	rv = tally_submission_encode(&sub, &buf, &len);
+	rv = tally_submission_encode_signed(&sub, up->signer, &buf, &len);
 	if (rv != TALLY_OK) {
 		return rv;
 	}
@@ -184,6 +211,7 @@ find_sent(const struct tally_wire_state *states, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		if (states[i].version == it->version &&
+		    strcmp(states[i].region, it->region) == 0 &&
 		    strcmp(states[i].indicator, it->indicator) == 0 &&
 		    strcmp(states[i].period_text, it->period) == 0) {
 			return &states[i];
@@ -244,8 +272,8 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 			stats->rejected++;
 			break;
 		}
-		rv = tally_store_acked(st, up->name, it->indicator, it->period,
-		    it->version, it->status);
+		rv = tally_store_acked(st, up->name, it->region, it->indicator,
+		    it->period, it->version, it->status);
 	}
 	if (rv == TALLY_OK) {
 		rv = tally_store_commit(st);
@@ -277,7 +305,7 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		size_t                   n      = 0;
 
 		rv = tally_store_pending(
-		    st, up->name, UPLINK_BATCH, &states, &n);
+		    st, up->name, UPLINK_BATCH, up->with_below, &states, &n);
 		/* With nothing pending, one empty submission still goes out:
 		 * its acknowledgement carries the hub's instance id, which is
 		 * how a child learns that its hub lost its data. */

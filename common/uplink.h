@@ -17,8 +17,11 @@
 
 #include "catalog.h"
 #include "errors.h"
+#include "sign.h"
 #include "store.h"
+#include "tlsconf.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct tally_uplink;
@@ -33,13 +36,31 @@ struct tally_uplink_stats {
 };
 
 /* Creates an uplink named name (the outbox it uses) to the hub listening
- * at url, whose region is hub_region. Dialling happens in the background
- * and is retried, so a hub that is down is not an error here. The caller
- * frees the uplink with tally_uplink_free. */
+ * at url, addressed as hub: the hub's region code, or the name of the
+ * comparison group it serves. Dialling happens in the background and is
+ * retried, so a hub that is down is not an error here. The caller frees
+ * the uplink with tally_uplink_free. */
 int tally_uplink_new(struct tally_uplink **out, const char *name,
-    const char *url, const char *hub_region);
+    const char *url, const char *hub);
+
+/* The same over TLS when url is tls+tcp:// (tlsconf.h; tls may be NULL
+ * for another URL). TALLY_ECONFIG, with the reason in eb, when the TLS
+ * options do not fit the URL or cannot be loaded. */
+int tally_uplink_new_tls(struct tally_uplink **out, const char *name,
+    const char *url, const char *hub, const struct tally_tls *tls,
+    struct tally_errbuf *eb);
 
 void tally_uplink_free(struct tally_uplink *up);
+
+/* Signs every envelope with signer's key from now on (NULL: unsigned).
+ * The signer is borrowed and must outlive the uplink. */
+void tally_uplink_set_signer(
+    struct tally_uplink *up, const struct tally_signer *signer);
+
+/* Whether the states held for the regions below the store's region are
+ * forwarded too (the default), or only the region's own snapshots (for a
+ * parent that compares regions and does not show what lies below them). */
+void tally_uplink_set_with_below(struct tally_uplink *up, bool with_below);
 
 /* Interrupts a push running on another thread (it returns TALLY_ECLOSED)
  * and makes every later push fail the same way. For a clean, quick stop. */

@@ -1,9 +1,12 @@
 /*
  * The protobuf-c codec declared in wire.h. protobuf-c types stay inside
- * this file; the rest of Tally sees only the structures of wire.h.
+ * this file and envelope.c (the outer envelope); the rest of Tally sees
+ * only the structures of wire.h.
  */
 #include "wire.h"
 
+#include "budget.h"
+#include "envelope.h"
 #include "text.h"
 
 #include "tally.pb-c.h"
@@ -13,48 +16,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Wraps body in an envelope, in a new buffer. */
-static int
-envelope_pack(const uint8_t *body, size_t blen, uint8_t **buf, size_t *len)
-{
-	Tally__Envelope env = TALLY__ENVELOPE__INIT;
-	uint8_t        *out;
-	size_t          n;
+_Static_assert(TALLY_WIRE_MSG_MAX == TALLY_ENVELOPE_MAX,
+    "one size limit for what travels");
 
-	env.body.data = (uint8_t *) body;
-	env.body.len  = blen;
-	n             = tally__envelope__get_packed_size(&env);
-	out           = malloc(n > 0 ? n : 1);
-	if (out == NULL) {
-		return TALLY_ENOMEM;
+/* Every string a peer sends must be short, well-formed UTF-8 without
+ * control characters before anything reads, logs, echoes or stores it:
+ * a line break in a logged indicator would forge a log line. */
+static bool
+text_ok(const char *s, size_t cap)
+{
+	size_t n;
+
+	if (s == NULL) {
+		return true;
 	}
-	tally__envelope__pack(&env, out);
-	*buf = out;
-	*len = n;
-	return TALLY_OK;
+	n = strnlen(s, cap);
+	if (n >= cap) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+			return false;
+		}
+	}
+	return tally_utf8_valid(s, n);
 }
 
-static Tally__Envelope *
-envelope_unpack(const uint8_t *buf, size_t len, struct tally_errbuf *eb)
+/* Checks the form of every string of a submission; NULL when all are
+ * good, else the field that is not. */
+static const char *
+submission_texts_ok(const Tally__Submission *m, size_t *bad_state)
 {
-	Tally__Envelope *env;
+	if (!text_ok(m->sender, TALLY_WIRE_TEXT_MAX)) {
+		return "sender";
+	}
+	if (!text_ok(m->hub, TALLY_WIRE_TEXT_MAX)) {
+		return "hub";
+	}
+	for (size_t i = 0; i < m->n_states; i++) {
+		const Tally__PartialState *p = m->states[i];
 
-	if (len > TALLY_WIRE_MSG_MAX) {
-		tally_fail(eb, TALLY_EPROTO, "message of %zu bytes is over %u",
-		    len, TALLY_WIRE_MSG_MAX);
-		return NULL;
+		*bad_state = i;
+		if (!text_ok(p->indicator, TALLY_WIRE_TEXT_MAX)) {
+			return "indicator";
+		}
+		if (!text_ok(p->period, TALLY_WIRE_TEXT_MAX)) {
+			return "period";
+		}
+		if (!text_ok(p->newest_period, TALLY_WIRE_TEXT_MAX)) {
+			return "newest_period";
+		}
+		if (!text_ok(p->min_region, TALLY_WIRE_TEXT_MAX)) {
+			return "min_region";
+		}
+		if (!text_ok(p->max_region, TALLY_WIRE_TEXT_MAX)) {
+			return "max_region";
+		}
+		if (!text_ok(p->region, TALLY_WIRE_TEXT_MAX)) {
+			return "region";
+		}
 	}
-	env = tally__envelope__unpack(NULL, len, buf);
-	if (env == NULL) {
-		tally_fail(eb, TALLY_EPROTO, "malformed envelope");
-		return NULL;
-	}
-	if (env->base.n_unknown_fields != 0) {
-		tally_fail(eb, TALLY_EPROTO, "envelope: unknown fields");
-		tally__envelope__free_unpacked(env, NULL);
-		return NULL;
-	}
-	return env;
+	return NULL;
 }
 
 /* Copies untrusted text for echoing back, cut to fit and never invalid
@@ -73,7 +95,12 @@ copy_echo(char *dst, size_t cap, const char *src)
 	}
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+	/* What is echoed is also logged: one line, no escape sequences. */
+	tally_one_line(dst);
 }
+
+/* Received times later than the year 2999 are refused as nonsense. */
+#define WIRE_TIME_MAX_MS 32503680000000LL
 
 static bool
 finite_nonneg(double v)
@@ -138,12 +165,36 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 		return "version out of range";
 	}
 	ws->version = m->version;
+	if (m->region != NULL && !tally_region_code_valid(m->region)) {
+		return "region is not a region code";
+	}
+	if (m->has_received_at != m->has_first_received_at ||
+	    (m->has_received_at && m->region == NULL)) {
+		return "received times come together, and only with a region";
+	}
+	if (m->has_received_at &&
+	    (m->first_received_at <= 0 || m->received_at <= 0 ||
+	        m->first_received_at > m->received_at ||
+	        m->received_at > WIRE_TIME_MAX_MS)) {
+		return "received times out of range";
+	}
+	if (m->has_received_at) {
+		ws->first_received_ms = m->first_received_at;
+		ws->received_ms       = m->received_at;
+	}
 	return NULL;
 }
 
 int
 tally_submission_encode(
     const struct tally_submission *sub, uint8_t **buf, size_t *len)
+{
+	return tally_submission_encode_signed(sub, NULL, buf, len);
+}
+
+int
+tally_submission_encode_signed(const struct tally_submission *sub,
+    const struct tally_signer *signer, uint8_t **buf, size_t *len)
 {
 	Tally__Submission     m              = TALLY__SUBMISSION__INIT;
 	Tally__PartialState  *pstates        = NULL;
@@ -176,6 +227,15 @@ tally_submission_encode(
 		p->leaves        = ws->state.leaves;
 		p->newest_period = t[1];
 		p->version       = ws->version;
+		if (ws->region[0] != '\0') {
+			p->region = (char *) ws->region;
+		}
+		if (ws->received_ms > 0) {
+			p->has_first_received_at = 1;
+			p->first_received_at     = ws->first_received_ms;
+			p->has_received_at       = 1;
+			p->received_at           = ws->received_ms;
+		}
 		if (ws->state.has_minmax) {
 			memcpy(
 			    t[2], ws->state.min_region, TALLY_REGION_STRLEN);
@@ -202,7 +262,7 @@ tally_submission_encode(
 		goto fail;
 	}
 	tally__submission__pack(&m, body);
-	rv = envelope_pack(body, blen, buf, len);
+	rv = tally_envelope_pack(body, blen, signer, buf, len);
 fail:
 	free(body);
 	free(pstates);
@@ -215,30 +275,70 @@ int
 tally_submission_decode(const struct tally_catalog *cat, const uint8_t *buf,
     size_t len, struct tally_submission **out, struct tally_errbuf *eb)
 {
-	Tally__Envelope         *env;
+	struct tally_envelope env;
+	int                   rv;
+
+	rv = tally_envelope_open(buf, len, &env, eb);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	rv =
+	    tally_submission_decode_body(cat, env.body, env.body_len, out, eb);
+	tally_envelope_close(&env);
+	return rv;
+}
+
+int
+tally_submission_decode_body(const struct tally_catalog *cat,
+    const uint8_t *body, size_t len, struct tally_submission **out,
+    struct tally_errbuf *eb)
+{
+	struct tally_budget      budget;
 	Tally__Submission       *m   = NULL;
 	struct tally_submission *sub = NULL;
-	int                      rv  = TALLY_EPROTO;
+	const char              *bad;
+	size_t                   bad_state = 0;
+	int                      rv        = TALLY_EPROTO;
 
-	env = envelope_unpack(buf, len, eb);
-	if (env == NULL) {
-		return TALLY_EPROTO;
-	}
-	m = tally__submission__unpack(NULL, env->body.len, env->body.data);
+	tally_budget_init(&budget, TALLY_WIRE_DECODE_BUDGET);
+	m = tally__submission__unpack(&budget.alloc, len, body);
 	if (m == NULL) {
-		tally_fail(eb, rv, "malformed submission");
+		tally_fail(eb, rv,
+		    budget.exceeded ? "submission over the memory budget of "
+		                      "%u bytes"
+		                    : "malformed submission",
+		    TALLY_WIRE_DECODE_BUDGET);
 		goto fail;
 	}
 	if (m->base.n_unknown_fields != 0) {
 		tally_fail(eb, rv, "submission: unknown fields");
 		goto fail;
 	}
+	bad = submission_texts_ok(m, &bad_state);
+	if (bad != NULL &&
+	    (strcmp(bad, "sender") == 0 || strcmp(bad, "hub") == 0)) {
+		tally_fail(eb, rv,
+		    "field %s: not UTF-8 text of at most %d bytes without "
+		    "control characters",
+		    bad, TALLY_WIRE_TEXT_MAX - 1);
+		goto fail;
+	}
+	if (bad != NULL) {
+		tally_fail(eb, rv,
+		    "field states[%zu].%s: not UTF-8 text of at most %d bytes "
+		    "without control characters",
+		    bad_state, bad, TALLY_WIRE_TEXT_MAX - 1);
+		goto fail;
+	}
 	if (!tally_region_code_valid(m->sender)) {
 		tally_fail(eb, rv, "field sender: not a region code");
 		goto fail;
 	}
-	if (!tally_region_code_valid(m->hub)) {
-		tally_fail(eb, rv, "field hub: not a region code");
+	/* A comparison hub is addressed by its group's name. */
+	if (!tally_region_code_valid(m->hub) &&
+	    !tally_group_name_valid(m->hub)) {
+		tally_fail(
+		    eb, rv, "field hub: not a region code or group name");
 		goto fail;
 	}
 	if (m->n_states > TALLY_WIRE_STATES_MAX) {
@@ -255,7 +355,7 @@ tally_submission_decode(const struct tally_catalog *cat, const uint8_t *buf,
 		goto fail;
 	}
 	memcpy(sub->sender, m->sender, TALLY_REGION_STRLEN);
-	memcpy(sub->hub, m->hub, TALLY_REGION_STRLEN);
+	snprintf(sub->hub, sizeof(sub->hub), "%s", m->hub);
 	sub->sender_version = m->sender_version;
 	sub->sent_at_ms     = m->sent_at;
 	sub->n_states       = m->n_states;
@@ -267,6 +367,10 @@ tally_submission_decode(const struct tally_catalog *cat, const uint8_t *buf,
 		    m->states[i]->indicator);
 		copy_echo(ws->period_text, sizeof(ws->period_text),
 		    m->states[i]->period);
+		if (m->states[i]->region != NULL) {
+			copy_echo(ws->region, sizeof(ws->region),
+			    m->states[i]->region);
+		}
 		ws->version = m->states[i]->version;
 		why         = state_check(cat, m->states[i], ws);
 		if (why != NULL) {
@@ -281,9 +385,8 @@ tally_submission_decode(const struct tally_catalog *cat, const uint8_t *buf,
 fail:
 	tally_submission_free(sub);
 	if (m != NULL) {
-		tally__submission__free_unpacked(m, NULL);
+		tally__submission__free_unpacked(m, &budget.alloc);
 	}
-	tally__envelope__free_unpacked(env, NULL);
 	return rv;
 }
 
@@ -318,6 +421,9 @@ tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len)
 		const struct tally_ack_item *it = &ack->items[i];
 
 		tally__state_ack__init(&items[i]);
+		if (it->region[0] != '\0') {
+			items[i].region = (char *) it->region;
+		}
 		items[i].indicator = (char *) it->indicator;
 		items[i].period    = (char *) it->period;
 		items[i].version   = it->version;
@@ -339,7 +445,7 @@ tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len)
 		goto fail;
 	}
 	tally__ack__pack(&m, body);
-	rv = envelope_pack(body, blen, buf, len);
+	rv = tally_envelope_pack(body, blen, NULL, buf, len);
 fail:
 	free(body);
 	free(items);
@@ -351,16 +457,19 @@ int
 tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
     struct tally_errbuf *eb)
 {
-	Tally__Envelope  *env;
-	Tally__Ack       *m   = NULL;
-	struct tally_ack *ack = NULL;
-	int               rv  = TALLY_EPROTO;
+	struct tally_envelope env;
+	struct tally_budget   budget;
+	Tally__Ack           *m   = NULL;
+	struct tally_ack     *ack = NULL;
+	int                   rv;
 
-	env = envelope_unpack(buf, len, eb);
-	if (env == NULL) {
-		return TALLY_EPROTO;
+	rv = tally_envelope_open(buf, len, &env, eb);
+	if (rv != TALLY_OK) {
+		return rv;
 	}
-	m = tally__ack__unpack(NULL, env->body.len, env->body.data);
+	rv = TALLY_EPROTO;
+	tally_budget_init(&budget, TALLY_WIRE_DECODE_BUDGET);
+	m = tally__ack__unpack(&budget.alloc, env.body_len, env.body);
 	if (m == NULL || m->base.n_unknown_fields != 0 ||
 	    m->n_states > TALLY_WIRE_STATES_MAX ||
 	    strlen(m->hub_instance) >= TALLY_WIRE_TEXT_MAX) {
@@ -392,6 +501,9 @@ tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
 			tally_fail(eb, rv, "malformed acknowledgement item");
 			goto fail;
 		}
+		if (s->region != NULL) {
+			copy_echo(it->region, sizeof(it->region), s->region);
+		}
 		copy_echo(it->indicator, sizeof(it->indicator), s->indicator);
 		copy_echo(it->period, sizeof(it->period), s->period);
 		it->version = s->version;
@@ -406,9 +518,9 @@ tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
 fail:
 	tally_ack_free(ack);
 	if (m != NULL) {
-		tally__ack__free_unpacked(m, NULL);
+		tally__ack__free_unpacked(m, &budget.alloc);
 	}
-	tally__envelope__free_unpacked(env, NULL);
+	tally_envelope_close(&env);
 	return rv;
 }
 

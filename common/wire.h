@@ -14,7 +14,9 @@
 
 #include "catalog.h"
 #include "errors.h"
+#include "group.h"
 #include "rollup.h"
+#include "sign.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +28,11 @@
 #define TALLY_WIRE_STATES_MAX 8192
 #define TALLY_WIRE_TEXT_MAX   64
 #define TALLY_WIRE_REASON_MAX 160
+/* What unpacking one submission or acknowledgement may allocate: a few
+ * times what the largest legitimate one takes (8192 states, about 3 MB),
+ * far less than the 4 MiB of tiny states a hostile peer could send would
+ * ask for. */
+#define TALLY_WIRE_DECODE_BUDGET (16u * 1024u * 1024u)
 
 enum tally_ack_status {
 	TALLY_ACK_NONE      = 0, /* a decoded state that is valid so far */
@@ -41,6 +48,15 @@ struct tally_wire_state {
 	struct tally_period           period;
 	struct tally_state            state;
 	uint64_t                      version;
+	/* The region the state belongs to; "" for the sender's own. The
+	 * decoder checks only its form: whether it lies below the sender is
+	 * for the hub to decide. */
+	char region[TALLY_REGION_STRLEN];
+	/* For a forwarded state, when the forwarding hub first received
+	 * this (region, indicator, period) and when it received this
+	 * version, Unix ms; 0 when not given. */
+	int64_t first_received_ms;
+	int64_t received_ms;
 	/* The keys as sent (cut to fit), echoed in the acknowledgement. */
 	char indicator[TALLY_WIRE_TEXT_MAX];
 	char period_text[TALLY_PERIOD_STRLEN];
@@ -49,8 +65,10 @@ struct tally_wire_state {
 };
 
 struct tally_submission {
-	char                     sender[TALLY_REGION_STRLEN];
-	char                     hub[TALLY_REGION_STRLEN];
+	char sender[TALLY_REGION_STRLEN];
+	/* The hub addressed: its region code, or the name of the comparison
+	 * group it serves (group.h). */
+	char                     hub[TALLY_GROUP_STRLEN];
 	uint64_t                 sender_version;
 	int64_t                  sent_at_ms;
 	struct tally_wire_state *states;
@@ -58,6 +76,7 @@ struct tally_submission {
 };
 
 struct tally_ack_item {
+	char     region[TALLY_REGION_STRLEN]; /* "" for the sender's own */
 	char     indicator[TALLY_WIRE_TEXT_MAX];
 	char     period[TALLY_PERIOD_STRLEN];
 	uint64_t version;
@@ -74,14 +93,25 @@ struct tally_ack {
 };
 
 /* Packs sub into an envelope in a new buffer, freed by the caller with
- * free(). Only ind, period, state and version of each state are used. */
+ * free(). Only ind, period, state, version, region and the received times
+ * of each state are used. */
 int tally_submission_encode(
     const struct tally_submission *sub, uint8_t **buf, size_t *len);
+
+/* The same, signed with signer's key (signer NULL: unsigned). */
+int tally_submission_encode_signed(const struct tally_submission *sub,
+    const struct tally_signer *signer, uint8_t **buf, size_t *len);
 
 /* Unpacks and validates. The caller frees *out with
  * tally_submission_free. */
 int tally_submission_decode(const struct tally_catalog *cat,
     const uint8_t *buf, size_t len, struct tally_submission **out,
+    struct tally_errbuf *eb);
+
+/* Decodes and validates the body of an envelope already opened (and
+ * its signature checked): envelope.h. */
+int tally_submission_decode_body(const struct tally_catalog *cat,
+    const uint8_t *body, size_t len, struct tally_submission **out,
     struct tally_errbuf *eb);
 
 void tally_submission_free(struct tally_submission *sub);

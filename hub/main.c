@@ -3,12 +3,16 @@
  * and forwards that rollup to its own parent. `run` serves; `report` reads
  * a hub's database and prints what it holds.
  */
+#include "audit.h"
 #include "catalog.h"
 #include "cli.h"
+#include "compare.h"
 #include "errors.h"
+#include "groups.h"
 #include "log.h"
 #include "report.h"
 #include "server.h"
+#include "sign.h"
 #include "store.h"
 #include "text.h"
 
@@ -33,18 +37,82 @@ usage(FILE *out)
 	    "\n"
 	    "Commands:\n"
 	    "  run    --db FILE --region CODE --listen URL [--parent URL]\n"
-	    "         [--ready-file FILE] [--contexts N]   or   run -c FILE\n"
+	    "         [--ready-file FILE] [--contexts N] [--http ADDR:PORT]\n"
+	    "         or   run -c FILE\n"
 	    "         Serve the region's children and forward the region's\n"
 	    "         rollup to the parent hub. Creates the database if\n"
 	    "         there is none; refuses one of another region. Stops\n"
-	    "         cleanly on SIGINT or SIGTERM.\n"
+	    "         cleanly on SIGINT or SIGTERM. With --http, also serve\n"
+	    "         the read-only dashboard and its JSON API on ADDR:PORT\n"
+	    "         (127.0.0.1:8080; a bare :PORT or PORT is loopback;\n"
+	    "         port 0 picks a free port, and the dashboard's URL is\n"
+	    "         the ready file's second line).\n"
 	    "  report --db FILE --period P [--region CODE] [--indicator ID]\n"
-	    "         [--depth N] [--format table|json|csv]\n"
-	    "         Print what the hub's database holds for P: the hub's\n"
-	    "         region and (unless --depth 0) its children.\n"
+	    "         [--depth N] [--only-targets] [--format table|json|csv]\n"
+	    "         Print what the hub's database holds for P: the region\n"
+	    "         (the hub's, or one below it) and N levels below it\n"
+	    "         (default 1), with targets, due dates, and the\n"
+	    "         children that are missing or late. --only-targets:\n"
+	    "         only the indicators with a target. Reads [hub] db,\n"
+	    "         targets and [due] from -c FILE too.\n"
+	    "  report --explain --indicator ID --period P [--region CODE]\n"
+	    "         Each child's value, sums, share of the pooled\n"
+	    "         denominator and how far it pulls the total up or down.\n"
+	    "  run    --db FILE --group NAME --members CODE,CODE,...\n"
+	    "         --listen URL [--standard ID=strictest|NUMBER ...]\n"
+	    "         Serve a comparison hub for a region group: it takes\n"
+	    "         each member's own figures and forwards nothing.\n"
+	    "         [hub] group, [groups] NAME = CODES and [standard]\n"
+	    "         ID = RULE in -c FILE.\n"
+	    "  compare --db FILE [--period P] [--latest] [--group NAME]\n"
+	    "         [--indicator ID] [--format table|json|csv]\n"
+	    "         The members side by side for P: values, sums,\n"
+	    "         reporting, own targets, rank, gap to the best, the\n"
+	    "         pooled figure and the common standard. --latest: each\n"
+	    "         member at its own target year where it has one, else\n"
+	    "         at P (or at the newest year held when P is not given).\n"
+	    "\n"
+	    "A region's hub also reports its own figures to comparison hubs\n"
+	    "with --compare NAME=URL (repeatable) or a [compare] section of\n"
+	    "NAME = URL.\n"
+	    "\n"
+	    "Targets and due dates (run and report):\n"
+	    "  --targets FILE     add a deployment's targets (targets.csv\n"
+	    "                     columns) to configs/targets.csv\n"
+	    "  --due-days N       figures are due N days after the period\n"
+	    "                     ends (default 15); per indicator: [due]\n"
+	    "                     section of the INI file\n"
+	    "\n"
+	    "  audit  --db FILE [--region CODE] [--period P]\n"
+	    "         [--format table|json|csv]\n"
+	    "         Who submitted what, when, and what it replaced: the\n"
+	    "         append-only audit trail of accepted envelopes.\n"
+	    "         --region: that region's states and what it sent.\n"
+	    "  audit  --db FILE --verify [--keys FILE]\n"
+	    "         Check the whole trail offline: every signature, every\n"
+	    "         audited state against its signed body, the chain of\n"
+	    "         the rows, every held figure against the trail (and\n"
+	    "         with --keys, that each key is authorised for its\n"
+	    "         sender). Exit 65 when a problem is found.\n"
+	    "\n"
+	    "Security (run; README.md, Security):\n"
+	    "  --keys FILE        region,public_key lines: the keys allowed\n"
+	    "                     to sign for each child; without it the\n"
+	    "                     hub runs in open mode (a warning)\n"
+	    "  --key FILE         the hub's own private key (tally-node\n"
+	    "                     keygen): signs what it forwards\n"
+	    "  --tls-cert FILE --tls-key FILE [--tls-ca FILE\n"
+	    "  --tls-require-client]\n"
+	    "                     serve tls+tcp:// with this certificate;\n"
+	    "                     require children's certificates of the CA\n"
+	    "  --parent-ca FILE [--parent-cert FILE --parent-key FILE]\n"
+	    "  [--parent-server-name NAME]\n"
+	    "                     check a tls+tcp:// parent or comparison\n"
+	    "                     hub against the CA; present a certificate\n"
 	    "\n"
 	    "URLs are NNG URLs: tcp://127.0.0.1:7001 (port 0 picks a free\n"
-	    "port, written to --ready-file), ipc:///path/to/socket.\n"
+	    "port, written to --ready-file), ipc:///path/to/socket,\n"
+	    "tls+tcp://host:port.\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  read run settings from an INI file\n"
@@ -63,12 +131,39 @@ struct hub_args {
 	const char *parent;
 	const char *ready_file;
 	const char *contexts;
+	const char *http;
 	const char *period;
 	const char *indicator;
 	const char *depth;
 	const char *format;
+	const char *targets;
+	const char *due_days;
+	bool        explain;
+	bool        only_targets;
+	/* Comparison: --group, --latest and the settings of groups.h. */
+	const char       *group;
+	bool              latest;
+	struct hub_groups groups;
+	/* Loaded before the INI file, so that its [due] keys are checked
+	 * against the catalogue. */
+	struct tally_catalog *cat;
+	struct tally_due      due;
+	/* Security: keys, the hub's own key, TLS (README.md, Security). */
+	const char           *keys;
+	const char           *key;
+	const char           *tls_cert;
+	const char           *tls_key;
+	const char           *tls_ca;
+	const char           *tls_require_client; /* yes or no */
+	const char           *parent_ca;
+	const char           *parent_cert;
+	const char           *parent_key;
+	const char           *parent_server_name;
+	bool                  verify;
+	struct tally_keyring *keyring; /* loaded, freed at exit */
+	struct tally_signer  *signer;  /* loaded, freed at exit */
 	/* Strings read from the INI file, freed at exit. */
-	char *owned[8];
+	char *owned[32];
 	int   nowned;
 	char  ini_error[256];
 };
@@ -80,10 +175,31 @@ enum {
 	OPT_PARENT,
 	OPT_READY,
 	OPT_CONTEXTS,
+	OPT_HTTP,
 	OPT_PERIOD,
 	OPT_INDICATOR,
 	OPT_DEPTH,
 	OPT_FORMAT,
+	OPT_TARGETS,
+	OPT_DUE_DAYS,
+	OPT_EXPLAIN,
+	OPT_ONLY_TARGETS,
+	OPT_GROUP,
+	OPT_MEMBERS,
+	OPT_COMPARE,
+	OPT_STANDARD,
+	OPT_LATEST,
+	OPT_KEYS,
+	OPT_KEY,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
+	OPT_TLS_REQUIRE_CLIENT,
+	OPT_PARENT_CA,
+	OPT_PARENT_CERT,
+	OPT_PARENT_KEY,
+	OPT_PARENT_SERVER_NAME,
+	OPT_VERIFY,
 };
 
 static const struct option long_options[] = {
@@ -98,10 +214,32 @@ static const struct option long_options[] = {
 	{ "parent", required_argument, NULL, OPT_PARENT },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "contexts", required_argument, NULL, OPT_CONTEXTS },
+	{ "http", required_argument, NULL, OPT_HTTP },
 	{ "period", required_argument, NULL, OPT_PERIOD },
 	{ "indicator", required_argument, NULL, OPT_INDICATOR },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "targets", required_argument, NULL, OPT_TARGETS },
+	{ "due-days", required_argument, NULL, OPT_DUE_DAYS },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "only-targets", no_argument, NULL, OPT_ONLY_TARGETS },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "members", required_argument, NULL, OPT_MEMBERS },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "standard", required_argument, NULL, OPT_STANDARD },
+	{ "latest", no_argument, NULL, OPT_LATEST },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-require-client", no_argument, NULL, OPT_TLS_REQUIRE_CLIENT },
+	{ "parent-ca", required_argument, NULL, OPT_PARENT_CA },
+	{ "parent-cert", required_argument, NULL, OPT_PARENT_CERT },
+	{ "parent-key", required_argument, NULL, OPT_PARENT_KEY },
+	{ "parent-server-name", required_argument, NULL,
+	    OPT_PARENT_SERVER_NAME },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -109,23 +247,77 @@ static const struct option long_options[] = {
 
 #define usage_error(cmd, msg) tally_cli_usage(prog, cmd, msg)
 
-/* inih handler: keys of the [hub] section. Command-line options win over
- * the file, so a value already set is kept. Returns 0 on an unknown
+/* Parses a number of days (0..3660) for a due date. */
+static int
+parse_days(const char *s, int *out)
+{
+	double d;
+
+	if (tally_parse_double(s, &d) != TALLY_OK || d < 0 || d > 3660 ||
+	    d != (int) d) {
+		return TALLY_EINVAL;
+	}
+	*out = (int) d;
+	return TALLY_OK;
+}
+
+/* A key of the [due] section: an indicator and its own due days. */
+static int
+due_ini_key(struct hub_args *a, const char *name, const char *value)
+{
+	const struct tally_indicator *ind;
+	int                           days;
+
+	ind = tally_catalog_indicator(a->cat, name);
+	if (ind == NULL) {
+		snprintf(a->ini_error, sizeof(a->ini_error),
+		    "[due] %s: unknown indicator", name);
+		return 0;
+	}
+	if (parse_days(value, &days) != TALLY_OK ||
+	    tally_due_set(&a->due, a->cat, ind, days) != TALLY_OK) {
+		snprintf(a->ini_error, sizeof(a->ini_error),
+		    "[due] %s: '%s' is not a number of days (0..3660)", name,
+		    value);
+		return 0;
+	}
+	return 1;
+}
+
+/* inih handler: keys of the [hub] and [due] sections. Command-line options win
+ * over the file, so a value already set is kept. Returns 0 on an unknown
  * section or key, which makes ini_parse report that line. */
 static int
 hub_ini_handler(
     void *arg, const char *section, const char *name, const char *value)
 {
 	static const char *keys[] = { "db", "region", "listen", "parent",
-		"ready_file", "contexts" };
+		"ready_file", "contexts", "http", "targets", "due_days",
+		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
+		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
+		"parent_server_name" };
 	struct hub_args   *a      = arg;
 	const char **slots[] = { &a->db, &a->region, &a->listen, &a->parent,
-		&a->ready_file, &a->contexts };
+		&a->ready_file, &a->contexts, &a->http, &a->targets,
+		&a->due_days, &a->group, &a->keys, &a->key, &a->tls_cert,
+		&a->tls_key, &a->tls_ca, &a->tls_require_client, &a->parent_ca,
+		&a->parent_cert, &a->parent_key, &a->parent_server_name };
 	char        *copy;
+	int          taken;
 
+	if (strcmp(section, "due") == 0) {
+		return due_ini_key(a, name, value);
+	}
+	taken = hub_groups_ini(&a->groups, a->cat, section, name, value,
+	    a->ini_error, sizeof(a->ini_error));
+	if (taken >= 0) {
+		return taken;
+	}
 	if (strcmp(section, "hub") != 0) {
 		snprintf(a->ini_error, sizeof(a->ini_error),
-		    "unknown section [%s] (expected [hub])", section);
+		    "unknown section [%s] (expected [hub], [due], [groups], "
+		    "[standard] or [compare])",
+		    section);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -172,22 +364,142 @@ load_config(struct hub_args *a)
 	return EX_OK;
 }
 
+/* Loads the catalogue, then the INI file and the settings that need the
+ * catalogue: the deployment's targets and the due dates. The catalogue is
+ * a->cat, freed by main. */
 static int
-cmd_run(struct hub_args *a)
+load_settings(struct hub_args *a)
 {
-	struct tally_catalog *cat = NULL;
-	struct hub_config     cfg;
-	int                   ex, rv;
+	struct tally_errbuf eb = { "" };
+	int                 ex, days;
 
+	ex = tally_cli_load_catalog(prog, &a->cat);
+	if (ex != EX_OK) {
+		return ex;
+	}
 	if (a->config != NULL) {
 		ex = load_config(a);
 		if (ex != EX_OK) {
 			return ex;
 		}
 	}
-	if (a->db == NULL || a->region == NULL || a->listen == NULL) {
-		return usage_error(
-		    "run", "--db, --region and --listen are required");
+	if (a->due_days != NULL) {
+		if (parse_days(a->due_days, &days) != TALLY_OK) {
+			return complain(EX_USAGE,
+			    "--due-days: '%s' is not a number of days "
+			    "(0..3660)",
+			    a->due_days);
+		}
+		a->due.default_days = days;
+	}
+	if (a->targets != NULL &&
+	    tally_catalog_add_targets(a->cat, a->targets, &eb) != TALLY_OK) {
+		return complain(EX_CONFIG, "%s", eb.text);
+	}
+	return EX_OK;
+}
+
+/* The comparison hubs a region's hub reports to (groups.h); the
+ * comparison-hub settings are refused here. */
+static int
+compare_uplinks(struct hub_args *a, struct hub_config *cfg)
+{
+	if (a->groups.cli_members != NULL ||
+	    hub_groups_has_standards(&a->groups)) {
+		return usage_error("run",
+		    "--members and standards are for a comparison hub "
+		    "(--group)");
+	}
+	cfg->compare   = a->groups.compare;
+	cfg->n_compare = a->groups.n_compare;
+	return EX_OK;
+}
+
+/* `run --group`: a comparison hub, with no region and no parent. */
+static int
+run_group(struct hub_args *a, struct hub_config *cfg)
+{
+	struct tally_group g;
+	char               err[256];
+	char              *standards = NULL;
+	int                rv;
+
+	if (a->parent != NULL || a->groups.n_compare > 0) {
+		return usage_error("run",
+		    "a comparison hub has no parent: a group never adds "
+		    "into any total (no --parent or --compare with --group)");
+	}
+	if (hub_groups_resolve(&a->groups, a->cat, a->group, &g, err,
+	        sizeof(err)) != TALLY_OK) {
+		return complain(EX_CONFIG, "run: %s", err);
+	}
+	rv = hub_groups_standards_text(
+	    &a->groups, a->cat, &standards, err, sizeof(err));
+	if (rv != TALLY_OK) {
+		return complain(EX_CONFIG, "run: %s", err);
+	}
+	cfg->group     = &g;
+	cfg->standards = standards;
+	tally_log_set_region(g.name);
+	rv = hub_run(a->cat, cfg);
+	free(standards);
+	return tally_exit_code(rv);
+}
+
+/* The keys file, the hub's own key and the TLS options of `run`. */
+static int
+load_security(struct hub_args *a, struct hub_config *cfg)
+{
+	struct tally_errbuf eb  = { "" };
+	const char         *req = a->tls_require_client;
+
+	if (req != NULL && strcmp(req, "yes") != 0 && strcmp(req, "no") != 0) {
+		return complain(EX_CONFIG,
+		    "run: tls_require_client: '%s' is not yes or no", req);
+	}
+	if (a->keys != NULL &&
+	    tally_keyring_load(a->keys, a->cat, &a->keyring, &eb) !=
+	        TALLY_OK) {
+		return complain(EX_CONFIG, "run: keys: %s", eb.text);
+	}
+	if (a->key != NULL &&
+	    tally_signer_load(a->key, &a->signer, &eb) != TALLY_OK) {
+		return complain(EX_CONFIG, "run: key: %s", eb.text);
+	}
+	cfg->keys                   = a->keyring;
+	cfg->signer                 = a->signer;
+	cfg->tls.cert               = a->tls_cert;
+	cfg->tls.key                = a->tls_key;
+	cfg->tls.ca                 = a->tls_ca;
+	cfg->tls.require_client     = req != NULL && strcmp(req, "yes") == 0;
+	cfg->uplink_tls.ca          = a->parent_ca;
+	cfg->uplink_tls.cert        = a->parent_cert;
+	cfg->uplink_tls.key         = a->parent_key;
+	cfg->uplink_tls.server_name = a->parent_server_name;
+	return EX_OK;
+}
+
+static int
+cmd_run(struct hub_args *a)
+{
+	struct tally_catalog *cat;
+	struct hub_config     cfg;
+	int                   ex, rv;
+
+	if (hub_groups_apply_cli(
+	        &a->groups, a->ini_error, sizeof(a->ini_error)) != TALLY_OK) {
+		return usage_error("run", a->ini_error);
+	}
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	cat = a->cat;
+	if (a->db == NULL || (a->region == NULL) == (a->group == NULL) ||
+	    a->listen == NULL) {
+		return usage_error("run",
+		    "--db, --listen and one of --region and --group are "
+		    "required");
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.db         = a->db;
@@ -195,6 +507,7 @@ cmd_run(struct hub_args *a)
 	cfg.listen     = a->listen;
 	cfg.parent     = a->parent;
 	cfg.ready_file = a->ready_file;
+	cfg.http       = a->http;
 	if (a->contexts != NULL) {
 		cfg.contexts = atoi(a->contexts);
 		if (cfg.contexts < 1 || cfg.contexts > 1024) {
@@ -202,37 +515,146 @@ cmd_run(struct hub_args *a)
 			    "run", "--contexts must be 1..1024");
 		}
 	}
-	tally_log_set_region(a->region);
-	ex = tally_cli_load_catalog(prog, &cat);
+	cfg.due = &a->due;
+	ex      = load_security(a, &cfg);
 	if (ex != EX_OK) {
 		return ex;
 	}
+	if (a->group != NULL) {
+		return run_group(a, &cfg);
+	}
+	ex = compare_uplinks(a, &cfg);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	tally_log_set_region(a->region);
 	if (tally_catalog_division(cat, a->region) == NULL) {
-		(void) complain(
-		    0, "run: --region: unknown region code '%s'", a->region);
-		tally_catalog_free(cat);
-		return EX_DATAERR;
+		return complain(EX_DATAERR,
+		    "run: --region: unknown region code '%s'", a->region);
 	}
 	rv = hub_run(cat, &cfg);
-	tally_catalog_free(cat);
 	return tally_exit_code(rv);
+}
+
+/* Every report of a hub that runs without keys says so: its figures
+ * could have been sent by anyone who reached it. */
+static void
+warn_open_mode(struct tally_store *st)
+{
+	bool open = false;
+
+	if (tally_store_open_mode(st, &open) == TALLY_OK && open) {
+		(void) complain(0,
+		    "warning: this hub runs in OPEN MODE (no keys file): "
+		    "unsigned submissions were accepted, so nothing proves "
+		    "who sent these figures");
+	}
+}
+
+/* `audit`: the audit trail, or with --verify its offline check. */
+static int
+cmd_audit(struct hub_args *a)
+{
+	struct tally_store   *st = NULL;
+	struct tally_errbuf   eb = { "" };
+	struct hub_audit_opts o;
+	struct tally_period   p;
+	size_t                problems = 0;
+	int                   ex, rv;
+
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	if (a->db == NULL) {
+		return usage_error("audit", "--db is required");
+	}
+	memset(&o, 0, sizeof(o));
+	o.region = a->region;
+	o.period = a->period;
+	o.verify = a->verify;
+	if (a->format != NULL &&
+	    tally_format_parse(a->format, &o.format) != 0) {
+		return usage_error(
+		    "audit", "--format must be table, json or csv");
+	}
+	if (a->verify && (a->region != NULL || a->period != NULL)) {
+		return usage_error("audit",
+		    "--verify checks the whole trail: no --region or "
+		    "--period");
+	}
+	if (a->verify && o.format == TALLY_FORMAT_CSV) {
+		return usage_error("audit", "--verify prints a table or json");
+	}
+	if (!a->verify && a->keys != NULL) {
+		return usage_error("audit", "--keys goes with --verify");
+	}
+	if (a->region != NULL && !tally_region_code_valid(a->region)) {
+		return complain(EX_DATAERR,
+		    "audit: --region: '%s' is not a region code", a->region);
+	}
+	if (a->period != NULL && tally_period_parse(a->period, &p) != 0) {
+		return complain(EX_DATAERR,
+		    "audit: --period: '%s' is not a valid period (YYYY, "
+		    "YYYYQn or YYYY-MM)",
+		    a->period);
+	}
+	if (a->keys != NULL &&
+	    tally_keyring_load(a->keys, a->cat, &a->keyring, &eb) !=
+	        TALLY_OK) {
+		return complain(EX_CONFIG, "audit: --keys: %s", eb.text);
+	}
+	o.keys = a->keyring;
+	rv     = tally_store_open(a->db, a->cat, &st, &eb);
+	if (rv == TALLY_ECONFIG) {
+		/* A comparison hub's database has a trail too. */
+		rv = tally_store_open_group(a->db, a->cat, &st, &eb);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_audit_ensure(st);
+	}
+	if (rv != TALLY_OK) {
+		(void) complain(
+		    0, "audit: %s", eb.text[0] ? eb.text : tally_strerror(rv));
+		tally_store_close(st);
+		return tally_exit_code(rv);
+	}
+	warn_open_mode(st);
+	rv = hub_audit(stdout, a->cat, st, &o, &problems);
+	tally_store_close(st);
+	if (rv != TALLY_OK) {
+		return complain(
+		    tally_exit_code(rv), "audit: %s", tally_strerror(rv));
+	}
+	return problems > 0 ? EX_DATAERR : EX_OK;
 }
 
 static int
 cmd_report(struct hub_args *a)
 {
-	struct tally_catalog  *cat = NULL;
-	struct tally_store    *st  = NULL;
-	struct tally_errbuf    eb  = { "" };
+	struct tally_catalog  *cat;
+	struct tally_store    *st = NULL;
+	struct tally_errbuf    eb = { "" };
 	struct hub_report_opts o;
 	int                    ex, rv;
 
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	cat = a->cat;
 	if (a->db == NULL || a->period == NULL) {
 		return usage_error("report", "--db and --period are required");
 	}
 	memset(&o, 0, sizeof(o));
-	o.depth  = -1;
-	o.region = a->region;
+	o.depth        = 1;
+	o.region       = a->region;
+	o.explain      = a->explain;
+	o.only_targets = a->only_targets;
+	o.due          = &a->due;
+	if (a->explain && a->indicator == NULL) {
+		return usage_error("report", "--explain needs --indicator");
+	}
 	if (a->format != NULL &&
 	    tally_format_parse(a->format, &o.format) != 0) {
 		return usage_error(
@@ -254,10 +676,6 @@ cmd_report(struct hub_args *a)
 		    a->period);
 		return EX_DATAERR;
 	}
-	ex = tally_cli_load_catalog(prog, &cat);
-	if (ex != EX_OK) {
-		return ex;
-	}
 	if (a->indicator != NULL) {
 		o.ind = tally_catalog_indicator(cat, a->indicator);
 		if (o.ind == NULL) {
@@ -276,11 +694,13 @@ cmd_report(struct hub_args *a)
 		goto done;
 	}
 	tally_log_set_region(tally_store_region(st));
+	warn_open_mode(st);
 	rv = hub_report(stdout, cat, st, &o);
 	if (rv == TALLY_ENOENT) {
 		(void) complain(0,
-		    "report: --region: %s is not held by hub %s", a->region,
-		    tally_store_region(st));
+		    "report: --region: %s is not the hub's region %s or "
+		    "below it",
+		    a->region, tally_store_region(st));
 		ex = EX_DATAERR;
 	} else if (rv != TALLY_OK) {
 		(void) complain(0, "report: %s", tally_strerror(rv));
@@ -288,7 +708,81 @@ cmd_report(struct hub_args *a)
 	}
 done:
 	tally_store_close(st);
-	tally_catalog_free(cat);
+	return ex;
+}
+
+/* `compare`: the members of the group side by side (compare.h). */
+static int
+cmd_compare(struct hub_args *a)
+{
+	struct tally_store     *st = NULL;
+	struct tally_errbuf     eb = { "" };
+	struct hub_compare_opts o;
+	char                    err[256];
+	char                   *text = NULL;
+	int                     ex, rv;
+
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	if (a->db == NULL || (a->period == NULL && !a->latest)) {
+		return usage_error(
+		    "compare", "--db and --period (or --latest) are required");
+	}
+	memset(&o, 0, sizeof(o));
+	o.latest = a->latest;
+	if (a->format != NULL &&
+	    tally_format_parse(a->format, &o.format) != 0) {
+		return usage_error(
+		    "compare", "--format must be table, json or csv");
+	}
+	if (a->period != NULL) {
+		if (tally_period_parse(a->period, &o.period) != TALLY_OK) {
+			return complain(EX_DATAERR,
+			    "compare: --period: '%s' is not a valid period "
+			    "(YYYY, YYYYQn or YYYY-MM)",
+			    a->period);
+		}
+		o.has_period = true;
+	}
+	if (a->indicator != NULL) {
+		o.ind = tally_catalog_indicator(a->cat, a->indicator);
+		if (o.ind == NULL) {
+			return complain(EX_DATAERR,
+			    "compare: --indicator: unknown indicator '%s'",
+			    a->indicator);
+		}
+	}
+	/* Standards given here (-c FILE or --standard) replace, for this
+	 * comparison, those the hub keeps in its database. */
+	if (hub_groups_has_standards(&a->groups)) {
+		if (hub_groups_standards_text(&a->groups, a->cat, &text, err,
+		        sizeof(err)) != TALLY_OK) {
+			return complain(EX_CONFIG, "compare: %s", err);
+		}
+		free(text);
+		o.standards = &a->groups.standards;
+	}
+	rv = tally_store_open_group(a->db, a->cat, &st, &eb);
+	if (rv != TALLY_OK) {
+		return complain(tally_exit_code(rv), "compare: %s", eb.text);
+	}
+	if (a->group != NULL && strcmp(a->group, tally_store_group(st)) != 0) {
+		ex = complain(EX_DATAERR,
+		    "compare: --group: %s holds group %s, not %s", a->db,
+		    tally_store_group(st), a->group);
+		goto done;
+	}
+	tally_log_set_region(tally_store_group(st));
+	warn_open_mode(st);
+	rv = hub_compare_print(stdout, a->cat, st, &o);
+	if (rv != TALLY_OK) {
+		ex = complain(
+		    tally_exit_code(rv), "compare: %s", tally_strerror(rv));
+	}
+done:
+	tally_store_close(st);
 	return ex;
 }
 
@@ -300,6 +794,8 @@ main(int argc, char **argv)
 	int             c, ex;
 
 	memset(&a, 0, sizeof(a));
+	hub_groups_init(&a.groups);
+	tally_due_init(&a.due);
 	if (argc >= 2 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -341,6 +837,9 @@ main(int argc, char **argv)
 		case OPT_CONTEXTS:
 			a.contexts = optarg;
 			break;
+		case OPT_HTTP:
+			a.http = optarg;
+			break;
 		case OPT_PERIOD:
 			a.period = optarg;
 			break;
@@ -352,6 +851,74 @@ main(int argc, char **argv)
 			break;
 		case OPT_FORMAT:
 			a.format = optarg;
+			break;
+		case OPT_TARGETS:
+			a.targets = optarg;
+			break;
+		case OPT_DUE_DAYS:
+			a.due_days = optarg;
+			break;
+		case OPT_EXPLAIN:
+			a.explain = true;
+			break;
+		case OPT_ONLY_TARGETS:
+			a.only_targets = true;
+			break;
+		case OPT_GROUP:
+			a.group = optarg;
+			break;
+		case OPT_MEMBERS:
+			a.groups.cli_members = optarg;
+			break;
+		case OPT_COMPARE:
+			if (hub_groups_cli_compare(&a.groups, optarg) !=
+			    TALLY_OK) {
+				return usage_error(
+				    "run", "too many --compare options");
+			}
+			break;
+		case OPT_STANDARD:
+			if (hub_groups_cli_standard(&a.groups, optarg) !=
+			    TALLY_OK) {
+				return usage_error(cmd ? cmd : "run",
+				    "too many --standard options");
+			}
+			break;
+		case OPT_LATEST:
+			a.latest = true;
+			break;
+		case OPT_KEYS:
+			a.keys = optarg;
+			break;
+		case OPT_KEY:
+			a.key = optarg;
+			break;
+		case OPT_TLS_CERT:
+			a.tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			a.tls_key = optarg;
+			break;
+		case OPT_TLS_CA:
+			a.tls_ca = optarg;
+			break;
+		case OPT_TLS_REQUIRE_CLIENT:
+			a.tls_require_client = "yes";
+			break;
+		case OPT_PARENT_CA:
+			a.parent_ca = optarg;
+			break;
+		case OPT_PARENT_CERT:
+			a.parent_cert = optarg;
+			break;
+		case OPT_PARENT_KEY:
+			a.parent_key = optarg;
+			break;
+		case OPT_PARENT_SERVER_NAME:
+			a.parent_server_name = optarg;
+			break;
+		case OPT_VERIFY:
+			a.verify = true;
 			break;
 		default:
 			usage(stderr);
@@ -369,11 +936,20 @@ main(int argc, char **argv)
 		ex = cmd_run(&a);
 	} else if (strcmp(cmd, "report") == 0) {
 		ex = cmd_report(&a);
+	} else if (strcmp(cmd, "compare") == 0) {
+		ex = cmd_compare(&a);
+	} else if (strcmp(cmd, "audit") == 0) {
+		ex = cmd_audit(&a);
 	} else {
 		ex = usage_error(cmd, "unknown command");
 	}
 	for (int i = 0; i < a.nowned; i++) {
 		free(a.owned[i]);
 	}
+	tally_keyring_free(a.keyring);
+	tally_signer_free(a.signer);
+	tally_due_fini(&a.due);
+	hub_groups_fini(&a.groups);
+	tally_catalog_free(a.cat);
 	return ex;
 }

@@ -1,7 +1,13 @@
 /*
- * The report printer declared in report.h. A hub holds its own region's
- * snapshot (own observations merged with its children's states) and each
- * direct child's newest state; those are the regions it can report.
+ * The report declared in report.h. A hub holds its own region's snapshot
+ * (its own observations merged with its children's states) and the newest
+ * state of every region below it that its children forwarded; those are
+ * the regions it can report, to any depth.
+ *
+ * Every figure is first built as a JSON document (the API's shape); the
+ * table and CSV printers only format that document, so the CLI and the
+ * dashboard can never disagree about a value, a target's status or which
+ * children are missing.
  */
 #include "report.h"
 
@@ -10,23 +16,149 @@
 #include "rollup.h"
 #include "text.h"
 
+#include <csv.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-struct row {
-	const struct tally_division *div;
-	int                          depth;
-	bool                         has_state;
-	struct tally_state           state;
-	uint64_t                     version;
+/* What a report reads from: the hub's database and its settings. */
+struct view {
+	const struct tally_catalog  *cat;
+	struct tally_store          *st;
+	const struct tally_division *hub;
+	const struct tally_due      *due;
+	struct tally_due             default_due;
+	int64_t                      now_ms;
 };
 
-/* The state to show, or NULL when the region has no data. */
-static const struct tally_state *
-shown_state(const struct row *r)
+/* Every state the hub holds for one (indicator, period). */
+struct held {
+	const struct tally_indicator *ind;
+	struct tally_period           period;
+	bool                          has_own;
+	struct tally_state            own;
+	uint64_t                      own_version;
+	struct tally_region_state    *rs; /* sorted by region code */
+	size_t                        n;
+};
+
+static void
+view_init(struct view *v, const struct tally_catalog *cat,
+    struct tally_store *st, const struct tally_due *due, int64_t now_ms)
 {
-	return r->has_state ? &r->state : NULL;
+	memset(v, 0, sizeof(*v));
+	v->cat = cat;
+	v->st  = st;
+	v->hub = tally_catalog_division(cat, tally_store_region(st));
+	tally_due_init(&v->default_due);
+	v->due    = due != NULL ? due : &v->default_due;
+	v->now_ms = now_ms > 0 ? now_ms : tally_now_ms();
+}
+
+static void
+view_fini(struct view *v)
+{
+	tally_due_fini(&v->default_due);
+}
+
+static int
+held_load(const struct view *v, const struct tally_indicator *ind,
+    const struct tally_period *p, struct held *h)
+{
+	int rv;
+
+	memset(h, 0, sizeof(*h));
+	h->ind    = ind;
+	h->period = *p;
+	rv = tally_store_snapshot(v->st, ind, p, &h->own, &h->own_version);
+	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
+		return rv;
+	}
+	h->has_own = rv == TALLY_OK;
+	return tally_store_held_states(v->st, ind, p, &h->rs, &h->n);
+}
+
+static void
+held_fini(struct held *h)
+{
+	free(h->rs);
+	h->rs = NULL;
+}
+
+static int
+compare_region(const void *key, const void *elem)
+{
+	const struct tally_region_state *r = elem;
+
+	return strcmp(key, r->region);
+}
+
+/* The held state of a region below the hub, or NULL. */
+static const struct tally_region_state *
+held_find(const struct held *h, const char *code)
+{
+	if (h->n == 0) {
+		return NULL;
+	}
+	return bsearch(code, h->rs, h->n, sizeof(*h->rs), compare_region);
+}
+
+/* The state of code (the hub's own snapshot or a region's below), or
+ * NULL; *version is set when it is not NULL. */
+static const struct tally_state *
+held_state(const struct view *v, const struct held *h, const char *code,
+    uint64_t *version)
+{
+	const struct tally_region_state *r;
+
+	if (strcmp(code, v->hub->code) == 0) {
+		if (h->has_own && version != NULL) {
+			*version = h->own_version;
+		}
+		return h->has_own ? &h->own : NULL;
+	}
+	r = held_find(h, code);
+	if (r != NULL && version != NULL) {
+		*version = r->version;
+	}
+	return r != NULL ? &r->state : NULL;
+}
+
+/* True when code is the hub's region or lies below it. */
+static bool
+view_holds(const struct view *v, const char *code)
+{
+	return strcmp(code, v->hub->code) == 0 ||
+	    tally_catalog_is_below(v->cat, v->hub->code, code);
+}
+
+static json_t *
+iso_time(int64_t ms)
+{
+	struct tm tm;
+	time_t    t = (time_t) (ms / 1000);
+	char      buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *
+period_json(const struct tally_period *p)
+{
+	char text[TALLY_PERIOD_STRLEN];
+
+	tally_period_format(p, text);
+	return json_string(text);
+}
+
+static json_t *
+maybe_real(bool has, double v)
+{
+	return has && isfinite(v) ? json_real(v) : json_null();
 }
 
 static const char *
@@ -36,276 +168,1208 @@ parent_code(const struct tally_catalog *cat, const struct tally_division *d)
 	                                   : cat->divisions[d->parent].code;
 }
 
-/* The rows for one indicator: the top region, then (depth allowing) each
- * child in code order, with or without a state. */
-static int
-collect(const struct tally_catalog *cat, struct tally_store *st,
-    const struct tally_indicator *ind, const struct hub_report_opts *o,
-    const struct tally_division *top, bool top_is_hub, struct row **out,
-    size_t *n)
+#define FOR_EACH_CHILD(cat, d, c)                              \
+	for (size_t c = (d)->first_child; c != TALLY_NO_INDEX; \
+	     c        = (cat)->divisions[c].next_sibling)
+
+static size_t
+child_count(const struct tally_catalog *cat, const struct tally_division *d)
 {
-	struct tally_child_state *kids  = NULL;
-	size_t                    nkids = 0, count = 0, cap = 1;
-	struct row               *rows;
-	int                       rv;
+	size_t n = 0;
 
-	rv = tally_store_child_states(st, ind, &o->period, &kids, &nkids);
+	FOR_EACH_CHILD(cat, d, c)
+	{
+		(void) c;
+		n++;
+	}
+	return n;
+}
+
+/* Evaluates t for region d, whose figures for t's period are in h. */
+static int
+target_json(const struct view *v, const struct held *h,
+    const struct tally_division *d, const struct tally_target *t, json_t **out)
+{
+	const struct tally_catalog *cat = v->cat;
+	struct tally_target_input   in;
+	struct tally_target_result  res;
+	struct tally_target_child  *kids = NULL;
+	struct held                 base;
+	bool                        have_base = false;
+	json_t                     *o;
+	size_t                      n = 0;
+	int                         rv;
+
+	memset(&in, 0, sizeof(in));
+	memset(&base, 0, sizeof(base));
+	in.state    = held_state(v, h, d->code, NULL);
+	in.expected = d->leaves;
+	if (t->scope == TALLY_SCOPE_CHANGE_PCT && t->has_baseline) {
+		rv = held_load(v, h->ind, &t->baseline, &base);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		have_base   = true;
+		in.baseline = held_state(v, &base, d->code, NULL);
+	}
+	if (t->scope == TALLY_SCOPE_EACH_CHILD) {
+		kids = calloc(child_count(cat, d) + 1, sizeof(*kids));
+		if (kids == NULL) {
+			rv = TALLY_ENOMEM;
+			goto fail;
+		}
+		FOR_EACH_CHILD(cat, d, c)
+		{
+			const struct tally_division *cd = &cat->divisions[c];
+
+			kids[n].code     = cd->code;
+			kids[n].state    = held_state(v, h, cd->code, NULL);
+			kids[n].expected = cd->leaves;
+			n++;
+		}
+		in.children   = kids;
+		in.n_children = n;
+	}
+	rv = tally_target_evaluate(t, h->ind, &in, &res);
 	if (rv != TALLY_OK) {
-		return rv;
+		goto fail;
 	}
-	for (size_t c = top->first_child; c != TALLY_NO_INDEX;
-	     c        = cat->divisions[c].next_sibling) {
-		cap++;
+	o = json_object();
+	json_object_set_new(o, "op", json_string(tally_op_name(t->op)));
+	json_object_set_new(o, "value", json_real(t->value));
+	json_object_set_new(
+	    o, "scope", json_string(tally_scope_name(t->scope)));
+	json_object_set_new(o, "period", period_json(&t->period));
+	json_object_set_new(
+	    o, "status", json_string(tally_target_status_name(res.status)));
+	json_object_set_new(o, "gap", maybe_real(res.has_gap, res.gap));
+	json_object_set_new(
+	    o, "compared", maybe_real(res.has_value, res.value));
+	if (res.reason[0] != '\0') {
+		json_object_set_new(o, "reason", json_string(res.reason));
 	}
-	rows = calloc(cap, sizeof(*rows));
-	if (rows == NULL) {
-		free(kids);
-		return TALLY_ENOMEM;
+	if (t->scope == TALLY_SCOPE_CHANGE_PCT) {
+		json_object_set_new(
+		    o, "baseline_period", period_json(&t->baseline));
+		json_object_set_new(o, "baseline_value",
+		    maybe_real(res.has_baseline_value, res.baseline_value));
 	}
-	rows[0].div = top;
-	if (top_is_hub) {
-		rows[0].has_state =
-		    tally_store_snapshot(st, ind, &o->period, &rows[0].state,
-		        &rows[0].version) == TALLY_OK;
-	} else {
-		for (size_t k = 0; k < nkids; k++) {
-			if (strcmp(kids[k].child, top->code) == 0) {
-				rows[0].has_state = true;
-				rows[0].state     = kids[k].state;
-				rows[0].version   = kids[k].version;
-			}
-		}
+	if (t->scope == TALLY_SCOPE_EACH_CHILD) {
+		json_object_set_new(o, "children_missing",
+		    json_integer((json_int_t) res.children_missing));
+		json_object_set_new(o, "children_failing",
+		    json_integer((json_int_t) res.children_failing));
+		json_object_set_new(o, "worst_child",
+		    res.worst_child[0] ? json_string(res.worst_child)
+		                       : json_null());
 	}
-	count = 1;
-	if (top_is_hub && o->depth != 0) {
-		for (size_t c = top->first_child; c != TALLY_NO_INDEX;
-		     c        = cat->divisions[c].next_sibling) {
-			struct row *r = &rows[count++];
-
-			r->div   = &cat->divisions[c];
-			r->depth = 1;
-			for (size_t k = 0; k < nkids; k++) {
-				if (strcmp(kids[k].child, r->div->code) == 0) {
-					r->has_state = true;
-					r->state     = kids[k].state;
-					r->version   = kids[k].version;
-				}
-			}
-		}
+	json_object_set_new(
+	    o, "source", json_string(t->source != NULL ? t->source : ""));
+	*out = o;
+fail:
+	if (have_base) {
+		held_fini(&base);
 	}
 	free(kids);
-	*out = rows;
-	*n   = count;
+	return rv;
+}
+
+#define REPORT_TARGETS_MAX 8
+
+/* Sets "target" on o: an object for one target, a list for several,
+ * nothing when none is set for (d, ind, period). */
+static int
+targets_json(const struct view *v, const struct held *h,
+    const struct tally_division *d, json_t *o)
+{
+	const struct tally_target *ts[REPORT_TARGETS_MAX];
+	json_t                    *list = NULL;
+	size_t                     n;
+	int                        rv = TALLY_OK;
+
+	n = tally_targets_for(
+	    v->cat, d->code, h->ind, &h->period, ts, REPORT_TARGETS_MAX);
+	if (n > REPORT_TARGETS_MAX) {
+		n = REPORT_TARGETS_MAX;
+	}
+	if (n == 0) {
+		return TALLY_OK;
+	}
+	list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = NULL;
+
+		rv = target_json(v, h, d, ts[i], &t);
+		if (rv != TALLY_OK) {
+			json_decref(list);
+			return rv;
+		}
+		json_array_append_new(list, t);
+	}
+	if (n == 1) {
+		json_object_set(o, "target", json_array_get(list, 0));
+		json_decref(list);
+	} else {
+		json_object_set_new(o, "target", list);
+	}
 	return TALLY_OK;
 }
 
 static json_t *
-row_json(const struct tally_indicator *ind, const struct row *r)
+region_ref(const struct tally_division *d)
 {
-	json_t *o = json_object();
-	char    newest[TALLY_PERIOD_STRLEN];
-
-	json_object_set_new(o, "id", json_string(ind->id));
-	tally_figure_json(o, ind, shown_state(r));
-	json_object_set_new(o, "reporting",
-	    json_integer(r->has_state ? (json_int_t) r->state.leaves : 0));
-	json_object_set_new(
-	    o, "expected", json_integer((json_int_t) r->div->leaves));
-	if (r->has_state && r->state.has_minmax) {
-		json_object_set_new(o, "min",
-		    json_pack("{s:f,s:s}", "value", r->state.min_value,
-		        "region", r->state.min_region));
-		json_object_set_new(o, "max",
-		    json_pack("{s:f,s:s}", "value", r->state.max_value,
-		        "region", r->state.max_region));
-	}
-	if (r->has_state && r->state.has_newest) {
-		tally_period_format(&r->state.newest, newest);
-		json_object_set_new(o, "newest_period", json_string(newest));
-	}
-	if (r->has_state) {
-		json_object_set_new(
-		    o, "version", json_integer((json_int_t) r->version));
-	}
-	return o;
+	return json_pack("{s:s,s:s}", "code", d->code, "name", d->name);
 }
 
-static void
-table_row(FILE *out, const struct tally_indicator *ind, const struct row *r)
+/* Which direct children of d have not reported (ind, period) at all, and
+ * which first reported after the due date. */
+static json_t *
+children_json(const struct view *v, const struct held *h,
+    const struct tally_division *d, int64_t due_ms)
 {
-	struct tally_figure_text t;
+	const struct tally_catalog *cat     = v->cat;
+	json_t                     *missing = json_array();
+	json_t                     *late    = json_array();
+	size_t                      total = 0, reported = 0;
 
-	tally_figure_text(ind, shown_state(r), &t);
-	fprintf(out, "%s%-6s ", r->depth > 0 ? "  " : "", r->div->code);
-	tally_text_pad(out, r->div->name, r->depth > 0 ? 16 : 18);
-	fprintf(out, " %12s %14s %14s %6u/%zu\n", t.value, t.a, t.b,
-	    r->has_state ? r->state.leaves : 0, r->div->leaves);
-}
+	FOR_EACH_CHILD(cat, d, c)
+	{
+		const struct tally_division     *cd = &cat->divisions[c];
+		const struct tally_region_state *r  = held_find(h, cd->code);
 
-static void
-compact_row(FILE *out, const struct tally_indicator *ind, const struct row *r)
-{
-	struct tally_figure_text t;
-
-	tally_figure_text(ind, shown_state(r), &t);
-	fprintf(out, "%-38s %14s  ", ind->id, t.value);
-	tally_text_pad(out, ind->unit, 8);
-	fprintf(out, " %14s %14s %6u/%zu\n", t.a, t.b,
-	    r->has_state ? r->state.leaves : 0, r->div->leaves);
-}
-
-static void
-csv_row(FILE *out, const struct tally_catalog *cat,
-    const struct tally_indicator *ind, const char *period, const struct row *r)
-{
-	const char *parent = parent_code(cat, r->div);
-
-	fprintf(out, "%s,%s,%s,%s,%s,%s", period, r->div->code, r->div->name,
-	    tally_level_name(r->div->level), parent ? parent : "", ind->id);
-	tally_figure_csv(out, ind, shown_state(r));
-	fprintf(out, ",%u,%zu\n", r->has_state ? r->state.leaves : 0,
-	    r->div->leaves);
-}
-
-/* JSON is grouped by region (each with its indicators), as dashboards
- * read it; table and CSV are grouped by indicator, as people read them. */
-int
-hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
-    const struct hub_report_opts *o)
-{
-	const struct tally_division *hub_div, *top;
-	char                         period[TALLY_PERIOD_STRLEN];
-	json_t                      *root = NULL, *regions = NULL;
-	bool                         top_is_hub;
-	size_t                       shown = 0;
-	int                          rv    = TALLY_OK;
-
-	hub_div = tally_catalog_division(cat, tally_store_region(st));
-	top     = hub_div;
-	if (o->region != NULL && strcmp(o->region, hub_div->code) != 0) {
-		if (!tally_catalog_is_child(cat, hub_div->code, o->region)) {
-			return TALLY_ENOENT;
+		total++;
+		if (r == NULL) {
+			json_array_append_new(missing, region_ref(cd));
+			continue;
 		}
-		top = tally_catalog_division(cat, o->region);
+		reported++;
+		if (r->first_received_ms > due_ms) {
+			json_t *e = region_ref(cd);
+
+			json_object_set_new(e, "first_submitted",
+			    iso_time(r->first_received_ms));
+			json_object_set_new(
+			    e, "last_submitted", iso_time(r->received_ms));
+			json_array_append_new(late, e);
+		}
 	}
-	top_is_hub = top == hub_div;
-	tally_period_format(&o->period, period);
-	if (o->format == TALLY_FORMAT_JSON) {
-		root    = json_object();
-		regions = json_array();
-		json_object_set_new(root, "period", json_string(period));
-		json_object_set_new(root, "hub", json_string(hub_div->code));
-	} else if (o->format == TALLY_FORMAT_CSV) {
-		fprintf(out,
-		    "period,region,name,level,parent,indicator,value,"
-		    "numerator,denominator,sum,weight,reporting,"
-		    "expected\n");
+	return json_pack("{s:I,s:I,s:o,s:o}", "reported",
+	    (json_int_t) reported, "expected", (json_int_t) total, "missing",
+	    missing, "late", late);
+}
+
+/* One region's entry for one indicator. */
+static int
+figure_json(const struct view *v, const struct held *h,
+    const struct tally_division *d, json_t **out)
+{
+	const struct tally_indicator *ind = h->ind;
+	const struct tally_state     *s;
+	uint64_t                      version = 0;
+	int64_t                       due_ms;
+	uint32_t                      reporting;
+	json_t                       *o;
+	int                           rv;
+
+	s         = held_state(v, h, d->code, &version);
+	reporting = s != NULL ? s->leaves : 0;
+	due_ms    = tally_period_due_ms(
+	       &h->period, tally_due_days(v->due, v->cat, ind));
+	o = json_object();
+	json_object_set_new(o, "id", json_string(ind->id));
+	tally_figure_json(o, ind, s);
+	json_object_set_new(o, "reporting", json_integer(reporting));
+	json_object_set_new(
+	    o, "expected", json_integer((json_int_t) d->leaves));
+	if (s != NULL && s->has_minmax) {
+		json_object_set_new(o, "min",
+		    json_pack("{s:f,s:s}", "value", s->min_value, "region",
+		        s->min_region));
+		json_object_set_new(o, "max",
+		    json_pack("{s:f,s:s}", "value", s->max_value, "region",
+		        s->max_region));
 	}
-	for (size_t i = 0; i < cat->n_indicators; i++) {
-		const struct tally_indicator *ind  = &cat->indicators[i];
-		struct row                   *rows = NULL;
-		size_t                        n    = 0;
+	if (s != NULL && s->has_newest) {
+		json_object_set_new(
+		    o, "newest_period", period_json(&s->newest));
+	}
+	if (s != NULL) {
+		json_object_set_new(
+		    o, "version", json_integer((json_int_t) version));
+	}
+	json_object_set_new(o, "due", iso_time(due_ms));
+	json_object_set_new(o, "overdue",
+	    json_boolean(v->now_ms > due_ms && reporting < d->leaves));
+	rv = targets_json(v, h, d, o);
+	if (rv != TALLY_OK) {
+		json_decref(o);
+		return rv;
+	}
+	if (d->first_child != TALLY_NO_INDEX) {
+		json_object_set_new(
+		    o, "children", children_json(v, h, d, due_ms));
+	}
+	*out = o;
+	return TALLY_OK;
+}
+
+/* The regions of a report: top, then depth-first every region below it
+ * down to max_depth levels (all levels when max_depth < 0). */
+struct span {
+	const struct tally_division **divs;
+	int                          *depth;
+	size_t                        n, cap;
+};
+
+static int
+span_add(const struct tally_catalog *cat, struct span *sp,
+    const struct tally_division *d, int depth, int max_depth)
+{
+	if (sp->n == sp->cap) {
+		size_t ncap = sp->cap ? sp->cap * 2 : 64;
+		const struct tally_division **nd;
+		int                          *ndep;
+
+		nd = realloc(sp->divs, ncap * sizeof(*nd));
+		if (nd == NULL) {
+			return TALLY_ENOMEM;
+		}
+		sp->divs = nd;
+		ndep     = realloc(sp->depth, ncap * sizeof(*ndep));
+		if (ndep == NULL) {
+			return TALLY_ENOMEM;
+		}
+		sp->depth = ndep;
+		sp->cap   = ncap;
+	}
+	sp->divs[sp->n]  = d;
+	sp->depth[sp->n] = depth;
+	sp->n++;
+	if (max_depth >= 0 && depth >= max_depth) {
+		return TALLY_OK;
+	}
+	FOR_EACH_CHILD(cat, d, c)
+	{
+		int rv = span_add(
+		    cat, sp, &cat->divisions[c], depth + 1, max_depth);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+	return TALLY_OK;
+}
+
+static void
+span_fini(struct span *sp)
+{
+	free(sp->divs);
+	free(sp->depth);
+}
+
+/* True when some region of the span has a target for (ind, period). */
+static bool
+span_has_target(const struct view *v, const struct span *sp,
+    const struct tally_indicator *ind, const struct tally_period *p)
+{
+	const struct tally_target *t;
+
+	for (size_t i = 0; i < sp->n; i++) {
+		if (tally_targets_for(
+		        v->cat, sp->divs[i]->code, ind, p, &t, 1) > 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static json_t *
+region_entry(
+    const struct tally_catalog *cat, const struct tally_division *d, int depth)
+{
+	const char *p = parent_code(cat, d);
+
+	return json_pack("{s:s,s:s,s:s,s:o,s:i,s:[]}", "code", d->code, "name",
+	    d->name, "level", tally_level_name(d->level), "parent",
+	    p ? json_string(p) : json_null(), "depth", depth, "indicators");
+}
+
+static const struct tally_division *
+report_top(const struct view *v, const char *region)
+{
+	if (region == NULL) {
+		return v->hub;
+	}
+	if (!view_holds(v, region)) {
+		return NULL;
+	}
+	return tally_catalog_division(v->cat, region);
+}
+
+static int
+report_json(
+    const struct view *v, const struct hub_report_opts *o, json_t **out)
+{
+	const struct tally_catalog  *cat = v->cat;
+	const struct tally_division *top = report_top(v, o->region);
+	struct span                  sp;
+	json_t                      *root, *regions;
+	int                          rv = TALLY_OK;
+
+	if (top == NULL) {
+		return TALLY_ENOENT;
+	}
+	memset(&sp, 0, sizeof(sp));
+	rv = span_add(cat, &sp, top, 0, o->depth);
+	if (rv != TALLY_OK) {
+		span_fini(&sp);
+		return rv;
+	}
+	root    = json_object();
+	regions = json_array();
+	json_object_set_new(root, "period", period_json(&o->period));
+	json_object_set_new(root, "hub", json_string(v->hub->code));
+	json_object_set_new(root, "region", json_string(top->code));
+	for (size_t i = 0; i < sp.n; i++) {
+		json_array_append_new(
+		    regions, region_entry(cat, sp.divs[i], sp.depth[i]));
+	}
+	for (size_t k = 0; rv == TALLY_OK && k < cat->n_indicators; k++) {
+		const struct tally_indicator *ind = &cat->indicators[k];
+		struct held                   h;
 
 		if (o->ind != NULL && ind != o->ind) {
 			continue;
 		}
-		rv = collect(cat, st, ind, o, top, top_is_hub, &rows, &n);
+		rv = held_load(v, ind, &o->period, &h);
 		if (rv != TALLY_OK) {
 			break;
 		}
-		if (!rows[0].has_state && o->ind == NULL) {
-			free(rows);
+		/* An indicator is shown where the top region has a figure
+		 * or someone shown has a target for it. */
+		if (o->ind == NULL &&
+		    (o->only_targets ||
+		        held_state(v, &h, top->code, NULL) == NULL) &&
+		    !span_has_target(v, &sp, ind, &o->period)) {
+			held_fini(&h);
 			continue;
 		}
-		shown++;
-		for (size_t k = 0; k < n; k++) {
-			if (o->format == TALLY_FORMAT_JSON) {
-				json_t *reg = NULL;
-				/* Find or add the region's entry. */
-				for (size_t j = 0;
-				     j < json_array_size(regions); j++) {
-					json_t *e = json_array_get(regions, j);
-					if (strcmp(json_string_value(
-					               json_object_get(
-					                   e, "code")),
-					        rows[k].div->code) == 0) {
-						reg = e;
-					}
-				}
-				if (reg == NULL) {
-					const char *p =
-					    parent_code(cat, rows[k].div);
-					reg = json_pack(
-					    "{s:s,s:s,s:s,s:o,s:i,s:[]}",
-					    "code", rows[k].div->code, "name",
-					    rows[k].div->name, "level",
-					    tally_level_name(
-					        rows[k].div->level),
-					    "parent",
-					    p ? json_string(p) : json_null(),
-					    "depth", rows[k].depth,
-					    "indicators");
-					json_array_append_new(regions, reg);
-				}
+		for (size_t i = 0; rv == TALLY_OK && i < sp.n; i++) {
+			json_t *f = NULL;
+
+			rv = figure_json(v, &h, sp.divs[i], &f);
+			if (rv == TALLY_OK) {
 				json_array_append_new(
-				    json_object_get(reg, "indicators"),
-				    row_json(ind, &rows[k]));
-			} else if (o->format == TALLY_FORMAT_CSV) {
-				csv_row(out, cat, ind, period, &rows[k]);
-			} else if (n == 1) {
-				/* One region: one line per indicator, under
-				 * one header, so that a region's whole picture
-				 * fits on a screen. */
-				if (shown == 1) {
-					fprintf(out, "%s %s (%s), period %s\n",
-					    top->code, top->name,
-					    tally_level_name(top->level),
-					    period);
-					fprintf(out,
-					    "%-38s %14s  %-8s %14s %14s %s\n",
-					    "indicator", "value", "unit",
-					    "num/sum", "den/weight",
-					    "reporting");
-				}
-				compact_row(out, ind, &rows[k]);
-			} else {
-				if (k == 0) {
-					fprintf(out,
-					    "%s %s (%s), %s, period %s\n",
-					    ind->id, ind->name_zh, ind->unit,
-					    tally_kind_name(ind->kind),
-					    period);
-					fprintf(out,
-					    "%-6s %-18s %12s %14s %14s %s\n",
-					    "region", "name", "value",
-					    ind->kind == TALLY_KIND_RATIO
-					        ? "numerator"
-					        : "sum",
-					    ind->kind == TALLY_KIND_RATIO
-					        ? "denominator"
-					        : "weight",
-					    "reporting");
-				}
-				table_row(out, ind, &rows[k]);
+				    json_object_get(json_array_get(regions, i),
+				        "indicators"),
+				    f);
 			}
 		}
-		if (o->format == TALLY_FORMAT_TABLE && n > 1) {
+		held_fini(&h);
+	}
+	span_fini(&sp);
+	if (rv != TALLY_OK) {
+		json_decref(root);
+		return rv;
+	}
+	json_object_set_new(root, "regions", regions);
+	*out = root;
+	return TALLY_OK;
+}
+
+int
+hub_report_json(const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_report_opts *opts, json_t **out)
+{
+	struct view v;
+	int         rv;
+
+	view_init(&v, cat, st, opts->due, opts->now_ms);
+	rv = tally_store_read_begin(st);
+	if (rv == TALLY_OK) {
+		rv = report_json(&v, opts, out);
+		tally_store_read_end(st);
+	}
+	view_fini(&v);
+	return rv;
+}
+
+/* The pooled value of s with the sums of r taken out, for "pull". */
+static bool
+value_without(const struct tally_indicator *ind, const struct tally_state *s,
+    const struct tally_state *r, double *out)
+{
+	struct tally_state rest = *s;
+
+	rest.sum_a -= r->sum_a;
+	rest.sum_b -= r->sum_b;
+	if (rest.sum_a < 0) {
+		rest.sum_a = 0;
+	}
+	if (ind->kind != TALLY_KIND_COUNT && rest.sum_b <= 0) {
+		return false;
+	}
+	return tally_state_value(&rest, ind, out) == TALLY_OK;
+}
+
+/* What one part (a child, or the region's own observations) adds. */
+static json_t *
+contribution_json(const struct tally_indicator *ind,
+    const struct tally_division *d, bool own, const struct tally_state *part,
+    const struct tally_state *total, size_t expected)
+{
+	json_t *o = json_object();
+	double  tv, wv, share;
+	bool    has_share = false, has_pull = false;
+
+	json_object_set_new(o, "code", json_string(d->code));
+	json_object_set_new(o, "name", json_string(d->name));
+	json_object_set_new(o, "own", json_boolean(own));
+	tally_figure_json(o, ind, part);
+	json_object_set_new(
+	    o, "reporting", json_integer(part != NULL ? part->leaves : 0));
+	json_object_set_new(
+	    o, "expected", json_integer((json_int_t) expected));
+	if (part != NULL && total != NULL) {
+		/* The share of what pools: the denominator of a ratio, the
+		 * weight of a mean, the sum itself of a count. */
+		double whole = ind->kind == TALLY_KIND_COUNT ? total->sum_a
+		                                             : total->sum_b;
+		double mine =
+		    ind->kind == TALLY_KIND_COUNT ? part->sum_a : part->sum_b;
+		if (whole > 0) {
+			share     = mine / whole;
+			has_share = true;
+		}
+		if (tally_state_value(total, ind, &tv) == TALLY_OK &&
+		    value_without(ind, total, part, &wv)) {
+			has_pull = true;
+		}
+	}
+	json_object_set_new(o, "share", maybe_real(has_share, share));
+	json_object_set_new(o, "pull", maybe_real(has_pull, tv - wv));
+	return o;
+}
+
+static int
+compare_pull(const void *a, const void *b)
+{
+	json_t *pa = json_object_get(*(json_t *const *) a, "pull");
+	json_t *pb = json_object_get(*(json_t *const *) b, "pull");
+
+	/* Those dragging the figure down first; no figure last. */
+	if (json_is_null(pa) || json_is_null(pb)) {
+		return json_is_null(pa) - json_is_null(pb);
+	}
+	if (json_real_value(pa) != json_real_value(pb)) {
+		return json_real_value(pa) < json_real_value(pb) ? -1 : 1;
+	}
+	return strcmp(
+	    json_string_value(json_object_get(*(json_t *const *) a, "code")),
+	    json_string_value(json_object_get(*(json_t *const *) b, "code")));
+}
+
+static int
+explain_json(
+    const struct view *v, const struct hub_report_opts *o, json_t **out)
+{
+	const struct tally_catalog   *cat = v->cat;
+	const struct tally_indicator *ind = o->ind;
+	const struct tally_division  *top = report_top(v, o->region);
+	const struct tally_state     *total;
+	struct tally_obs             *obs = NULL;
+	struct held                   h;
+	json_t                       *root, *list, **items = NULL;
+	size_t                        nobs = 0, n = 0;
+	int                           rv;
+
+	if (top == NULL) {
+		return TALLY_ENOENT;
+	}
+	if (ind == NULL) {
+		return TALLY_EINVAL;
+	}
+	rv = held_load(v, ind, &o->period, &h);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	total = held_state(v, &h, top->code, NULL);
+	items = calloc(child_count(cat, top) + 1, sizeof(*items));
+	if (items == NULL) {
+		rv = TALLY_ENOMEM;
+		goto fail;
+	}
+	FOR_EACH_CHILD(cat, top, c)
+	{
+		const struct tally_division *cd = &cat->divisions[c];
+
+		items[n++] = contribution_json(ind, cd, false,
+		    held_state(v, &h, cd->code, NULL), total, cd->leaves);
+	}
+	/* The hub's own observations are a part of its figure too. Below
+	 * the hub only the regions' totals are held, not their parts. */
+	if (top == v->hub) {
+		struct tally_state own;
+
+		rv = tally_store_observations(
+		    v->st, ind, &o->period, &obs, &nobs);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		if (tally_state_own(ind, top->code, false, obs, nobs,
+		        &o->period, &own) == TALLY_OK) {
+			items[n++] =
+			    contribution_json(ind, top, true, &own, total, 0);
+		}
+	}
+	qsort(items, n, sizeof(*items), compare_pull);
+	root = json_object();
+	json_object_set_new(root, "period", period_json(&o->period));
+	json_object_set_new(root, "indicator", json_string(ind->id));
+	json_object_set_new(root, "region", json_string(top->code));
+	json_object_set_new(root, "name", json_string(top->name));
+	tally_figure_json(root, ind, total);
+	json_object_set_new(
+	    root, "reporting", json_integer(total ? total->leaves : 0));
+	json_object_set_new(
+	    root, "expected", json_integer((json_int_t) top->leaves));
+	list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(list, items[i]);
+	}
+	json_object_set_new(root, "contributions", list);
+	*out = root;
+fail:
+	free(items);
+	free(obs);
+	held_fini(&h);
+	return rv;
+}
+
+int
+hub_explain_json(const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_report_opts *opts, json_t **out)
+{
+	struct view v;
+	int         rv;
+
+	view_init(&v, cat, st, opts->due, opts->now_ms);
+	rv = tally_store_read_begin(st);
+	if (rv == TALLY_OK) {
+		rv = explain_json(&v, opts, out);
+		tally_store_read_end(st);
+	}
+	view_fini(&v);
+	return rv;
+}
+
+int
+hub_trend_json(const struct tally_catalog *cat, struct tally_store *st,
+    const char *region, const struct tally_indicator *ind, int period_kind,
+    const struct tally_due *due, json_t **out)
+{
+	static const char *const     grains[] = { "year", "quarter", "month" };
+	const struct tally_division *d;
+	struct tally_period         *periods = NULL;
+	struct view                  v;
+	json_t                      *root = NULL, *points;
+	size_t                       np   = 0;
+	int                          rv;
+
+	view_init(&v, cat, st, due, 0);
+	d = report_top(&v, region);
+	if (d == NULL) {
+		rv = TALLY_ENOENT;
+		goto fail;
+	}
+	rv = tally_store_read_begin(st);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	rv = tally_store_periods(st, &periods, &np);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	root   = json_object();
+	points = json_array();
+	json_object_set_new(root, "region", json_string(d->code));
+	json_object_set_new(root, "name", json_string(d->name));
+	json_object_set_new(root, "indicator", json_string(ind->id));
+	json_object_set_new(
+	    root, "grain", json_string(grains[period_kind % 3]));
+	json_object_set_new(root, "points", points);
+	for (size_t i = 0; i < np; i++) {
+		struct held h;
+		json_t     *f = NULL;
+
+		if (periods[i].kind != period_kind) {
+			continue;
+		}
+		rv = held_load(&v, ind, &periods[i], &h);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		if (held_state(&v, &h, d->code, NULL) != NULL ||
+		    tally_targets_for(
+		        cat, d->code, ind, &periods[i], NULL, 0) > 0) {
+			rv = figure_json(&v, &h, d, &f);
+		}
+		held_fini(&h);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		if (f != NULL) {
+			json_object_del(f, "id");
+			json_object_set_new(
+			    f, "period", period_json(&periods[i]));
+			json_array_append_new(points, f);
+		}
+	}
+	*out = root;
+	root = NULL;
+fail:
+	tally_store_read_end(st);
+	json_decref(root);
+	free(periods);
+	view_fini(&v);
+	return rv;
+}
+
+int
+hub_meta_json(
+    const struct tally_catalog *cat, struct tally_store *st, json_t **out)
+{
+	static const char *const aggs[]  = { "sum", "last", "weighted_mean" };
+	struct tally_period     *periods = NULL;
+	struct view              v;
+	struct span              sp;
+	json_t                  *root, *list;
+	size_t                   np          = 0;
+	int                      newest_year = -1;
+	int                      rv;
+
+	view_init(&v, cat, st, NULL, 0);
+	memset(&sp, 0, sizeof(sp));
+	rv = tally_store_read_begin(st);
+	if (rv == TALLY_OK) {
+		rv = tally_store_periods(st, &periods, &np);
+		tally_store_read_end(st);
+	}
+	if (rv == TALLY_OK) {
+		rv = span_add(cat, &sp, v.hub, 0, -1);
+	}
+	if (rv != TALLY_OK) {
+		free(periods);
+		span_fini(&sp);
+		view_fini(&v);
+		return rv;
+	}
+	root = json_object();
+	json_object_set_new(root, "hub", json_string(v.hub->code));
+	json_object_set_new(root, "name", json_string(v.hub->name));
+	json_object_set_new(
+	    root, "level", json_string(tally_level_name(v.hub->level)));
+	list = json_array();
+	for (size_t i = 0; i < np; i++) {
+		json_array_append_new(list, period_json(&periods[i]));
+		if (periods[i].kind == TALLY_PERIOD_YEAR) {
+			newest_year = (int) i;
+		}
+	}
+	json_object_set_new(root, "periods", list);
+	json_object_set_new(root, "default_period",
+	    newest_year >= 0 ? period_json(&periods[newest_year])
+	        : np > 0     ? period_json(&periods[np - 1])
+	                     : json_null());
+	list = json_array();
+	for (size_t i = 0; i < cat->n_indicators; i++) {
+		const struct tally_indicator *ind = &cat->indicators[i];
+
+		json_array_append_new(list,
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", ind->id,
+		        "name_zh", ind->name_zh, "name_en", ind->name_en,
+		        "kind", tally_kind_name(ind->kind), "unit", ind->unit,
+		        "better", ind->higher_better ? "higher" : "lower",
+		        "time_agg", aggs[ind->time_agg % 3]));
+	}
+	json_object_set_new(root, "indicators", list);
+	list = json_array();
+	for (size_t i = 0; i < sp.n; i++) {
+		json_t *e = region_entry(cat, sp.divs[i], sp.depth[i]);
+
+		json_object_del(e, "indicators");
+		json_array_append_new(list, e);
+	}
+	json_object_set_new(root, "regions", list);
+	*out = root;
+	free(periods);
+	span_fini(&sp);
+	view_fini(&v);
+	return TALLY_OK;
+}
+
+/* --- Printing the document as a table or CSV ------------------------ */
+
+static const struct tally_indicator *
+doc_indicator(const struct tally_catalog *cat, json_t *f)
+{
+	return tally_catalog_indicator(
+	    cat, json_string_value(json_object_get(f, "id")));
+}
+
+/* The sums of an entry as (a, b): numerator and denominator, or sum and
+ * weight; b is NULL for a count. */
+static void
+doc_sums(const struct tally_indicator *ind, json_t *f, json_t **a, json_t **b)
+{
+	*a = json_object_get(
+	    f, ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum");
+	*b = ind->kind == TALLY_KIND_COUNT
+	    ? NULL
+	    : json_object_get(
+	          f, ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight");
+}
+
+/* How fmt_num shows a number. */
+enum num_style {
+	NUM_WHOLE, /* a count's value */
+	NUM_VALUE, /* any other value: four decimals */
+	NUM_SUM,   /* sums: up to ten significant digits */
+	NUM_GAP,   /* a signed gap */
+	NUM_PULL,  /* a signed pull, four decimals */
+};
+
+static void
+fmt_num(char *buf, size_t len, json_t *v, int style)
+{
+	double x;
+
+	if (v == NULL || !json_is_number(v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	x = json_number_value(v);
+	switch (style) {
+	case NUM_WHOLE:
+		snprintf(buf, len, "%.0f", x);
+		break;
+	case NUM_VALUE:
+		snprintf(buf, len, "%.4f", x);
+		break;
+	case NUM_GAP:
+		snprintf(buf, len, "%+.4g", x);
+		break;
+	case NUM_PULL:
+		snprintf(buf, len, "%+.4f", x);
+		break;
+	default:
+		snprintf(buf, len, "%.10g", x);
+		break;
+	}
+}
+
+/* The first target of an entry (several are listed in the JSON). */
+static json_t *
+doc_target(json_t *f, size_t *count)
+{
+	json_t *t = json_object_get(f, "target");
+
+	*count = t == NULL ? 0 : json_is_array(t) ? json_array_size(t) : 1;
+	return json_is_array(t) ? json_array_get(t, 0) : t;
+}
+
+static void
+target_text(json_t *t, size_t count, char *spec, size_t slen, char *status,
+    size_t stlen, char *gap, size_t glen)
+{
+	snprintf(spec, slen, "-");
+	snprintf(status, stlen, "-");
+	snprintf(gap, glen, "-");
+	if (t == NULL) {
+		return;
+	}
+	snprintf(spec, slen, "%s %g%s%s%s",
+	    json_string_value(json_object_get(t, "op")),
+	    json_number_value(json_object_get(t, "value")),
+	    strcmp(json_string_value(json_object_get(t, "scope")), "total") ==
+	            0
+	        ? ""
+	        : " ",
+	    strcmp(json_string_value(json_object_get(t, "scope")), "total") ==
+	            0
+	        ? ""
+	        : json_string_value(json_object_get(t, "scope")),
+	    count > 1 ? " (+)" : "");
+	snprintf(status, stlen, "%s",
+	    json_string_value(json_object_get(t, "status")));
+	fmt_num(gap, glen, json_object_get(t, "gap"), NUM_GAP);
+}
+
+static void
+print_entry_cols(FILE *out, const struct tally_indicator *ind, json_t *f)
+{
+	char    value[32], a[32], b[32];
+	json_t *ja, *jb;
+
+	doc_sums(ind, f, &ja, &jb);
+	fmt_num(value, sizeof(value), json_object_get(f, "value"),
+	    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE : NUM_VALUE);
+	fmt_num(a, sizeof(a), ja, NUM_SUM);
+	fmt_num(b, sizeof(b), jb, NUM_SUM);
+	fprintf(out, " %12s %14s %14s %6lld/%lld", value, a, b,
+	    json_integer_value(json_object_get(f, "reporting")),
+	    json_integer_value(json_object_get(f, "expected")));
+}
+
+static void
+print_target_cols(FILE *out, json_t *f)
+{
+	char    spec[64], status[16], gap[32];
+	size_t  count;
+	json_t *t = doc_target(f, &count);
+
+	target_text(t, count, spec, sizeof(spec), status, sizeof(status), gap,
+	    sizeof(gap));
+	fprintf(out, "  %-18s %-10s %10s\n", spec, status, gap);
+}
+
+/* Lists the children of a region that are missing or late. */
+static void
+print_children(FILE *out, const char *code, json_t *f)
+{
+	json_t *ch = json_object_get(f, "children");
+	json_t *missing, *late, *e;
+	size_t  i;
+
+	if (ch == NULL) {
+		return;
+	}
+	missing = json_object_get(ch, "missing");
+	late    = json_object_get(ch, "late");
+	if (json_array_size(missing) > 0) {
+		fprintf(out, "  %s: %zu of %lld children missing:", code,
+		    json_array_size(missing),
+		    json_integer_value(json_object_get(ch, "expected")));
+		json_array_foreach(missing, i, e)
+		{
+			fprintf(out, " %s %s",
+			    json_string_value(json_object_get(e, "code")),
+			    json_string_value(json_object_get(e, "name")));
+		}
+		fputc('\n', out);
+	}
+	json_array_foreach(late, i, e)
+	{
+		fprintf(out, "  %s: late: %s %s, first %s, last %s\n", code,
+		    json_string_value(json_object_get(e, "code")),
+		    json_string_value(json_object_get(e, "name")),
+		    json_string_value(json_object_get(e, "first_submitted")),
+		    json_string_value(json_object_get(e, "last_submitted")));
+	}
+}
+
+static void
+print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
+{
+	json_t     *regions = json_object_get(doc, "regions");
+	json_t     *top     = json_array_get(regions, 0);
+	const char *period = json_string_value(json_object_get(doc, "period"));
+	size_t      nind = json_array_size(json_object_get(top, "indicators"));
+
+	if (nind == 0) {
+		fprintf(out, "(no figures for %s)\n", period);
+		return;
+	}
+	if (json_array_size(regions) == 1) {
+		/* One region: one line per indicator, so that a region's
+		 * whole picture fits on a screen. */
+		fprintf(out, "%s %s (%s), period %s\n",
+		    json_string_value(json_object_get(top, "code")),
+		    json_string_value(json_object_get(top, "name")),
+		    json_string_value(json_object_get(top, "level")), period);
+		fprintf(out,
+		    "%-38s %12s  %-8s %14s %14s %s  %-18s %-10s %10s\n",
+		    "indicator", "value", "unit", "num/sum", "den/weight",
+		    "reporting", "target", "status", "gap");
+		for (size_t k = 0; k < nind; k++) {
+			json_t *f = json_array_get(
+			    json_object_get(top, "indicators"), k);
+			const struct tally_indicator *ind =
+			    doc_indicator(cat, f);
+			char    value[32], a[32], b[32];
+			json_t *ja, *jb;
+
+			doc_sums(ind, f, &ja, &jb);
+			fmt_num(value, sizeof(value),
+			    json_object_get(f, "value"),
+			    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE
+			                                  : NUM_VALUE);
+			fmt_num(a, sizeof(a), ja, NUM_SUM);
+			fmt_num(b, sizeof(b), jb, NUM_SUM);
+			fprintf(out, "%-38s %12s  ", ind->id, value);
+			tally_text_pad(out, ind->unit, 8);
+			fprintf(out, " %14s %14s %6lld/%-4lld", a, b,
+			    json_integer_value(
+			        json_object_get(f, "reporting")),
+			    json_integer_value(
+			        json_object_get(f, "expected")));
+			print_target_cols(out, f);
+		}
+		return;
+	}
+	for (size_t k = 0; k < nind; k++) {
+		json_t *f0 =
+		    json_array_get(json_object_get(top, "indicators"), k);
+		const struct tally_indicator *ind = doc_indicator(cat, f0);
+		json_t                       *r;
+		size_t                        i;
+
+		fprintf(out, "%s %s (%s), %s, period %s\n", ind->id,
+		    ind->name_zh, ind->unit, tally_kind_name(ind->kind),
+		    period);
+		fprintf(out,
+		    "%-6s %-18s %12s %14s %14s %s  %-18s %-10s %10s\n",
+		    "region", "name", "value",
+		    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
+		    ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight",
+		    "reporting", "target", "status", "gap");
+		json_array_foreach(regions, i, r)
+		{
+			json_t *f = json_array_get(
+			    json_object_get(r, "indicators"), k);
+			int depth = (int) json_integer_value(
+			    json_object_get(r, "depth"));
+
+			fprintf(out, "%*s%-6s ", 2 * depth, "",
+			    json_string_value(json_object_get(r, "code")));
+			tally_text_pad(out,
+			    json_string_value(json_object_get(r, "name")),
+			    depth * 2 >= 18 ? 1 : 18 - 2 * depth);
+			print_entry_cols(out, ind, f);
+			print_target_cols(out, f);
+		}
+		print_children(
+		    out, json_string_value(json_object_get(top, "code")), f0);
+		fputc('\n', out);
+	}
+}
+
+/* Writes s as one CSV field, quoted only when it must be. */
+static void
+csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		csv_fwrite(out, s, strlen(s));
+	} else {
+		fputs(s, out);
+	}
+}
+
+static void
+csv_num_col(FILE *out, json_t *v)
+{
+	fputc(',', out);
+	if (v != NULL && json_is_number(v)) {
+		fprintf(out, "%.17g", json_number_value(v));
+	}
+}
+
+static void
+csv_text_col(FILE *out, const char *s)
+{
+	fputc(',', out);
+	if (s != NULL) {
+		csv_field(out, s);
+	}
+}
+
+static void
+print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
+{
+	json_t     *regions = json_object_get(doc, "regions");
+	const char *period = json_string_value(json_object_get(doc, "period"));
+	json_t     *top    = json_array_get(regions, 0);
+	size_t      nind = json_array_size(json_object_get(top, "indicators"));
+
+	fprintf(out,
+	    "period,region,name,level,parent,indicator,value,numerator,"
+	    "denominator,sum,weight,reporting,expected,due,overdue,"
+	    "target_op,target_value,target_scope,target_status,target_gap\n");
+	for (size_t k = 0; k < nind; k++) {
+		json_t *r;
+		size_t  i;
+
+		json_array_foreach(regions, i, r)
+		{
+			json_t *f = json_array_get(
+			    json_object_get(r, "indicators"), k);
+			const struct tally_indicator *ind =
+			    doc_indicator(cat, f);
+			bool    ratio = ind->kind == TALLY_KIND_RATIO;
+			json_t *t;
+			size_t  count;
+
+			fprintf(out, "%s,%s,", period,
+			    json_string_value(json_object_get(r, "code")));
+			csv_field(out,
+			    json_string_value(json_object_get(r, "name")));
+			fprintf(out, ",%s,%s,%s",
+			    json_string_value(json_object_get(r, "level")),
+			    json_is_string(json_object_get(r, "parent"))
+			        ? json_string_value(
+			              json_object_get(r, "parent"))
+			        : "",
+			    ind->id);
+			csv_num_col(out, json_object_get(f, "value"));
+			csv_num_col(out,
+			    ratio ? json_object_get(f, "numerator") : NULL);
+			csv_num_col(out,
+			    ratio ? json_object_get(f, "denominator") : NULL);
+			csv_num_col(
+			    out, ratio ? NULL : json_object_get(f, "sum"));
+			csv_num_col(out, json_object_get(f, "weight"));
+			fprintf(out, ",%lld,%lld,%s,%s",
+			    json_integer_value(
+			        json_object_get(f, "reporting")),
+			    json_integer_value(json_object_get(f, "expected")),
+			    json_string_value(json_object_get(f, "due")),
+			    json_is_true(json_object_get(f, "overdue"))
+			        ? "true"
+			        : "false");
+			t = doc_target(f, &count);
+			csv_text_col(out,
+			    t ? json_string_value(json_object_get(t, "op"))
+			      : NULL);
+			csv_num_col(
+			    out, t ? json_object_get(t, "value") : NULL);
+			csv_text_col(out,
+			    t ? json_string_value(json_object_get(t, "scope"))
+			      : NULL);
+			csv_text_col(out,
+			    t ? json_string_value(json_object_get(t, "status"))
+			      : NULL);
+			csv_num_col(out, t ? json_object_get(t, "gap") : NULL);
 			fputc('\n', out);
 		}
-		free(rows);
 	}
-	if (root != NULL) {
-		json_object_set_new(root, "regions", regions);
-		if (rv == TALLY_OK &&
-		    json_dumpf(root, out,
+}
+
+static void
+print_explain(
+    FILE *out, const struct tally_catalog *cat, json_t *doc, int format)
+{
+	const struct tally_indicator *ind = tally_catalog_indicator(
+	    cat, json_string_value(json_object_get(doc, "indicator")));
+	json_t *list = json_object_get(doc, "contributions");
+	json_t *e, *ja, *jb;
+	size_t  i;
+	char    value[32], a[32], b[32], share[32], pull[32];
+
+	if (format == TALLY_FORMAT_CSV) {
+		fprintf(out,
+		    "period,region,indicator,part,name,own,value,"
+		    "numerator,denominator,sum,weight,reporting,"
+		    "expected,share,pull\n");
+	} else {
+		doc_sums(ind, doc, &ja, &jb);
+		fmt_num(value, sizeof(value), json_object_get(doc, "value"),
+		    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE : NUM_VALUE);
+		fmt_num(a, sizeof(a), ja, NUM_SUM);
+		fmt_num(b, sizeof(b), jb, NUM_SUM);
+		fprintf(out, "%s %s (%s), %s %s, period %s: %s (%s / %s)\n",
+		    ind->id, ind->name_zh, ind->unit,
+		    json_string_value(json_object_get(doc, "region")),
+		    json_string_value(json_object_get(doc, "name")),
+		    json_string_value(json_object_get(doc, "period")), value,
+		    a, b);
+		fprintf(out, "%-6s %-18s %12s %14s %14s %s %9s %12s\n", "part",
+		    "name", "value",
+		    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
+		    ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight",
+		    "reporting", "share", "pull");
+	}
+	json_array_foreach(list, i, e)
+	{
+		if (format == TALLY_FORMAT_CSV) {
+			bool ratio = ind->kind == TALLY_KIND_RATIO;
+
+			fprintf(out, "%s,%s,%s,%s,",
+			    json_string_value(json_object_get(doc, "period")),
+			    json_string_value(json_object_get(doc, "region")),
+			    ind->id,
+			    json_string_value(json_object_get(e, "code")));
+			csv_field(out,
+			    json_string_value(json_object_get(e, "name")));
+			fprintf(out, ",%s",
+			    json_is_true(json_object_get(e, "own")) ? "true"
+			                                            : "false");
+			csv_num_col(out, json_object_get(e, "value"));
+			csv_num_col(out,
+			    ratio ? json_object_get(e, "numerator") : NULL);
+			csv_num_col(out,
+			    ratio ? json_object_get(e, "denominator") : NULL);
+			csv_num_col(
+			    out, ratio ? NULL : json_object_get(e, "sum"));
+			csv_num_col(out, json_object_get(e, "weight"));
+			fprintf(out, ",%lld,%lld",
+			    json_integer_value(
+			        json_object_get(e, "reporting")),
+			    json_integer_value(
+			        json_object_get(e, "expected")));
+			csv_num_col(out, json_object_get(e, "share"));
+			csv_num_col(out, json_object_get(e, "pull"));
+			fputc('\n', out);
+			continue;
+		}
+		fprintf(out, "%-6s ",
+		    json_string_value(json_object_get(e, "code")));
+		tally_text_pad(out,
+		    json_is_true(json_object_get(e, "own"))
+		        ? "(own observations)"
+		        : json_string_value(json_object_get(e, "name")),
+		    18);
+		print_entry_cols(out, ind, e);
+		if (json_is_number(json_object_get(e, "share"))) {
+			snprintf(share, sizeof(share), "%.2f%%",
+			    100 *
+			        json_number_value(
+			            json_object_get(e, "share")));
+		} else {
+			snprintf(share, sizeof(share), "-");
+		}
+		fmt_num(
+		    pull, sizeof(pull), json_object_get(e, "pull"), NUM_PULL);
+		fprintf(out, " %9s %12s\n", share, pull);
+	}
+}
+
+int
+hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_report_opts *o)
+{
+	json_t *doc = NULL;
+	int     rv;
+
+	if (o->explain) {
+		rv = hub_explain_json(cat, st, o, &doc);
+	} else {
+		rv = hub_report_json(cat, st, o, &doc);
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	if (o->format == TALLY_FORMAT_JSON) {
+		if (json_dumpf(doc, out,
 		        JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
 			rv = TALLY_EIO;
 		}
 		fputc('\n', out);
-		json_decref(root);
-	} else if (o->format == TALLY_FORMAT_TABLE && shown == 0 &&
-	    rv == TALLY_OK) {
-		fprintf(out, "(no figures for %s)\n", period);
+	} else if (o->explain) {
+		print_explain(out, cat, doc, o->format);
+	} else if (o->format == TALLY_FORMAT_CSV) {
+		print_csv(out, cat, doc);
+	} else {
+		print_table(out, cat, doc);
 	}
+	json_decref(doc);
 	return rv;
 }

@@ -4,18 +4,30 @@
  * Threads: NNG's own threads run the context callbacks, which only decode
  * and validate (no I/O) and queue the request; one writer thread owns the
  * database connection that applies submissions, so SQLite and fsync never
- * run inside an aio callback; one uplink thread, with its own connection,
- * forwards the hub's rollup to the parent; the main thread waits for a
- * signal.
+ * run inside an aio callback; one uplink thread per parent, each with its
+ * own connection and its own backoff, forwards the hub's rollup to the
+ * parent and its own figures to each comparison hub, so that one parent
+ * that cannot be reached never holds up another; the main thread waits
+ * for a signal.
+ *
+ * A comparison hub (cfg->group) serves a region group instead of a
+ * region: its children are the group's members, each sending only its own
+ * figures, and it has no parent, because a group never adds into any
+ * total above it.
  */
 #include "server.h"
 
+#include "envelope.h"
 #include "errors.h"
+#include "http.h"
 #include "log.h"
+#include "sign.h"
 #include "store.h"
+#include "tlsconf.h"
 #include "uplink.h"
 #include "wire.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -31,6 +43,9 @@
 /* Requests applied in one transaction at most. */
 #define HUB_BATCH_MAX 64
 
+/* How long a reply may wait for its connection before it is dropped. */
+#define HUB_SEND_TIMEOUT_MS 2000
+
 enum hub_ctx_state {
 	HUB_CTX_RECV,
 	HUB_CTX_QUEUED,
@@ -39,6 +54,18 @@ enum hub_ctx_state {
 
 struct hub;
 
+/* One parent the hub reports to: the region's parent, or a comparison
+ * hub. */
+struct hub_uplink {
+	struct hub          *hub;
+	struct tally_uplink *up;
+	const char          *url;
+	char                 name[64]; /* "parent" or "compare:GROUP" */
+	bool                 dirty;    /* under hub->mtx: new data to send */
+	bool                 started;
+	pthread_t            thread;
+};
+
 struct hub_ctx {
 	struct hub              *hub;
 	nng_aio                 *aio;
@@ -46,6 +73,14 @@ struct hub_ctx {
 	int                      state;
 	struct tally_submission *sub;
 	struct hub_ctx          *next;
+	/* For the audit trail: the exact body bytes and, in signed mode,
+	 * the signature and key that verified them. */
+	uint8_t *body;
+	size_t   body_len;
+	bool     is_signed;
+	uint8_t  sig[TALLY_SIGN_BYTES];
+	uint8_t  pk[TALLY_PUBLIC_BYTES];
+	char     key_id[TALLY_KEY_ID_STRLEN];
 };
 
 struct hub {
@@ -65,11 +100,14 @@ struct hub {
 	struct hub_ctx *head;
 	struct hub_ctx *tail;
 	bool            stopping;
-	bool            uplink_dirty;
-	/* The uplink: made and freed by hub_run, used by the uplink thread,
-	 * so that a stop can interrupt a push that waits on an unreachable
-	 * parent without any lock held and without racing a free. */
-	struct tally_uplink *up;
+	/* The uplinks: made and freed by hub_run, each used by its own
+	 * thread, so that a stop can interrupt a push that waits on an
+	 * unreachable parent without any lock held and without racing a
+	 * free. */
+	struct hub_uplink *ups;
+	size_t             nups;
+	/* A comparison hub's group; NULL for a region's hub. */
+	const struct tally_group *grp;
 };
 
 static int
@@ -104,11 +142,19 @@ ctx_send(struct hub_ctx *c, const struct tally_ack *ack)
 	free(buf);
 	c->state = HUB_CTX_SEND;
 	nng_aio_set_msg(c->aio, msg);
+	/* A child that stops reading its replies fills its connection's
+	 * buffers; a reply queued behind them would hold this context, and
+	 * in time every context, for ever. Such a reply is dropped after a
+	 * while instead (a REQ socket resends); ctx_cb makes the next
+	 * receive wait without limit again. */
+	nng_aio_set_timeout(c->aio, HUB_SEND_TIMEOUT_MS);
 	nng_ctx_send(c->ctx, c->aio);
 }
 
+/* Refuses a submission whole: the reason goes back in the
+ * acknowledgement and into the log, with the peer's address. */
 static void
-ctx_refuse(struct hub_ctx *c, const char *why)
+ctx_refuse(struct hub_ctx *c, const char *why, const char *peer)
 {
 	struct tally_ack ack;
 
@@ -117,11 +163,156 @@ ctx_refuse(struct hub_ctx *c, const char *why)
 	    c->hub->instance);
 	ack.has_error = true;
 	snprintf(ack.error, sizeof(ack.error), "%s", why);
-	TALLY_LOG(TALLY_LOG_WARN, "submission refused: %s", ack.error);
+	tally_one_line(ack.error);
+	TALLY_LOG(
+	    TALLY_LOG_WARN, "submission from %s refused: %s", peer, ack.error);
 	ctx_send(c, &ack);
 }
 
-/* Runs on an NNG thread: decode, validate, queue. Nothing here blocks. */
+/* Where a message came from, for the log: the peer's TCP address, or
+ * the transport when it has none (ipc). */
+static void
+peer_text(nng_msg *msg, char *buf, size_t len)
+{
+	nng_sockaddr sa;
+	nng_pipe     p = nng_msg_get_pipe(msg);
+	char         ip[64];
+
+	snprintf(buf, len, "a peer");
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0) {
+		return;
+	}
+	if (sa.s_family == NNG_AF_INET) {
+		const uint8_t *a = (const uint8_t *) &sa.s_in.sa_addr;
+		snprintf(
+		    ip, sizeof(ip), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		snprintf(
+		    buf, len, "%s:%u", ip, (unsigned) ntohs(sa.s_in.sa_port));
+	} else if (sa.s_family == NNG_AF_INET6) {
+		snprintf(buf, len, "an IPv6 peer");
+	} else if (sa.s_family == NNG_AF_IPC) {
+		snprintf(buf, len, "ipc");
+	}
+}
+
+/* In signed mode, checks the envelope's signature before anything in it
+ * is decoded. On success *region is the region the key speaks for. */
+static bool
+envelope_verified(struct hub_ctx *c, const struct tally_envelope *env,
+    const char **region, char *why, size_t len)
+{
+	const struct tally_keyring *keys = c->hub->cfg->keys;
+	const uint8_t              *pk;
+	int                         res;
+
+	c->is_signed = false;
+	if (keys == NULL) {
+		return true;
+	}
+	res = tally_keyring_verify(keys, env->body, env->body_len,
+	    env->signature, env->sig_len, env->key_id, region, &pk);
+	if (res == TALLY_VERIFY_UNKNOWN_KEY) {
+		snprintf(why, len,
+		    "%s %.64s: no key with this id is authorised "
+		    "on this hub",
+		    tally_verify_reason(res), env->key_id);
+		return false;
+	}
+	if (res == TALLY_VERIFY_BAD_SIGNATURE) {
+		snprintf(why, len,
+		    "%s: the body does not match the signature of key %.64s",
+		    tally_verify_reason(res), env->key_id);
+		return false;
+	}
+	if (res != TALLY_VERIFY_OK) {
+		snprintf(why, len, "%s", tally_verify_reason(res));
+		return false;
+	}
+	c->is_signed = true;
+	memcpy(c->sig, env->signature, TALLY_SIGN_BYTES);
+	memcpy(c->pk, pk, TALLY_PUBLIC_BYTES);
+	snprintf(c->key_id, sizeof(c->key_id), "%s", env->key_id);
+	return true;
+}
+
+/* Whether a region's hub takes sub: it must be addressed to this hub by
+ * a direct child. Otherwise why says why it is refused whole. */
+static bool
+region_admits(
+    const struct hub *hub, struct tally_submission *sub, char *why, size_t len)
+{
+	if (strcmp(sub->hub, hub->region) != 0) {
+		snprintf(why, len, "addressed to hub %s, this is hub %s",
+		    sub->hub, hub->region);
+		return false;
+	}
+	if (!tally_catalog_is_child(hub->cat, hub->region, sub->sender)) {
+		snprintf(why, len, "region %s is not a direct child of %s",
+		    sub->sender, hub->region);
+		return false;
+	}
+	/* A state of another region must come from the branch it lies in:
+	 * a city forwards its counties, never a neighbour's. */
+	for (size_t k = 0; k < sub->n_states; k++) {
+		struct tally_wire_state *ws = &sub->states[k];
+
+		if (ws->status == TALLY_ACK_NONE && ws->region[0] != '\0' &&
+		    strcmp(ws->region, sub->sender) != 0 &&
+		    !tally_catalog_is_below(
+		        hub->cat, sub->sender, ws->region)) {
+			ws->status = TALLY_ACK_REJECTED;
+			snprintf(ws->reason, sizeof(ws->reason),
+			    "region %s is not below %s", ws->region,
+			    sub->sender);
+		}
+	}
+	return true;
+}
+
+/* Whether a comparison hub takes sub: it must be addressed to the group
+ * by one of its members. A state of any region other than the member
+ * itself is rejected on its own: the group compares the members' own
+ * figures, and a region below a member is no part of that. */
+static bool
+group_admits(
+    const struct hub *hub, struct tally_submission *sub, char *why, size_t len)
+{
+	if (strcmp(sub->hub, hub->grp->name) != 0) {
+		snprintf(why, len, "addressed to hub %s, this is group %s",
+		    sub->hub, hub->grp->name);
+		return false;
+	}
+	if (tally_group_member_index(hub->grp, sub->sender) < 0) {
+		snprintf(why, len, "region %s is not a member of group %s",
+		    sub->sender, hub->grp->name);
+		return false;
+	}
+	for (size_t k = 0; k < sub->n_states; k++) {
+		struct tally_wire_state *ws = &sub->states[k];
+
+		if (ws->status == TALLY_ACK_NONE && ws->region[0] != '\0' &&
+		    strcmp(ws->region, sub->sender) != 0) {
+			ws->status = TALLY_ACK_REJECTED;
+			snprintf(ws->reason, sizeof(ws->reason),
+			    "region %s is not the member %s: only a "
+			    "member's own figures are compared",
+			    ws->region, sub->sender);
+		}
+	}
+	return true;
+}
+
+/* Forgets a context's copy of the body it was given. */
+static void
+ctx_drop(struct hub_ctx *c)
+{
+	free(c->body);
+	c->body     = NULL;
+	c->body_len = 0;
+}
+
+/* Runs on an NNG thread: verify, decode, validate, queue. Nothing here
+ * blocks. */
 static void
 ctx_cb(void *arg)
 {
@@ -129,7 +320,10 @@ ctx_cb(void *arg)
 	struct hub              *hub = c->hub;
 	struct tally_submission *sub = NULL;
 	struct tally_errbuf      eb  = { "" };
+	struct tally_envelope    env;
+	const char              *key_region = NULL;
 	char                     why[TALLY_WIRE_REASON_MAX];
+	char                     peer[80];
 	nng_msg                 *msg;
 	int                      rv = nng_aio_result(c->aio);
 
@@ -138,6 +332,7 @@ ctx_cb(void *arg)
 			nng_msg_free(nng_aio_get_msg(c->aio));
 		}
 		c->state = HUB_CTX_RECV;
+		nng_aio_set_timeout(c->aio, NNG_DURATION_INFINITE);
 		nng_ctx_recv(c->ctx, c->aio);
 		return;
 	}
@@ -148,30 +343,60 @@ ctx_cb(void *arg)
 		nng_ctx_recv(c->ctx, c->aio);
 		return;
 	}
+	/* The signature first: nothing inside an envelope is decoded
+	 * before the hub knows which key signed it. */
 	msg = nng_aio_get_msg(c->aio);
-	rv  = tally_submission_decode(
-	     hub->cat, nng_msg_body(msg), nng_msg_len(msg), &sub, &eb);
+	peer_text(msg, peer, sizeof(peer));
+	rv = tally_envelope_open(
+	    nng_msg_body(msg), nng_msg_len(msg), &env, &eb);
 	nng_msg_free(msg);
 	if (rv != TALLY_OK) {
 		snprintf(
 		    why, sizeof(why), "malformed submission: %.120s", eb.text);
-		ctx_refuse(c, why);
+		ctx_refuse(c, why, peer);
 		return;
 	}
-	if (strcmp(sub->hub, hub->region) != 0) {
-		snprintf(why, sizeof(why),
-		    "addressed to hub %s, this is hub %s", sub->hub,
-		    hub->region);
-		ctx_refuse(c, why);
-		tally_submission_free(sub);
+	if (!envelope_verified(c, &env, &key_region, why, sizeof(why))) {
+		tally_envelope_close(&env);
+		ctx_refuse(c, why, peer);
 		return;
 	}
-	if (!tally_catalog_is_child(hub->cat, hub->region, sub->sender)) {
-		snprintf(why, sizeof(why),
-		    "region %s is not a direct child of %s", sub->sender,
-		    hub->region);
-		ctx_refuse(c, why);
+	rv = tally_submission_decode_body(
+	    hub->cat, env.body, env.body_len, &sub, &eb);
+	if (rv == TALLY_OK) {
+		c->body_len = env.body_len;
+		c->body     = malloc(env.body_len > 0 ? env.body_len : 1);
+		if (c->body == NULL) {
+			rv = tally_fail(&eb, TALLY_ENOMEM, "out of memory");
+		} else {
+			memcpy(c->body, env.body, env.body_len);
+		}
+	}
+	tally_envelope_close(&env);
+	if (rv != TALLY_OK) {
+		snprintf(
+		    why, sizeof(why), "malformed submission: %.120s", eb.text);
 		tally_submission_free(sub);
+		ctx_refuse(c, why, peer);
+		return;
+	}
+	/* A key speaks for one region: a county's key cannot submit for
+	 * its neighbour, nor a city's for one of its counties. */
+	if (c->is_signed && strcmp(key_region, sub->sender) != 0) {
+		snprintf(why, sizeof(why),
+		    "%s: key %s belongs to region %s, the sender is %s",
+		    tally_verify_reason(TALLY_VERIFY_WRONG_REGION), c->key_id,
+		    key_region, sub->sender);
+		ctx_drop(c);
+		tally_submission_free(sub);
+		ctx_refuse(c, why, peer);
+		return;
+	}
+	if (!(hub->grp != NULL ? group_admits(hub, sub, why, sizeof(why))
+	                       : region_admits(hub, sub, why, sizeof(why)))) {
+		ctx_drop(c);
+		tally_submission_free(sub);
+		ctx_refuse(c, why, peer);
 		return;
 	}
 	c->sub   = sub;
@@ -188,15 +413,49 @@ ctx_cb(void *arg)
 	pthread_mutex_unlock(&hub->mtx);
 }
 
-/* Applies a batch of submissions in one transaction. */
+/* Appends what one submission changed to the audit trail, in the
+ * transaction that applies it. */
+static int
+audit_submission(struct hub *hub, const struct hub_ctx *c,
+    const struct tally_audit_item *items, size_t n)
+{
+	struct tally_audit_envelope env;
+
+	memset(&env, 0, sizeof(env));
+	env.received_ms = tally_now_ms();
+	env.sender      = c->sub->sender;
+	env.key_id      = c->is_signed ? c->key_id : "";
+	env.public_key  = c->is_signed ? c->pk : NULL;
+	env.signature   = c->is_signed ? c->sig : NULL;
+	env.sig_len     = c->is_signed ? TALLY_SIGN_BYTES : 0;
+	env.body        = c->body;
+	env.body_len    = c->body_len;
+	return tally_store_audit_append(hub->st, &env, items, n);
+}
+
+/* Applies a batch of submissions in one transaction, and records in the
+ * audit trail each state that changed, with what it replaced. */
 static int
 apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 {
-	int rv = tally_store_begin(hub->st);
+	struct tally_audit_item *items = NULL;
+	size_t                   cap   = 0;
+	int                      rv    = tally_store_begin(hub->st);
 
 	for (int i = 0; rv == TALLY_OK && i < n; i++) {
-		struct tally_submission *sub = batch[i]->sub;
+		struct tally_submission *sub     = batch[i]->sub;
+		size_t                   audited = 0;
 
+		if (sub->n_states > cap) {
+			struct tally_audit_item *p =
+			    realloc(items, sub->n_states * sizeof(*p));
+			if (p == NULL) {
+				rv = TALLY_ENOMEM;
+				break;
+			}
+			items = p;
+			cap   = sub->n_states;
+		}
 		for (size_t k = 0; rv == TALLY_OK && k < sub->n_states; k++) {
 			struct tally_wire_state *ws = &sub->states[k];
 
@@ -207,11 +466,19 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 				    ws->reason);
 				continue;
 			}
-			rv = tally_store_put_child(
-			    hub->st, sub->sender, ws, &ws->status);
-			if (ws->status == TALLY_ACK_ACCEPTED) {
+			rv = tally_store_put_state_audited(hub->st,
+			    sub->sender, ws, (uint32_t) k, &items[audited],
+			    &ws->status);
+			if (rv == TALLY_OK &&
+			    ws->status == TALLY_ACK_ACCEPTED) {
 				*changed = true;
+				audited++;
 			}
+		}
+		/* A submission that changed nothing (duplicates, an empty
+		 * exchange to learn the hub's instance) is not kept. */
+		if (rv == TALLY_OK && audited > 0) {
+			rv = audit_submission(hub, batch[i], items, audited);
 		}
 	}
 	if (rv == TALLY_OK) {
@@ -221,14 +488,15 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 		tally_store_rollback(hub->st);
 		*changed = false;
 	}
+	free(items);
 	return rv;
 }
 
 static void
-ack_submission(struct hub *hub, struct hub_ctx *c)
+ack_submission(
+    struct hub *hub, struct hub_ctx *c, const struct tally_submission *sub)
 {
-	struct tally_submission *sub = c->sub;
-	struct tally_ack         ack;
+	struct tally_ack ack;
 
 	memset(&ack, 0, sizeof(ack));
 	snprintf(
@@ -245,6 +513,7 @@ ack_submission(struct hub *hub, struct hub_ctx *c)
 		const struct tally_wire_state *ws = &sub->states[k];
 		struct tally_ack_item         *it = &ack.items[k];
 
+		memcpy(it->region, ws->region, sizeof(it->region));
 		memcpy(it->indicator, ws->indicator, sizeof(it->indicator));
 		memcpy(it->period, ws->period_text, sizeof(it->period));
 		it->version = ws->version;
@@ -293,19 +562,30 @@ writer_main(void *arg)
 			    tally_strerror(rv), n);
 		}
 		for (int i = 0; i < n; i++) {
+			/* The context lets go of its submission before it goes
+			 * back to NNG: from then on its callback may run at
+			 * once on another thread and store the next request in
+			 * it, which must be neither freed nor lost here. */
+			struct tally_submission *sub = batch[i]->sub;
+
+			batch[i]->sub = NULL;
+			/* The audit copy of the body was written with the
+			 * batch; it goes now, for the same reason. */
+			ctx_drop(batch[i]);
 			if (rv == TALLY_OK) {
-				ack_submission(hub, batch[i]);
+				ack_submission(hub, batch[i], sub);
 			} else {
 				batch[i]->state = HUB_CTX_RECV;
 				nng_ctx_recv(batch[i]->ctx, batch[i]->aio);
 			}
-			tally_submission_free(batch[i]->sub);
-			batch[i]->sub = NULL;
+			tally_submission_free(sub);
 		}
-		if (changed) {
+		if (changed && hub->nups > 0) {
 			pthread_mutex_lock(&hub->mtx);
-			hub->uplink_dirty = true;
-			pthread_cond_signal(&hub->uplink_cv);
+			for (size_t i = 0; i < hub->nups; i++) {
+				hub->ups[i].dirty = true;
+			}
+			pthread_cond_broadcast(&hub->uplink_cv);
 			pthread_mutex_unlock(&hub->mtx);
 		}
 	}
@@ -315,8 +595,9 @@ writer_main(void *arg)
 /* Waits until the uplink has something to do, the delay runs out, or the
  * hub stops. Returns false when stopping. */
 static bool
-uplink_wait(struct hub *hub, int delay_ms)
+uplink_wait(struct hub_uplink *u, int delay_ms)
 {
+	struct hub     *hub = u->hub;
 	struct timespec until;
 	bool            running;
 
@@ -328,14 +609,14 @@ uplink_wait(struct hub *hub, int delay_ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&hub->mtx);
-	while (!hub->stopping && !hub->uplink_dirty) {
+	while (!hub->stopping && !u->dirty) {
 		if (pthread_cond_timedwait(
 		        &hub->uplink_cv, &hub->mtx, &until) == ETIMEDOUT) {
 			break;
 		}
 	}
-	hub->uplink_dirty = false;
-	running           = !hub->stopping;
+	u->dirty = false;
+	running  = !hub->stopping;
 	pthread_mutex_unlock(&hub->mtx);
 	return running;
 }
@@ -343,9 +624,10 @@ uplink_wait(struct hub *hub, int delay_ms)
 static void *
 uplink_main(void *arg)
 {
-	struct hub          *hub     = arg;
+	struct hub_uplink   *u       = arg;
+	struct hub          *hub     = u->hub;
 	struct tally_store  *st      = NULL;
-	struct tally_uplink *up      = hub->up;
+	struct tally_uplink *up      = u->up;
 	struct tally_errbuf  eb      = { "" };
 	int                  backoff = 0;
 	int                  rv;
@@ -359,7 +641,7 @@ uplink_main(void *arg)
 	/* Local observations recorded into the hub's own database by
 	 * `tally-node record` are not signalled, so the uplink also looks
 	 * every second. */
-	while (uplink_wait(hub, backoff > 0 ? backoff : 1000)) {
+	while (uplink_wait(u, backoff > 0 ? backoff : 1000)) {
 		struct tally_uplink_stats stats;
 
 		memset(&stats, 0, sizeof(stats));
@@ -367,9 +649,9 @@ uplink_main(void *arg)
 		if (rv == TALLY_OK) {
 			if (stats.batches > 0) {
 				TALLY_LOG(TALLY_LOG_DEBUG,
-				    "forwarded %zu states to %s",
-				    stats.accepted + stats.duplicate,
-				    hub->cfg->parent);
+				    "forwarded %zu states to %s (%s)",
+				    stats.accepted + stats.duplicate, u->url,
+				    u->name);
 			}
 			backoff = 0;
 			continue;
@@ -382,12 +664,71 @@ uplink_main(void *arg)
 		}
 		backoff = backoff / 2 + (int) (random() % (backoff / 2 + 1));
 		TALLY_LOG(TALLY_LOG_INFO,
-		    "uplink to %s: %s; retrying in %d ms", hub->cfg->parent,
-		    tally_strerror(rv), backoff);
+		    "uplink to %s (%s): %s; retrying in %d ms", u->url,
+		    u->name, tally_strerror(rv), backoff);
 	}
 done:
 	tally_store_close(st);
 	return NULL;
+}
+
+/* A comparison hub's store: created for the group, or opened and held to
+ * the same group and members. Then the configured standards replace
+ * those it held. */
+static int
+open_or_create_group_store(struct hub *hub)
+{
+	struct tally_errbuf eb = { "" };
+	struct stat         sb;
+	char                members[TALLY_GROUP_MEMBERS_TEXT];
+	int                 rv;
+
+	tally_group_members_text(hub->grp, members, sizeof(members));
+	if (stat(hub->cfg->db, &sb) != 0) {
+		rv = tally_store_create_group(hub->cfg->db, hub->cat,
+		    hub->grp->name, members, &hub->st, &eb);
+		if (rv == TALLY_OK) {
+			TALLY_LOG(TALLY_LOG_INFO, "created %s", hub->cfg->db);
+		}
+	} else {
+		rv = tally_store_open_group(
+		    hub->cfg->db, hub->cat, &hub->st, &eb);
+	}
+	if (rv != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR, "%s: refusing it", eb.text);
+		return rv;
+	}
+	if (strcmp(tally_store_group(hub->st), hub->grp->name) != 0) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "%s belongs to group %s, not %s: refusing it",
+		    hub->cfg->db, tally_store_group(hub->st), hub->grp->name);
+		return TALLY_ECONFIG;
+	}
+	/* The pooled figure is merged from whatever the members sent, so a
+	 * database made for other members would pool the wrong regions. */
+	if (strcmp(tally_store_group_members(hub->st), members) != 0) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "%s holds group %s with members %s, not %s: refusing it "
+		    "(start a new database for other members)",
+		    hub->cfg->db, hub->grp->name,
+		    tally_store_group_members(hub->st), members);
+		return TALLY_ECONFIG;
+	}
+	rv = tally_store_begin(hub->st);
+	if (rv == TALLY_OK) {
+		rv = tally_store_set_group_standards(hub->st,
+		    hub->cfg->standards != NULL ? hub->cfg->standards : "");
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(hub->st);
+	}
+	if (rv != TALLY_OK) {
+		tally_store_rollback(hub->st);
+		return rv;
+	}
+	snprintf(hub->instance, sizeof(hub->instance), "%s",
+	    tally_store_instance_id(hub->st));
+	return TALLY_OK;
 }
 
 static int
@@ -397,6 +738,9 @@ open_or_create_store(struct hub *hub)
 	struct stat         sb;
 	int                 rv;
 
+	if (hub->grp != NULL) {
+		return open_or_create_group_store(hub);
+	}
 	if (stat(hub->cfg->db, &sb) != 0) {
 		rv = tally_store_create(
 		    hub->cfg->db, hub->cat, hub->region, &hub->st, &eb);
@@ -421,6 +765,104 @@ open_or_create_store(struct hub *hub)
 	return TALLY_OK;
 }
 
+/* Makes the uplinks, the parent's first, then one per comparison hub,
+ * and starts a thread for each. A comparison uplink carries only the
+ * region's own snapshots, addressed to the group: the group compares its
+ * members' own figures and shows nothing below them. Dialling is
+ * non-blocking, so this never waits on a parent. */
+static int
+start_uplinks(struct hub *hub)
+{
+	const struct hub_config *cfg = hub->cfg;
+	size_t                   n   = cfg->n_compare + 1;
+	struct tally_errbuf      eb  = { "" };
+	int                      rv;
+
+	hub->ups = calloc(n, sizeof(*hub->ups));
+	if (hub->ups == NULL) {
+		return TALLY_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hub_uplink *u = &hub->ups[hub->nups];
+		const char        *to;
+
+		if (i == 0 && cfg->parent == NULL) {
+			continue;
+		}
+		u->hub = hub;
+		if (i == 0) {
+			u->url = cfg->parent;
+			to     = hub->parent_region;
+			snprintf(u->name, sizeof(u->name), "parent");
+		} else {
+			u->url = cfg->compare[i - 1].url;
+			to     = cfg->compare[i - 1].group;
+			snprintf(u->name, sizeof(u->name), "compare:%s", to);
+		}
+		/* TLS options are for the uplinks whose URL is TLS; the
+		 * others, in a mixed deployment, dial as they are. */
+		rv = tally_uplink_new_tls(&u->up, u->name, u->url, to,
+		    tally_tls_url(u->url) ? &cfg->uplink_tls : NULL, &eb);
+		if (rv == TALLY_ECONFIG) {
+			TALLY_LOG(TALLY_LOG_ERROR, "%s", eb.text);
+			return rv;
+		}
+		if (rv != TALLY_OK) {
+			TALLY_LOG(TALLY_LOG_ERROR, "%s %s: %s",
+			    i == 0 ? "--parent" : "--compare", u->url,
+			    tally_strerror(rv));
+			return rv;
+		}
+		hub->nups++;
+		tally_uplink_set_with_below(u->up, i == 0);
+		tally_uplink_set_signer(u->up, cfg->signer);
+	}
+	for (size_t i = 0; i < hub->nups; i++) {
+		if (pthread_create(&hub->ups[i].thread, NULL, uplink_main,
+		        &hub->ups[i]) != 0) {
+			return TALLY_ENOMEM;
+		}
+		hub->ups[i].started = true;
+	}
+	return TALLY_OK;
+}
+
+/* Makes the database ready for the audit trail and says, in the log and
+ * in the database (for every report), whether the hub runs in open mode:
+ * without keys, anyone who reaches the listener can speak for any child. */
+static int
+start_security(struct hub *hub)
+{
+	const struct hub_config *cfg = hub->cfg;
+	int                      rv;
+
+	rv = tally_store_audit_ensure(hub->st);
+	if (rv == TALLY_OK) {
+		rv = tally_store_set_open_mode(hub->st, cfg->keys == NULL);
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	if (cfg->keys == NULL) {
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "OPEN MODE: no keys file, so unsigned envelopes are "
+		    "accepted and whoever reaches %s can submit for any "
+		    "child; give keys = FILE for production (README.md, "
+		    "Security)",
+		    cfg->listen);
+	} else {
+		TALLY_LOG(TALLY_LOG_INFO,
+		    "signed mode: %zu keys authorised; unsigned envelopes "
+		    "are refused",
+		    tally_keyring_count(cfg->keys));
+	}
+	if (cfg->signer != NULL) {
+		TALLY_LOG(TALLY_LOG_INFO, "signing what it sends with key %s",
+		    tally_signer_key_id(cfg->signer));
+	}
+	return TALLY_OK;
+}
+
 /* The URL actually bound: a tcp listener asked for port 0 gets one from
  * the kernel, and tests need to know which. */
 static void
@@ -429,7 +871,7 @@ bound_url(nng_listener l, const char *url, char *buf, size_t len)
 	size_t n    = strlen(url);
 	int    port = 0;
 
-	if (strncmp(url, "tcp", 3) == 0 && n > 2 &&
+	if ((strncmp(url, "tcp", 3) == 0 || tally_tls_url(url)) && n > 2 &&
 	    strcmp(url + n - 2, ":0") == 0 &&
 	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
 		snprintf(buf, len, "%.*s:%d", (int) (n - 2), url, port);
@@ -438,8 +880,9 @@ bound_url(nng_listener l, const char *url, char *buf, size_t len)
 	}
 }
 
+/* The ready file: the bound NNG URL, then the dashboard's URL if any. */
 static int
-write_ready_file(const char *path, const char *url)
+write_ready_file(const char *path, const char *url, const char *http_url)
 {
 	char  tmp[4200];
 	FILE *f;
@@ -450,6 +893,9 @@ write_ready_file(const char *path, const char *url)
 		return TALLY_EIO;
 	}
 	fprintf(f, "%s\n", url);
+	if (http_url != NULL) {
+		fprintf(f, "%s\n", http_url);
+	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		return TALLY_EIO;
 	}
@@ -460,26 +906,38 @@ int
 hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 {
 	struct hub                   hub;
+	struct hub_http             *http = NULL;
 	const struct tally_division *d;
 	nng_listener                 l;
 	sigset_t                     sigs;
-	pthread_t                    writer, uplinker;
+	pthread_t                    writer;
 	bool                         writer_started = false;
-	bool                         uplink_started = false;
+	struct tally_errbuf          eb             = { "" };
 	char                         url[512];
+	char                         http_url[128];
 	int                          sig, rv;
 
 	memset(&hub, 0, sizeof(hub));
 	hub.cat  = cat;
 	hub.cfg  = cfg;
 	hub.nctx = cfg->contexts > 0 ? cfg->contexts : 16;
-	snprintf(hub.region, sizeof(hub.region), "%s", cfg->region);
-	d = tally_catalog_division(cat, cfg->region);
-	if (d == NULL) {
+	hub.grp  = cfg->group;
+	if (hub.grp != NULL &&
+	    (cfg->region != NULL || cfg->parent != NULL ||
+	        cfg->n_compare > 0)) {
+		/* A group never adds into any total above it. */
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "a comparison hub has no region and no parent");
+		return TALLY_ECONFIG;
+	}
+	snprintf(hub.region, sizeof(hub.region), "%s",
+	    cfg->region != NULL ? cfg->region : "");
+	d = hub.grp != NULL ? NULL : tally_catalog_division(cat, cfg->region);
+	if (hub.grp == NULL && d == NULL) {
 		TALLY_LOG(TALLY_LOG_ERROR, "unknown region %s", cfg->region);
 		return TALLY_ECONFIG;
 	}
-	if (cfg->parent != NULL) {
+	if (d != NULL && cfg->parent != NULL) {
 		if (d->parent == TALLY_NO_INDEX) {
 			TALLY_LOG(TALLY_LOG_ERROR,
 			    "region %s has no parent in the division tree",
@@ -501,6 +959,9 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	rv = open_or_create_store(&hub);
+	if (rv == TALLY_OK) {
+		rv = start_security(&hub);
+	}
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
@@ -528,6 +989,12 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 		}
 	}
 	rv = nng_listener_create(&l, hub.sock, cfg->listen);
+	if (rv == 0 &&
+	    tally_tls_listener(l, cfg->listen, &cfg->tls, &eb) != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR, "%s", eb.text);
+		rv = TALLY_ECONFIG;
+		goto fail;
+	}
 	if (rv == 0) {
 		/* Untrusted peers: refuse anything larger than a submission
 		 * may be before it is read into memory. */
@@ -543,36 +1010,36 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	}
 	bound_url(l, cfg->listen, url, sizeof(url));
 
+	/* The uplinks first: the writer reads the list without a lock. */
+	rv = start_uplinks(&hub);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
 	if (pthread_create(&writer, NULL, writer_main, &hub) != 0) {
 		rv = TALLY_ENOMEM;
 		goto fail;
 	}
 	writer_started = true;
-	if (cfg->parent != NULL) {
-		/* Dialling is non-blocking, so this never waits on the parent.
-		 */
-		rv = tally_uplink_new(
-		    &hub.up, "parent", cfg->parent, hub.parent_region);
-		if (rv != TALLY_OK) {
-			TALLY_LOG(TALLY_LOG_ERROR, "--parent %s: %s",
-			    cfg->parent, tally_strerror(rv));
-			goto fail;
-		}
-		if (pthread_create(&uplinker, NULL, uplink_main, &hub) != 0) {
-			rv = TALLY_ENOMEM;
-			goto fail;
-		}
-		uplink_started = true;
-	}
 	for (int i = 0; i < hub.nctx; i++) {
 		hub.ctxs[i].state = HUB_CTX_RECV;
 		nng_ctx_recv(hub.ctxs[i].ctx, hub.ctxs[i].aio);
 	}
 	TALLY_LOG(TALLY_LOG_INFO, "hub %s listening on %s%s%s (instance %s)",
-	    hub.region, url, cfg->parent ? ", parent " : "",
-	    cfg->parent ? cfg->parent : "", hub.instance);
+	    hub.grp != NULL ? hub.grp->name : hub.region, url,
+	    cfg->parent ? ", parent " : "", cfg->parent ? cfg->parent : "",
+	    hub.instance);
+	if (cfg->http != NULL) {
+		/* The dashboard reads through its own connection on its own
+		 * thread, and never touches the writer's. */
+		rv = hub_http_start(cat, cfg->db, cfg->http, cfg->due, &http);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		hub_http_url(http, http_url, sizeof(http_url));
+	}
 	if (cfg->ready_file != NULL &&
-	    write_ready_file(cfg->ready_file, url) != TALLY_OK) {
+	    write_ready_file(cfg->ready_file, url,
+	        http != NULL ? http_url : NULL) != TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_ERROR, "cannot write %s", cfg->ready_file);
 		rv = TALLY_EIO;
 		goto fail;
@@ -587,16 +1054,22 @@ fail:
 	pthread_cond_broadcast(&hub.work_cv);
 	pthread_cond_broadcast(&hub.uplink_cv);
 	pthread_mutex_unlock(&hub.mtx);
+	hub_http_stop(http);
 	/* Outside the lock: closing may wait for NNG's own threads, and the
-	 * uplink thread needs the lock to notice that the hub stops. */
-	tally_uplink_abort(hub.up);
+	 * uplink threads need the lock to notice that the hub stops. */
+	for (size_t i = 0; i < hub.nups; i++) {
+		tally_uplink_abort(hub.ups[i].up);
+	}
 	if (writer_started) {
 		pthread_join(writer, NULL);
 	}
-	if (uplink_started) {
-		pthread_join(uplinker, NULL);
+	for (size_t i = 0; i < hub.nups; i++) {
+		if (hub.ups[i].started) {
+			pthread_join(hub.ups[i].thread, NULL);
+		}
+		tally_uplink_free(hub.ups[i].up);
 	}
-	tally_uplink_free(hub.up);
+	free(hub.ups);
 	if (nng_socket_id(hub.sock) > 0) {
 		nng_close(hub.sock);
 	}
@@ -606,6 +1079,7 @@ fail:
 			nng_aio_free(hub.ctxs[i].aio);
 		}
 		tally_submission_free(hub.ctxs[i].sub);
+		ctx_drop(&hub.ctxs[i]);
 	}
 	free(hub.ctxs);
 	tally_store_close(hub.st);

@@ -9,14 +9,52 @@
 #define HUB_SERVER_H
 
 #include "catalog.h"
+#include "group.h"
+#include "sign.h"
+#include "target.h"
+#include "tlsconf.h"
+
+#include <stddef.h>
+
+/* A comparison hub that a region's hub also reports its own figures to
+ * (--compare NAME=URL), beside its parent. */
+struct hub_compare {
+	const char *group; /* the group the comparison hub serves */
+	const char *url;
+};
 
 struct hub_config {
 	const char *db;
-	const char *region;
+	const char *region; /* NULL for a comparison hub */
 	const char *listen;
 	const char *parent;     /* NULL: a top hub that forwards nothing */
 	const char *ready_file; /* written with the bound URL once listening */
-	int         contexts;   /* concurrent requests in flight */
+	/* The dashboard's ADDR:PORT (http.h); NULL: no dashboard. Its URL is
+	 * the ready file's second line. */
+	const char *http;
+	int         contexts; /* concurrent requests in flight */
+	/* Due dates for the dashboard; NULL: the default. */
+	const struct tally_due *due;
+	/* A comparison hub: the group it serves, with region and parent
+	 * NULL and no comparison uplinks; it takes each member's own
+	 * figures and forwards nothing. NULL for a region's hub. */
+	const struct tally_group *group;
+	/* A comparison hub's common standards in the text form of group.h,
+	 * kept in its database for the comparison to read; NULL: none. */
+	const char *standards;
+	/* The comparison hubs a region's hub also reports to. */
+	const struct hub_compare *compare;
+	size_t                    n_compare;
+	/* The public keys authorised for the children (keys = FILE): every
+	 * envelope must be signed by one of its sender's. NULL: open mode,
+	 * unsigned envelopes accepted, with a warning. */
+	const struct tally_keyring *keys;
+	/* The hub's own key: it signs what it forwards. NULL: unsigned. */
+	const struct tally_signer *signer;
+	/* TLS of the listener (tls+tcp://), and of the uplinks whose URL is
+	 * tls+tcp:// (the parent, the comparison hubs). */
+	struct tally_tls tls;
+	struct tally_tls uplink_tls;
 };
 
 /* Runs the hub until SIGINT or SIGTERM. Returns a Tally error code; the

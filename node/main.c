@@ -11,6 +11,7 @@
 #include "input.h"
 #include "log.h"
 #include "show.h"
+#include "sign.h"
 #include "store.h"
 #include "uplink.h"
 
@@ -48,15 +49,24 @@ usage(FILE *out)
 	    "  show   --db FILE --period P [--indicator ID]\n"
 	    "         [--format table|json|csv]\n"
 	    "         The region's own figures for P.\n"
-	    "  push   --db FILE --hub URL [--timeout-ms N]\n"
+	    "  push   --db FILE --hub URL [--timeout-ms N] [--key FILE]\n"
 	    "         Send every pending snapshot to the parent hub and wait\n"
 	    "         for the acknowledgements. Exit 0 when all are\n"
 	    "         acknowledged, 69 when the hub cannot be reached in "
 	    "time\n"
 	    "         (nothing is lost: the rest stays pending).\n"
-	    "  run    --db FILE --hub URL\n"
+	    "  run    --db FILE --hub URL [--key FILE]\n"
 	    "         Keep pushing whenever data changes, retrying with\n"
 	    "         exponential backoff; stops on SIGINT or SIGTERM.\n"
+	    "  keygen --out PREFIX\n"
+	    "         Make the node's key pair: PREFIX.key, the private\n"
+	    "         key (mode 0600, kept on this machine), and\n"
+	    "         PREFIX.pub, the public key for the hub's keys file.\n"
+	    "\n"
+	    "push and run sign every envelope with --key (the private key\n"
+	    "of keygen), and talk to a tls+tcp:// hub checked against\n"
+	    "--tls-ca FILE [--tls-server-name NAME], presenting\n"
+	    "--tls-cert FILE --tls-key FILE when the hub requires it.\n"
 	    "\n"
 	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read "
 	    "from\n"
@@ -89,6 +99,12 @@ struct node_args {
 	const char *file;
 	const char *hub;
 	const char *timeout_ms;
+	const char *out;
+	const char *key;
+	const char *tls_ca;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_server_name;
 };
 
 enum {
@@ -103,6 +119,12 @@ enum {
 	OPT_FORMAT,
 	OPT_HUB,
 	OPT_TIMEOUT,
+	OPT_OUT,
+	OPT_KEY,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_SERVER_NAME,
 };
 
 static const struct option long_options[] = {
@@ -120,6 +142,12 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "hub", required_argument, NULL, OPT_HUB },
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -510,6 +538,9 @@ done:
 	return ex;
 }
 
+/* How long an idle daemon waits before it makes an exchange anyway. */
+#define NODE_HEARTBEAT_MS 10000
+
 static volatile sig_atomic_t node_stop;
 
 static void
@@ -548,7 +579,10 @@ cmd_push(const struct node_args *a, bool daemon)
 	struct tally_catalog        *cat = NULL;
 	struct tally_store          *st  = NULL;
 	struct tally_uplink         *up  = NULL;
+	struct tally_signer         *key = NULL;
 	struct tally_uplink_stats    stats;
+	struct tally_tls             tls;
+	struct tally_errbuf          eb = { "" };
 	const struct tally_division *d;
 	struct sigaction             sa;
 	uint64_t                     seen = 0, now;
@@ -575,14 +609,32 @@ cmd_push(const struct node_args *a, bool daemon)
 		ex = EX_CONFIG;
 		goto done;
 	}
-	rv = tally_uplink_new(
-	    &up, "parent", a->hub, cat->divisions[d->parent].code);
+	if (a->key != NULL) {
+		rv = tally_signer_load(a->key, &key, &eb);
+		if (rv != TALLY_OK) {
+			ex = report(
+			    rv, daemon ? "run: --key" : "push: --key", &eb);
+			goto done;
+		}
+	}
+	memset(&tls, 0, sizeof(tls));
+	tls.ca          = a->tls_ca;
+	tls.cert        = a->tls_cert;
+	tls.key         = a->tls_key;
+	tls.server_name = a->tls_server_name;
+	rv              = tally_uplink_new_tls(
+	                 &up, "parent", a->hub, cat->divisions[d->parent].code, &tls, &eb);
+	if (rv == TALLY_ECONFIG) {
+		ex = report(rv, daemon ? "run" : "push", &eb);
+		goto done;
+	}
 	if (rv != TALLY_OK) {
 		(void) complain(0, "push: --hub: cannot use '%s': %s", a->hub,
 		    tally_strerror(rv));
 		ex = rv == TALLY_EINVAL ? EX_USAGE : tally_exit_code(rv);
 		goto done;
 	}
+	tally_uplink_set_signer(up, key);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -612,13 +664,21 @@ cmd_push(const struct node_args *a, bool daemon)
 			nap(backoff);
 			continue;
 		}
-		if (stats.batches > 0) {
+		/* The heartbeat's empty exchange is not worth a line. */
+		if (stats.accepted + stats.duplicate + stats.stale +
+		        stats.rejected >
+		    0) {
 			print_stats(a->hub, &stats);
-			memset(&stats, 0, sizeof(stats));
 		}
+		memset(&stats, 0, sizeof(stats));
 		backoff = 0;
-		/* Wait until another connection commits to the store. */
-		while (!node_stop) {
+		/* Wait until another connection commits to the store, or for
+		 * NODE_HEARTBEAT_MS at most: a push with nothing pending still
+		 * makes one exchange, which is how an idle daemon learns that
+		 * its hub lost its database (a new instance id) and sends
+		 * everything again. */
+		for (int waited = 0; !node_stop && waited < NODE_HEARTBEAT_MS;
+		     waited += 200) {
 			if (tally_store_data_version(st, &now) == TALLY_OK &&
 			    now != seen) {
 				seen = now;
@@ -658,9 +718,41 @@ cmd_push(const struct node_args *a, bool daemon)
 	}
 done:
 	tally_uplink_free(up);
+	tally_signer_free(key);
 	tally_store_close(st);
 	tally_catalog_free(cat);
 	return ex;
+}
+
+/* keygen: a new key pair. The public key is printed too, with the line
+ * the hub's keys file needs once the region is filled in. */
+static int
+cmd_keygen(const struct node_args *a)
+{
+	struct tally_signer *s  = NULL;
+	struct tally_errbuf  eb = { "" };
+	char                 id[TALLY_KEY_ID_STRLEN];
+	char                 path[4200];
+	int                  rv;
+
+	if (a->out == NULL) {
+		return usage_error("keygen", "--out PREFIX is required");
+	}
+	rv = tally_sign_keygen(a->out, id, &eb);
+	if (rv == TALLY_OK) {
+		/* Read back through the same checks every signer passes. */
+		snprintf(path, sizeof(path), "%s.key", a->out);
+		rv = tally_signer_load(path, &s, &eb);
+	}
+	if (rv != TALLY_OK) {
+		return report(rv, "keygen", &eb);
+	}
+	printf("wrote %s.key (private, mode 0600) and %s.pub\n"
+	       "key id %s\n"
+	       "keys file line: REGION,%s\n",
+	    a->out, a->out, id, tally_signer_public_b64(s));
+	tally_signer_free(s);
+	return EX_OK;
 }
 
 int
@@ -723,6 +815,24 @@ main(int argc, char **argv)
 		case OPT_TIMEOUT:
 			a.timeout_ms = optarg;
 			break;
+		case OPT_OUT:
+			a.out = optarg;
+			break;
+		case OPT_KEY:
+			a.key = optarg;
+			break;
+		case OPT_TLS_CA:
+			a.tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			a.tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			a.tls_key = optarg;
+			break;
+		case OPT_TLS_SERVER_NAME:
+			a.tls_server_name = optarg;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -758,6 +868,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0) {
 		return cmd_push(&a, true);
+	}
+	if (strcmp(cmd, "keygen") == 0) {
+		return cmd_keygen(&a);
 	}
 	return usage_error(cmd, "unknown command");
 }

@@ -1,0 +1,872 @@
+/*
+ * The dashboard server declared in http.h.
+ *
+ * libmicrohttpd runs one internal polling thread, which calls the request
+ * handler for every connection in turn; that thread alone uses the
+ * server's own SQLite connection, so no lock is needed and the hub's
+ * writer is never waited for (WAL readers do not block the writer, nor it
+ * them). Connections are capped and time out, so that a slow or hostile
+ * client cannot hold the server. Only GET and HEAD are served; every query
+ * parameter is checked here before the report code sees it, and answered
+ * with 400 and a one-line reason when it is wrong. The JSON documents
+ * themselves are built by report.c.
+ *
+ * A comparison hub's database is a region group's (compare.h): then the
+ * server serves the comparison page instead, with /api/meta describing
+ * the group and /api/compare, and the region endpoints answer 404.
+ */
+#include "http.h"
+
+#include "compare.h"
+#include "errors.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+#include "text.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* The page, generated from dashboard.html at build time by embed.cmake, so
+ * that the binary serves it without any file beside it. */
+extern const unsigned char hub_dashboard_html[];
+extern const size_t        hub_dashboard_html_len;
+/* The comparison page, from compare.html the same way. */
+extern const unsigned char hub_compare_html[];
+extern const size_t        hub_compare_html_len;
+
+/* Connections served at once; more wait in the kernel's backlog. */
+#define HUB_HTTP_CONN_MAX 32
+/* Seconds of silence after which a connection is closed. */
+#define HUB_HTTP_TIMEOUT_S 15
+/* Query parameters a request may carry; no endpoint takes more than 4. */
+#define HUB_HTTP_PARAMS_MAX 8
+/* How much of a bad parameter an error message quotes. */
+#define HUB_HTTP_QUOTE_MAX 40
+
+/* The page may run its own inline script and style and fetch from this
+ * server, and nothing else: no other origin, no frames, no forms. */
+#define HUB_HTTP_PAGE_CSP                                                \
+	"default-src 'none'; script-src 'unsafe-inline'; "               \
+	"style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' " \
+	"data:; base-uri 'none'; form-action 'none'; frame-ancestors "   \
+	"'none'"
+#define HUB_HTTP_API_CSP "default-src 'none'; frame-ancestors 'none'"
+
+struct hub_http {
+	const struct tally_catalog *cat;
+	const struct tally_due     *due;
+	struct tally_store         *st; /* used only on the server's thread */
+	bool                        group; /* a comparison hub's database */
+	struct MHD_Daemon          *d;
+	int                         port;
+	char                        url[INET6_ADDRSTRLEN + 16];
+};
+
+struct http_param {
+	const char *name;
+	const char *value;
+};
+
+/* A request's query parameters, as libmicrohttpd decoded them. */
+struct http_query {
+	struct http_param p[HUB_HTTP_PARAMS_MAX];
+	int               n;
+	bool              too_many;
+	const char       *duplicate; /* a name given twice */
+};
+
+/* What one request is answered with. */
+struct http_reply {
+	unsigned int status;
+	json_t      *doc;
+};
+
+/* libmicrohttpd's own messages, through Tally's log. */
+__attribute__((format(printf, 2, 0))) static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char   buf[256];
+	size_t n;
+
+	(void) cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+		buf[--n] = '\0';
+	}
+	TALLY_LOG(TALLY_LOG_WARN, "http: %s", buf);
+}
+
+/* Copies at most HUB_HTTP_QUOTE_MAX bytes of s into buf, with anything
+ * but printable ASCII replaced by '?', so that an error message quoting a
+ * client's input is one line of valid UTF-8 whatever the client sent. */
+static const char *
+quote(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < HUB_HTTP_QUOTE_MAX && i + 1 < len;
+	     i++) {
+		unsigned char c = (unsigned char) s[i];
+
+		buf[i] = c >= 0x20 && c < 0x7f ? (char) c : '?';
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Sets the reply to an error: status and {"error": "..."}. Returns false,
+ * so that parameter checks can `return fail(...)`. */
+__attribute__((format(printf, 3, 4))) static bool
+fail(struct http_reply *r, unsigned int status, const char *fmt, ...)
+{
+	char    msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_decref(r->doc);
+	r->status = status;
+	r->doc    = json_pack("{s:s}", "error", msg);
+	return false;
+}
+
+/* Turns what a report function returned into the reply. */
+static void
+reply_from(struct http_reply *r, int rv, json_t *doc, const char *region,
+    const struct hub_http *h)
+{
+	if (rv == TALLY_OK) {
+		r->status = MHD_HTTP_OK;
+		r->doc    = doc;
+		return;
+	}
+	json_decref(doc);
+	if (rv == TALLY_ENOENT) {
+		(void) fail(r, MHD_HTTP_NOT_FOUND,
+		    "region %s is not held by hub %s",
+		    region != NULL ? region : tally_store_region(h->st),
+		    tally_store_region(h->st));
+	} else if (rv == TALLY_EINVAL) {
+		(void) fail(r, MHD_HTTP_BAD_REQUEST, "invalid request");
+	} else {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "http: cannot read the database: %s", tally_strerror(rv));
+		(void) fail(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "cannot read the database: %s", tally_strerror(rv));
+	}
+}
+
+static enum MHD_Result
+collect_param(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct http_query *q = cls;
+
+	(void) kind;
+	for (int i = 0; i < q->n; i++) {
+		if (strcmp(q->p[i].name, key) == 0) {
+			q->duplicate = q->p[i].name;
+			return MHD_YES;
+		}
+	}
+	if (q->n == HUB_HTTP_PARAMS_MAX) {
+		q->too_many = true;
+		return MHD_NO;
+	}
+	q->p[q->n].name  = key;
+	q->p[q->n].value = value != NULL ? value : "";
+	q->n++;
+	return MHD_YES;
+}
+
+static const char *
+param(const struct http_query *q, const char *name)
+{
+	for (int i = 0; i < q->n; i++) {
+		if (strcmp(q->p[i].name, name) == 0) {
+			return q->p[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* Refuses a query with a parameter the endpoint does not take (a typo
+ * must not be silently ignored), or one given twice. allowed ends with
+ * NULL. */
+static bool
+check_names(struct http_reply *r, const struct http_query *q,
+    const char *const *allowed)
+{
+	char buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	if (q->too_many) {
+		return fail(r, MHD_HTTP_BAD_REQUEST, "too many parameters");
+	}
+	if (q->duplicate != NULL) {
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "parameter '%s' given more than once",
+		    quote(q->duplicate, buf, sizeof(buf)));
+	}
+	for (int i = 0; i < q->n; i++) {
+		bool known = false;
+
+		for (int k = 0; allowed[k] != NULL; k++) {
+			known = known || strcmp(q->p[i].name, allowed[k]) == 0;
+		}
+		if (!known) {
+			return fail(r, MHD_HTTP_BAD_REQUEST,
+			    "unknown parameter '%s'",
+			    quote(q->p[i].name, buf, sizeof(buf)));
+		}
+	}
+	return true;
+}
+
+static bool
+get_period(
+    struct http_reply *r, const struct http_query *q, struct tally_period *out)
+{
+	const char *s = param(q, "period");
+	char        buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	if (tally_text_empty(s)) {
+		return fail(r, MHD_HTTP_BAD_REQUEST, "period is required");
+	}
+	if (tally_period_parse(s, out) != TALLY_OK) {
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "period '%s' is not a valid period (YYYY, YYYYQn or "
+		    "YYYY-MM)",
+		    quote(s, buf, sizeof(buf)));
+	}
+	return true;
+}
+
+/* region: NULL when absent (the hub's region). Whether the hub holds it
+ * is for the report code to say (404). */
+static bool
+get_region(struct http_reply *r, const struct http_query *q,
+    const struct hub_http *h, const char **out)
+{
+	const char *s = param(q, "region");
+	char        buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	*out = NULL;
+	if (s == NULL) {
+		return true;
+	}
+	if (!tally_region_code_valid(s)) {
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "region '%s' is not a 6-digit region code",
+		    quote(s, buf, sizeof(buf)));
+	}
+	if (tally_catalog_division(h->cat, s) == NULL) {
+		return fail(r, MHD_HTTP_BAD_REQUEST, "unknown region %s", s);
+	}
+	*out = s;
+	return true;
+}
+
+static bool
+get_indicator(struct http_reply *r, const struct http_query *q,
+    const struct hub_http *h, bool required,
+    const struct tally_indicator **out)
+{
+	const char *s = param(q, "indicator");
+	char        buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	*out = NULL;
+	if (s == NULL && !required) {
+		return true;
+	}
+	if (tally_text_empty(s)) {
+		return fail(r, MHD_HTTP_BAD_REQUEST, "indicator is required");
+	}
+	*out = tally_catalog_indicator(h->cat, s);
+	if (*out == NULL) {
+		return fail(r, MHD_HTTP_BAD_REQUEST, "unknown indicator '%s'",
+		    quote(s, buf, sizeof(buf)));
+	}
+	return true;
+}
+
+/* depth: a whole number from -1 (everything held) to 3, 1 by default. */
+static bool
+get_depth(struct http_reply *r, const struct http_query *q, int *out)
+{
+	const char *s = param(q, "depth");
+	const char *digits;
+	char        buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	*out = 1;
+	if (s == NULL) {
+		return true;
+	}
+	digits = s[0] == '-' ? s + 1 : s;
+	if (strlen(digits) != 1 || digits[0] < '0' || digits[0] > '9' ||
+	    (s[0] == '-' && digits[0] != '1') || digits[0] > '3') {
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "depth '%s' must be a whole number from -1 to 3",
+		    quote(s, buf, sizeof(buf)));
+	}
+	*out = s[0] == '-' ? -1 : digits[0] - '0';
+	return true;
+}
+
+static bool
+get_grain(struct http_reply *r, const struct http_query *q, int *out)
+{
+	static const char *names[] = { "year", "quarter", "month" };
+	static const int   kinds[] = { TALLY_PERIOD_YEAR, TALLY_PERIOD_QUARTER,
+		  TALLY_PERIOD_MONTH };
+	const char        *s       = param(q, "grain");
+	char               buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	*out = TALLY_PERIOD_YEAR;
+	if (s == NULL) {
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = kinds[i];
+			return true;
+		}
+	}
+	return fail(r, MHD_HTTP_BAD_REQUEST,
+	    "grain '%s' must be year, quarter or month",
+	    quote(s, buf, sizeof(buf)));
+}
+
+static void
+api_meta(struct hub_http *h, const struct http_query *q, struct http_reply *r)
+{
+	static const char *const allowed[] = { NULL };
+	json_t                  *doc       = NULL;
+	int                      rv;
+
+	if (!check_names(r, q, allowed)) {
+		return;
+	}
+	rv = hub_meta_json(h->cat, h->st, &doc);
+	reply_from(r, rv, doc, NULL, h);
+}
+
+static void
+api_report(
+    struct hub_http *h, const struct http_query *q, struct http_reply *r)
+{
+	static const char *const allowed[] = { "period", "region", "depth",
+		"indicator", NULL };
+	struct hub_report_opts   o;
+	json_t                  *doc = NULL;
+	int                      rv;
+
+	memset(&o, 0, sizeof(o));
+	o.format = TALLY_FORMAT_JSON;
+	o.due    = h->due;
+	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
+	    !get_region(r, q, h, &o.region) ||
+	    !get_indicator(r, q, h, false, &o.ind) ||
+	    !get_depth(r, q, &o.depth)) {
+		return;
+	}
+	rv = hub_report_json(h->cat, h->st, &o, &doc);
+	reply_from(r, rv, doc, o.region, h);
+}
+
+static void
+api_explain(
+    struct hub_http *h, const struct http_query *q, struct http_reply *r)
+{
+	static const char *const allowed[] = { "period", "region", "indicator",
+		NULL };
+	struct hub_report_opts   o;
+	json_t                  *doc = NULL;
+	int                      rv;
+
+	memset(&o, 0, sizeof(o));
+	o.format  = TALLY_FORMAT_JSON;
+	o.due     = h->due;
+	o.depth   = 1;
+	o.explain = true;
+	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
+	    !get_region(r, q, h, &o.region) ||
+	    !get_indicator(r, q, h, true, &o.ind)) {
+		return;
+	}
+	rv = hub_explain_json(h->cat, h->st, &o, &doc);
+	reply_from(r, rv, doc, o.region, h);
+}
+
+static void
+api_trend(struct hub_http *h, const struct http_query *q, struct http_reply *r)
+{
+	static const char *const allowed[] = { "region", "indicator", "grain",
+		NULL };
+	const char              *region;
+	const struct tally_indicator *ind;
+	json_t                       *doc = NULL;
+	int                           kind, rv;
+
+	if (!check_names(r, q, allowed) || !get_region(r, q, h, &region) ||
+	    !get_indicator(r, q, h, true, &ind) || !get_grain(r, q, &kind)) {
+		return;
+	}
+	if (region == NULL) {
+		region = tally_store_region(h->st);
+	}
+	rv = hub_trend_json(h->cat, h->st, region, ind, kind, h->due, &doc);
+	reply_from(r, rv, doc, region, h);
+}
+
+/* GET /api/compare?period=P[&indicator=ID][&latest=0|1]: the comparison
+ * of compare.h. The period may be left out only with latest=1. */
+static void
+api_compare(
+    struct hub_http *h, const struct http_query *q, struct http_reply *r)
+{
+	static const char *const allowed[] = { "period", "indicator", "latest",
+		NULL };
+	struct hub_compare_opts  o;
+	const char              *latest = param(q, "latest");
+	json_t                  *doc    = NULL;
+	char                     buf[HUB_HTTP_QUOTE_MAX + 1];
+	int                      rv;
+
+	memset(&o, 0, sizeof(o));
+	o.format = TALLY_FORMAT_JSON;
+	if (!check_names(r, q, allowed) ||
+	    !get_indicator(r, q, h, false, &o.ind)) {
+		return;
+	}
+	if (latest != NULL && strcmp(latest, "0") != 0 &&
+	    strcmp(latest, "1") != 0) {
+		(void) fail(r, MHD_HTTP_BAD_REQUEST,
+		    "latest '%s' must be 0 or 1",
+		    quote(latest, buf, sizeof(buf)));
+		return;
+	}
+	o.latest = latest != NULL && strcmp(latest, "1") == 0;
+	if (param(q, "period") != NULL || !o.latest) {
+		if (!get_period(r, q, &o.period)) {
+			return;
+		}
+		o.has_period = true;
+	}
+	rv = hub_compare_json(h->cat, h->st, &o, &doc);
+	reply_from(r, rv, doc, NULL, h);
+}
+
+static void
+api_compare_meta(
+    struct hub_http *h, const struct http_query *q, struct http_reply *r)
+{
+	static const char *const allowed[] = { NULL };
+	json_t                  *doc       = NULL;
+	int                      rv;
+
+	if (!check_names(r, q, allowed)) {
+		return;
+	}
+	rv = hub_compare_meta_json(h->cat, h->st, &doc);
+	reply_from(r, rv, doc, NULL, h);
+}
+
+/* The API of a comparison hub: the group's meta and the comparison; the
+ * region endpoints have nothing to show here. */
+static void
+route_group(struct hub_http *h, const char *url, const struct http_query *q,
+    struct http_reply *r)
+{
+	char buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	if (strcmp(url, "/api/meta") == 0) {
+		api_compare_meta(h, q, r);
+	} else if (strcmp(url, "/api/compare") == 0) {
+		api_compare(h, q, r);
+	} else if (strcmp(url, "/api/report") == 0 ||
+	    strcmp(url, "/api/explain") == 0 ||
+	    strcmp(url, "/api/trend") == 0) {
+		(void) fail(r, MHD_HTTP_NOT_FOUND,
+		    "this hub compares group %s: see /api/compare",
+		    tally_store_group(h->st));
+	} else {
+		(void) fail(r, MHD_HTTP_NOT_FOUND, "no such path: %s",
+		    quote(url, buf, sizeof(buf)));
+	}
+}
+
+/* Headers every answer carries, and the page's or the API's own. */
+static bool
+add_headers(struct MHD_Response *resp, bool page)
+{
+	bool ok = MHD_add_response_header(
+	              resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") ==
+	        MHD_YES &&
+	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") ==
+	        MHD_YES;
+
+	if (page) {
+		return ok &&
+		    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		        "text/html; charset=utf-8") == MHD_YES &&
+		    MHD_add_response_header(resp, "Content-Security-Policy",
+		        HUB_HTTP_PAGE_CSP) == MHD_YES &&
+		    MHD_add_response_header(resp,
+		        MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES;
+	}
+	return ok &&
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	        "application/json; charset=utf-8") == MHD_YES &&
+	    MHD_add_response_header(resp, "Content-Security-Policy",
+	        HUB_HTTP_API_CSP) == MHD_YES &&
+	    MHD_add_response_header(
+	        resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+}
+
+/* Queues resp (or, when it could not be made, closes the connection) and
+ * releases it. */
+static enum MHD_Result
+queue(struct MHD_Connection *conn, unsigned int status,
+    struct MHD_Response *resp)
+{
+	enum MHD_Result rv;
+
+	if (resp == NULL) {
+		TALLY_LOG(TALLY_LOG_ERROR, "http: cannot build a response");
+		return MHD_NO;
+	}
+	rv = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rv;
+}
+
+/* Sends r's document (or, if it cannot be encoded, a 500) and frees it. */
+static enum MHD_Result
+send_json(struct MHD_Connection *conn, struct http_reply *r, bool allow)
+{
+	struct MHD_Response *resp = NULL;
+	char                *text = NULL;
+
+	if (r->doc != NULL) {
+		text = json_dumps(r->doc, JSON_COMPACT);
+	}
+	json_decref(r->doc);
+	r->doc = NULL;
+	if (text == NULL) {
+		static const char oom[] = "{\"error\":\"out of memory\"}";
+
+		TALLY_LOG(TALLY_LOG_ERROR, "http: cannot encode a response");
+		r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		resp      = MHD_create_response_from_buffer(
+		         sizeof(oom) - 1, (void *) oom, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer_with_free_callback(
+		    strlen(text), text, free);
+		if (resp == NULL) {
+			free(text);
+		}
+	}
+	if (resp != NULL &&
+	    (!add_headers(resp, false) ||
+	        (allow &&
+	            MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+	                "GET, HEAD") != MHD_YES))) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	return queue(conn, r->status, resp);
+}
+
+static enum MHD_Result
+send_page(struct MHD_Connection *conn, bool group)
+{
+	struct MHD_Response *resp;
+
+	resp = group
+	    ? MHD_create_response_from_buffer(hub_compare_html_len,
+	          (void *) hub_compare_html, MHD_RESPMEM_PERSISTENT)
+	    : MHD_create_response_from_buffer(hub_dashboard_html_len,
+	          (void *) hub_dashboard_html, MHD_RESPMEM_PERSISTENT);
+	if (resp != NULL && !add_headers(resp, true)) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	return queue(conn, MHD_HTTP_OK, resp);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	/* Marks a request whose headers have been seen. */
+	static int        seen;
+	struct hub_http  *h = cls;
+	struct http_query q;
+	struct http_reply r = { 0, NULL };
+	char              buf[HUB_HTTP_QUOTE_MAX + 1];
+	bool              get, head;
+
+	(void) version;
+	(void) upload_data;
+	get  = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (!get && !head) {
+		/* Answered at once, without reading any body: the
+		 * dashboard changes nothing. */
+		(void) fail(&r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method %s not allowed: the dashboard is read-only",
+		    quote(method, buf, sizeof(buf)));
+		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s: 405",
+		    quote(method, buf, sizeof(buf)), url);
+		return send_json(conn, &r, true);
+	}
+	if (*req_cls == NULL) {
+		*req_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		/* A GET has no use for a body: it is read and dropped. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
+		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s: 200", method, url);
+		return send_page(conn, h->group);
+	}
+	memset(&q, 0, sizeof(q));
+	MHD_get_connection_values(
+	    conn, MHD_GET_ARGUMENT_KIND, collect_param, &q);
+	if (h->group) {
+		route_group(h, url, &q, &r);
+	} else if (strcmp(url, "/api/meta") == 0) {
+		api_meta(h, &q, &r);
+	} else if (strcmp(url, "/api/report") == 0) {
+		api_report(h, &q, &r);
+	} else if (strcmp(url, "/api/explain") == 0) {
+		api_explain(h, &q, &r);
+	} else if (strcmp(url, "/api/trend") == 0) {
+		api_trend(h, &q, &r);
+	} else {
+		(void) fail(&r, MHD_HTTP_NOT_FOUND, "no such path: %s",
+		    quote(url, buf, sizeof(buf)));
+	}
+	TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s: %u", method, url, r.status);
+	return send_json(conn, &r, false);
+}
+
+/* Parses addr (see http.h) into a socket address. */
+static int
+parse_addr(const char *addr, struct sockaddr_storage *ss)
+{
+	const char *colon, *port_text;
+	char        host[INET6_ADDRSTRLEN + 2];
+	size_t      hlen;
+	long        port = 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if (addr == NULL || addr[0] == '\0') {
+		return TALLY_EINVAL;
+	}
+	if (addr[0] == '[') {
+		const char *end = strchr(addr, ']');
+
+		if (end == NULL || end[1] != ':') {
+			return TALLY_EINVAL;
+		}
+		hlen      = (size_t) (end - addr - 1);
+		port_text = end + 2;
+		if (hlen == 0 || hlen >= sizeof(host)) {
+			return TALLY_EINVAL;
+		}
+		memcpy(host, addr + 1, hlen);
+		host[hlen] = '\0';
+	} else {
+		colon = strrchr(addr, ':');
+		if (colon == NULL) {
+			port_text = addr;
+			hlen      = 0;
+		} else {
+			port_text = colon + 1;
+			hlen      = (size_t) (colon - addr);
+		}
+		if (hlen >= sizeof(host) || memchr(addr, ':', hlen) != NULL) {
+			return TALLY_EINVAL;
+		}
+		memcpy(host, addr, hlen);
+		host[hlen] = '\0';
+		if (hlen == 0 || strcmp(host, "localhost") == 0) {
+			snprintf(host, sizeof(host), "127.0.0.1");
+		}
+	}
+	if (port_text[0] == '\0' || strlen(port_text) > 5) {
+		return TALLY_EINVAL;
+	}
+	for (const char *p = port_text; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			return TALLY_EINVAL;
+		}
+		port = port * 10 + (*p - '0');
+	}
+	if (port > 65535) {
+		return TALLY_EINVAL;
+	}
+	if (addr[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *) ss;
+
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
+			return TALLY_EINVAL;
+		}
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port   = htons((uint16_t) port);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *) ss;
+
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
+			return TALLY_EINVAL;
+		}
+		s4->sin_family = AF_INET;
+		s4->sin_port   = htons((uint16_t) port);
+	}
+	return TALLY_OK;
+}
+
+/* The URL a browser on this machine opens: the bound address, or
+ * loopback for a server that listens on every address. */
+static void
+make_url(struct hub_http *h, const struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 =
+		    (const struct sockaddr_in6 *) ss;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ||
+		    inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host)) ==
+		        NULL) {
+			snprintf(host, sizeof(host), "::1");
+		}
+		snprintf(
+		    h->url, sizeof(h->url), "http://[%s]:%d/", host, h->port);
+		return;
+	}
+	{
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *) ss;
+
+		if (s4->sin_addr.s_addr == htonl(INADDR_ANY) ||
+		    inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host)) ==
+		        NULL) {
+			snprintf(host, sizeof(host), "127.0.0.1");
+		}
+	}
+	snprintf(h->url, sizeof(h->url), "http://%s:%d/", host, h->port);
+}
+
+int
+hub_http_start(const struct tally_catalog *cat, const char *db_path,
+    const char *addr, const struct tally_due *due, struct hub_http **out)
+{
+	struct hub_http            *h  = NULL;
+	struct tally_errbuf         eb = { "" };
+	struct sockaddr_storage     ss;
+	const union MHD_DaemonInfo *info;
+	unsigned int                flags;
+	int                         rv;
+
+	rv = parse_addr(addr, &ss);
+	if (rv != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "--http '%s': expected ADDR:PORT (127.0.0.1:8080, "
+		    "[::1]:8080) or PORT",
+		    addr != NULL ? addr : "");
+		return TALLY_ECONFIG;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		return TALLY_ENOMEM;
+	}
+	h->cat = cat;
+	h->due = due;
+	/* Opened here, before the server's thread exists; from then on only
+	 * that thread uses it. */
+	rv = tally_store_open(db_path, cat, &h->st, &eb);
+	if (rv == TALLY_ECONFIG &&
+	    tally_store_open_group(db_path, cat, &h->st, &eb) == TALLY_OK) {
+		/* A comparison hub's: the comparison page. */
+		h->group = true;
+		rv       = TALLY_OK;
+	}
+	if (rv != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR, "dashboard: %s", eb.text);
+		goto fail;
+	}
+	flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6) {
+		flags |= MHD_USE_IPv6;
+	}
+	/* The logger comes first, so that it sees every message. */
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *) &ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int) HUB_HTTP_CONN_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int) HUB_HTTP_TIMEOUT_S, MHD_OPTION_END);
+	if (h->d == NULL) {
+		TALLY_LOG(
+		    TALLY_LOG_ERROR, "--http %s: cannot listen there", addr);
+		rv = TALLY_ECONFIG;
+		goto fail;
+	}
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info == NULL || info->port == 0) {
+		TALLY_LOG(TALLY_LOG_ERROR, "--http %s: no port bound", addr);
+		rv = TALLY_EIO;
+		goto fail;
+	}
+	h->port = info->port;
+	make_url(h, &ss);
+	TALLY_LOG(TALLY_LOG_INFO, "dashboard on %s", h->url);
+	*out = h;
+	return TALLY_OK;
+fail:
+	hub_http_stop(h);
+	return rv;
+}
+
+int
+hub_http_port(const struct hub_http *h)
+{
+	return h->port;
+}
+
+void
+hub_http_url(const struct hub_http *h, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", h->url);
+}
+
+void
+hub_http_stop(struct hub_http *h)
+{
+	if (h == NULL) {
+		return;
+	}
+	if (h->d != NULL) {
+		MHD_stop_daemon(h->d);
+	}
+	tally_store_close(h->st);
+	free(h);
+}
