@@ -280,15 +280,20 @@ class Comparer:
         period, hub = rep["period"], rep["hub"]
         flat = self.flat
         seen = {}
+        top = rep.get("region", hub)
         for reg in rep["regions"]:
             code = reg["code"]
-            if code != hub and flat.parent.get(code) != hub:
+            # A hub holds every region below it (forwarded by its
+            # children); the report shows the top region and those below
+            # it, each at its distance from the top.
+            chain = list(flat.ancestors_or_self(code))
+            if top not in chain or hub not in chain:
                 self.bad("%s %s" % (path, code), "region", code,
-                         "the hub or a direct child")
+                         "the report's region or one below it")
                 continue
-            if reg.get("depth") != (0 if code == hub else 1):
+            if reg.get("depth") != chain.index(top):
                 self.bad("%s %s" % (path, code), "depth", reg.get("depth"),
-                         0 if code == hub else 1)
+                         chain.index(top))
             if reg.get("parent") != flat.parent.get(code):
                 self.bad("%s %s" % (path, code), "parent", reg.get("parent"),
                          flat.parent.get(code))
@@ -302,12 +307,12 @@ class Comparer:
         # no figure for it; then the flat query must have none either. Each
         # indicator shown lists every direct child, with or without data.
         for ind_id in flat.ind:
-            shown = ind_id in seen.get(hub, set())
-            if not shown and flat.figure(hub, ind_id, period) is not None:
+            shown = ind_id in seen.get(top, set())
+            if not shown and flat.figure(top, ind_id, period) is not None:
                 self.bad("%s: hub %s period %s %s" % (path, hub, period, ind_id),
                          "indicator", "missing", "a figure")
             if shown and len(seen) > 1:
-                for child in flat.children.get(hub, []):
+                for child in flat.children.get(top, []):
                     if ind_id not in seen.get(child, set()):
                         self.bad("%s: hub %s period %s %s" % (path, hub, period, ind_id),
                                  "child " + child, "missing", "listed")

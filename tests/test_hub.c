@@ -374,6 +374,110 @@ START_TEST(test_refuses_other_region_store)
 }
 END_TEST
 
+/* Milliseconds now, for checking the times a hub gives a state. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(test_forwarded_states)
+{
+	struct tally_wire_state   a[3];
+	struct tally_ack         *ack;
+	struct tally_state        s;
+	struct tally_store       *st;
+	struct tally_region_state rs;
+	struct tally_errbuf       eb = { "" };
+	struct tally_period       p;
+	char                      path[300];
+	int64_t                   before;
+
+	/* A province hub, to which 石家庄 forwards its counties' states. */
+	stop_hub();
+	unlink(db);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+	start_hub("130000");
+
+	a[0] = state("mfg_pass_rate", "2020", 900, 1000, 10, "130102");
+	a[1] = state("mfg_pass_rate", "2020", 50, 100, 5, "130102");
+	strcpy(a[1].region, "130102");
+	a[1].first_received_ms = 1600000000000;
+	a[1].received_ms       = 1600000100000;
+	/* 130202 is 唐山's: 石家庄 cannot speak for it. */
+	a[2] = state("mfg_pass_rate", "2020", 1, 100, 5, "130202");
+	strcpy(a[2].region, "130202");
+	ack = submit("130100", "130000", a, 3);
+	ck_assert(!ack->has_error);
+	ck_assert_int_eq(ack->items[0].status, TALLY_ACK_ACCEPTED);
+	ck_assert_str_eq(ack->items[0].region, "");
+	ck_assert_int_eq(ack->items[1].status, TALLY_ACK_ACCEPTED);
+	ck_assert_str_eq(ack->items[1].region, "130102");
+	ck_assert_int_eq(ack->items[2].status, TALLY_ACK_REJECTED);
+	ck_assert_msg(strstr(ack->items[2].reason, "not below") != NULL, "%s",
+	    ack->items[2].reason);
+	tally_ack_free(ack);
+
+	/* The province's figure is the city's own state alone: a county's
+	 * state is held to be shown, never added a second time. */
+	ck_assert(hub_figure("mfg_pass_rate", "2020", &s));
+	ck_assert_double_eq(s.sum_a, 900);
+	ck_assert_double_eq(s.sum_b, 1000);
+
+	/* The county's state is held, with the times at which the city hub
+	 * received it, and the city it came through. */
+	ck_assert_int_eq(tally_store_open(db, cat, &st, &eb), 0);
+	ck_assert_int_eq(tally_period_parse("2020", &p), 0);
+	ck_assert_int_eq(
+	    tally_store_region_state(st, "130102",
+	        tally_catalog_indicator(cat, "mfg_pass_rate"), &p, &rs),
+	    0);
+	ck_assert_double_eq(rs.state.sum_a, 50);
+	ck_assert_str_eq(rs.via, "130100");
+	ck_assert_int_eq(rs.first_received_ms, 1600000000000);
+	ck_assert_int_eq(rs.received_ms, 1600000100000);
+	ck_assert_int_eq(
+	    tally_store_region_state(st, "130202",
+	        tally_catalog_indicator(cat, "mfg_pass_rate"), &p, &rs),
+	    TALLY_ENOENT);
+	tally_store_close(st);
+
+	/* Forwarded states follow the version rule too. */
+	ack = submit("130100", "130000", &a[1], 1);
+	ck_assert_int_eq(ack->items[0].status, TALLY_ACK_DUPLICATE);
+	tally_ack_free(ack);
+	a[1].version = 4;
+	ack          = submit("130100", "130000", &a[1], 1);
+	ck_assert_int_eq(ack->items[0].status, TALLY_ACK_STALE);
+	tally_ack_free(ack);
+
+	/* A child's own state is timed by the hub, whatever times it claims
+	 * for itself. */
+	a[0].version = 11;
+	strcpy(a[0].region, "130100");
+	a[0].first_received_ms = 1000;
+	a[0].received_ms       = 1000;
+	before                 = now_ms();
+	ack                    = submit("130100", "130000", a, 1);
+	ck_assert_int_eq(ack->items[0].status, TALLY_ACK_ACCEPTED);
+	tally_ack_free(ack);
+	ck_assert_int_eq(tally_store_open(db, cat, &st, &eb), 0);
+	ck_assert_int_eq(
+	    tally_store_region_state(st, "130100",
+	        tally_catalog_indicator(cat, "mfg_pass_rate"), &p, &rs),
+	    0);
+	ck_assert_int_ge(rs.received_ms, before);
+	ck_assert_int_ge(rs.first_received_ms, before - 60000);
+	tally_store_close(st);
+}
+END_TEST
+
 static Suite *
 hub_suite(void)
 {
@@ -386,6 +490,7 @@ hub_suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_oversize_is_dropped);
 	tcase_add_test(tc, test_refuses_other_region_store);
+	tcase_add_test(tc, test_forwarded_states);
 	suite_add_tcase(s, tc);
 	return s;
 }

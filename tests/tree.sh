@@ -219,7 +219,9 @@ reports() {
 	mkdir -p "$dir"
 	for h in "$@"; do
 		for p in $periods; do
-			report "$h" "$p" "$dir/$h-$p.json" || return 1
+			# Two levels: the province holds its counties too,
+			# forwarded by the cities, and they must match as well.
+			report "$h" "$p" "$dir/$h-$p.json" --depth 2 || return 1
 		done
 	done
 }
@@ -247,7 +249,7 @@ converge() {
 	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out
 	shift
 	while :; do
-		if report $province 2020 "$work/out/poll.json" &&
+		if report $province 2020 "$work/out/poll.json" --depth 2 &&
 			flat_compare "$work/out/poll.json" >"$out" 2>&1; then
 			break
 		fi
@@ -550,8 +552,9 @@ esac
 acked=$(sqlite3 "$work/db/$fresh.db" \
 	"SELECT count(*) FROM uplink_ack WHERE uplink = 'parent' AND status IN (1, 2, 3)")
 lost=$(sqlite3 "$work/db/$fresh.db" "ATTACH '$work/db/$city_b.db' AS hub;
-	SELECT count(*) FROM uplink_ack a LEFT JOIN hub.child_state c
-	ON c.indicator = a.indicator AND c.period = a.period AND c.child = '$fresh'
+	SELECT count(*) FROM uplink_ack a LEFT JOIN hub.region_state c
+	ON c.indicator = a.indicator AND c.period = a.period
+	AND c.region = '$fresh' AND c.via = '$fresh'
 	WHERE a.uplink = 'parent' AND a.status IN (1, 2, 3)
 	AND (c.version IS NULL OR c.version < a.version)")
 echo "# $acked of $total snapshots were acknowledged when the push ended"
