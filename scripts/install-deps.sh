@@ -10,6 +10,8 @@ packages=(
   libsqlite3-dev sqlite3
   check libsubunit-dev
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
+  curl chromium fonts-wqy-microhei
+  openssl clang libclang-rt-dev
 )
 
 missing=()
