@@ -64,7 +64,7 @@ int hub_trend_json(const struct tally_catalog *cat, struct tally_store *st,
 /* What the dashboard needs to start: the hub's region, the periods held,
  * the indicator catalogue with both names, and the regions held below the
  * hub (GET /api/meta). */
-int hub_meta_json(const struct tally_catalog *cat, struct tally_store *st,
-    json_t **out);
+int hub_meta_json(
+    const struct tally_catalog *cat, struct tally_store *st, json_t **out);
 
 #endif
