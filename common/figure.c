@@ -5,6 +5,8 @@
 
 #include "errors.h"
 
+#include <math.h>
+
 void
 tally_figure_json(
     json_t *o, const struct tally_indicator *ind, const struct tally_state *s)
@@ -68,4 +70,59 @@ tally_figure_text(const struct tally_indicator *ind,
 	if (ind->kind != TALLY_KIND_COUNT) {
 		snprintf(t->b, sizeof(t->b), "%.10g", s->sum_b);
 	}
+}
+
+static json_t *
+real_or_null(bool has, double v)
+{
+	return has && isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *
+period_text(const struct tally_period *p)
+{
+	char text[TALLY_PERIOD_STRLEN];
+
+	tally_period_format(p, text);
+	return json_string(text);
+}
+
+json_t *
+tally_figure_target_json(
+    const struct tally_target *t, const struct tally_target_result *res)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "op", json_string(tally_op_name(t->op)));
+	json_object_set_new(o, "value", json_real(t->value));
+	json_object_set_new(
+	    o, "scope", json_string(tally_scope_name(t->scope)));
+	json_object_set_new(o, "period", period_text(&t->period));
+	json_object_set_new(
+	    o, "status", json_string(tally_target_status_name(res->status)));
+	json_object_set_new(o, "gap", real_or_null(res->has_gap, res->gap));
+	json_object_set_new(
+	    o, "compared", real_or_null(res->has_value, res->value));
+	if (res->reason[0] != '\0') {
+		json_object_set_new(o, "reason", json_string(res->reason));
+	}
+	if (t->scope == TALLY_SCOPE_CHANGE_PCT) {
+		json_object_set_new(
+		    o, "baseline_period", period_text(&t->baseline));
+		json_object_set_new(o, "baseline_value",
+		    real_or_null(
+		        res->has_baseline_value, res->baseline_value));
+	}
+	if (t->scope == TALLY_SCOPE_EACH_CHILD) {
+		json_object_set_new(o, "children_missing",
+		    json_integer((json_int_t) res->children_missing));
+		json_object_set_new(o, "children_failing",
+		    json_integer((json_int_t) res->children_failing));
+		json_object_set_new(o, "worst_child",
+		    res->worst_child[0] ? json_string(res->worst_child)
+		                        : json_null());
+	}
+	json_object_set_new(
+	    o, "source", json_string(t->source != NULL ? t->source : ""));
+	return o;
 }

@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "rollup.h"
+#include "target.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -34,5 +35,12 @@ struct tally_figure_text {
 
 void tally_figure_text(const struct tally_indicator *ind,
     const struct tally_state *s, struct tally_figure_text *t);
+
+/* A target and its evaluation, as every report shows them: op, value,
+ * scope, period, status, gap, compared, reason (when there is one), the
+ * baseline of a change_pct, the children of an each_child, and the
+ * source. The caller owns the object returned. */
+json_t *tally_figure_target_json(
+    const struct tally_target *t, const struct tally_target_result *res);
 
 #endif

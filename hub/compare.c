@@ -380,28 +380,7 @@ target_json(const struct cmp *c, const struct tally_indicator *ind,
 			return rv;
 		}
 	}
-	o = json_object();
-	json_object_set_new(o, "op", json_string(tally_op_name(t->op)));
-	json_object_set_new(o, "value", json_real(t->value));
-	json_object_set_new(
-	    o, "scope", json_string(tally_scope_name(t->scope)));
-	json_object_set_new(o, "period", period_json(&t->period));
-	json_object_set_new(
-	    o, "status", json_string(tally_target_status_name(res.status)));
-	json_object_set_new(o, "gap", maybe_real(res.has_gap, res.gap));
-	json_object_set_new(
-	    o, "compared", maybe_real(res.has_value, res.value));
-	if (res.reason[0] != '\0') {
-		json_object_set_new(o, "reason", json_string(res.reason));
-	}
-	if (t->scope == TALLY_SCOPE_CHANGE_PCT) {
-		json_object_set_new(
-		    o, "baseline_period", period_json(&t->baseline));
-		json_object_set_new(o, "baseline_value",
-		    maybe_real(res.has_baseline_value, res.baseline_value));
-	}
-	json_object_set_new(
-	    o, "source", json_string(t->source != NULL ? t->source : ""));
+	o    = tally_figure_target_json(t, &res);
 	*out = o;
 	return TALLY_OK;
 }
