@@ -1604,6 +1604,13 @@ tally_store_data_version(struct tally_store *st, uint64_t *out)
 	return rv;
 }
 
+int
+tally_store_own_changes(struct tally_store *st, uint64_t *out)
+{
+	*out = (uint64_t) sqlite3_total_changes64(st->db);
+	return TALLY_OK;
+}
+
 /* The audit trail (store.h). Its statements are prepared per call: an
  * envelope is appended once per accepted submission, and the trail is
  * read by the audit command alone. */

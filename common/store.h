@@ -185,6 +185,10 @@ int tally_store_set_uplink_instance(
  * for daemons that wait for new data. */
 int tally_store_data_version(struct tally_store *st, uint64_t *out);
 
+/* How many rows this connection has written since it was opened: what
+ * tally_store_data_version does not count. */
+int tally_store_own_changes(struct tally_store *st, uint64_t *out);
+
 /* The audit trail: every envelope a hub accepted, with its body, its
  * signature and the key that verified it, and for each state it changed,
  * what the state replaced. The tables refuse UPDATE and DELETE (triggers),

@@ -27,6 +27,17 @@ struct tally_uplink {
 	bool       with_below; /* forward the states held from below */
 	/* Signs every envelope when set; borrowed. */
 	const struct tally_signer *signer;
+	/* The store, its data_version and its own changes when a push last
+	 * found nothing pending. Until anything is written to that store
+	 * (by another connection: data_version moves; or by this one, other
+	 * than the acknowledgements a push records), nothing new can be
+	 * pending, so a push makes its one exchange for the hub's instance
+	 * id without reading the outbox, which scans every state held: a
+	 * hub looks every second, and thousands of idle hubs did little
+	 * else. */
+	const struct tally_store *clean_store;
+	uint64_t                  clean_version;
+	uint64_t                  clean_changes;
 };
 
 static int
@@ -302,10 +313,24 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 	for (bool first = true;; first = false) {
 		struct tally_wire_state *states = NULL;
 		struct tally_ack        *ack    = NULL;
-		size_t                   n      = 0;
+		size_t                   n = 0, resends = stats->resends;
+		uint64_t                 dv = 0, own = 0;
+		bool have = tally_store_data_version(st, &dv) == TALLY_OK &&
+		    tally_store_own_changes(st, &own) == TALLY_OK;
 
-		rv = tally_store_pending(
-		    st, up->name, UPLINK_BATCH, up->with_below, &states, &n);
+		if (have && up->clean_store == st && dv == up->clean_version &&
+		    own == up->clean_changes) {
+			rv = TALLY_OK;
+		} else {
+			up->clean_store = NULL;
+			rv = tally_store_pending(st, up->name, UPLINK_BATCH,
+			    up->with_below, &states, &n);
+			if (rv == TALLY_OK && n == 0 && have) {
+				up->clean_store   = st;
+				up->clean_version = dv;
+				up->clean_changes = own;
+			}
+		}
 		/* With nothing pending, one empty submission still goes out:
 		 * its acknowledgement carries the hub's instance id, which is
 		 * how a child learns that its hub lost its data. */
@@ -323,6 +348,14 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		if (rv == TALLY_OK) {
 			rv = apply_ack(up, st, states, n, ack, stats);
 			stats->batches++;
+		}
+		/* A new hub instance made every state pending again; else
+		 * what this push wrote (acknowledgements) is no new data. */
+		if (stats->resends != resends || rv != TALLY_OK) {
+			up->clean_store = NULL;
+		} else if (up->clean_store == st &&
+		    tally_store_own_changes(st, &own) == TALLY_OK) {
+			up->clean_changes = own;
 		}
 		tally_ack_free(ack);
 		free(states);
