@@ -6,6 +6,10 @@
  * the seed, the year and each leaf's own code, so the same arguments give
  * byte-identical files, and a county's rows are the same whichever other
  * regions are generated with it.
+ *
+ * The benchmarks (bench/bench.c) use two more options: --all fills every
+ * county of the country, and --monthly writes every indicator month by
+ * month, twelve rows a year, for the heaviest load a year can bring.
  */
 #include "catalog.h"
 #include "errors.h"
@@ -157,7 +161,9 @@ static const double pm25_shape[12] = { 1.60, 1.35, 1.05, 0.80, 0.68, 0.64,
 	0.60, 0.60, 0.68, 0.90, 1.25, 1.55 };
 
 struct gen_args {
-	const char *region;
+	const char *region; /* NULL with all */
+	bool        all;    /* every province */
+	bool        monthly;
 	int         year;
 	uint64_t    seed;
 	const char *out;
@@ -203,8 +209,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "Usage: %s --region CODE --year YYYY [--seed N] [--out DIR]\n"
-	    "       [--flat FILE]\n"
+	    "Usage: %s --region CODE|--all --year YYYY [--seed N]\n"
+	    "       [--monthly] [--out DIR] [--flat FILE]\n"
 	    "\n"
 	    "Writes a year of plausible sample observations for every leaf\n"
 	    "region at or below CODE: DIR/<leaf>.csv in the `tally-node\n"
@@ -215,6 +221,9 @@ usage(FILE *out)
 	    "\n"
 	    "Options:\n"
 	    "  --region CODE  the region (any level) whose leaves to fill\n"
+	    "  --all          every leaf of the country instead\n"
+	    "  --monthly      every indicator month by month (12 rows a\n"
+	    "                 year each) instead of at its usual grain\n"
 	    "  --year YYYY    the year of the observations\n"
 	    "  --seed N       the seed, a non-negative integer (default %d)\n"
 	    "  --out DIR      the directory for the per-leaf files (created\n"
@@ -572,6 +581,15 @@ gen_stock(struct gen_out *o, struct gen_rng *r, const struct gen_spec *sp,
 	}
 }
 
+/* One month's share of a year's weight (in tenths), never zero. */
+static long
+spread_weight(long weight, int n)
+{
+	long w = round_long((double) weight / n);
+
+	return w > 0 ? w : 1;
+}
+
 static void
 gen_indicator(struct gen_out *o, const struct gen_args *a,
     const struct gen_profile *pf, const struct tally_indicator *ind)
@@ -585,28 +603,40 @@ gen_indicator(struct gen_out *o, const struct gen_args *a,
 
 	find_spec(ind, &sp);
 	rng_seed(&r, a->seed, o->region, a->year, ind->id);
+	if (a->monthly) {
+		sp.grain = GEN_M;
+	}
 	n = year_periods(a->year, sp.grain, ps);
+	/* The yearly models below write one row, or with --monthly one row
+	 * a month with the year's denominator or weight spread over the
+	 * months; with one row the draws are those of the yearly row. */
 	switch (sp.model) {
 	case GEN_PASS_RATE:
 		gen_pass_rate(o, &r, &sp, ps, n);
 		break;
 	case GEN_PER_MILLION:
-		/* A county files 10 to 60 applications per million people. */
-		den = pf->population;
-		num = round_long((double) den * rng_uniform(&r, 10, 60) / 1e6);
-		emit_ratio(o, sp.id, &ps[0], num, den);
+		/* A county files 10 to 60 applications per million people
+		 * (person-years, with --monthly). */
+		for (int i = 0; i < n; i++) {
+			den = round_long((double) pf->population / n);
+			num = round_long(
+			    (double) den * rng_uniform(&r, 10, 60) / 1e6);
+			emit_ratio(o, sp.id, &ps[i], num, den);
+		}
 		break;
 	case GEN_PER_MILLE:
 		/* Revenue is in yuan, rounded to ten thousand as budgets are
 		 * given in 万元; the funding is 0.5 to 2 per mille of it. */
-		den = pf->population * pf->revenue_per_capita;
-		den = round_long(
-		          (double) den * rng_uniform(&r, 0.9, 1.1) / 1e4) *
-		    10000;
-		num = round_long(
-		          (double) den * rng_uniform(&r, 0.5, 2.0) / 1e6) *
-		    1000;
-		emit_ratio(o, sp.id, &ps[0], num, den);
+		for (int i = 0; i < n; i++) {
+			den = pf->population * pf->revenue_per_capita;
+			den = round_long((double) den / n *
+			                 rng_uniform(&r, 0.9, 1.1) / 1e4) *
+			    10000;
+			num = round_long((double) den *
+			                 rng_uniform(&r, 0.5, 2.0) / 1e6) *
+			    1000;
+			emit_ratio(o, sp.id, &ps[i], num, den);
+		}
 		break;
 	case GEN_RATIO:
 		for (int i = 0; i < n; i++) {
@@ -642,12 +672,22 @@ gen_indicator(struct gen_out *o, const struct gen_args *a,
 	case GEN_INDEX:
 		/* An index of 78 to 90, weighted by output value of 50 to
 		 * 900 (100 million yuan). */
-		emit_wmean_tenths(o, sp.id, &ps[0], rng_range(&r, 780, 900),
-		    rng_range(&r, 500, 9000));
+		for (int i = 0; i < n; i++) {
+			/* The weight is drawn first, as the files made
+			 * before --monthly were. */
+			long w = rng_range(&r, 500, 9000);
+
+			emit_wmean_tenths(o, sp.id, &ps[i],
+			    rng_range(&r, 780, 900), spread_weight(w, n));
+		}
 		break;
 	default:
-		emit_wmean_tenths(o, sp.id, &ps[0], rng_range(&r, 500, 1000),
-		    rng_range(&r, 10, 10000));
+		for (int i = 0; i < n; i++) {
+			long w = rng_range(&r, 10, 10000);
+
+			emit_wmean_tenths(o, sp.id, &ps[i],
+			    rng_range(&r, 500, 1000), spread_weight(w, n));
+		}
 		break;
 	}
 }
@@ -751,6 +791,7 @@ run(const struct gen_args *a)
 	struct tally_catalog        *cat = NULL;
 	struct tally_errbuf          eb  = { "" };
 	const struct tally_division *root;
+	const char                  *where = a->all ? "the country" : a->region;
 	struct gen_ctx               c;
 	int                          ex, rv;
 
@@ -762,8 +803,8 @@ run(const struct gen_args *a)
 		ex = tally_exit_code(rv);
 		goto fail;
 	}
-	root = tally_catalog_division(cat, a->region);
-	if (root == NULL) {
+	root = a->all ? NULL : tally_catalog_division(cat, a->region);
+	if (!a->all && root == NULL) {
 		fprintf(stderr, "%s: --region: unknown region '%s'\n", prog,
 		    a->region);
 		ex = EX_DATAERR;
@@ -797,7 +838,17 @@ run(const struct gen_args *a)
 		      "weight\n",
 		    c.flat);
 	}
-	ex = gen_tree(&c, (size_t) (root - cat->divisions));
+	if (a->all) {
+		/* Every province, in code order: the divisions are sorted. */
+		ex = EX_OK;
+		for (size_t i = 0; ex == EX_OK && i < cat->n_divisions; i++) {
+			if (cat->divisions[i].parent == TALLY_NO_INDEX) {
+				ex = gen_tree(&c, i);
+			}
+		}
+	} else {
+		ex = gen_tree(&c, (size_t) (root - cat->divisions));
+	}
 	if (ex != EX_OK) {
 		goto fail;
 	}
@@ -818,13 +869,13 @@ run(const struct gen_args *a)
 	if (a->out != NULL && a->flat != NULL) {
 		printf("wrote %zu file%s and %s, %zu rows under %s for %d\n",
 		    c.files, c.files == 1 ? "" : "s", a->flat, c.rows,
-		    a->region, a->year);
+		    where, a->year);
 	} else if (a->out != NULL) {
 		printf("wrote %zu file%s, %zu rows under %s for %d\n", c.files,
-		    c.files == 1 ? "" : "s", c.rows, a->region, a->year);
+		    c.files == 1 ? "" : "s", c.rows, where, a->year);
 	} else {
 		printf("wrote %s, %zu rows of %zu regions under %s for %d\n",
-		    a->flat, c.rows, c.leaves, a->region, a->year);
+		    a->flat, c.rows, c.leaves, where, a->year);
 	}
 fail:
 	if (c.flat != NULL) {
@@ -841,6 +892,8 @@ enum {
 	OPT_SEED,
 	OPT_OUT,
 	OPT_FLAT,
+	OPT_ALL,
+	OPT_MONTHLY,
 };
 
 static const struct option long_options[] = {
@@ -851,6 +904,8 @@ static const struct option long_options[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "flat", required_argument, NULL, OPT_FLAT },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "monthly", no_argument, NULL, OPT_MONTHLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -922,6 +977,12 @@ main(int argc, char **argv)
 		case OPT_FLAT:
 			a.flat = optarg;
 			break;
+		case OPT_ALL:
+			a.all = true;
+			break;
+		case OPT_MONTHLY:
+			a.monthly = true;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -930,8 +991,9 @@ main(int argc, char **argv)
 	if (optind != argc) {
 		return usage_error("unexpected argument");
 	}
-	if (a.region == NULL || year == NULL) {
-		return usage_error("--region and --year are required");
+	if ((a.region == NULL) == !a.all || year == NULL) {
+		return usage_error(
+		    "--year and one of --region and --all are required");
 	}
 	if (a.out == NULL && a.flat == NULL) {
 		return usage_error("give --out DIR, --flat FILE or both");
