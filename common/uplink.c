@@ -9,6 +9,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,10 @@ struct tally_uplink {
 	const struct tally_store *clean_store;
 	uint64_t                  clean_version;
 	uint64_t                  clean_changes;
+	/* The id of the newest connection to the hub (0: none), kept by
+	 * NNG's pipe callback, so that a request left unanswered can drop
+	 * it (see drop_pipe). */
+	_Atomic uint32_t pipe_id;
 };
 
 static int
@@ -61,6 +66,44 @@ nng_to_tally(int rv, const char *what)
 	default:
 		return TALLY_EIO;
 	}
+}
+
+/* Runs on NNG's threads as connections come and go. */
+static void
+on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct tally_uplink *up = arg;
+	uint32_t             id = (uint32_t) nng_pipe_id(p);
+
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_store(&up->pipe_id, id);
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		atomic_compare_exchange_strong(&up->pipe_id, &id, 0);
+	}
+}
+
+/* After a request went unanswered, closes the connection it went out on
+ * so that the dialer makes a new one. A REQ socket resends only on the
+ * connections it has, and NNG 1.5.2 can leave one connection stuck with
+ * the hub up and answering everyone else (seen in the fault tests: a
+ * county daemon timed out for minutes on an ipc connection made while
+ * its hub restarted, while its neighbour was served at once). A new
+ * connection costs one dial; the resent request is harmless (the hub's
+ * version rule). */
+static void
+drop_pipe(struct tally_uplink *up)
+{
+	nng_pipe p  = NNG_PIPE_INITIALIZER;
+	uint32_t id = atomic_exchange(&up->pipe_id, 0);
+
+	if (id == 0) {
+		return;
+	}
+	p.id = id;
+	TALLY_LOG(TALLY_LOG_INFO,
+	    "uplink %s: no answer; dropping the connection and dialling again",
+	    up->url);
+	nng_pipe_close(p);
 }
 
 int
@@ -101,6 +144,8 @@ tally_uplink_new_tls(struct tally_uplink **out, const char *name,
 	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMAXT, 2000);
 	nng_socket_set_size(up->sock, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
+	nng_pipe_notify(up->sock, NNG_PIPE_EV_ADD_POST, on_pipe, up);
+	nng_pipe_notify(up->sock, NNG_PIPE_EV_REM_POST, on_pipe, up);
 	rv = nng_to_tally(nng_dialer_create(&d, up->sock, url), "dial");
 	if (rv != TALLY_OK) {
 		goto fail;
@@ -202,6 +247,9 @@ exchange(struct tally_uplink *up, const char *sender,
 		return rv;
 	}
 	rv = nng_to_tally(nng_recvmsg(up->sock, &msg, 0), "receive");
+	if (rv == TALLY_ETIMEDOUT) {
+		drop_pipe(up);
+	}
 	if (rv != TALLY_OK) {
 		return rv;
 	}
