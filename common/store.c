@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -566,6 +567,34 @@ open_kind(const char *path, struct tally_store *st, bool want_group,
 	return TALLY_OK;
 }
 
+/* False, with errno set, when the store's file or the directory that
+ * must hold its -wal and -shm files cannot be written to. */
+static bool
+writable(const char *path)
+{
+	char   dir[PATH_MAX];
+	char  *slash;
+	size_t n = strlen(path);
+
+	if (access(path, W_OK) != 0) {
+		return false;
+	}
+	if (n >= sizeof(dir)) {
+		return true;
+	}
+	memcpy(dir, path, n + 1);
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		return access(".", W_OK) == 0;
+	}
+	if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	return access(dir, W_OK) == 0;
+}
+
 static int
 open_store(const char *path, const struct tally_catalog *cat, bool group,
     struct tally_store **out, struct tally_errbuf *eb)
@@ -585,21 +614,46 @@ open_store(const char *path, const struct tally_catalog *cat, bool group,
 		    eb, rv, "%s: cannot open: %s", path, tally_strerror(rv));
 	}
 	st->cat = cat;
-	rv      = configure(st);
-	if (rv == TALLY_OK) {
-		rv = meta_get(st, "schema", schema, sizeof(schema));
-	}
-	if (rv == TALLY_OK && strcmp(schema, STORE_SCHEMA_VERSION) != 0) {
-		rv = TALLY_ECONFIG;
-	}
-	if (rv == TALLY_OK) {
-		rv = meta_get(st, "instance_id", st->instance_id,
-		    sizeof(st->instance_id));
+	/* Setting WAL mode writes to the file and makes the -wal and -shm
+	 * files beside it, so a read-only file or directory fails here. That
+	 * must not read as "not a Tally store": someone might delete a good
+	 * database on the strength of it. */
+	rv = configure(st);
+	if (rv != TALLY_OK && !writable(path)) {
+		tally_fail(eb, rv,
+		    "%s: cannot open for writing: the file or its directory "
+		    "is "
+		    "read-only (%s)",
+		    path, strerror(errno));
+		goto fail;
 	}
 	if (rv != TALLY_OK) {
 		tally_fail(eb, TALLY_ECONFIG, "%s: not a Tally store (%s)",
 		    path, tally_strerror(rv));
 		rv = TALLY_ECONFIG;
+		goto fail;
+	}
+	rv = meta_get(st, "schema", schema, sizeof(schema));
+	if (rv == TALLY_OK && strcmp(schema, STORE_SCHEMA_VERSION) != 0) {
+		tally_fail(eb, TALLY_ECONFIG,
+		    "%s: store schema %s, but this program reads schema %s",
+		    path, schema, STORE_SCHEMA_VERSION);
+		rv = TALLY_ECONFIG;
+		goto fail;
+	}
+	if (rv == TALLY_OK) {
+		rv = meta_get(st, "instance_id", st->instance_id,
+		    sizeof(st->instance_id));
+	}
+	if (rv == TALLY_ENOENT || rv == TALLY_EDB) {
+		tally_fail(eb, TALLY_ECONFIG, "%s: not a Tally store (%s)",
+		    path, tally_strerror(rv));
+		rv = TALLY_ECONFIG;
+		goto fail;
+	}
+	if (rv != TALLY_OK) {
+		tally_fail(
+		    eb, rv, "%s: cannot read: %s", path, tally_strerror(rv));
 		goto fail;
 	}
 	rv = open_kind(path, st, group, eb);
