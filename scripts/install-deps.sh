@@ -12,7 +12,7 @@ packages=(
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
   curl chromium fonts-wqy-microhei
   openssl clang libclang-rt-dev
-  postgresql libpq-dev time
+  postgresql libpq-dev time e2fsprogs
 )
 
 missing=()

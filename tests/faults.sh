@@ -589,6 +589,26 @@ case_disk() {
 		note "the immutable attribute does not stop writes here ($(cat "$work/out/chattr.err")): the read-only case is left out"
 	fi
 
+	if [ -n "$d" ]; then
+		section "7d. a store on a read-only filesystem"
+		# Opening a store sets WAL mode, which writes; on a read-only
+		# mount that fails. The message must say so: "not a Tally
+		# store" could get a good database deleted.
+		local ro=$work/ro
+		mkdir -p "$ro"
+		if mount -t tmpfs -o size=1m tally-fault-ro "$ro" 2>>"$work/out/mount.err"; then
+			fl_cleanups+=("umount '$ro' 2>/dev/null")
+			node_cmd init -q --db "$ro/c.db" --region 130502 >/dev/null || not_ok "7d: cannot make the store"
+			mount -o remount,ro "$ro"
+			"$node" show --db "$ro/c.db" --period 2020 >/dev/null 2>"$work/out/ro.err"
+			check "7d: tally-node show on it exits" $? 74
+			check_true "7d: and says the store is read-only" \
+				grep -q "cannot open for writing: the file or its directory is read-only" "$work/out/ro.err"
+			check_true "7d: not that it is no Tally store" eval '! grep -q "not a Tally store" "$work/out/ro.err"'
+			umount "$ro"
+		fi
+	fi
+
 	section "7c. another process holds city $b's database locked"
 	sqlite3 "$bdb" >/dev/null 2>&1 <<-EOF &
 		.timeout 5000
