@@ -495,12 +495,12 @@ parent_index_at(const struct tally_catalog *cat, size_t k, int month)
 static int
 change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
-	struct load_ctx              *ctx = arg;
-	struct tally_catalog         *cat = ctx->cat;
-	struct tally_division_change  c;
-	const struct tally_division  *d, *p;
-	struct tally_period           eff;
-	char                          text[TALLY_PERIOD_STRLEN];
+	struct load_ctx             *ctx = arg;
+	struct tally_catalog        *cat = ctx->cat;
+	struct tally_division_change c;
+	const struct tally_division *d, *p;
+	struct tally_period          eff;
+	char                         text[TALLY_PERIOD_STRLEN];
 
 	if (line == 1) {
 		return check_header(
@@ -802,8 +802,8 @@ tally_catalog_parent_for(const struct tally_catalog *cat, const char *code,
 }
 
 bool
-tally_catalog_is_child_for(const struct tally_catalog *cat,
-    const char *parent, const char *child, const struct tally_period *period)
+tally_catalog_is_child_for(const struct tally_catalog *cat, const char *parent,
+    const char *child, const struct tally_period *period)
 {
 	const char *p = tally_catalog_parent_for(cat, child, period);
 
@@ -814,7 +814,7 @@ bool
 tally_catalog_is_below_for(const struct tally_catalog *cat,
     const char *ancestor, const char *code, const struct tally_period *period)
 {
-	size_t k     = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+	size_t k = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
 	int    month = tally_period_last_month(period);
 
 	if (ancestor == NULL) {
@@ -869,18 +869,20 @@ size_t
 tally_catalog_next_child_for(const struct tally_catalog *cat, size_t parent,
     size_t after, const struct tally_period *period)
 {
-	size_t best  = TALLY_NO_INDEX;
-	int    month = tally_period_last_month(period);
+	size_t best = TALLY_NO_INDEX;
+	int    month;
 
-	if (cat->n_changes == 0) {
-		return after == TALLY_NO_INDEX ? cat->divisions[parent].first_child
-		                               : cat->divisions[after].next_sibling;
+	if (cat->n_changes == 0 || period == NULL) {
+		return after == TALLY_NO_INDEX
+		    ? cat->divisions[parent].first_child
+		    : cat->divisions[after].next_sibling;
 	}
+	month = tally_period_last_month(period);
 	/* The candidates are the tree's children and the regions that
 	 * change parent; indexes follow code order, so the next child is
 	 * the smallest candidate above after. There are few of either. */
-	for (size_t k = cat->divisions[parent].first_child; k != TALLY_NO_INDEX;
-	     k        = cat->divisions[k].next_sibling) {
+	for (size_t k               = cat->divisions[parent].first_child;
+	     k != TALLY_NO_INDEX; k = cat->divisions[k].next_sibling) {
 		if ((after == TALLY_NO_INDEX || k > after) &&
 		    (best == TALLY_NO_INDEX || k < best) &&
 		    parent_index_at(cat, k, month) == parent) {
@@ -905,15 +907,37 @@ tally_catalog_leaves_for(const struct tally_catalog *cat, size_t k,
 {
 	size_t n = 0;
 
-	if (cat->n_changes == 0 ||
+	if (cat->n_changes == 0 || period == NULL ||
 	    cat->divisions[k].first_child == TALLY_NO_INDEX) {
 		return cat->divisions[k].leaves;
 	}
-	for (size_t c = tally_catalog_next_child_for(
-	         cat, k, TALLY_NO_INDEX, period);
+	for (size_t c =
+	         tally_catalog_next_child_for(cat, k, TALLY_NO_INDEX, period);
 	     c != TALLY_NO_INDEX;
 	     c = tally_catalog_next_child_for(cat, k, c, period)) {
 		n += tally_catalog_leaves_for(cat, c, period);
 	}
 	return n;
+}
+
+bool
+tally_catalog_is_below_ever(
+    const struct tally_catalog *cat, const char *ancestor, const char *code)
+{
+	size_t k = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+
+	if (tally_catalog_is_below(cat, ancestor, code)) {
+		return true;
+	}
+	for (size_t i = 0; k != TALLY_NO_INDEX && i < cat->n_changes; i++) {
+		const struct tally_division_change *c = &cat->changes[i];
+		struct tally_period                 p = { c->effective / 12,
+			                TALLY_PERIOD_MONTH, c->effective % 12 + 1 };
+
+		if (c->region == k &&
+		    tally_catalog_is_below_for(cat, ancestor, code, &p)) {
+			return true;
+		}
+	}
+	return false;
 }

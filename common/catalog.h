@@ -168,18 +168,23 @@ bool tally_catalog_is_below_for(const struct tally_catalog *cat,
 bool tally_catalog_is_child_ever(
     const struct tally_catalog *cat, const char *parent, const char *child);
 
+/* True when code lies below ancestor in the tree, or for some period by
+ * a change of its parent. */
+bool tally_catalog_is_below_ever(
+    const struct tally_catalog *cat, const char *ancestor, const char *code);
+
 /* True when code has a change of parent. */
 bool tally_catalog_moves(const struct tally_catalog *cat, const char *code);
 
 /* Iterates over the children of the division at index parent for period,
  * in code order: pass TALLY_NO_INDEX for the first, then the last one
- * returned; TALLY_NO_INDEX at the end. Without changes this is the tree's
- * first_child / next_sibling list. */
+ * returned; TALLY_NO_INDEX at the end. Without changes, or with period
+ * NULL, this is the tree's first_child / next_sibling list. */
 size_t tally_catalog_next_child_for(const struct tally_catalog *cat,
     size_t parent, size_t after, const struct tally_period *period);
 
 /* The leaf regions at or below the division at index k for period (the
- * division's leaves without changes). */
+ * division's leaves without changes or with period NULL). */
 size_t tally_catalog_leaves_for(const struct tally_catalog *cat, size_t k,
     const struct tally_period *period);
 

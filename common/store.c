@@ -378,7 +378,8 @@ sql_sends(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		} else {
 			yes = tally_catalog_is_below_for(
 			          st->cat, st->region, region, &p) &&
-			    tally_catalog_is_below_for(st->cat, hub, region, &p);
+			    tally_catalog_is_below_for(
+			        st->cat, hub, region, &p);
 		}
 	}
 	sqlite3_result_int(ctx, yes);
@@ -405,16 +406,16 @@ register_functions(struct tally_store *st)
 	rc = sqlite3_create_function(
 	    st->db, "tally_child", 2, flags, st, sql_child, NULL, NULL);
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_create_function(
-		    st->db, "tally_below", 2, flags, st, sql_below, NULL, NULL);
+		rc = sqlite3_create_function(st->db, "tally_below", 2, flags,
+		    st, sql_below, NULL, NULL);
 	}
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_create_function(
-		    st->db, "tally_sends", 3, flags, st, sql_sends, NULL, NULL);
+		rc = sqlite3_create_function(st->db, "tally_sends", 3, flags,
+		    st, sql_sends, NULL, NULL);
 	}
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_create_function(
-		    st->db, "tally_moves", 1, flags, st, sql_moves, NULL, NULL);
+		rc = sqlite3_create_function(st->db, "tally_moves", 1, flags,
+		    st, sql_moves, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		return db_err(st, rc, "functions");
@@ -1155,14 +1156,15 @@ tally_store_regroup(struct tally_store *st, size_t *changed)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const struct tally_indicator *ind = tally_catalog_indicator(
 		    st->cat, (const char *) sqlite3_column_text(s, 0));
-		struct tally_period           p;
-		struct tally_state            want, held;
-		uint64_t                      version;
-		int                           got;
+		struct tally_period p;
+		struct tally_state  want, held;
+		uint64_t            version;
+		int                 got;
 
 		if (ind == NULL ||
-		    tally_period_parse((const char *) sqlite3_column_text(s, 1),
-		        &p) != TALLY_OK) {
+		    tally_period_parse(
+		        (const char *) sqlite3_column_text(s, 1), &p) !=
+		        TALLY_OK) {
 			continue;
 		}
 		rv = compute(st, ind, &p, &want);

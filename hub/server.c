@@ -258,8 +258,9 @@ state_admits(
 		return;
 	}
 	tally_period_format(&ws->period, period);
-	if (own && !tally_catalog_is_child_for(cat, hub->region, sender,
-	               &ws->period)) {
+	if (own &&
+	    !tally_catalog_is_child_for(
+	        cat, hub->region, sender, &ws->period)) {
 		parent = tally_catalog_parent_for(cat, sender, &ws->period);
 		ws->status = TALLY_ACK_REJECTED;
 		snprintf(ws->reason, sizeof(ws->reason),
@@ -269,11 +270,13 @@ state_admits(
 		    hub->region);
 		return;
 	}
-	if (!own && (!tally_catalog_is_child_for(
-	                 cat, hub->region, sender, &ws->period) ||
-	                !tally_catalog_is_below_for(
-	                    cat, sender, ws->region, &ws->period))) {
-		parent = tally_catalog_parent_for(cat, ws->region, &ws->period);
+	if (!own &&
+	    (!tally_catalog_is_child_for(
+	         cat, hub->region, sender, &ws->period) ||
+	        !tally_catalog_is_below_for(
+	            cat, sender, ws->region, &ws->period))) {
+		parent =
+		    tally_catalog_parent_for(cat, ws->region, &ws->period);
 		ws->status = TALLY_ACK_REJECTED;
 		snprintf(ws->reason, sizeof(ws->reason),
 		    "region %s is not below %s for %s: it belongs to %s "
@@ -810,8 +813,10 @@ open_or_create_store(struct hub *hub)
 	 * period, and go upward with new versions. */
 	rv = tally_store_regroup(hub->st, &regrouped);
 	if (rv != TALLY_OK) {
-		TALLY_LOG(TALLY_LOG_ERROR, "%s: cannot apply the changes of "
-		    "parent: %s", hub->cfg->db, tally_strerror(rv));
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "%s: cannot apply the changes of "
+		    "parent: %s",
+		    hub->cfg->db, tally_strerror(rv));
 		return rv;
 	}
 	if (regrouped > 0) {
