@@ -13,6 +13,7 @@
 #include "show.h"
 #include "sign.h"
 #include "store.h"
+#include "text.h"
 #include "uplink.h"
 
 #include <getopt.h>
@@ -606,7 +607,9 @@ node_hubs(const struct node_args *a, const struct tally_catalog *cat,
 		if (eq != NULL && eq - a->hubs[i] == 6) {
 			memcpy(h->code, a->hubs[i], 6);
 			h->code[6] = '\0';
-			h->url     = eq + 1;
+		}
+		if (tally_region_code_valid(h->code)) {
+			h->url = eq + 1;
 			if (!tally_catalog_is_child_ever(
 			        cat, h->code, d->code)) {
 				return usage_error(cmd,
@@ -662,7 +665,7 @@ cmd_push(const struct node_args *a, bool daemon)
 	const char                  *url  = NULL;
 	const char                  *cmd  = daemon ? "run" : "push";
 	uint64_t                     seen = 0, now;
-	size_t                       nh   = 0;
+	size_t                       nh = 0, rejected = 0;
 	int                          ex, rv, timeout = 10000, backoff = 0;
 
 	memset(hubs, 0, sizeof(hubs));
@@ -728,14 +731,22 @@ cmd_push(const struct node_args *a, bool daemon)
 	/* Changes made before this point are sent by the first push. */
 	(void) tally_store_data_version(st, &seen);
 	for (;;) {
+		/* Every parent is tried, so that one that is down does not
+		 * hold back the periods of another; the first failure is
+		 * what is reported. */
 		rv = TALLY_OK;
-		for (size_t i = 0; rv == TALLY_OK && i < nh; i++) {
-			url = hubs[i].url;
-			rv =
+		for (size_t i = 0; i < nh; i++) {
+			int one =
 			    tally_uplink_push(hubs[i].up, st, timeout, &stats);
-			if (rv == TALLY_OK && !daemon && nh > 1) {
-				print_stats(url, &stats);
+
+			if (one == TALLY_OK && !daemon && nh > 1) {
+				print_stats(hubs[i].url, &stats);
+				rejected += stats.rejected;
 				memset(&stats, 0, sizeof(stats));
+			}
+			if (rv == TALLY_OK) {
+				url = hubs[i].url;
+				rv  = one;
 			}
 		}
 		if (!daemon) {
@@ -803,11 +814,11 @@ cmd_push(const struct node_args *a, bool daemon)
 	} else if (rv != TALLY_OK) {
 		(void) complain(0, "push: %s", tally_strerror(rv));
 		ex = tally_exit_code(rv);
-	} else if (stats.rejected > 0) {
+	} else if (stats.rejected + rejected > 0) {
 		(void) complain(0,
 		    "push: the hub rejected %zu states (see "
 		    "the log above)",
-		    stats.rejected);
+		    stats.rejected + rejected);
 		ex = EX_DATAERR;
 	}
 done:
