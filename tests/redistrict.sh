@@ -366,6 +366,45 @@ reports "$work/rep/later" $province $city_a $city_b &&
 	flat_compare "$work/rep/later"/*.json >"$work/out/later.out" 2>&1
 check "b: two seconds later the hubs still equal the flat computation" $? 0
 
+# ------------------------------------- c. corrections on both sides
+echo "# c. corrections of $mover before and after the change"
+# A month before the change goes to the old city (with its quarter), a
+# month after it to the new one; both change the year, which the new city
+# holds. Each correction lowers the numerator by one, in the raw rows too.
+corrected=1
+for p in 2020-03 2020-09; do
+	row=$(awk -F, -v r=$mover -v p=$p '$1 == r && $2 == "mfg_pass_rate" && $3 == p' "$work/raw.csv")
+	num=$(echo "$row" | cut -d, -f4)
+	den=$(echo "$row" | cut -d, -f5)
+	if [ -z "$num" ] || [ "$num" -lt 1 ]; then
+		corrected=0
+		continue
+	fi
+	"$node" record --db "$work/db/$mover.db" --indicator mfg_pass_rate --period $p \
+		--num $((num - 1)) --den "$den" >/dev/null 2>>"$work/log/node.log" || corrected=0
+	awk -F, -v OFS=, -v r=$mover -v p=$p -v n=$((num - 1)) \
+		'$1 == r && $2 == "mfg_pass_rate" && $3 == p { $4 = n } { print }' \
+		"$work/raw.csv" >"$work/raw.tmp" && mv "$work/raw.tmp" "$work/raw.csv"
+done
+check "c: two corrections recorded at $mover" $corrected 1
+push $mover --hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}"
+check "c: $mover pushes its corrections to both parents" $? 0
+# acked UPLINK PERIOD: "yes" when the uplink acknowledged the current
+# snapshot of mfg_pass_rate for the period.
+acked() {
+	sqlite3 "$work/db/$mover.db" "SELECT CASE WHEN EXISTS (SELECT 1 FROM uplink_ack a
+		JOIN snapshot s ON s.indicator = a.indicator AND s.period = a.period
+		WHERE a.uplink = '$1' AND a.indicator = 'mfg_pass_rate'
+		AND a.period = '$2' AND a.version = s.version) THEN 'yes' ELSE 'no' END"
+}
+check "c: the old city took the correction of 2020-03" "$(acked parent 2020-03)" yes
+check "c: the old city took the new 2020Q1" "$(acked parent 2020Q1)" yes
+check "c: the new city did not get 2020-03" "$(acked parent:$city_b 2020-03)" no
+check "c: the new city took the correction of 2020-09" "$(acked parent:$city_b 2020-09)" yes
+check "c: the new city took the new year" "$(acked parent:$city_b 2020)" yes
+check "c: the old city did not get the new year" "$(acked parent 2020)" no
+converge "c" $province $city_a $city_b
+
 # A restart with the same change recomputes nothing more.
 stop_hub $city_a
 start_hub $city_a $province || finish
