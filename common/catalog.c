@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef TALLY_INSTALL_DATA_DIR
 #define TALLY_INSTALL_DATA_DIR "/usr/local/share/tally"
@@ -25,6 +26,8 @@ static const char *const indicator_header[] = { "id", "name_zh", "name_en",
 	"kind", "unit", "factor", "better", "time_agg", "note" };
 static const char *const division_header[]  = { "code", "name", "level",
 	 "parent_code" };
+static const char *const change_header[]    = { "region", "parent_code",
+	   "effective" };
 static const char *const target_header[]    = { "region_code", "region_name",
 	   "indicator_id", "period", "op", "value", "scope", "baseline_period",
 	   "source" };
@@ -470,6 +473,112 @@ target_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 	return TALLY_OK;
 }
 
+/* The parent index of the division at index k in force in month (as
+ * tally_period_first_month), with the catalogue's changes applied. */
+static size_t
+parent_index_at(const struct tally_catalog *cat, size_t k, int month)
+{
+	size_t parent = cat->divisions[k].parent;
+
+	/* A region's own changes come in order of their effective month, so
+	 * the last one in force wins. */
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		const struct tally_division_change *c = &cat->changes[i];
+
+		if (c->region == k && c->effective <= month) {
+			parent = c->parent;
+		}
+	}
+	return parent;
+}
+
+static int
+change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
+{
+	struct load_ctx             *ctx = arg;
+	struct tally_catalog        *cat = ctx->cat;
+	struct tally_division_change c;
+	const struct tally_division *d, *p;
+	struct tally_period          eff;
+	char                         text[TALLY_PERIOD_STRLEN];
+
+	if (line == 1) {
+		return check_header(
+		    ctx->path, f, n, change_header, NELEM(change_header), eb);
+	}
+	/* This file is written by hand when a change is announced, so it
+	 * may keep commented examples and notes. */
+	if (n >= 1 && f[0][0] == '#') {
+		return TALLY_OK;
+	}
+	if (n != NELEM(change_header)) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: %zu fields, expected %zu", ctx->path, line, n,
+		    NELEM(change_header));
+	}
+	c.region = division_index(cat, f[0]);
+	if (c.region == TALLY_NO_INDEX) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field region: unknown region '%s'", ctx->path,
+		    line, f[0]);
+	}
+	d = &cat->divisions[c.region];
+	if (d->level == TALLY_LEVEL_PROVINCE) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field region: '%s' is a province, which has no "
+		    "parent",
+		    ctx->path, line, f[0]);
+	}
+	c.parent = division_index(cat, f[1]);
+	if (c.parent == TALLY_NO_INDEX) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field parent_code: unknown region '%s'",
+		    ctx->path, line, f[1]);
+	}
+	p = &cat->divisions[c.parent];
+	/* A move stays inside its province: a region that leaves its
+	 * province gets a new code in GB/T 2260. */
+	if (p->level != d->level - 1 || strncmp(p->code, d->code, 2) != 0) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field parent_code: '%s' is not a %s of the same "
+		    "province as '%s'",
+		    ctx->path, line, f[1], level_names[d->level - 1], f[0]);
+	}
+	if (tally_period_parse(f[2], &eff) != TALLY_OK ||
+	    eff.kind != TALLY_PERIOD_MONTH) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field effective: '%s' is not a month YYYY-MM",
+		    ctx->path, line, f[2]);
+	}
+	c.effective = tally_period_first_month(&eff);
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		const struct tally_division_change *o = &cat->changes[i];
+
+		if (o->region == c.region && o->effective >= c.effective) {
+			struct tally_period prev = { o->effective / 12,
+				TALLY_PERIOD_MONTH, o->effective % 12 + 1 };
+
+			tally_period_format(&prev, text);
+			return tally_fail(eb, TALLY_ECONFIG,
+			    "%s:%zu: field effective: %s is out of order: "
+			    "'%s' already changes parent from %s",
+			    ctx->path, line, f[2], f[0], text);
+		}
+	}
+	if (parent_index_at(cat, c.region, c.effective) == c.parent) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s:%zu: field parent_code: '%s' is already the parent "
+		    "of '%s' in %s",
+		    ctx->path, line, f[1], f[0], f[2]);
+	}
+	if (grow((void **) &cat->changes, &ctx->cap, cat->n_changes,
+	        sizeof(*cat->changes)) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	cat->changes[cat->n_changes++] = c;
+	return TALLY_OK;
+}
+
 static int
 load_file(struct tally_catalog *cat, const char *dir, const char *name,
     tally_csv_row_fn fn, struct tally_errbuf *eb)
@@ -556,6 +665,16 @@ tally_catalog_load(
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
+	/* Changes of parent are optional: without the file the tree of
+	 * divisions.csv holds for every period. */
+	snprintf(path, sizeof(path), "%s/division_changes.csv", dir);
+	if (access(path, F_OK) == 0) {
+		rv = load_file(
+		    cat, dir, "division_changes.csv", change_row, eb);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+	}
 	if (cat->n_indicators == 0 || cat->n_divisions == 0) {
 		rv = tally_fail(eb, TALLY_ECONFIG,
 		    "%s: indicators.csv or divisions.csv has no rows", dir);
@@ -614,6 +733,7 @@ tally_catalog_free(struct tally_catalog *cat)
 	free(cat->indicators);
 	free(cat->divisions);
 	free(cat->targets);
+	free(cat->changes);
 	free(cat->dir);
 	free(cat);
 }
@@ -661,6 +781,161 @@ tally_catalog_is_below(
 	while (d != NULL && d->parent != TALLY_NO_INDEX) {
 		d = &cat->divisions[d->parent];
 		if (strcmp(d->code, ancestor) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+tally_catalog_parent_for(const struct tally_catalog *cat, const char *code,
+    const struct tally_period *period)
+{
+	size_t k = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+	size_t p;
+
+	if (k == TALLY_NO_INDEX) {
+		return NULL;
+	}
+	p = parent_index_at(cat, k, tally_period_last_month(period));
+	return p == TALLY_NO_INDEX ? NULL : cat->divisions[p].code;
+}
+
+bool
+tally_catalog_is_child_for(const struct tally_catalog *cat, const char *parent,
+    const char *child, const struct tally_period *period)
+{
+	const char *p = tally_catalog_parent_for(cat, child, period);
+
+	return p != NULL && parent != NULL && strcmp(p, parent) == 0;
+}
+
+bool
+tally_catalog_is_below_for(const struct tally_catalog *cat,
+    const char *ancestor, const char *code, const struct tally_period *period)
+{
+	size_t k = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+	int    month = tally_period_last_month(period);
+
+	if (ancestor == NULL) {
+		return false;
+	}
+	while (k != TALLY_NO_INDEX) {
+		k = parent_index_at(cat, k, month);
+		if (k != TALLY_NO_INDEX &&
+		    strcmp(cat->divisions[k].code, ancestor) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+tally_catalog_is_child_ever(
+    const struct tally_catalog *cat, const char *parent, const char *child)
+{
+	size_t k = child != NULL ? division_index(cat, child) : TALLY_NO_INDEX;
+
+	if (k == TALLY_NO_INDEX || parent == NULL) {
+		return false;
+	}
+	if (tally_catalog_is_child(cat, parent, child)) {
+		return true;
+	}
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		if (cat->changes[i].region == k &&
+		    strcmp(cat->divisions[cat->changes[i].parent].code,
+		        parent) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+tally_catalog_moves(const struct tally_catalog *cat, const char *code)
+{
+	size_t k = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+
+	for (size_t i = 0; k != TALLY_NO_INDEX && i < cat->n_changes; i++) {
+		if (cat->changes[i].region == k) {
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t
+tally_catalog_next_child_for(const struct tally_catalog *cat, size_t parent,
+    size_t after, const struct tally_period *period)
+{
+	size_t best = TALLY_NO_INDEX;
+	int    month;
+
+	if (cat->n_changes == 0 || period == NULL) {
+		return after == TALLY_NO_INDEX
+		    ? cat->divisions[parent].first_child
+		    : cat->divisions[after].next_sibling;
+	}
+	month = tally_period_last_month(period);
+	/* The candidates are the tree's children and the regions that
+	 * change parent; indexes follow code order, so the next child is
+	 * the smallest candidate above after. There are few of either. */
+	for (size_t k               = cat->divisions[parent].first_child;
+	     k != TALLY_NO_INDEX; k = cat->divisions[k].next_sibling) {
+		if ((after == TALLY_NO_INDEX || k > after) &&
+		    (best == TALLY_NO_INDEX || k < best) &&
+		    parent_index_at(cat, k, month) == parent) {
+			best = k;
+		}
+	}
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		size_t k = cat->changes[i].region;
+
+		if ((after == TALLY_NO_INDEX || k > after) &&
+		    (best == TALLY_NO_INDEX || k < best) &&
+		    parent_index_at(cat, k, month) == parent) {
+			best = k;
+		}
+	}
+	return best;
+}
+
+size_t
+tally_catalog_leaves_for(const struct tally_catalog *cat, size_t k,
+    const struct tally_period *period)
+{
+	size_t n = 0;
+
+	if (cat->n_changes == 0 || period == NULL ||
+	    cat->divisions[k].first_child == TALLY_NO_INDEX) {
+		return cat->divisions[k].leaves;
+	}
+	for (size_t c =
+	         tally_catalog_next_child_for(cat, k, TALLY_NO_INDEX, period);
+	     c != TALLY_NO_INDEX;
+	     c = tally_catalog_next_child_for(cat, k, c, period)) {
+		n += tally_catalog_leaves_for(cat, c, period);
+	}
+	return n;
+}
+
+bool
+tally_catalog_is_below_ever(
+    const struct tally_catalog *cat, const char *ancestor, const char *code)
+{
+	size_t k = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+
+	if (tally_catalog_is_below(cat, ancestor, code)) {
+		return true;
+	}
+	for (size_t i = 0; k != TALLY_NO_INDEX && i < cat->n_changes; i++) {
+		const struct tally_division_change *c = &cat->changes[i];
+		struct tally_period                 p = { c->effective / 12,
+			                TALLY_PERIOD_MONTH, c->effective % 12 + 1 };
+
+		if (c->region == k &&
+		    tally_catalog_is_below_for(cat, ancestor, code, &p)) {
 			return true;
 		}
 	}

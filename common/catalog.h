@@ -85,6 +85,14 @@ struct tally_target {
 	char               *source;
 };
 
+/* A change of a region's parent (division_changes.csv): from the month
+ * effective on, region belongs to parent. */
+struct tally_division_change {
+	size_t region;    /* index into divisions */
+	size_t parent;    /* index into divisions */
+	int    effective; /* first month, as tally_period_first_month */
+};
+
 struct tally_catalog {
 	char                   *dir;
 	struct tally_indicator *indicators;
@@ -93,9 +101,14 @@ struct tally_catalog {
 	size_t                  n_divisions;
 	struct tally_target    *targets;
 	size_t                  n_targets;
+	/* Changes of parent, in file order; a region's own changes are in
+	 * order of their effective month. */
+	struct tally_division_change *changes;
+	size_t                        n_changes;
 };
 
-/* Loads indicators.csv, divisions.csv and targets.csv from dir. On a
+/* Loads indicators.csv, divisions.csv, targets.csv and, when it exists,
+ * division_changes.csv from dir. On a
  * malformed file, eb holds `file:line: message`. The caller frees the
  * catalogue with tally_catalog_free. */
 int tally_catalog_load(
@@ -131,6 +144,49 @@ bool tally_catalog_is_child(
 /* True when code lies strictly below ancestor in the tree. */
 bool tally_catalog_is_below(
     const struct tally_catalog *cat, const char *ancestor, const char *code);
+
+/* Redistricting (division_changes.csv). The tree of divisions.csv holds
+ * until a region's first change; a period belongs to the shape in force
+ * in its last month, since it is reported after it ends. So with a move
+ * effective 2021-07, 2021-06 and 2021Q2 keep the old parent, and 2021-07,
+ * 2021Q3 and the year 2021 have the new one. */
+
+/* The parent of code for period; NULL for a province or an unknown code. */
+const char *tally_catalog_parent_for(const struct tally_catalog *cat,
+    const char *code, const struct tally_period *period);
+
+/* True when child's parent for period is parent. */
+bool tally_catalog_is_child_for(const struct tally_catalog *cat,
+    const char *parent, const char *child, const struct tally_period *period);
+
+/* True when code lies strictly below ancestor for period. */
+bool tally_catalog_is_below_for(const struct tally_catalog *cat,
+    const char *ancestor, const char *code, const struct tally_period *period);
+
+/* True when child is a child of parent for some period: in the tree or by
+ * a change. */
+bool tally_catalog_is_child_ever(
+    const struct tally_catalog *cat, const char *parent, const char *child);
+
+/* True when code lies below ancestor in the tree, or for some period by
+ * a change of its parent. */
+bool tally_catalog_is_below_ever(
+    const struct tally_catalog *cat, const char *ancestor, const char *code);
+
+/* True when code has a change of parent. */
+bool tally_catalog_moves(const struct tally_catalog *cat, const char *code);
+
+/* Iterates over the children of the division at index parent for period,
+ * in code order: pass TALLY_NO_INDEX for the first, then the last one
+ * returned; TALLY_NO_INDEX at the end. Without changes, or with period
+ * NULL, this is the tree's first_child / next_sibling list. */
+size_t tally_catalog_next_child_for(const struct tally_catalog *cat,
+    size_t parent, size_t after, const struct tally_period *period);
+
+/* The leaf regions at or below the division at index k for period (the
+ * division's leaves without changes or with period NULL). */
+size_t tally_catalog_leaves_for(const struct tally_catalog *cat, size_t k,
+    const struct tally_period *period);
 
 const char *tally_kind_name(int kind);
 const char *tally_level_name(int level);

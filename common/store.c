@@ -149,18 +149,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CHILDREN] = "SELECT region, version, " STATE_COLS
 	                ", first_received_at, received_at, via"
 	                " FROM region_state WHERE indicator = ?1"
-	                " AND period = ?2 AND region = via ORDER BY region",
+	                " AND period = ?2 AND region = via"
+	                " AND tally_child(region, period) ORDER BY region",
 	[ST_HELD] = "SELECT region, version, " STATE_COLS
 	            ", first_received_at, received_at, via"
 	            " FROM region_state WHERE indicator = ?1"
-	            " AND period = ?2 ORDER BY region",
+	            " AND period = ?2 AND tally_below(region, period)"
+	            " ORDER BY region",
 	[ST_PENDING_OWN] =
 	    "SELECT s.indicator, s.period, s.version, s.sum_a,"
 	    " s.sum_b, s.leaves, s.min_value, s.min_region, s.max_value,"
 	    " s.max_region, s.newest FROM snapshot s LEFT JOIN uplink_ack a"
 	    " ON a.uplink = ?1 AND a.region = ?3 AND a.indicator = s.indicator"
 	    " AND a.period = s.period"
-	    " WHERE a.version IS NULL OR s.version > a.version"
+	    " WHERE (a.version IS NULL OR s.version > a.version)"
+	    " AND tally_sends(?3, s.period, ?4)"
 	    " ORDER BY s.version LIMIT ?2",
 	[ST_PENDING_BELOW] =
 	    "SELECT r.indicator, r.period, r.version, r.sum_a,"
@@ -169,7 +172,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " r.received_at FROM region_state r LEFT JOIN uplink_ack a"
 	    " ON a.uplink = ?1 AND a.region = r.region"
 	    " AND a.indicator = r.indicator AND a.period = r.period"
-	    " WHERE a.version IS NULL OR r.version > a.version"
+	    " WHERE (a.version IS NULL OR r.version > a.version)"
+	    " AND tally_sends(r.region, r.period, ?3)"
 	    " ORDER BY r.version LIMIT ?2",
 	[ST_ACKED] =
 	    "INSERT INTO uplink_ack (uplink, region, indicator,"
@@ -298,11 +302,138 @@ prepare(struct tally_store *st, sqlite3_stmt **stmt, const char *sql)
 	return TALLY_OK;
 }
 
+/* Redistricting (catalog.h): the SQL functions below let the statements
+ * keep only the rows that belong to the store's region for their period.
+ * Without changes of parent they are always true. */
+
+/* The period of argument i, or false when it is not one. */
+static bool
+sql_period(sqlite3_value **argv, int i, struct tally_period *p)
+{
+	const char *text = (const char *) sqlite3_value_text(argv[i]);
+
+	return text != NULL && tally_period_parse(text, p) == TALLY_OK;
+}
+
+/* tally_child(region, period): region is a child of the store's region
+ * for period, so its own state enters the store's rollup. A group's store
+ * has no tree and keeps every member. */
+static void
+sql_child(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct tally_store *st = sqlite3_user_data(ctx);
+	struct tally_period       p;
+	bool                      yes = true;
+
+	(void) argc;
+	if (st->cat->n_changes > 0 && st->region[0] != '\0') {
+		yes = sql_period(argv, 1, &p) &&
+		    tally_catalog_is_child_for(st->cat, st->region,
+		        (const char *) sqlite3_value_text(argv[0]), &p);
+	}
+	sqlite3_result_int(ctx, yes);
+}
+
+/* tally_below(region, period): region lies below the store's region for
+ * period. */
+static void
+sql_below(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct tally_store *st = sqlite3_user_data(ctx);
+	struct tally_period       p;
+	bool                      yes = true;
+
+	(void) argc;
+	if (st->cat->n_changes > 0 && st->region[0] != '\0') {
+		yes = sql_period(argv, 1, &p) &&
+		    tally_catalog_is_below_for(st->cat, st->region,
+		        (const char *) sqlite3_value_text(argv[0]), &p);
+	}
+	sqlite3_result_int(ctx, yes);
+}
+
+/* tally_sends(region, period, hub): the state of region (the store's own
+ * or one held from below) for period goes to the parent hub hub. Own
+ * snapshots go to the store's parent for the period; a state from below
+ * goes up only while its region lies below both the store and hub for the
+ * period. A hub that is no region (a comparison group) or NULL takes
+ * everything. */
+static void
+sql_sends(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct tally_store *st = sqlite3_user_data(ctx);
+	const char               *region, *hub;
+	struct tally_period       p;
+	bool                      yes = true;
+
+	(void) argc;
+	region = (const char *) sqlite3_value_text(argv[0]);
+	hub    = (const char *) sqlite3_value_text(argv[2]);
+	if (st->cat->n_changes > 0 && st->region[0] != '\0' && hub != NULL &&
+	    region != NULL && tally_catalog_division(st->cat, hub) != NULL) {
+		if (!sql_period(argv, 1, &p)) {
+			yes = false;
+		} else if (strcmp(region, st->region) == 0) {
+			yes = tally_catalog_is_child_for(
+			    st->cat, hub, st->region, &p);
+		} else {
+			yes = tally_catalog_is_below_for(
+			          st->cat, st->region, region, &p) &&
+			    tally_catalog_is_below_for(
+			        st->cat, hub, region, &p);
+		}
+	}
+	sqlite3_result_int(ctx, yes);
+}
+
+/* tally_moves(region): region has a change of parent. */
+static void
+sql_moves(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct tally_store *st = sqlite3_user_data(ctx);
+
+	(void) argc;
+	sqlite3_result_int(ctx,
+	    tally_catalog_moves(
+	        st->cat, (const char *) sqlite3_value_text(argv[0])));
+}
+
+static int
+register_functions(struct tally_store *st)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+	int rc;
+
+	rc = sqlite3_create_function(
+	    st->db, "tally_child", 2, flags, st, sql_child, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function(st->db, "tally_below", 2, flags,
+		    st, sql_below, NULL, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function(st->db, "tally_sends", 3, flags,
+		    st, sql_sends, NULL, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function(st->db, "tally_moves", 1, flags,
+		    st, sql_moves, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		return db_err(st, rc, "functions");
+	}
+	return TALLY_OK;
+}
+
 static int
 prepare_all(struct tally_store *st)
 {
+	int rv = register_functions(st);
+
+	if (rv != TALLY_OK) {
+		return rv;
+	}
 	for (int i = 0; i < ST_COUNT; i++) {
-		int rv = prepare(st, &st->stmt[i], stmt_sql[i]);
+		rv = prepare(st, &st->stmt[i], stmt_sql[i]);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -969,15 +1100,13 @@ read_state(sqlite3_stmt *s, int first, struct tally_state *st)
  * observations and its children's states, and stores it with version.
  * Only this one (indicator, period) is touched. */
 static int
-recompute(struct tally_store *st, const struct tally_indicator *ind,
-    const struct tally_period *period, uint64_t version)
+compute(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, struct tally_state *out)
 {
 	struct tally_obs          *obs  = NULL;
 	struct tally_region_state *kids = NULL;
 	struct tally_state         total, own;
 	size_t                     nobs = 0, nkids = 0;
-	char                       text[TALLY_PERIOD_STRLEN];
-	sqlite3_stmt              *s = st->stmt[ST_SNAP_PUT];
 	int                        rv;
 
 	rv = tally_store_observations(st, ind, period, &obs, &nobs);
@@ -996,15 +1125,139 @@ recompute(struct tally_store *st, const struct tally_indicator *ind,
 	for (size_t i = 0; i < nkids; i++) {
 		tally_state_merge(&total, &kids[i].state);
 	}
+	*out = total;
+fail:
+	free(obs);
+	free(kids);
+	return rv;
+}
+
+/* Stores total as the snapshot of (ind, period) with version. */
+static int
+write_snapshot(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, const struct tally_state *total,
+    uint64_t version)
+{
+	sqlite3_stmt *s = st->stmt[ST_SNAP_PUT];
+	char          text[TALLY_PERIOD_STRLEN];
+
 	tally_period_format(period, text);
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64) version);
-	bind_state(s, 4, &total);
-	rv = step_done(st, s, "snapshot");
+	bind_state(s, 4, total);
+	return step_done(st, s, "snapshot");
+}
+
+/* Recomputes the region's snapshot of (ind, period) from its own
+ * observations and its children's states, and stores it with version.
+ * Only this one (indicator, period) is touched. */
+static int
+recompute(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, uint64_t version)
+{
+	struct tally_state total;
+	int                rv = compute(st, ind, period, &total);
+
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	return write_snapshot(st, ind, period, &total, version);
+}
+
+static bool
+same_state(const struct tally_state *a, const struct tally_state *b)
+{
+	if (a->sum_a != b->sum_a || a->sum_b != b->sum_b ||
+	    a->leaves != b->leaves || a->has_minmax != b->has_minmax ||
+	    a->has_newest != b->has_newest) {
+		return false;
+	}
+	if (a->has_minmax &&
+	    (a->min_value != b->min_value || a->max_value != b->max_value ||
+	        strcmp(a->min_region, b->min_region) != 0 ||
+	        strcmp(a->max_region, b->max_region) != 0)) {
+		return false;
+	}
+	return !a->has_newest || tally_period_equal(&a->newest, &b->newest);
+}
+
+int
+tally_store_regroup(struct tally_store *st, size_t *changed)
+{
+	sqlite3_stmt *s = NULL;
+	size_t        n = 0;
+	int           rc, rv;
+
+	if (st->cat->n_changes == 0 || st->region[0] == '\0') {
+		*changed = 0;
+		return TALLY_OK;
+	}
+	rv = tally_store_begin(st);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	/* Only the snapshots that a moving region's own state may have
+	 * entered can differ from what the shape of each period gives. */
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT DISTINCT indicator, period FROM region_state"
+	    " WHERE region = via AND tally_moves(region)",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		rv = db_err(st, rc, "regroup");
+		goto fail;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const struct tally_indicator *ind = tally_catalog_indicator(
+		    st->cat, (const char *) sqlite3_column_text(s, 0));
+		struct tally_period p;
+		struct tally_state  want, held;
+		uint64_t            version;
+		int                 got;
+
+		if (ind == NULL ||
+		    tally_period_parse(
+		        (const char *) sqlite3_column_text(s, 1), &p) !=
+		        TALLY_OK) {
+			continue;
+		}
+		rv = compute(st, ind, &p, &want);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		got = tally_store_snapshot(st, ind, &p, &held, &version);
+		if (got != TALLY_OK && got != TALLY_ENOENT) {
+			rv = got;
+			goto fail;
+		}
+		if (got == TALLY_OK ? same_state(&want, &held)
+		                    : !want.has_newest) {
+			continue;
+		}
+		rv = next_version(st, &version);
+		if (rv == TALLY_OK) {
+			rv = write_snapshot(st, ind, &p, &want, version);
+		}
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "regroup");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s  = NULL;
+	rv = tally_store_commit(st);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	*changed = n;
+	return TALLY_OK;
 fail:
-	free(obs);
-	free(kids);
+	sqlite3_finalize(s);
+	tally_store_rollback(st);
 	return rv;
 }
 
@@ -1546,6 +1799,15 @@ int
 tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
     bool with_below, struct tally_wire_state **out, size_t *n)
 {
+	return tally_store_pending_to(
+	    st, uplink, NULL, limit, with_below, out, n);
+}
+
+int
+tally_store_pending_to(struct tally_store *st, const char *uplink,
+    const char *hub, size_t limit, bool with_below,
+    struct tally_wire_state **out, size_t *n)
+{
 	struct tally_wire_state *arr;
 	size_t                   count = 0;
 	int                      rv;
@@ -1561,6 +1823,10 @@ tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
 	sqlite3_bind_int64(st->stmt[ST_PENDING_OWN], 2, (sqlite3_int64) limit);
 	sqlite3_bind_text(
 	    st->stmt[ST_PENDING_OWN], 3, st->region, -1, SQLITE_TRANSIENT);
+	if (hub != NULL) {
+		sqlite3_bind_text(
+		    st->stmt[ST_PENDING_OWN], 4, hub, -1, SQLITE_TRANSIENT);
+	}
 	rv = pending_rows(
 	    st, st->stmt[ST_PENDING_OWN], false, arr, limit, &count);
 	if (rv == TALLY_OK && with_below && count < limit) {
@@ -1568,6 +1834,10 @@ tally_store_pending(struct tally_store *st, const char *uplink, size_t limit,
 		    SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st->stmt[ST_PENDING_BELOW], 2,
 		    (sqlite3_int64) (limit - count));
+		if (hub != NULL) {
+			sqlite3_bind_text(st->stmt[ST_PENDING_BELOW], 3, hub,
+			    -1, SQLITE_TRANSIENT);
+		}
 		rv = pending_rows(
 		    st, st->stmt[ST_PENDING_BELOW], true, arr, limit, &count);
 	}

@@ -164,6 +164,25 @@ int tally_store_periods(
 int tally_store_pending(struct tally_store *st, const char *uplink,
     size_t limit, bool with_below, struct tally_wire_state **out, size_t *n);
 
+/* tally_store_pending for the parent hub hub (a region code, or a
+ * comparison group's name; NULL: no filter): with changes of parent
+ * (catalog.h), only the states whose period belongs to hub are pending
+ * on this uplink. The region's own snapshots for a period go to its
+ * parent for that period; a state from below goes only while its region
+ * lies below both the store's region and hub for its period. */
+int tally_store_pending_to(struct tally_store *st, const char *uplink,
+    const char *hub, size_t limit, bool with_below,
+    struct tally_wire_state **out, size_t *n);
+
+/* Brings the region's snapshots in line with the changes of parent
+ * (catalog.h), in one transaction: every snapshot that a moving region's
+ * state entered is recomputed with only the children of its period, and
+ * written with a new version where it differs, so that the change goes
+ * upward. States held are kept: a period before the change still counts
+ * them. *changed is how many snapshots were rewritten. A region's store
+ * only; nothing is done without changes. */
+int tally_store_regroup(struct tally_store *st, size_t *changed);
+
 /* Records, inside a transaction, that the parent on uplink answered for
  * version of (region, indicator, period); region "" is the store's own.
  * Never lowers what is recorded. */

@@ -371,8 +371,8 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 			rv = TALLY_OK;
 		} else {
 			up->clean_store = NULL;
-			rv = tally_store_pending(st, up->name, UPLINK_BATCH,
-			    up->with_below, &states, &n);
+			rv = tally_store_pending_to(st, up->name, up->hub,
+			    UPLINK_BATCH, up->with_below, &states, &n);
 			if (rv == TALLY_OK && n == 0 && have) {
 				up->clean_store   = st;
 				up->clean_version = dv;

@@ -126,12 +126,13 @@ held_state(const struct view *v, const struct held *h, const char *code,
 	return r != NULL ? &r->state : NULL;
 }
 
-/* True when code is the hub's region or lies below it. */
+/* True when code is the hub's region or lies below it, for some period
+ * when the region changes parent. */
 static bool
 view_holds(const struct view *v, const char *code)
 {
 	return strcmp(code, v->hub->code) == 0 ||
-	    tally_catalog_is_below(v->cat, v->hub->code, code);
+	    tally_catalog_is_below_ever(v->cat, v->hub->code, code);
 }
 
 static json_t *
@@ -161,23 +162,40 @@ maybe_real(bool has, double v)
 	return has && isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The parent of d for period p (catalog.h: a region may change parent),
+ * in the tree of divisions.csv when p is NULL. */
 static const char *
-parent_code(const struct tally_catalog *cat, const struct tally_division *d)
+parent_code(const struct tally_catalog *cat, const struct tally_division *d,
+    const struct tally_period *p)
 {
+	if (p != NULL) {
+		return tally_catalog_parent_for(cat, d->code, p);
+	}
 	return d->parent == TALLY_NO_INDEX ? NULL
 	                                   : cat->divisions[d->parent].code;
 }
 
-#define FOR_EACH_CHILD(cat, d, c)                              \
-	for (size_t c = (d)->first_child; c != TALLY_NO_INDEX; \
-	     c        = (cat)->divisions[c].next_sibling)
+#define DIV_INDEX(cat, d) ((size_t) ((d) - (cat)->divisions))
+
+/* The children of d for period p, which a report of p lists: so a report
+ * of a period before a change of parent keeps the old shape. */
+#define FOR_EACH_CHILD(cat, d, p, c)                                \
+	for (size_t c = tally_catalog_next_child_for(               \
+	         (cat), DIV_INDEX(cat, d), TALLY_NO_INDEX, (p));    \
+	     c != TALLY_NO_INDEX; c = tally_catalog_next_child_for( \
+	                              (cat), DIV_INDEX(cat, d), c, (p)))
+
+/* The leaf regions expected at or below d for period p. */
+#define LEAVES(cat, d, p) \
+	tally_catalog_leaves_for((cat), DIV_INDEX(cat, d), (p))
 
 static size_t
-child_count(const struct tally_catalog *cat, const struct tally_division *d)
+child_count(const struct tally_catalog *cat, const struct tally_division *d,
+    const struct tally_period *p)
 {
 	size_t n = 0;
 
-	FOR_EACH_CHILD(cat, d, c)
+	FOR_EACH_CHILD(cat, d, p, c)
 	{
 		(void) c;
 		n++;
@@ -203,7 +221,7 @@ target_json(const struct view *v, const struct held *h,
 	memset(&in, 0, sizeof(in));
 	memset(&base, 0, sizeof(base));
 	in.state    = held_state(v, h, d->code, NULL);
-	in.expected = d->leaves;
+	in.expected = LEAVES(cat, d, &h->period);
 	if (t->scope == TALLY_SCOPE_CHANGE_PCT && t->has_baseline) {
 		rv = held_load(v, h->ind, &t->baseline, &base);
 		if (rv != TALLY_OK) {
@@ -213,18 +231,19 @@ target_json(const struct view *v, const struct held *h,
 		in.baseline = held_state(v, &base, d->code, NULL);
 	}
 	if (t->scope == TALLY_SCOPE_EACH_CHILD) {
-		kids = calloc(child_count(cat, d) + 1, sizeof(*kids));
+		kids =
+		    calloc(child_count(cat, d, &h->period) + 1, sizeof(*kids));
 		if (kids == NULL) {
 			rv = TALLY_ENOMEM;
 			goto fail;
 		}
-		FOR_EACH_CHILD(cat, d, c)
+		FOR_EACH_CHILD(cat, d, &h->period, c)
 		{
 			const struct tally_division *cd = &cat->divisions[c];
 
 			kids[n].code     = cd->code;
 			kids[n].state    = held_state(v, h, cd->code, NULL);
-			kids[n].expected = cd->leaves;
+			kids[n].expected = LEAVES(cat, cd, &h->period);
 			n++;
 		}
 		in.children   = kids;
@@ -302,7 +321,7 @@ children_json(const struct view *v, const struct held *h,
 	json_t                     *late    = json_array();
 	size_t                      total = 0, reported = 0;
 
-	FOR_EACH_CHILD(cat, d, c)
+	FOR_EACH_CHILD(cat, d, &h->period, c)
 	{
 		const struct tally_division     *cd = &cat->divisions[c];
 		const struct tally_region_state *r  = held_find(h, cd->code);
@@ -349,8 +368,8 @@ figure_json(const struct view *v, const struct held *h,
 	json_object_set_new(o, "id", json_string(ind->id));
 	tally_figure_json(o, ind, s);
 	json_object_set_new(o, "reporting", json_integer(reporting));
-	json_object_set_new(
-	    o, "expected", json_integer((json_int_t) d->leaves));
+	json_object_set_new(o, "expected",
+	    json_integer((json_int_t) LEAVES(v->cat, d, &h->period)));
 	if (s != NULL && s->has_minmax) {
 		json_object_set_new(o, "min",
 		    json_pack("{s:f,s:s}", "value", s->min_value, "region",
@@ -369,7 +388,8 @@ figure_json(const struct view *v, const struct held *h,
 	}
 	json_object_set_new(o, "due", iso_time(due_ms));
 	json_object_set_new(o, "overdue",
-	    json_boolean(v->now_ms > due_ms && reporting < d->leaves));
+	    json_boolean(v->now_ms > due_ms &&
+	        reporting < LEAVES(v->cat, d, &h->period)));
 	rv = targets_json(v, h, d, o);
 	if (rv != TALLY_OK) {
 		json_decref(o);
@@ -393,7 +413,8 @@ struct span {
 
 static int
 span_add(const struct tally_catalog *cat, struct span *sp,
-    const struct tally_division *d, int depth, int max_depth)
+    const struct tally_division *d, int depth, int max_depth,
+    const struct tally_period *p)
 {
 	if (sp->n == sp->cap) {
 		size_t ncap = sp->cap ? sp->cap * 2 : 64;
@@ -418,10 +439,10 @@ span_add(const struct tally_catalog *cat, struct span *sp,
 	if (max_depth >= 0 && depth >= max_depth) {
 		return TALLY_OK;
 	}
-	FOR_EACH_CHILD(cat, d, c)
+	FOR_EACH_CHILD(cat, d, p, c)
 	{
 		int rv = span_add(
-		    cat, sp, &cat->divisions[c], depth + 1, max_depth);
+		    cat, sp, &cat->divisions[c], depth + 1, max_depth, p);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -453,10 +474,10 @@ span_has_target(const struct view *v, const struct span *sp,
 }
 
 static json_t *
-region_entry(
-    const struct tally_catalog *cat, const struct tally_division *d, int depth)
+region_entry(const struct tally_catalog *cat, const struct tally_division *d,
+    int depth, const struct tally_period *period)
 {
-	const char *p = parent_code(cat, d);
+	const char *p = parent_code(cat, d, period);
 
 	return json_pack("{s:s,s:s,s:s,s:o,s:i,s:[]}", "code", d->code, "name",
 	    d->name, "level", tally_level_name(d->level), "parent",
@@ -489,7 +510,7 @@ report_json(
 		return TALLY_ENOENT;
 	}
 	memset(&sp, 0, sizeof(sp));
-	rv = span_add(cat, &sp, top, 0, o->depth);
+	rv = span_add(cat, &sp, top, 0, o->depth, &o->period);
 	if (rv != TALLY_OK) {
 		span_fini(&sp);
 		return rv;
@@ -500,8 +521,8 @@ report_json(
 	json_object_set_new(root, "hub", json_string(v->hub->code));
 	json_object_set_new(root, "region", json_string(top->code));
 	for (size_t i = 0; i < sp.n; i++) {
-		json_array_append_new(
-		    regions, region_entry(cat, sp.divs[i], sp.depth[i]));
+		json_array_append_new(regions,
+		    region_entry(cat, sp.divs[i], sp.depth[i], &o->period));
 	}
 	for (size_t k = 0; rv == TALLY_OK && k < cat->n_indicators; k++) {
 		const struct tally_indicator *ind = &cat->indicators[k];
@@ -663,17 +684,18 @@ explain_json(
 		return rv;
 	}
 	total = held_state(v, &h, top->code, NULL);
-	items = calloc(child_count(cat, top) + 1, sizeof(*items));
+	items = calloc(child_count(cat, top, &o->period) + 1, sizeof(*items));
 	if (items == NULL) {
 		rv = TALLY_ENOMEM;
 		goto fail;
 	}
-	FOR_EACH_CHILD(cat, top, c)
+	FOR_EACH_CHILD(cat, top, &o->period, c)
 	{
 		const struct tally_division *cd = &cat->divisions[c];
 
 		items[n++] = contribution_json(ind, cd, false,
-		    held_state(v, &h, cd->code, NULL), total, cd->leaves);
+		    held_state(v, &h, cd->code, NULL), total,
+		    LEAVES(cat, cd, &o->period));
 	}
 	/* The hub's own observations are a part of its figure too. Below
 	 * the hub only the regions' totals are held, not their parts. */
@@ -700,8 +722,8 @@ explain_json(
 	tally_figure_json(root, ind, total);
 	json_object_set_new(
 	    root, "reporting", json_integer(total ? total->leaves : 0));
-	json_object_set_new(
-	    root, "expected", json_integer((json_int_t) top->leaves));
+	json_object_set_new(root, "expected",
+	    json_integer((json_int_t) LEAVES(cat, top, &o->period)));
 	list = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(list, items[i]);
@@ -825,7 +847,7 @@ hub_meta_json(
 		tally_store_read_end(st);
 	}
 	if (rv == TALLY_OK) {
-		rv = span_add(cat, &sp, v.hub, 0, -1);
+		rv = span_add(cat, &sp, v.hub, 0, -1, NULL);
 	}
 	if (rv != TALLY_OK) {
 		free(periods);
@@ -864,7 +886,7 @@ hub_meta_json(
 	json_object_set_new(root, "indicators", list);
 	list = json_array();
 	for (size_t i = 0; i < sp.n; i++) {
-		json_t *e = region_entry(cat, sp.divs[i], sp.depth[i]);
+		json_t *e = region_entry(cat, sp.divs[i], sp.depth[i], NULL);
 
 		json_object_del(e, "indicators");
 		json_array_append_new(list, e);

@@ -235,6 +235,57 @@ envelope_verified(struct hub_ctx *c, const struct tally_envelope *env,
 	return true;
 }
 
+/* Rejects ws, from the direct child sender, when its region does not
+ * belong below this hub through sender for its period. */
+static void
+state_admits(
+    const struct hub *hub, const char *sender, struct tally_wire_state *ws)
+{
+	const struct tally_catalog *cat = hub->cat;
+	const char                 *parent;
+	char                        period[TALLY_PERIOD_STRLEN];
+	bool                        own;
+
+	own = ws->region[0] == '\0' || strcmp(ws->region, sender) == 0;
+	if (!own && !tally_catalog_is_below(cat, sender, ws->region) &&
+	    !tally_catalog_moves(cat, ws->region)) {
+		ws->status = TALLY_ACK_REJECTED;
+		snprintf(ws->reason, sizeof(ws->reason),
+		    "region %s is not below %s", ws->region, sender);
+		return;
+	}
+	if (cat->n_changes == 0) {
+		return;
+	}
+	tally_period_format(&ws->period, period);
+	if (own &&
+	    !tally_catalog_is_child_for(
+	        cat, hub->region, sender, &ws->period)) {
+		parent = tally_catalog_parent_for(cat, sender, &ws->period);
+		ws->status = TALLY_ACK_REJECTED;
+		snprintf(ws->reason, sizeof(ws->reason),
+		    "region %s belongs to %s for %s, not to %s "
+		    "(division_changes.csv)",
+		    sender, parent != NULL ? parent : "no parent", period,
+		    hub->region);
+		return;
+	}
+	if (!own &&
+	    (!tally_catalog_is_child_for(
+	         cat, hub->region, sender, &ws->period) ||
+	        !tally_catalog_is_below_for(
+	            cat, sender, ws->region, &ws->period))) {
+		parent =
+		    tally_catalog_parent_for(cat, ws->region, &ws->period);
+		ws->status = TALLY_ACK_REJECTED;
+		snprintf(ws->reason, sizeof(ws->reason),
+		    "region %s is not below %s for %s: it belongs to %s "
+		    "(division_changes.csv)",
+		    ws->region, sender, period,
+		    parent != NULL ? parent : "no parent");
+	}
+}
+
 /* Whether a region's hub takes sub: it must be addressed to this hub by
  * a direct child. Otherwise why says why it is refused whole. */
 static bool
@@ -246,7 +297,9 @@ region_admits(
 		    sub->hub, hub->region);
 		return false;
 	}
-	if (!tally_catalog_is_child(hub->cat, hub->region, sub->sender)) {
+	/* With changes of parent (catalog.h) a region is a child for some
+	 * periods only; each state is then checked against its period. */
+	if (!tally_catalog_is_child_ever(hub->cat, hub->region, sub->sender)) {
 		snprintf(why, len, "region %s is not a direct child of %s",
 		    sub->sender, hub->region);
 		return false;
@@ -256,14 +309,8 @@ region_admits(
 	for (size_t k = 0; k < sub->n_states; k++) {
 		struct tally_wire_state *ws = &sub->states[k];
 
-		if (ws->status == TALLY_ACK_NONE && ws->region[0] != '\0' &&
-		    strcmp(ws->region, sub->sender) != 0 &&
-		    !tally_catalog_is_below(
-		        hub->cat, sub->sender, ws->region)) {
-			ws->status = TALLY_ACK_REJECTED;
-			snprintf(ws->reason, sizeof(ws->reason),
-			    "region %s is not below %s", ws->region,
-			    sub->sender);
+		if (ws->status == TALLY_ACK_NONE) {
+			state_admits(hub, sub->sender, ws);
 		}
 	}
 	return true;
@@ -736,6 +783,7 @@ open_or_create_store(struct hub *hub)
 {
 	struct tally_errbuf eb = { "" };
 	struct stat         sb;
+	size_t              regrouped = 0;
 	int                 rv;
 
 	if (hub->grp != NULL) {
@@ -759,6 +807,21 @@ open_or_create_store(struct hub *hub)
 		    "%s belongs to region %s, not %s: refusing it",
 		    hub->cfg->db, tally_store_region(hub->st), hub->region);
 		return TALLY_ECONFIG;
+	}
+	/* A change of parent configured since the last start: the figures
+	 * of the periods it affects are rebuilt from the children of each
+	 * period, and go upward with new versions. */
+	rv = tally_store_regroup(hub->st, &regrouped);
+	if (rv != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "%s: cannot apply the changes of "
+		    "parent: %s",
+		    hub->cfg->db, tally_strerror(rv));
+		return rv;
+	}
+	if (regrouped > 0) {
+		TALLY_LOG(TALLY_LOG_INFO,
+		    "changes of parent: %zu snapshots recomputed", regrouped);
 	}
 	snprintf(hub->instance, sizeof(hub->instance), "%s",
 	    tally_store_instance_id(hub->st));

@@ -13,6 +13,7 @@
 #include "show.h"
 #include "sign.h"
 #include "store.h"
+#include "text.h"
 #include "uplink.h"
 
 #include <getopt.h>
@@ -58,6 +59,9 @@ usage(FILE *out)
 	    "  run    --db FILE --hub URL [--key FILE]\n"
 	    "         Keep pushing whenever data changes, retrying with\n"
 	    "         exponential backoff; stops on SIGINT or SIGTERM.\n"
+	    "         A region that changes parent (division_changes.csv)\n"
+	    "         gives --hub CODE=URL for each parent: each period\n"
+	    "         goes to the parent in force in its last month.\n"
 	    "  keygen --out PREFIX\n"
 	    "         Make the node's key pair: PREFIX.key, the private\n"
 	    "         key (mode 0600, kept on this machine), and\n"
@@ -85,6 +89,9 @@ usage(FILE *out)
 	    prog);
 }
 
+/* A region that changes parent more than this is not expected. */
+#define NODE_HUBS_MAX 8
+
 /* Everything any command may be given; each command checks what it needs. */
 struct node_args {
 	const char *db;
@@ -97,7 +104,9 @@ struct node_args {
 	const char *weight;
 	const char *format;
 	const char *file;
-	const char *hub;
+	/* --hub, repeated: `URL`, or `CODE=URL` per parent (catalog.h). */
+	const char *hubs[NODE_HUBS_MAX];
+	size_t      n_hubs;
 	const char *timeout_ms;
 	const char *out;
 	const char *key;
@@ -570,27 +579,98 @@ print_stats(const char *url, const struct tally_uplink_stats *s)
 	fflush(stdout);
 }
 
+/* One parent hub of a node: with a change of parent (catalog.h) a county
+ * has one per parent, and each period's snapshots go to the parent for
+ * that period. */
+struct node_hub {
+	char                 code[TALLY_REGION_STRLEN]; /* the parent */
+	const char          *url;
+	char                 name[32]; /* the outbox (uplink) name */
+	struct tally_uplink *up;
+};
+
+/* Reads the --hub options into hubs: `URL` for the region's one parent,
+ * or `CODE=URL` for each parent when the region changes parent. The
+ * parent of divisions.csv keeps the outbox name "parent", so a store
+ * pushed before the change went into force keeps what it was told. */
+static int
+node_hubs(const struct node_args *a, const struct tally_catalog *cat,
+    const struct tally_division *d, const char *cmd, struct node_hub *hubs)
+{
+	const char *parent = cat->divisions[d->parent].code;
+
+	for (size_t i = 0; i < a->n_hubs; i++) {
+		struct node_hub *h  = &hubs[i];
+		const char      *eq = strchr(a->hubs[i], '=');
+
+		memset(h, 0, sizeof(*h));
+		if (eq != NULL && eq - a->hubs[i] == 6) {
+			memcpy(h->code, a->hubs[i], 6);
+			h->code[6] = '\0';
+		}
+		if (tally_region_code_valid(h->code)) {
+			h->url = eq + 1;
+			if (!tally_catalog_is_child_ever(
+			        cat, h->code, d->code)) {
+				return usage_error(cmd,
+				    "--hub: region is never a child of that "
+				    "parent (divisions.csv, "
+				    "division_changes.csv)");
+			}
+		} else {
+			if (a->n_hubs > 1 ||
+			    tally_catalog_moves(cat, d->code)) {
+				(void) complain(0,
+				    "%s: region %s changes parent "
+				    "(division_changes.csv): give --hub "
+				    "CODE=URL for each parent it reports to",
+				    cmd, d->code);
+				return EX_USAGE;
+			}
+			snprintf(h->code, sizeof(h->code), "%s", parent);
+			h->url = a->hubs[i];
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(hubs[j].code, h->code) == 0) {
+				return usage_error(
+				    cmd, "--hub: the same parent twice");
+			}
+		}
+		if (strcmp(h->code, parent) == 0) {
+			snprintf(h->name, sizeof(h->name), "parent");
+		} else {
+			snprintf(
+			    h->name, sizeof(h->name), "parent:%s", h->code);
+		}
+	}
+	return EX_OK;
+}
+
 /* push: one pass until nothing is pending. run (daemon): push, then wait
  * for the store to change (another process records or imports), with
- * exponential backoff and jitter while the hub cannot be reached. */
+ * exponential backoff and jitter while the hub cannot be reached. Each
+ * parent hub is pushed in turn. */
 static int
 cmd_push(const struct node_args *a, bool daemon)
 {
 	struct tally_catalog        *cat = NULL;
 	struct tally_store          *st  = NULL;
-	struct tally_uplink         *up  = NULL;
 	struct tally_signer         *key = NULL;
+	struct node_hub              hubs[NODE_HUBS_MAX];
 	struct tally_uplink_stats    stats;
 	struct tally_tls             tls;
 	struct tally_errbuf          eb = { "" };
 	const struct tally_division *d;
 	struct sigaction             sa;
+	const char                  *url  = NULL;
+	const char                  *cmd  = daemon ? "run" : "push";
 	uint64_t                     seen = 0, now;
+	size_t                       nh = 0, rejected = 0;
 	int                          ex, rv, timeout = 10000, backoff = 0;
 
-	if (a->db == NULL || a->hub == NULL) {
-		return usage_error(
-		    daemon ? "run" : "push", "--db and --hub are required");
+	memset(hubs, 0, sizeof(hubs));
+	if (a->db == NULL || a->n_hubs == 0) {
+		return usage_error(cmd, "--db and --hub are required");
 	}
 	if (a->timeout_ms != NULL) {
 		timeout = atoi(a->timeout_ms);
@@ -598,7 +678,7 @@ cmd_push(const struct node_args *a, bool daemon)
 			return usage_error("push", "--timeout-ms must be > 0");
 		}
 	}
-	ex = open_store(daemon ? "run" : "push", a->db, &cat, &st);
+	ex = open_store(cmd, a->db, &cat, &st);
 	if (ex != EX_OK) {
 		return ex;
 	}
@@ -609,6 +689,11 @@ cmd_push(const struct node_args *a, bool daemon)
 		ex = EX_CONFIG;
 		goto done;
 	}
+	ex = node_hubs(a, cat, d, cmd, hubs);
+	if (ex != EX_OK) {
+		goto done;
+	}
+	nh = a->n_hubs;
 	if (a->key != NULL) {
 		rv = tally_signer_load(a->key, &key, &eb);
 		if (rv != TALLY_OK) {
@@ -622,19 +707,22 @@ cmd_push(const struct node_args *a, bool daemon)
 	tls.cert        = a->tls_cert;
 	tls.key         = a->tls_key;
 	tls.server_name = a->tls_server_name;
-	rv              = tally_uplink_new_tls(
-	                 &up, "parent", a->hub, cat->divisions[d->parent].code, &tls, &eb);
-	if (rv == TALLY_ECONFIG) {
-		ex = report(rv, daemon ? "run" : "push", &eb);
-		goto done;
+	for (size_t i = 0; i < nh; i++) {
+		rv = tally_uplink_new_tls(&hubs[i].up, hubs[i].name,
+		    hubs[i].url, hubs[i].code, &tls, &eb);
+		if (rv == TALLY_ECONFIG) {
+			ex = report(rv, cmd, &eb);
+			goto done;
+		}
+		if (rv != TALLY_OK) {
+			(void) complain(0, "push: --hub: cannot use '%s': %s",
+			    hubs[i].url, tally_strerror(rv));
+			ex = rv == TALLY_EINVAL ? EX_USAGE
+			                        : tally_exit_code(rv);
+			goto done;
+		}
+		tally_uplink_set_signer(hubs[i].up, key);
 	}
-	if (rv != TALLY_OK) {
-		(void) complain(0, "push: --hub: cannot use '%s': %s", a->hub,
-		    tally_strerror(rv));
-		ex = rv == TALLY_EINVAL ? EX_USAGE : tally_exit_code(rv);
-		goto done;
-	}
-	tally_uplink_set_signer(up, key);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -643,7 +731,24 @@ cmd_push(const struct node_args *a, bool daemon)
 	/* Changes made before this point are sent by the first push. */
 	(void) tally_store_data_version(st, &seen);
 	for (;;) {
-		rv = tally_uplink_push(up, st, timeout, &stats);
+		/* Every parent is tried, so that one that is down does not
+		 * hold back the periods of another; the first failure is
+		 * what is reported. */
+		rv = TALLY_OK;
+		for (size_t i = 0; i < nh; i++) {
+			int one =
+			    tally_uplink_push(hubs[i].up, st, timeout, &stats);
+
+			if (one == TALLY_OK && !daemon && nh > 1) {
+				print_stats(hubs[i].url, &stats);
+				rejected += stats.rejected;
+				memset(&stats, 0, sizeof(stats));
+			}
+			if (rv == TALLY_OK) {
+				url = hubs[i].url;
+				rv  = one;
+			}
+		}
 		if (!daemon) {
 			break;
 		}
@@ -659,7 +764,7 @@ cmd_push(const struct node_args *a, bool daemon)
 			backoff =
 			    backoff / 2 + (int) (random() % (backoff / 2 + 1));
 			TALLY_LOG(TALLY_LOG_INFO,
-			    "hub %s: %s; retrying in %d ms", a->hub,
+			    "hub %s: %s; retrying in %d ms", url,
 			    tally_strerror(rv), backoff);
 			nap(backoff);
 			continue;
@@ -668,7 +773,7 @@ cmd_push(const struct node_args *a, bool daemon)
 		if (stats.accepted + stats.duplicate + stats.stale +
 		        stats.rejected >
 		    0) {
-			print_stats(a->hub, &stats);
+			print_stats(nh > 1 ? "the parent hubs" : url, &stats);
 		}
 		memset(&stats, 0, sizeof(stats));
 		backoff = 0;
@@ -691,33 +796,35 @@ cmd_push(const struct node_args *a, bool daemon)
 			break;
 		}
 	}
-	if (!daemon && rv == TALLY_OK) {
-		print_stats(a->hub, &stats);
+	if (!daemon && rv == TALLY_OK && nh == 1) {
+		print_stats(url, &stats);
 	}
 	if (rv == TALLY_ETIMEDOUT) {
 		(void) complain(0,
 		    "push: hub %s not reached within %d ms; pending "
 		    "snapshots are kept",
-		    a->hub, timeout);
+		    url, timeout);
 		ex = EX_UNAVAILABLE;
 	} else if (rv == TALLY_EPROTO) {
 		(void) complain(0,
 		    "push: hub %s refused the submission (see "
 		    "the log above)",
-		    a->hub);
+		    url);
 		ex = EX_NOPERM;
 	} else if (rv != TALLY_OK) {
 		(void) complain(0, "push: %s", tally_strerror(rv));
 		ex = tally_exit_code(rv);
-	} else if (stats.rejected > 0) {
+	} else if (stats.rejected + rejected > 0) {
 		(void) complain(0,
 		    "push: the hub rejected %zu states (see "
 		    "the log above)",
-		    stats.rejected);
+		    stats.rejected + rejected);
 		ex = EX_DATAERR;
 	}
 done:
-	tally_uplink_free(up);
+	for (size_t i = 0; i < nh; i++) {
+		tally_uplink_free(hubs[i].up);
+	}
 	tally_signer_free(key);
 	tally_store_close(st);
 	tally_catalog_free(cat);
@@ -810,7 +917,12 @@ main(int argc, char **argv)
 			a.format = optarg;
 			break;
 		case OPT_HUB:
-			a.hub = optarg;
+			if (a.n_hubs == NODE_HUBS_MAX) {
+				return usage_error(
+				    cmd != NULL ? cmd : "tally-node",
+				    "too many --hub");
+			}
+			a.hubs[a.n_hubs++] = optarg;
 			break;
 		case OPT_TIMEOUT:
 			a.timeout_ms = optarg;

@@ -10,12 +10,15 @@ columns region,indicator,period,numerator,denominator,value,weight), and
 computes every figure of every region by going over the raw rows directly.
 
 Commands:
-  compare --indicators CSV --tree CSV --raw CSV [--raw CSV ...]
-          --report JSON [--report JSON ...]
+  compare --indicators CSV --tree CSV [--changes CSV] --raw CSV
+          [--raw CSV ...] --report JSON [--report JSON ...]
       Compares every region and indicator of each `tally-hub report
       --format json` output with the flat figures, prints each mismatch and
       how many figures it compared, and exits 1 on any mismatch or when it
-      compared nothing.
+      compared nothing. With --changes (division_changes.csv: region,
+      parent_code, effective YYYY-MM), a region's parent for a period is the
+      one in force in the period's last month, as README's Redistricting
+      section says; every figure, count and child list uses that parent.
   field JSON REGION INDICATOR KEY
       Prints one field of one region's indicator in a report (or "none"),
       so that the shell script needs no JSON tool of its own.
@@ -63,7 +66,7 @@ def number(text):
 
 
 class Flat:
-    def __init__(self, indicators_path, tree_path, raw_paths):
+    def __init__(self, indicators_path, tree_path, raw_paths, changes_path=None):
         self.ind = {}
         for r in read_csv(indicators_path):
             self.ind[r["id"]] = {
@@ -83,6 +86,17 @@ class Flat:
                 self.children.setdefault(parent, []).append(code)
         for c in self.children.values():
             c.sort()
+        # Changes of parent: region -> [(first month, new parent)], in file
+        # order (each region's in order of its months).
+        self.changes = {}
+        if changes_path:
+            for r in read_csv(changes_path):
+                if r["region"].startswith("#"):
+                    continue
+                first = period_span(r["effective"])[0]
+                self.changes.setdefault(r["region"], []).append(
+                    (first, r["parent_code"]))
+        self.shape_cache = {}
         self.rows = []
         for path in raw_paths:
             for i, r in enumerate(read_csv(path), start=2):
@@ -105,24 +119,42 @@ class Flat:
         self.by_indicator = {}
         for r in self.rows:
             self.by_indicator.setdefault(r["indicator"], []).append(r)
-        self.above = {code: set(self.ancestors_or_self(code))
-                      for code in {r["region"] for r in self.rows}}
+        self.above = {}
         self.cache = {}
         self.leaf_count = {}
 
     def is_leaf(self, code):
         return not self.children.get(code)
 
-    def ancestors_or_self(self, code):
+    def parent_at(self, code, last=None):
+        """The parent in force in month last (None: the tree's)."""
+        parent = self.parent.get(code)
+        if last is not None:
+            for first, new in self.changes.get(code, []):
+                if first <= last:
+                    parent = new
+        return parent
+
+    def ancestors_or_self(self, code, last=None):
         while code is not None:
             yield code
-            code = self.parent.get(code)
+            code = self.parent_at(code, last)
 
-    def leaves_under(self, code):
-        if code not in self.leaf_count:
-            self.leaf_count[code] = 1 if self.is_leaf(code) else sum(
-                self.leaves_under(c) for c in self.children[code])
-        return self.leaf_count[code]
+    def children_at(self, code, last=None):
+        if last is None or not self.changes:
+            return self.children.get(code, [])
+        key = ("children", code, last)
+        if key not in self.shape_cache:
+            self.shape_cache[key] = sorted(
+                c for c in self.parent if self.parent_at(c, last) == code)
+        return self.shape_cache[key]
+
+    def leaves_under(self, code, last=None):
+        key = (code, last if self.changes else None)
+        if key not in self.leaf_count:
+            self.leaf_count[key] = 1 if self.is_leaf(code) else sum(
+                self.leaves_under(c, last) for c in self.children_at(code, last))
+        return self.leaf_count[key]
 
     def row_sums(self, ind, r):
         """One raw row's (a, b) contribution, by kind."""
@@ -153,7 +185,12 @@ class Flat:
         for r in self.by_indicator.get(ind_id, []):
             if not (first <= r["span"][0] and r["span"][1] <= last):
                 continue
-            if code not in self.above[r["region"]]:
+            # The shape of the period is the one in force in its last
+            # month.
+            akey = (r["region"], last if self.changes else None)
+            if akey not in self.above:
+                self.above[akey] = set(self.ancestors_or_self(*akey))
+            if code not in self.above[akey]:
                 continue
             by_region.setdefault(r["region"], []).append(r)
         if not by_region:
@@ -240,11 +277,11 @@ class Comparer:
         if got.get("region") not in allowed:
             self.bad(where, name + ".region", got.get("region"), allowed)
 
-    def compare_one(self, where, code, ind_id, got, fig):
+    def compare_one(self, where, code, ind_id, got, fig, last):
         kind = self.flat.ind[ind_id]["kind"]
         self.figures += 1
         self.check(where, "expected", got.get("expected"),
-                   self.flat.leaves_under(code), exact=True)
+                   self.flat.leaves_under(code, last), exact=True)
         if fig is None:
             # No raw row: the report must show no state at all.
             self.check(where, "value", got.get("value"), None)
@@ -281,12 +318,13 @@ class Comparer:
         flat = self.flat
         seen = {}
         top = rep.get("region", hub)
+        last = period_span(period)[1]
         for reg in rep["regions"]:
             code = reg["code"]
             # A hub holds every region below it (forwarded by its
             # children); the report shows the top region and those below
             # it, each at its distance from the top.
-            chain = list(flat.ancestors_or_self(code))
+            chain = list(flat.ancestors_or_self(code, last))
             if top not in chain or hub not in chain:
                 self.bad("%s %s" % (path, code), "region", code,
                          "the report's region or one below it")
@@ -294,15 +332,15 @@ class Comparer:
             if reg.get("depth") != chain.index(top):
                 self.bad("%s %s" % (path, code), "depth", reg.get("depth"),
                          chain.index(top))
-            if reg.get("parent") != flat.parent.get(code):
+            if reg.get("parent") != flat.parent_at(code, last):
                 self.bad("%s %s" % (path, code), "parent", reg.get("parent"),
-                         flat.parent.get(code))
+                         flat.parent_at(code, last))
             for got in reg["indicators"]:
                 where = "%s: hub %s period %s region %s %s" % (
                     path, hub, period, code, got["id"])
                 seen.setdefault(code, set()).add(got["id"])
                 self.compare_one(where, code, got["id"], got,
-                                 flat.figure(code, got["id"], period))
+                                 flat.figure(code, got["id"], period), last)
         # The report leaves out an indicator only when the hub's region has
         # no figure for it; then the flat query must have none either. Each
         # indicator shown lists every direct child, with or without data.
@@ -312,14 +350,14 @@ class Comparer:
                 self.bad("%s: hub %s period %s %s" % (path, hub, period, ind_id),
                          "indicator", "missing", "a figure")
             if shown and len(seen) > 1:
-                for child in flat.children.get(top, []):
+                for child in flat.children_at(top, last):
                     if ind_id not in seen.get(child, set()):
                         self.bad("%s: hub %s period %s %s" % (path, hub, period, ind_id),
                                  "child " + child, "missing", "listed")
 
 
 def cmd_compare(args):
-    flat = Flat(args.indicators, args.tree, args.raw)
+    flat = Flat(args.indicators, args.tree, args.raw, args.changes)
     cmp_ = Comparer(flat)
     for path in args.report:
         cmp_.compare_report(path)
@@ -374,6 +412,8 @@ def main():
     c.add_argument("--indicators", required=True)
     c.add_argument("--tree", required=True,
                    help="the division tree: a CSV with code and parent_code")
+    c.add_argument("--changes",
+                   help="division_changes.csv: parents per period")
     c.add_argument("--raw", required=True, action="append")
     c.add_argument("--report", required=True, action="append")
     f = sub.add_parser("field")

@@ -247,6 +247,204 @@ START_TEST(test_catalog_malformed)
 }
 END_TEST
 
+/* A catalogue directory with the shipped files and this
+ * division_changes.csv. */
+static char *
+write_changes(const char *text)
+{
+	char *dir = write_catalog("none", "");
+	char  path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/division_changes.csv", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return dir;
+}
+
+static void
+expect_bad_changes(const char *rows, const char *want)
+{
+	struct tally_catalog *c  = NULL;
+	struct tally_errbuf   eb = { "" };
+	char                  text[1024];
+	char                 *dir;
+
+	snprintf(text, sizeof(text), "region,parent_code,effective\n%s", rows);
+	dir = write_changes(text);
+	ck_assert_int_eq(tally_catalog_load(dir, &c, &eb), TALLY_ECONFIG);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(
+	    strstr(eb.text, want) != NULL, "'%s' lacks '%s'", eb.text, want);
+	remove_dir(dir);
+}
+
+START_TEST(test_changes_malformed)
+{
+	char                 *dir;
+	struct tally_catalog *c  = NULL;
+	struct tally_errbuf   eb = { "" };
+
+	dir = write_changes("region,parent,effective\n");
+	ck_assert_int_eq(tally_catalog_load(dir, &c, &eb), TALLY_ECONFIG);
+	ck_assert_msg(
+	    strstr(eb.text, "division_changes.csv:1: header") != NULL, "%s",
+	    eb.text);
+	remove_dir(dir);
+	expect_bad_changes("330199,330200,2021-07\n",
+	    "division_changes.csv:2: field region: unknown region '330199'");
+	expect_bad_changes("330000,330200,2021-07\n",
+	    "division_changes.csv:2: field region: '330000' is a province");
+	expect_bad_changes("330122,330299,2021-07\n",
+	    "division_changes.csv:2: field parent_code: unknown region "
+	    "'330299'");
+	expect_bad_changes("330122,130100,2021-07\n",
+	    "division_changes.csv:2: field parent_code: '130100' is not a "
+	    "city of the same province");
+	expect_bad_changes("330122,330000,2021-07\n",
+	    "division_changes.csv:2: field parent_code: '330000' is not a "
+	    "city");
+	expect_bad_changes("330122,330200,2021Q3\n",
+	    "division_changes.csv:2: field effective: '2021Q3' is not a "
+	    "month");
+	expect_bad_changes("330122,330200,2021-13\n",
+	    "division_changes.csv:2: field effective: '2021-13'");
+	expect_bad_changes("330122,330200,2021-07\n330122,330100,2021-07\n",
+	    "division_changes.csv:3: field effective: 2021-07 is out of "
+	    "order");
+	expect_bad_changes("330122,330200,2021-07\n330122,330100,2020-01\n",
+	    "division_changes.csv:3: field effective: 2020-01 is out of "
+	    "order: '330122' already changes parent from 2021-07");
+	expect_bad_changes("330122,330100,2021-07\n",
+	    "division_changes.csv:2: field parent_code: '330100' is already "
+	    "the parent of '330122' in 2021-07");
+	expect_bad_changes(
+	    "330122,330200\n", "division_changes.csv:2: 2 fields");
+}
+END_TEST
+
+static struct tally_period
+period_of(const char *text)
+{
+	struct tally_period p;
+
+	ck_assert_int_eq(tally_period_parse(text, &p), TALLY_OK);
+	return p;
+}
+
+static const char *
+parent_in(const struct tally_catalog *c, const char *code, const char *period)
+{
+	struct tally_period p = period_of(period);
+
+	return tally_catalog_parent_for(c, code, &p);
+}
+
+/* The children of code for period, in order, as "a b c". */
+static void
+children_in(const struct tally_catalog *c, const char *code,
+    const char *period, char *buf, size_t len)
+{
+	struct tally_period p = period_of(period);
+	size_t k = (size_t) (tally_catalog_division(c, code) - c->divisions);
+
+	buf[0] = '\0';
+	for (size_t i = tally_catalog_next_child_for(c, k, TALLY_NO_INDEX, &p);
+	     i != TALLY_NO_INDEX;
+	     i = tally_catalog_next_child_for(c, k, i, &p)) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+		    c->divisions[i].code);
+	}
+}
+
+START_TEST(test_changes_parent_for)
+{
+	struct tally_catalog *c  = NULL;
+	struct tally_errbuf   eb = { "" };
+	struct tally_period   p;
+	char                  kids[1024];
+	char                 *dir;
+	size_t                hz, nb, zj;
+	size_t                hz_leaves, nb_leaves, zj_leaves;
+
+	/* 桐庐 moves from 杭州 to 宁波 from 2021-07 and back from 2023-01;
+	 * 淳安 moves once. Comments and the order of regions are free. */
+	dir = write_changes("region,parent_code,effective\n"
+	                    "# a note, with commas\n"
+	                    "330122,330200,2021-07\n"
+	                    "330127,330200,2022-04\n"
+	                    "330122,330100,2023-01\n");
+	ck_assert_msg(
+	    tally_catalog_load(dir, &c, &eb) == TALLY_OK, "%s", eb.text);
+	remove_dir(dir);
+	ck_assert_uint_eq(c->n_changes, 3);
+	/* A period belongs to the parent in force in its last month. */
+	ck_assert_str_eq(parent_in(c, "330122", "2020"), "330100");
+	ck_assert_str_eq(parent_in(c, "330122", "2021-06"), "330100");
+	ck_assert_str_eq(parent_in(c, "330122", "2021Q2"), "330100");
+	ck_assert_str_eq(parent_in(c, "330122", "2021-07"), "330200");
+	ck_assert_str_eq(parent_in(c, "330122", "2021Q3"), "330200");
+	ck_assert_str_eq(parent_in(c, "330122", "2021"), "330200");
+	ck_assert_str_eq(parent_in(c, "330122", "2022-12"), "330200");
+	ck_assert_str_eq(parent_in(c, "330122", "2023-01"), "330100");
+	ck_assert_str_eq(parent_in(c, "330122", "2023"), "330100");
+	ck_assert_str_eq(parent_in(c, "330127", "2022Q1"), "330100");
+	ck_assert_str_eq(parent_in(c, "330127", "2022Q2"), "330200");
+	ck_assert_str_eq(parent_in(c, "330102", "2022"), "330100");
+	ck_assert_ptr_null(parent_in(c, "330000", "2022"));
+	ck_assert_ptr_null(parent_in(c, "999999", "2022"));
+	p = period_of("2021-08");
+	ck_assert(tally_catalog_is_child_for(c, "330200", "330122", &p));
+	ck_assert(!tally_catalog_is_child_for(c, "330100", "330122", &p));
+	ck_assert(tally_catalog_is_below_for(c, "330000", "330122", &p));
+	ck_assert(!tally_catalog_is_below_for(c, "330100", "330122", &p));
+	p = period_of("2021-06");
+	ck_assert(tally_catalog_is_below_for(c, "330100", "330122", &p));
+	ck_assert(tally_catalog_is_child_ever(c, "330200", "330122"));
+	ck_assert(tally_catalog_is_child_ever(c, "330100", "330122"));
+	ck_assert(!tally_catalog_is_child_ever(c, "330300", "330122"));
+	ck_assert(tally_catalog_is_below_ever(c, "330200", "330122"));
+	ck_assert(!tally_catalog_is_below_ever(c, "330300", "330122"));
+	ck_assert(tally_catalog_moves(c, "330122"));
+	ck_assert(!tally_catalog_moves(c, "330102"));
+	/* The tree itself is the one of divisions.csv. */
+	ck_assert(tally_catalog_is_child(c, "330100", "330122"));
+
+	/* Children in code order, moved-in ones among them. */
+	children_in(c, "330200", "2021-06", kids, sizeof(kids));
+	ck_assert_ptr_null(strstr(kids, "330122"));
+	children_in(c, "330200", "2021-07", kids, sizeof(kids));
+	ck_assert_msg(strncmp(kids, "330122 330203 ", 14) == 0, "%s", kids);
+	children_in(c, "330200", "2022Q2", kids, sizeof(kids));
+	ck_assert_msg(
+	    strncmp(kids, "330122 330127 330203 ", 21) == 0, "%s", kids);
+	children_in(c, "330100", "2021-07", kids, sizeof(kids));
+	ck_assert_ptr_null(strstr(kids, "330122"));
+	ck_assert_ptr_nonnull(strstr(kids, "330112 330113 330114 330127"));
+
+	hz = (size_t) (tally_catalog_division(c, "330100") - c->divisions);
+	nb = (size_t) (tally_catalog_division(c, "330200") - c->divisions);
+	zj = (size_t) (tally_catalog_division(c, "330000") - c->divisions);
+	hz_leaves = c->divisions[hz].leaves;
+	nb_leaves = c->divisions[nb].leaves;
+	zj_leaves = c->divisions[zj].leaves;
+	p         = period_of("2021Q2");
+	ck_assert_uint_eq(tally_catalog_leaves_for(c, hz, &p), hz_leaves);
+	ck_assert_uint_eq(tally_catalog_leaves_for(c, nb, &p), nb_leaves);
+	p = period_of("2022");
+	ck_assert_uint_eq(tally_catalog_leaves_for(c, hz, &p), hz_leaves - 2);
+	ck_assert_uint_eq(tally_catalog_leaves_for(c, nb, &p), nb_leaves + 2);
+	/* The province counts every county once, whatever the shape. */
+	ck_assert_uint_eq(tally_catalog_leaves_for(c, zj, &p), zj_leaves);
+	ck_assert_uint_eq(tally_catalog_leaves_for(c, hz, NULL), hz_leaves);
+	tally_catalog_free(c);
+}
+END_TEST
+
 static struct tally_wire_state
 sample_state(const char *indicator, const char *period)
 {
@@ -462,6 +660,8 @@ common_suite(void)
 	tcase_set_timeout(td, 60);
 	tcase_add_test(td, test_catalog_shipped);
 	tcase_add_test(td, test_catalog_malformed);
+	tcase_add_test(td, test_changes_malformed);
+	tcase_add_test(td, test_changes_parent_for);
 	tcase_add_test(td, test_wire_submission_roundtrip);
 	tcase_add_test(td, test_wire_ack_roundtrip);
 	tcase_add_test(td, test_store_versions_and_overlap);
