@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "2"
+#define STORE_SCHEMA_VERSION "3"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -45,6 +45,18 @@ enum store_stmt {
 	ST_COUNT,
 };
 
+/* The statements of the history (store.h, "History"): one append per
+ * changed row, and the as-of reads. */
+enum hist_stmt {
+	HIST_RSTATE,
+	HIST_SNAP,
+	HIST_OBS,
+	HIST_SNAP_ASOF,
+	HIST_HELD_ASOF,
+	HIST_OBS_ASOF,
+	HIST_COUNT,
+};
+
 /* An (indicator, period) whose snapshot must be recomputed at commit. */
 struct dirty_pair {
 	const struct tally_indicator *ind;
@@ -62,6 +74,12 @@ struct tally_store {
 	char          instance_id[33];
 	bool          is_leaf;
 	sqlite3_stmt *stmt[ST_COUNT];
+	sqlite3_stmt *hist[HIST_COUNT];
+	/* The time of the open write transaction in Unix ms, from which
+	 * every row it changes is held (0 outside one): one time per
+	 * transaction, so that as of any moment the history shows either
+	 * all of a commit or none of it. */
+	int64_t txn_ms;
 	/* The snapshots that direct children's new states changed in the
 	 * open transaction. Each is recomputed once, at commit, however
 	 * many children's states for it the transaction took: recomputing
@@ -212,6 +230,72 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"  BEFORE DELETE ON audit_state BEGIN"                           \
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 
+/* The history: every version of every state the store has held (the
+ * store's own snapshots with region '', and each state of a region below
+ * it as region_state held it), and every version of its own observations,
+ * each with the time at this store from which it was held (held_from,
+ * Unix ms). Rows are appended in the same transaction as the change they
+ * record, so the newest row of a key is always the current one; the
+ * newest row with held_from <= T is what the store held at T. */
+#define STORE_HISTORY_SQL                                                    \
+	"CREATE TABLE IF NOT EXISTS state_history ("                         \
+	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
+	"  region TEXT NOT NULL, version INTEGER NOT NULL, via TEXT,"        \
+	"  sum_a REAL NOT NULL, sum_b REAL NOT NULL,"                        \
+	"  leaves INTEGER NOT NULL, min_value REAL, min_region TEXT,"        \
+	"  max_value REAL, max_region TEXT, newest TEXT,"                    \
+	"  first_received_at INTEGER, received_at INTEGER,"                  \
+	"  held_from INTEGER NOT NULL,"                                      \
+	"  PRIMARY KEY (indicator, period, region, version)) WITHOUT ROWID;" \
+	"CREATE TABLE IF NOT EXISTS observation_history ("                   \
+	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
+	"  version INTEGER NOT NULL, first_month INTEGER NOT NULL,"          \
+	"  last_month INTEGER NOT NULL, num REAL, den REAL, value REAL,"     \
+	"  weight REAL, held_from INTEGER NOT NULL,"                         \
+	"  PRIMARY KEY (indicator, period, version)) WITHOUT ROWID;"
+
+/* Each append copies the row just written, so the history holds exactly
+ * what the current tables hold; OR IGNORE makes a write that changed
+ * nothing (an older version) append nothing. */
+static const char *const hist_sql[HIST_COUNT] = {
+	[HIST_RSTATE] =
+	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
+	    " version, via, " STATE_COLS ", first_received_at, received_at,"
+	    " held_from) SELECT indicator, period, region, version, "
+	    "via, " STATE_COLS ", first_received_at, received_at, ?4"
+	    " FROM region_state WHERE indicator = ?1 AND period = ?2"
+	    " AND region = ?3",
+	[HIST_SNAP] =
+	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
+	    " version, " STATE_COLS ", held_from) SELECT indicator, period,"
+	    " '', version, " STATE_COLS ", ?3 FROM snapshot"
+	    " WHERE indicator = ?1 AND period = ?2",
+	[HIST_OBS] =
+	    "INSERT OR IGNORE INTO observation_history (indicator, period,"
+	    " version, first_month, last_month, num, den, value, weight,"
+	    " held_from) SELECT indicator, period, version, first_month,"
+	    " last_month, num, den, value, weight, ?3 FROM observation"
+	    " WHERE indicator = ?1 AND period = ?2",
+	[HIST_SNAP_ASOF] = "SELECT version, " STATE_COLS
+	                   " FROM state_history WHERE indicator = ?1"
+	                   " AND period = ?2 AND region = ''"
+	                   " AND held_from <= ?3 ORDER BY version DESC"
+	                   " LIMIT 1",
+	/* SQLite takes the bare columns of an aggregate query from the row
+	 * that holds the max(). */
+	[HIST_HELD_ASOF] = "SELECT region, max(version), " STATE_COLS
+	                   ", first_received_at, received_at, via"
+	                   " FROM state_history WHERE indicator = ?1"
+	                   " AND period = ?2 AND region <> ''"
+	                   " AND held_from <= ?3 GROUP BY region"
+	                   " ORDER BY region",
+	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight,"
+	                  " max(version) FROM observation_history"
+	                  " WHERE indicator = ?1 AND first_month >= ?2"
+	                  " AND last_month <= ?3 AND held_from <= ?4"
+	                  " GROUP BY period ORDER BY min(first_month)",
+};
+
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS meta ("
     "  key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
@@ -257,7 +341,7 @@ static const char *schema_sql =
     "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
     "  version INTEGER NOT NULL, status INTEGER NOT NULL,"
     "  PRIMARY KEY (uplink, region, indicator, period)) WITHOUT "
-    "ROWID;" STORE_AUDIT_SQL;
+    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL;
 
 static int
 db_err(struct tally_store *st, int rc, const char *what)
@@ -302,6 +386,12 @@ prepare_all(struct tally_store *st)
 {
 	for (int i = 0; i < ST_COUNT; i++) {
 		int rv = prepare(st, &st->stmt[i], stmt_sql[i]);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+	for (int i = 0; i < HIST_COUNT; i++) {
+		int rv = prepare(st, &st->hist[i], hist_sql[i]);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -641,6 +731,9 @@ tally_store_close(struct tally_store *st)
 	for (int i = 0; i < ST_COUNT; i++) {
 		sqlite3_finalize(st->stmt[i]);
 	}
+	for (int i = 0; i < HIST_COUNT; i++) {
+		sqlite3_finalize(st->hist[i]);
+	}
 	sqlite3_close(st->db);
 	free(st->dirty);
 	free(st);
@@ -714,6 +807,7 @@ int
 tally_store_begin(struct tally_store *st)
 {
 	st->n_dirty = 0;
+	st->txn_ms  = tally_now_ms();
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
 
@@ -730,7 +824,11 @@ tally_store_commit(struct tally_store *st)
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	return exec_sql(st, "COMMIT");
+	rv = exec_sql(st, "COMMIT");
+	if (rv == TALLY_OK) {
+		st->txn_ms = 0;
+	}
+	return rv;
 }
 
 int
@@ -753,6 +851,7 @@ void
 tally_store_rollback(struct tally_store *st)
 {
 	st->n_dirty = 0;
+	st->txn_ms  = 0;
 	if (!sqlite3_get_autocommit(st->db)) {
 		(void) exec_sql(st, "ROLLBACK");
 	}
@@ -776,6 +875,26 @@ step_done(struct tally_store *st, sqlite3_stmt *s, const char *what)
 		return db_err(st, rc, what);
 	}
 	return TALLY_OK;
+}
+
+/* Appends to the history the row of (indicator, period[, region]) just
+ * written, held from the transaction's time. */
+static int
+hist_append(struct tally_store *st, int which, const char *indicator,
+    const char *period, const char *region)
+{
+	sqlite3_stmt *s  = st->hist[which];
+	int64_t       ms = st->txn_ms > 0 ? st->txn_ms : tally_now_ms();
+	int           at = 3;
+
+	sqlite3_bind_text(s, 1, indicator, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+	if (region != NULL) {
+		sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);
+		at = 4;
+	}
+	sqlite3_bind_int64(s, at, (sqlite3_int64) ms);
+	return step_done(st, s, "history");
 }
 
 /* The next version: above every version given before, and at least the
@@ -948,6 +1067,9 @@ recompute(struct tally_store *st, const struct tally_indicator *ind,
 	sqlite3_bind_int64(s, 3, (sqlite3_int64) version);
 	bind_state(s, 4, &total);
 	rv = step_done(st, s, "snapshot");
+	if (rv == TALLY_OK) {
+		rv = hist_append(st, HIST_SNAP, ind->id, text, NULL);
+	}
 fail:
 	free(obs);
 	free(kids);
@@ -1025,6 +1147,9 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 	sqlite3_bind_int64(
 	    st->stmt[ST_UPSERT], 10, (sqlite3_int64) time(NULL));
 	rv = step_done(st, st->stmt[ST_UPSERT], "upsert");
+	if (rv == TALLY_OK) {
+		rv = hist_append(st, HIST_OBS, ind->id, period, NULL);
+	}
 	if (rv != TALLY_OK) {
 		return tally_fail(eb, rv, "database error");
 	}
@@ -1214,6 +1339,9 @@ tally_store_put_state(struct tally_store *st, const char *via,
 	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
 	rv = step_done(st, s, "region state");
+	if (rv == TALLY_OK) {
+		rv = hist_append(st, HIST_RSTATE, ws->ind->id, text, region);
+	}
 	/* Only a direct child's own state is part of this region's figure;
 	 * the states of regions further below are held to be shown. The
 	 * snapshot is recomputed at commit. */
@@ -2056,5 +2184,93 @@ tally_store_open_mode(struct tally_store *st, bool *open)
 	if (rv == TALLY_OK) {
 		*open = strcmp(buf, "1") == 0;
 	}
+	return rv;
+}
+
+/* The history (store.h). */
+
+int
+tally_store_snapshot_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_state *state, uint64_t *version)
+{
+	sqlite3_stmt *s = st->hist[HIST_SNAP_ASOF];
+	char          text[TALLY_PERIOD_STRLEN];
+	int           rc, rv = TALLY_ENOENT;
+
+	tally_period_format(period, text);
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		struct tally_state got;
+
+		read_state(s, 1, &got);
+		if (got.has_newest) {
+			*version = (uint64_t) sqlite3_column_int64(s, 0);
+			*state   = got;
+			rv       = TALLY_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "snapshot history");
+	}
+	stmt_reset(s);
+	return rv;
+}
+
+int
+tally_store_held_states_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_region_state **out, size_t *n)
+{
+	sqlite3_stmt *s = st->hist[HIST_HELD_ASOF];
+
+	/* region_states binds the first two parameters and resets. */
+	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
+	return region_states(st, s, ind, period, out, n);
+}
+
+int
+tally_store_observations_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_obs **out, size_t *n)
+{
+	sqlite3_stmt     *s     = st->hist[HIST_OBS_ASOF];
+	struct tally_obs *arr   = NULL;
+	size_t            count = 0, cap = 0;
+	int               rc, rv         = TALLY_OK;
+
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, tally_period_first_month(period));
+	sqlite3_bind_int(s, 3, tally_period_last_month(period));
+	sqlite3_bind_int64(s, 4, (sqlite3_int64) as_of_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_obs o;
+
+		memset(&o, 0, sizeof(o));
+		if (tally_period_parse(
+		        (const char *) sqlite3_column_text(s, 0), &o.period) !=
+		    TALLY_OK) {
+			rv = TALLY_EDB;
+			goto fail;
+		}
+		read_obs_columns(s, 1, &o);
+		rv = append((void **) &arr, &count, &cap, &o, sizeof(*arr));
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "observation history");
+		goto fail;
+	}
+	stmt_reset(s);
+	*out = arr;
+	*n   = count;
+	return TALLY_OK;
+fail:
+	stmt_reset(s);
+	free(arr);
 	return rv;
 }

@@ -3,6 +3,7 @@
  * and forwards that rollup to its own parent. `run` serves; `report` reads
  * a hub's database and prints what it holds.
  */
+#include "asof.h"
 #include "audit.h"
 #include "catalog.h"
 #include "cli.h"
@@ -55,6 +56,10 @@ usage(FILE *out)
 	    "         children that are missing or late. --only-targets:\n"
 	    "         only the indicators with a target. Reads [hub] db,\n"
 	    "         targets and [due] from -c FILE too.\n"
+	    "  report ... --as-of TIME\n"
+	    "         The figures as the hub held them at TIME: YYYY-MM-DD\n"
+	    "         (the end of that day) or YYYY-MM-DDTHH:MM[:SS], in\n"
+	    "         China Standard Time unless it ends in Z or +HH:MM.\n"
 	    "  report --explain --indicator ID --period P [--region CODE]\n"
 	    "         Each child's value, sums, share of the pooled\n"
 	    "         denominator and how far it pulls the total up or down.\n"
@@ -138,6 +143,7 @@ struct hub_args {
 	const char *format;
 	const char *targets;
 	const char *due_days;
+	const char *as_of;
 	bool        explain;
 	bool        only_targets;
 	/* Comparison: --group, --latest and the settings of groups.h. */
@@ -200,6 +206,7 @@ enum {
 	OPT_PARENT_KEY,
 	OPT_PARENT_SERVER_NAME,
 	OPT_VERIFY,
+	OPT_AS_OF,
 };
 
 static const struct option long_options[] = {
@@ -223,6 +230,7 @@ static const struct option long_options[] = {
 	{ "due-days", required_argument, NULL, OPT_DUE_DAYS },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "only-targets", no_argument, NULL, OPT_ONLY_TARGETS },
+	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "members", required_argument, NULL, OPT_MEMBERS },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
@@ -669,6 +677,16 @@ cmd_report(struct hub_args *a)
 		}
 		o.depth = (int) d;
 	}
+	if (a->as_of != NULL &&
+	    (tally_asof_parse(a->as_of, &o.as_of_ms) != TALLY_OK ||
+	        o.as_of_ms <= 0)) {
+		return complain(EX_USAGE,
+		    "report: --as-of: '%s' is not a time: give YYYY-MM-DD "
+		    "(the end of that day, China Standard Time) or "
+		    "YYYY-MM-DDTHH:MM[:SS] (CST unless it ends in Z or "
+		    "+HH:MM)",
+		    a->as_of);
+	}
 	if (tally_period_parse(a->period, &o.period) != TALLY_OK) {
 		(void) complain(0,
 		    "report: --period: '%s' is not a valid period (YYYY, "
@@ -919,6 +937,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_VERIFY:
 			a.verify = true;
+			break;
+		case OPT_AS_OF:
+			a.as_of = optarg;
 			break;
 		default:
 			usage(stderr);
