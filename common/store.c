@@ -236,7 +236,11 @@ static const char *const stmt_sql[ST_COUNT] = {
  * each with the time at this store from which it was held (held_from,
  * Unix ms). Rows are appended in the same transaction as the change they
  * record, so the newest row of a key is always the current one; the
- * newest row with held_from <= T is what the store held at T. */
+ * newest row with held_from <= T is what the store held at T. The key
+ * begins with the region, so that the rows one submission appends (all of
+ * one child's states, or the snapshots they change) lie together in a few
+ * pages: keyed by indicator first, they would touch as many pages as the
+ * current tables do, and the commit would write about twice the pages. */
 #define STORE_HISTORY_SQL                                                    \
 	"CREATE TABLE IF NOT EXISTS state_history ("                         \
 	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
@@ -246,7 +250,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"  max_value REAL, max_region TEXT, newest TEXT,"                    \
 	"  first_received_at INTEGER, received_at INTEGER,"                  \
 	"  held_from INTEGER NOT NULL,"                                      \
-	"  PRIMARY KEY (indicator, period, region, version)) WITHOUT ROWID;" \
+	"  PRIMARY KEY (region, indicator, period, version)) WITHOUT ROWID;" \
 	"CREATE TABLE IF NOT EXISTS observation_history ("                   \
 	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
 	"  version INTEGER NOT NULL, first_month INTEGER NOT NULL,"          \
@@ -281,14 +285,21 @@ static const char *const hist_sql[HIST_COUNT] = {
 	                   " AND period = ?2 AND region = ''"
 	                   " AND held_from <= ?3 ORDER BY version DESC"
 	                   " LIMIT 1",
-	/* SQLite takes the bare columns of an aggregate query from the row
-	 * that holds the max(). */
-	[HIST_HELD_ASOF] = "SELECT region, max(version), " STATE_COLS
-	                   ", first_received_at, received_at, via"
-	                   " FROM state_history WHERE indicator = ?1"
-	                   " AND period = ?2 AND region <> ''"
-	                   " AND held_from <= ?3 GROUP BY region"
-	                   " ORDER BY region",
+	/* The regions held for (indicator, period) now are those ever held
+	 * (a state is replaced, never removed), so region_state lists them
+	 * and each one's history is found by its key. CROSS JOIN keeps that
+	 * order. */
+	[HIST_HELD_ASOF] =
+	    "SELECT h.region, h.version, h.sum_a, h.sum_b, h.leaves,"
+	    " h.min_value, h.min_region, h.max_value, h.max_region, h.newest,"
+	    " h.first_received_at, h.received_at, h.via"
+	    " FROM region_state r CROSS JOIN state_history h"
+	    " ON h.region = r.region AND h.indicator = r.indicator"
+	    " AND h.period = r.period AND h.version = (SELECT max(x.version)"
+	    " FROM state_history x WHERE x.region = r.region"
+	    " AND x.indicator = r.indicator AND x.period = r.period"
+	    " AND x.held_from <= ?3)"
+	    " WHERE r.indicator = ?1 AND r.period = ?2 ORDER BY r.region",
 	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight,"
 	                  " max(version) FROM observation_history"
 	                  " WHERE indicator = ?1 AND first_month >= ?2"
@@ -2273,4 +2284,73 @@ fail:
 	stmt_reset(s);
 	free(arr);
 	return rv;
+}
+
+int
+tally_store_prune_history(
+    struct tally_store *st, int64_t before_ms, uint64_t *removed)
+{
+	static const char *const sql[] = {
+		"DELETE FROM state_history AS h WHERE held_from <= ?1"
+		" AND EXISTS (SELECT 1 FROM state_history n"
+		" WHERE n.indicator = h.indicator AND n.period = h.period"
+		" AND n.region = h.region AND n.version > h.version"
+		" AND n.held_from <= ?1)",
+		"DELETE FROM observation_history AS h WHERE held_from <= ?1"
+		" AND EXISTS (SELECT 1 FROM observation_history n"
+		" WHERE n.indicator = h.indicator AND n.period = h.period"
+		" AND n.version > h.version AND n.held_from <= ?1)",
+	};
+	char     text[32];
+	int64_t  from  = 0;
+	uint64_t count = 0;
+	int      rv;
+
+	rv = tally_store_history_from(st, &from);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *s;
+		int           rc;
+
+		rc = sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL);
+		if (rc != SQLITE_OK) {
+			return db_err(st, rc, "prune history");
+		}
+		sqlite3_bind_int64(s, 1, (sqlite3_int64) before_ms);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			return db_err(st, rc, "prune history");
+		}
+		count += (uint64_t) sqlite3_changes64(st->db);
+	}
+	/* The history is whole from the newest time it was pruned at. */
+	if (before_ms > from) {
+		snprintf(text, sizeof(text), "%lld", (long long) before_ms);
+		rv = meta_put(st, "history_from", text);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+	*removed = count;
+	return TALLY_OK;
+}
+
+int
+tally_store_history_from(struct tally_store *st, int64_t *ms)
+{
+	char text[32];
+	int  rv = meta_get(st, "history_from", text, sizeof(text));
+
+	if (rv == TALLY_ENOENT) {
+		*ms = 0;
+		return TALLY_OK;
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	*ms = strtoll(text, NULL, 10);
+	return TALLY_OK;
 }

@@ -301,4 +301,16 @@ int tally_store_observations_asof(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     int64_t as_of_ms, struct tally_obs **out, size_t *n);
 
+/* Forgets, inside a transaction, every version that was replaced at or
+ * before before_ms: what the store held at before_ms and at every later
+ * time stays, so an as-of report of those times is unchanged, and one of
+ * an earlier time can no longer be made. Sets *removed to the rows
+ * removed. */
+int tally_store_prune_history(
+    struct tally_store *st, int64_t before_ms, uint64_t *removed);
+
+/* The time from which the history is whole (the latest prune), in Unix
+ * ms; 0 when it was never pruned. */
+int tally_store_history_from(struct tally_store *st, int64_t *ms);
+
 #endif

@@ -346,6 +346,28 @@ get_as_of(struct http_reply *r, const struct http_query *q, int64_t *out)
 	return true;
 }
 
+/* An as_of before the history was pruned cannot be shown. */
+static bool
+as_of_held(struct http_reply *r, const struct hub_http *h, int64_t as_of_ms)
+{
+	char    text[TALLY_ASOF_STRLEN];
+	int64_t from = 0;
+
+	if (as_of_ms <= 0) {
+		return true;
+	}
+	if (tally_store_history_from(h->st, &from) != TALLY_OK) {
+		return fail(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "cannot read the database");
+	}
+	if (as_of_ms < from) {
+		tally_asof_format(from, text, sizeof(text));
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "the history before %s was pruned", text);
+	}
+	return true;
+}
+
 static bool
 get_grain(struct http_reply *r, const struct http_query *q, int *out)
 {
@@ -400,7 +422,8 @@ api_report(
 	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
 	    !get_region(r, q, h, &o.region) ||
 	    !get_indicator(r, q, h, false, &o.ind) ||
-	    !get_depth(r, q, &o.depth) || !get_as_of(r, q, &o.as_of_ms)) {
+	    !get_depth(r, q, &o.depth) || !get_as_of(r, q, &o.as_of_ms) ||
+	    !as_of_held(r, h, o.as_of_ms)) {
 		return;
 	}
 	rv = hub_report_json(h->cat, h->st, &o, &doc);
@@ -425,7 +448,7 @@ api_explain(
 	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
 	    !get_region(r, q, h, &o.region) ||
 	    !get_indicator(r, q, h, true, &o.ind) ||
-	    !get_as_of(r, q, &o.as_of_ms)) {
+	    !get_as_of(r, q, &o.as_of_ms) || !as_of_held(r, h, o.as_of_ms)) {
 		return;
 	}
 	rv = hub_explain_json(h->cat, h->st, &o, &doc);

@@ -21,7 +21,9 @@
 #     not as of the end of the day before (README: due 15 days after the
 #     period, China Standard Time);
 #   - the dashboard's /api/report?as_of= serves the CLI's document;
-#   - a malformed --as-of is one line and exit 64.
+#   - a malformed --as-of is one line and exit 64;
+#   - prune-history --before T2 keeps every report as of T2 and later as
+#     it was, and refuses one as of T1.
 # The last line is "N passed, N failed".
 set -u
 
@@ -335,5 +337,36 @@ for bad in 2021-02-30 yesterday 2021-01-15T25:00 "2021-01-15 08:00" 2021-01-15T0
 	check "8: --as-of '$bad': exit, one line on stderr, nothing on stdout" \
 		"$rc $(wc -l <"$work/out/bad.err") $(wc -c <"$work/out/bad.out")" "64 1 0"
 done
+
+section "9. prune-history: what was held at T2 and later stays"
+rows_before=$(sqlite3 -cmd ".timeout 5000" "$work/db/$city.db" "SELECT count(*) FROM state_history")
+"$hub" prune-history --db "$work/db/$city.db" --before "$t2" >"$work/out/prune.out" 2>>"$work/log/report.log"
+check "9: prune-history --before T2 exits" $? 0
+rows_after=$(sqlite3 -cmd ".timeout 5000" "$work/db/$city.db" "SELECT count(*) FROM state_history")
+note "$(cat "$work/out/prune.out"); state_history rows $rows_before before, $rows_after after"
+check "9: it removed the rows it says it removed, and some" \
+	"$(sed -n 's/^removed \([0-9]*\) history rows.*/\1/p' "$work/out/prune.out" | awk -v d=$((rows_before - rows_after)) '{ print ($1 >= d && d > 0) ? "yes" : "no " $1 " " d }')" yes
+for p in $periods; do
+	report $city "$p" "$work/out/pruned.json" --depth 2 --as-of "$t2"
+	cmp -s "$work/out/pruned.json" "$work/rep/t2/$city-$p.json" || not_ok "9: $p as of T2 changed by the prune"
+done
+ok "9: every period as of T2 is what it was before the prune"
+for fmt in table json; do
+	"$hub" report --db "$work/db/$city.db" --period 2020 --depth 2 --format $fmt >"$work/out/plain" 2>>"$work/log/report.log"
+	"$hub" report --db "$work/db/$city.db" --period 2020 --depth 2 --format $fmt --as-of "$tnow" 2>>"$work/log/report.log" |
+		sed '1{/^as of /d}; /^  "as_of": /d' >"$work/out/asof"
+	check_true "9: as of now after the prune ($fmt) equals the plain report" cmp -s "$work/out/plain" "$work/out/asof"
+done
+"$hub" report --db "$work/db/$city.db" --period 2020 --as-of "$t1" >"$work/out/bad.out" 2>"$work/out/bad.err"
+rc=$?
+check "9: as of T1, before the prune: exit, one line, nothing on stdout" \
+	"$rc $(wc -l <"$work/out/bad.err") $(wc -c <"$work/out/bad.out")" "65 1 0"
+if [ -n "$dash" ]; then
+	check "9: /api/report as of T1 after the prune: 400" \
+		"$(curl -s -o /dev/null -w '%{http_code}' "$dash/api/report?period=2020&as_of=$t1")" 400
+fi
+"$hub" prune-history --db "$work/db/$city.db" --before soon >/dev/null 2>"$work/out/bad.err"
+rc=$?
+check "9: prune-history --before soon: exit, one line" "$rc $(wc -l <"$work/out/bad.err")" "64 1"
 
 finish
