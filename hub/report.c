@@ -8,6 +8,11 @@
  * table and CSV printers only format that document, so the CLI and the
  * dashboard can never disagree about a value, a target's status or which
  * children are missing.
+ *
+ * With an as-of time (report.h) the same documents are built from the
+ * store's history instead of its current tables: only the functions
+ * named view_* below choose the source, so a report as of a time can
+ * never be computed differently from a report of now.
  */
 #include "report.h"
 
