@@ -45,8 +45,8 @@ enum store_stmt {
 	ST_COUNT,
 };
 
-/* The statements of the history (store.h, "History"): one append per
- * changed row, and the as-of reads. */
+/* The statements of the history (store.h, the _asof functions): one
+ * append per changed row, and the as-of reads. */
 enum hist_stmt {
 	HIST_RSTATE,
 	HIST_SNAP,
@@ -238,9 +238,9 @@ static const char *const stmt_sql[ST_COUNT] = {
  * record, so the newest row of a key is always the current one; the
  * newest row with held_from <= T is what the store held at T. The key
  * begins with the region, so that the rows one submission appends (all of
- * one child's states, or the snapshots they change) lie together in a few
- * pages: keyed by indicator first, they would touch as many pages as the
- * current tables do, and the commit would write about twice the pages. */
+ * one child's states) lie together in a few pages; keyed by indicator
+ * first, they would scatter over as many pages as the current tables'
+ * rows do, and a commit writes whole pages. */
 #define STORE_HISTORY_SQL                                                    \
 	"CREATE TABLE IF NOT EXISTS state_history ("                         \
 	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
