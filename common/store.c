@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "2"
+#define STORE_SCHEMA_VERSION "3"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -46,6 +46,18 @@ enum store_stmt {
 	ST_COUNT,
 };
 
+/* The statements of the history (store.h, the _asof functions): one
+ * append per changed row, and the as-of reads. */
+enum hist_stmt {
+	HIST_RSTATE,
+	HIST_SNAP,
+	HIST_OBS,
+	HIST_SNAP_ASOF,
+	HIST_HELD_ASOF,
+	HIST_OBS_ASOF,
+	HIST_COUNT,
+};
+
 /* An (indicator, period) whose snapshot must be recomputed at commit. */
 struct dirty_pair {
 	const struct tally_indicator *ind;
@@ -63,6 +75,12 @@ struct tally_store {
 	char          instance_id[33];
 	bool          is_leaf;
 	sqlite3_stmt *stmt[ST_COUNT];
+	sqlite3_stmt *hist[HIST_COUNT];
+	/* The time of the open write transaction in Unix ms, from which
+	 * every row it changes is held (0 outside one): one time per
+	 * transaction, so that as of any moment the history shows either
+	 * all of a commit or none of it. */
+	int64_t txn_ms;
 	/* The snapshots that direct children's new states changed in the
 	 * open transaction. Each is recomputed once, at commit, however
 	 * many children's states for it the transaction took: recomputing
@@ -217,6 +235,83 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"  BEFORE DELETE ON audit_state BEGIN"                           \
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 
+/* The history: every version of every state the store has held (the
+ * store's own snapshots with region '', and each state of a region below
+ * it as region_state held it), and every version of its own observations,
+ * each with the time at this store from which it was held (held_from,
+ * Unix ms). Rows are appended in the same transaction as the change they
+ * record, so the newest row of a key is always the current one; the
+ * newest row with held_from <= T is what the store held at T. The key
+ * begins with the region, so that the rows one submission appends (all of
+ * one child's states) lie together in a few pages; keyed by indicator
+ * first, they would scatter over as many pages as the current tables'
+ * rows do, and a commit writes whole pages. */
+#define STORE_HISTORY_SQL                                                    \
+	"CREATE TABLE IF NOT EXISTS state_history ("                         \
+	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
+	"  region TEXT NOT NULL, version INTEGER NOT NULL, via TEXT,"        \
+	"  sum_a REAL NOT NULL, sum_b REAL NOT NULL,"                        \
+	"  leaves INTEGER NOT NULL, min_value REAL, min_region TEXT,"        \
+	"  max_value REAL, max_region TEXT, newest TEXT,"                    \
+	"  first_received_at INTEGER, received_at INTEGER,"                  \
+	"  held_from INTEGER NOT NULL,"                                      \
+	"  PRIMARY KEY (region, indicator, period, version)) WITHOUT ROWID;" \
+	"CREATE TABLE IF NOT EXISTS observation_history ("                   \
+	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
+	"  version INTEGER NOT NULL, first_month INTEGER NOT NULL,"          \
+	"  last_month INTEGER NOT NULL, num REAL, den REAL, value REAL,"     \
+	"  weight REAL, held_from INTEGER NOT NULL,"                         \
+	"  PRIMARY KEY (indicator, period, version)) WITHOUT ROWID;"
+
+/* Each append copies the row just written, so the history holds exactly
+ * what the current tables hold; OR IGNORE makes a write that changed
+ * nothing (an older version) append nothing. */
+static const char *const hist_sql[HIST_COUNT] = {
+	[HIST_RSTATE] =
+	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
+	    " version, via, " STATE_COLS ", first_received_at, received_at,"
+	    " held_from) SELECT indicator, period, region, version, "
+	    "via, " STATE_COLS ", first_received_at, received_at, ?4"
+	    " FROM region_state WHERE indicator = ?1 AND period = ?2"
+	    " AND region = ?3",
+	[HIST_SNAP] =
+	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
+	    " version, " STATE_COLS ", held_from) SELECT indicator, period,"
+	    " '', version, " STATE_COLS ", ?3 FROM snapshot"
+	    " WHERE indicator = ?1 AND period = ?2",
+	[HIST_OBS] =
+	    "INSERT OR IGNORE INTO observation_history (indicator, period,"
+	    " version, first_month, last_month, num, den, value, weight,"
+	    " held_from) SELECT indicator, period, version, first_month,"
+	    " last_month, num, den, value, weight, ?3 FROM observation"
+	    " WHERE indicator = ?1 AND period = ?2",
+	[HIST_SNAP_ASOF] = "SELECT version, " STATE_COLS
+	                   " FROM state_history WHERE indicator = ?1"
+	                   " AND period = ?2 AND region = ''"
+	                   " AND held_from <= ?3 ORDER BY version DESC"
+	                   " LIMIT 1",
+	/* The regions held for (indicator, period) now are those ever held
+	 * (a state is replaced, never removed), so region_state lists them
+	 * and each one's history is found by its key. CROSS JOIN keeps that
+	 * order. */
+	[HIST_HELD_ASOF] =
+	    "SELECT h.region, h.version, h.sum_a, h.sum_b, h.leaves,"
+	    " h.min_value, h.min_region, h.max_value, h.max_region, h.newest,"
+	    " h.first_received_at, h.received_at, h.via"
+	    " FROM region_state r CROSS JOIN state_history h"
+	    " ON h.region = r.region AND h.indicator = r.indicator"
+	    " AND h.period = r.period AND h.version = (SELECT max(x.version)"
+	    " FROM state_history x WHERE x.region = r.region"
+	    " AND x.indicator = r.indicator AND x.period = r.period"
+	    " AND x.held_from <= ?3)"
+	    " WHERE r.indicator = ?1 AND r.period = ?2 ORDER BY r.region",
+	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight,"
+	                  " max(version) FROM observation_history"
+	                  " WHERE indicator = ?1 AND first_month >= ?2"
+	                  " AND last_month <= ?3 AND held_from <= ?4"
+	                  " GROUP BY period ORDER BY min(first_month)",
+};
+
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS meta ("
     "  key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
@@ -262,7 +357,7 @@ static const char *schema_sql =
     "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
     "  version INTEGER NOT NULL, status INTEGER NOT NULL,"
     "  PRIMARY KEY (uplink, region, indicator, period)) WITHOUT "
-    "ROWID;" STORE_AUDIT_SQL;
+    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL;
 
 static int
 db_err(struct tally_store *st, int rc, const char *what)
@@ -434,6 +529,12 @@ prepare_all(struct tally_store *st)
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		rv = prepare(st, &st->stmt[i], stmt_sql[i]);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+	for (int i = 0; i < HIST_COUNT; i++) {
+		rv = prepare(st, &st->hist[i], hist_sql[i]);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -826,6 +927,9 @@ tally_store_close(struct tally_store *st)
 	for (int i = 0; i < ST_COUNT; i++) {
 		sqlite3_finalize(st->stmt[i]);
 	}
+	for (int i = 0; i < HIST_COUNT; i++) {
+		sqlite3_finalize(st->hist[i]);
+	}
 	sqlite3_close(st->db);
 	free(st->dirty);
 	free(st);
@@ -899,6 +1003,7 @@ int
 tally_store_begin(struct tally_store *st)
 {
 	st->n_dirty = 0;
+	st->txn_ms  = tally_now_ms();
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
 
@@ -915,7 +1020,11 @@ tally_store_commit(struct tally_store *st)
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	return exec_sql(st, "COMMIT");
+	rv = exec_sql(st, "COMMIT");
+	if (rv == TALLY_OK) {
+		st->txn_ms = 0;
+	}
+	return rv;
 }
 
 int
@@ -938,6 +1047,7 @@ void
 tally_store_rollback(struct tally_store *st)
 {
 	st->n_dirty = 0;
+	st->txn_ms  = 0;
 	if (!sqlite3_get_autocommit(st->db)) {
 		(void) exec_sql(st, "ROLLBACK");
 	}
@@ -961,6 +1071,26 @@ step_done(struct tally_store *st, sqlite3_stmt *s, const char *what)
 		return db_err(st, rc, what);
 	}
 	return TALLY_OK;
+}
+
+/* Appends to the history the row of (indicator, period[, region]) just
+ * written, held from the transaction's time. */
+static int
+hist_append(struct tally_store *st, int which, const char *indicator,
+    const char *period, const char *region)
+{
+	sqlite3_stmt *s  = st->hist[which];
+	int64_t       ms = st->txn_ms > 0 ? st->txn_ms : tally_now_ms();
+	int           at = 3;
+
+	sqlite3_bind_text(s, 1, indicator, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+	if (region != NULL) {
+		sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);
+		at = 4;
+	}
+	sqlite3_bind_int64(s, at, (sqlite3_int64) ms);
+	return step_done(st, s, "history");
 }
 
 /* The next version: above every version given before, and at least the
@@ -1140,13 +1270,18 @@ write_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 {
 	sqlite3_stmt *s = st->stmt[ST_SNAP_PUT];
 	char          text[TALLY_PERIOD_STRLEN];
+	int           rv;
 
 	tally_period_format(period, text);
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64) version);
 	bind_state(s, 4, total);
-	return step_done(st, s, "snapshot");
+	rv = step_done(st, s, "snapshot");
+	if (rv == TALLY_OK) {
+		rv = hist_append(st, HIST_SNAP, ind->id, text, NULL);
+	}
+	return rv;
 }
 
 /* Recomputes the region's snapshot of (ind, period) from its own
@@ -1332,6 +1467,9 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 	sqlite3_bind_int64(
 	    st->stmt[ST_UPSERT], 10, (sqlite3_int64) time(NULL));
 	rv = step_done(st, st->stmt[ST_UPSERT], "upsert");
+	if (rv == TALLY_OK) {
+		rv = hist_append(st, HIST_OBS, ind->id, period, NULL);
+	}
 	if (rv != TALLY_OK) {
 		return tally_fail(eb, rv, "database error");
 	}
@@ -1521,6 +1659,9 @@ tally_store_put_state(struct tally_store *st, const char *via,
 	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
 	rv = step_done(st, s, "region state");
+	if (rv == TALLY_OK) {
+		rv = hist_append(st, HIST_RSTATE, ws->ind->id, text, region);
+	}
 	/* Only a direct child's own state is part of this region's figure;
 	 * the states of regions further below are held to be shown. The
 	 * snapshot is recomputed at commit. */
@@ -2381,4 +2522,161 @@ tally_store_open_mode(struct tally_store *st, bool *open)
 		*open = strcmp(buf, "1") == 0;
 	}
 	return rv;
+}
+
+/* The history (store.h). */
+
+int
+tally_store_snapshot_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_state *state, uint64_t *version)
+{
+	sqlite3_stmt *s = st->hist[HIST_SNAP_ASOF];
+	char          text[TALLY_PERIOD_STRLEN];
+	int           rc, rv = TALLY_ENOENT;
+
+	tally_period_format(period, text);
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		struct tally_state got;
+
+		read_state(s, 1, &got);
+		if (got.has_newest) {
+			*version = (uint64_t) sqlite3_column_int64(s, 0);
+			*state   = got;
+			rv       = TALLY_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "snapshot history");
+	}
+	stmt_reset(s);
+	return rv;
+}
+
+int
+tally_store_held_states_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_region_state **out, size_t *n)
+{
+	sqlite3_stmt *s = st->hist[HIST_HELD_ASOF];
+
+	/* region_states binds the first two parameters and resets. */
+	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
+	return region_states(st, s, ind, period, out, n);
+}
+
+int
+tally_store_observations_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_obs **out, size_t *n)
+{
+	sqlite3_stmt     *s     = st->hist[HIST_OBS_ASOF];
+	struct tally_obs *arr   = NULL;
+	size_t            count = 0, cap = 0;
+	int               rc, rv         = TALLY_OK;
+
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, tally_period_first_month(period));
+	sqlite3_bind_int(s, 3, tally_period_last_month(period));
+	sqlite3_bind_int64(s, 4, (sqlite3_int64) as_of_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_obs o;
+
+		memset(&o, 0, sizeof(o));
+		if (tally_period_parse(
+		        (const char *) sqlite3_column_text(s, 0), &o.period) !=
+		    TALLY_OK) {
+			rv = TALLY_EDB;
+			goto fail;
+		}
+		read_obs_columns(s, 1, &o);
+		rv = append((void **) &arr, &count, &cap, &o, sizeof(*arr));
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "observation history");
+		goto fail;
+	}
+	stmt_reset(s);
+	*out = arr;
+	*n   = count;
+	return TALLY_OK;
+fail:
+	stmt_reset(s);
+	free(arr);
+	return rv;
+}
+
+int
+tally_store_prune_history(
+    struct tally_store *st, int64_t before_ms, uint64_t *removed)
+{
+	static const char *const sql[] = {
+		"DELETE FROM state_history AS h WHERE held_from <= ?1"
+		" AND EXISTS (SELECT 1 FROM state_history n"
+		" WHERE n.indicator = h.indicator AND n.period = h.period"
+		" AND n.region = h.region AND n.version > h.version"
+		" AND n.held_from <= ?1)",
+		"DELETE FROM observation_history AS h WHERE held_from <= ?1"
+		" AND EXISTS (SELECT 1 FROM observation_history n"
+		" WHERE n.indicator = h.indicator AND n.period = h.period"
+		" AND n.version > h.version AND n.held_from <= ?1)",
+	};
+	char     text[32];
+	int64_t  from  = 0;
+	uint64_t count = 0;
+	int      rv;
+
+	rv = tally_store_history_from(st, &from);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *s;
+		int           rc;
+
+		rc = sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL);
+		if (rc != SQLITE_OK) {
+			return db_err(st, rc, "prune history");
+		}
+		sqlite3_bind_int64(s, 1, (sqlite3_int64) before_ms);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			return db_err(st, rc, "prune history");
+		}
+		count += (uint64_t) sqlite3_changes64(st->db);
+	}
+	/* The history is whole from the newest time it was pruned at. */
+	if (before_ms > from) {
+		snprintf(text, sizeof(text), "%lld", (long long) before_ms);
+		rv = meta_put(st, "history_from", text);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+	*removed = count;
+	return TALLY_OK;
+}
+
+int
+tally_store_history_from(struct tally_store *st, int64_t *ms)
+{
+	char text[32];
+	int  rv = meta_get(st, "history_from", text, sizeof(text));
+
+	if (rv == TALLY_ENOENT) {
+		*ms = 0;
+		return TALLY_OK;
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	*ms = strtoll(text, NULL, 10);
+	return TALLY_OK;
 }

@@ -298,4 +298,38 @@ int tally_store_set_open_mode(struct tally_store *st, bool open);
 /* TALLY_ENOENT when no hub has run on this store. */
 int tally_store_open_mode(struct tally_store *st, bool *open);
 
+/* The history: every version of every state the store has held (its own
+ * snapshots, and each state of a region below it) and of its own
+ * observations, each held from the time (Unix ms, at this store) of the
+ * transaction that wrote it. It is appended in the same transaction as
+ * every change, so history and current state never disagree. The _asof
+ * functions read what the store held at as_of_ms: per key, the newest
+ * version held from as_of_ms or earlier. Each behaves as the function of
+ * the same name without _asof; nothing is found before a key's first
+ * version arrived. */
+int tally_store_snapshot_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_state *state, uint64_t *version);
+
+int tally_store_held_states_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_region_state **out, size_t *n);
+
+/* period must not be NULL. */
+int tally_store_observations_asof(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    int64_t as_of_ms, struct tally_obs **out, size_t *n);
+
+/* Forgets, inside a transaction, every version that was replaced at or
+ * before before_ms: what the store held at before_ms and at every later
+ * time stays, so an as-of report of those times is unchanged, and one of
+ * an earlier time can no longer be made. Sets *removed to the rows
+ * removed. */
+int tally_store_prune_history(
+    struct tally_store *st, int64_t before_ms, uint64_t *removed);
+
+/* The time from which the history is whole (the latest prune), in Unix
+ * ms; 0 when it was never pruned. */
+int tally_store_history_from(struct tally_store *st, int64_t *ms);
+
 #endif

@@ -17,6 +17,7 @@
  */
 #include "http.h"
 
+#include "asof.h"
 #include "compare.h"
 #include "errors.h"
 #include "log.h"
@@ -323,6 +324,50 @@ get_depth(struct http_reply *r, const struct http_query *q, int *out)
 	return true;
 }
 
+/* as_of: the time of `report --as-of` (asof.h); absent: now. A '+' of
+ * an offset must be sent as %2B, since a query decodes '+' to a blank. */
+static bool
+get_as_of(struct http_reply *r, const struct http_query *q, int64_t *out)
+{
+	const char *s = param(q, "as_of");
+	char        buf[HUB_HTTP_QUOTE_MAX + 1];
+
+	*out = 0;
+	if (s == NULL) {
+		return true;
+	}
+	if (tally_asof_parse(s, out) != TALLY_OK || *out <= 0) {
+		*out = 0;
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "as_of '%s' must be YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] "
+		    "(China Standard Time unless it ends in Z or +HH:MM)",
+		    quote(s, buf, sizeof(buf)));
+	}
+	return true;
+}
+
+/* An as_of before the history was pruned cannot be shown. */
+static bool
+as_of_held(struct http_reply *r, const struct hub_http *h, int64_t as_of_ms)
+{
+	char    text[TALLY_ASOF_STRLEN];
+	int64_t from = 0;
+
+	if (as_of_ms <= 0) {
+		return true;
+	}
+	if (tally_store_history_from(h->st, &from) != TALLY_OK) {
+		return fail(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "cannot read the database");
+	}
+	if (as_of_ms < from) {
+		tally_asof_format(from, text, sizeof(text));
+		return fail(r, MHD_HTTP_BAD_REQUEST,
+		    "the history before %s was pruned", text);
+	}
+	return true;
+}
+
 static bool
 get_grain(struct http_reply *r, const struct http_query *q, int *out)
 {
@@ -366,7 +411,7 @@ api_report(
     struct hub_http *h, const struct http_query *q, struct http_reply *r)
 {
 	static const char *const allowed[] = { "period", "region", "depth",
-		"indicator", NULL };
+		"indicator", "as_of", NULL };
 	struct hub_report_opts   o;
 	json_t                  *doc = NULL;
 	int                      rv;
@@ -377,7 +422,8 @@ api_report(
 	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
 	    !get_region(r, q, h, &o.region) ||
 	    !get_indicator(r, q, h, false, &o.ind) ||
-	    !get_depth(r, q, &o.depth)) {
+	    !get_depth(r, q, &o.depth) || !get_as_of(r, q, &o.as_of_ms) ||
+	    !as_of_held(r, h, o.as_of_ms)) {
 		return;
 	}
 	rv = hub_report_json(h->cat, h->st, &o, &doc);
@@ -389,7 +435,7 @@ api_explain(
     struct hub_http *h, const struct http_query *q, struct http_reply *r)
 {
 	static const char *const allowed[] = { "period", "region", "indicator",
-		NULL };
+		"as_of", NULL };
 	struct hub_report_opts   o;
 	json_t                  *doc = NULL;
 	int                      rv;
@@ -401,7 +447,8 @@ api_explain(
 	o.explain = true;
 	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
 	    !get_region(r, q, h, &o.region) ||
-	    !get_indicator(r, q, h, true, &o.ind)) {
+	    !get_indicator(r, q, h, true, &o.ind) ||
+	    !get_as_of(r, q, &o.as_of_ms) || !as_of_held(r, h, o.as_of_ms)) {
 		return;
 	}
 	rv = hub_explain_json(h->cat, h->st, &o, &doc);

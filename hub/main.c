@@ -3,6 +3,7 @@
  * and forwards that rollup to its own parent. `run` serves; `report` reads
  * a hub's database and prints what it holds.
  */
+#include "asof.h"
 #include "audit.h"
 #include "catalog.h"
 #include "cli.h"
@@ -55,6 +56,13 @@ usage(FILE *out)
 	    "         children that are missing or late. --only-targets:\n"
 	    "         only the indicators with a target. Reads [hub] db,\n"
 	    "         targets and [due] from -c FILE too.\n"
+	    "  report ... --as-of TIME\n"
+	    "         The figures as the hub held them at TIME: YYYY-MM-DD\n"
+	    "         (the end of that day) or YYYY-MM-DDTHH:MM[:SS], in\n"
+	    "         China Standard Time unless it ends in Z or +HH:MM.\n"
+	    "  prune-history --db FILE --before TIME\n"
+	    "         Forget the versions replaced before TIME: --as-of\n"
+	    "         TIME and later still shows the same figures.\n"
 	    "  report --explain --indicator ID --period P [--region CODE]\n"
 	    "         Each child's value, sums, share of the pooled\n"
 	    "         denominator and how far it pulls the total up or down.\n"
@@ -138,6 +146,8 @@ struct hub_args {
 	const char *format;
 	const char *targets;
 	const char *due_days;
+	const char *as_of;
+	const char *before;
 	bool        explain;
 	bool        only_targets;
 	/* Comparison: --group, --latest and the settings of groups.h. */
@@ -200,6 +210,8 @@ enum {
 	OPT_PARENT_KEY,
 	OPT_PARENT_SERVER_NAME,
 	OPT_VERIFY,
+	OPT_AS_OF,
+	OPT_BEFORE,
 };
 
 static const struct option long_options[] = {
@@ -223,6 +235,8 @@ static const struct option long_options[] = {
 	{ "due-days", required_argument, NULL, OPT_DUE_DAYS },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "only-targets", no_argument, NULL, OPT_ONLY_TARGETS },
+	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "before", required_argument, NULL, OPT_BEFORE },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "members", required_argument, NULL, OPT_MEMBERS },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
@@ -629,6 +643,82 @@ cmd_audit(struct hub_args *a)
 	return problems > 0 ? EX_DATAERR : EX_OK;
 }
 
+/* An as-of time before the history was pruned cannot be shown. */
+static int
+check_history(struct tally_store *st, int64_t as_of_ms)
+{
+	char    text[TALLY_ASOF_STRLEN];
+	int64_t from = 0;
+	int     rv   = tally_store_history_from(st, &from);
+
+	if (rv != TALLY_OK) {
+		return complain(
+		    tally_exit_code(rv), "report: %s", tally_strerror(rv));
+	}
+	if (as_of_ms < from) {
+		tally_asof_format(from, text, sizeof(text));
+		return complain(EX_DATAERR,
+		    "report: --as-of: the history before %s was pruned "
+		    "(prune-history)",
+		    text);
+	}
+	return EX_OK;
+}
+
+/* `prune-history`: forgets the versions replaced before --before. */
+static int
+cmd_prune_history(struct hub_args *a)
+{
+	struct tally_store *st = NULL;
+	struct tally_errbuf eb = { "" };
+	char                text[TALLY_ASOF_STRLEN];
+	int64_t             before  = 0;
+	uint64_t            removed = 0;
+	int                 ex, rv;
+
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	if (a->db == NULL || a->before == NULL) {
+		return usage_error(
+		    "prune-history", "--db and --before are required");
+	}
+	if (tally_asof_parse(a->before, &before) != TALLY_OK || before <= 0) {
+		return complain(EX_USAGE,
+		    "prune-history: --before: '%s' is not a time: give "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (CST unless it ends "
+		    "in Z or +HH:MM)",
+		    a->before);
+	}
+	rv = tally_store_open(a->db, a->cat, &st, &eb);
+	if (rv == TALLY_ECONFIG) {
+		rv = tally_store_open_group(a->db, a->cat, &st, &eb);
+	}
+	if (rv != TALLY_OK) {
+		(void) complain(0, "prune-history: %s", eb.text);
+		return tally_exit_code(rv);
+	}
+	rv = tally_store_begin(st);
+	if (rv == TALLY_OK) {
+		rv = tally_store_prune_history(st, before, &removed);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(st);
+	}
+	if (rv != TALLY_OK) {
+		tally_store_rollback(st);
+		tally_store_close(st);
+		return complain(tally_exit_code(rv), "prune-history: %s",
+		    tally_strerror(rv));
+	}
+	tally_store_close(st);
+	tally_asof_format(before, text, sizeof(text));
+	printf("removed %llu history rows replaced by %s\n",
+	    (unsigned long long) removed, text);
+	return EX_OK;
+}
+
 static int
 cmd_report(struct hub_args *a)
 {
@@ -669,6 +759,16 @@ cmd_report(struct hub_args *a)
 		}
 		o.depth = (int) d;
 	}
+	if (a->as_of != NULL &&
+	    (tally_asof_parse(a->as_of, &o.as_of_ms) != TALLY_OK ||
+	        o.as_of_ms <= 0)) {
+		return complain(EX_USAGE,
+		    "report: --as-of: '%s' is not a time: give YYYY-MM-DD "
+		    "(the end of that day, China Standard Time) or "
+		    "YYYY-MM-DDTHH:MM[:SS] (CST unless it ends in Z or "
+		    "+HH:MM)",
+		    a->as_of);
+	}
 	if (tally_period_parse(a->period, &o.period) != TALLY_OK) {
 		(void) complain(0,
 		    "report: --period: '%s' is not a valid period (YYYY, "
@@ -694,6 +794,12 @@ cmd_report(struct hub_args *a)
 		goto done;
 	}
 	tally_log_set_region(tally_store_region(st));
+	if (o.as_of_ms > 0) {
+		ex = check_history(st, o.as_of_ms);
+		if (ex != EX_OK) {
+			goto done;
+		}
+	}
 	warn_open_mode(st);
 	rv = hub_report(stdout, cat, st, &o);
 	if (rv == TALLY_ENOENT) {
@@ -920,6 +1026,12 @@ main(int argc, char **argv)
 		case OPT_VERIFY:
 			a.verify = true;
 			break;
+		case OPT_AS_OF:
+			a.as_of = optarg;
+			break;
+		case OPT_BEFORE:
+			a.before = optarg;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -940,6 +1052,8 @@ main(int argc, char **argv)
 		ex = cmd_compare(&a);
 	} else if (strcmp(cmd, "audit") == 0) {
 		ex = cmd_audit(&a);
+	} else if (strcmp(cmd, "prune-history") == 0) {
+		ex = cmd_prune_history(&a);
 	} else {
 		ex = usage_error(cmd, "unknown command");
 	}

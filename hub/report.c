@@ -8,9 +8,15 @@
  * table and CSV printers only format that document, so the CLI and the
  * dashboard can never disagree about a value, a target's status or which
  * children are missing.
+ *
+ * With an as-of time (report.h) the same documents are built from the
+ * store's history instead of its current tables: only the functions
+ * named view_* below choose the source, so a report as of a time can
+ * never be computed differently from a report of now.
  */
 #include "report.h"
 
+#include "asof.h"
 #include "errors.h"
 #include "figure.h"
 #include "rollup.h"
@@ -31,6 +37,8 @@ struct view {
 	const struct tally_due      *due;
 	struct tally_due             default_due;
 	int64_t                      now_ms;
+	/* 0: the current tables; else the history as of this Unix ms. */
+	int64_t as_of_ms;
 };
 
 /* Every state the hub holds for one (indicator, period). */
@@ -57,6 +65,63 @@ view_init(struct view *v, const struct tally_catalog *cat,
 	v->now_ms = now_ms > 0 ? now_ms : tally_now_ms();
 }
 
+/* Reads a report's figures as they stood at as_of_ms (0: now), and judges
+ * what is late or overdue at that time. */
+static void
+view_as_of(struct view *v, int64_t as_of_ms)
+{
+	if (as_of_ms > 0) {
+		v->as_of_ms = as_of_ms;
+		v->now_ms   = as_of_ms;
+	}
+}
+
+/* The report's data source: the current tables, or the history. */
+static int
+view_snapshot(const struct view *v, const struct tally_indicator *ind,
+    const struct tally_period *p, struct tally_state *state, uint64_t *version)
+{
+	if (v->as_of_ms > 0) {
+		return tally_store_snapshot_asof(
+		    v->st, ind, p, v->as_of_ms, state, version);
+	}
+	return tally_store_snapshot(v->st, ind, p, state, version);
+}
+
+static int
+view_held_states(const struct view *v, const struct tally_indicator *ind,
+    const struct tally_period *p, struct tally_region_state **out, size_t *n)
+{
+	if (v->as_of_ms > 0) {
+		return tally_store_held_states_asof(
+		    v->st, ind, p, v->as_of_ms, out, n);
+	}
+	return tally_store_held_states(v->st, ind, p, out, n);
+}
+
+static int
+view_observations(const struct view *v, const struct tally_indicator *ind,
+    const struct tally_period *p, struct tally_obs **out, size_t *n)
+{
+	if (v->as_of_ms > 0) {
+		return tally_store_observations_asof(
+		    v->st, ind, p, v->as_of_ms, out, n);
+	}
+	return tally_store_observations(v->st, ind, p, out, n);
+}
+
+/* Sets "as_of" on a document read from the history. */
+static void
+as_of_json(const struct view *v, json_t *root)
+{
+	char text[TALLY_ASOF_STRLEN];
+
+	if (v->as_of_ms > 0) {
+		tally_asof_format(v->as_of_ms, text, sizeof(text));
+		json_object_set_new(root, "as_of", json_string(text));
+	}
+}
+
 static void
 view_fini(struct view *v)
 {
@@ -72,12 +137,12 @@ held_load(const struct view *v, const struct tally_indicator *ind,
 	memset(h, 0, sizeof(*h));
 	h->ind    = ind;
 	h->period = *p;
-	rv = tally_store_snapshot(v->st, ind, p, &h->own, &h->own_version);
+	rv        = view_snapshot(v, ind, p, &h->own, &h->own_version);
 	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
 		return rv;
 	}
 	h->has_own = rv == TALLY_OK;
-	return tally_store_held_states(v->st, ind, p, &h->rs, &h->n);
+	return view_held_states(v, ind, p, &h->rs, &h->n);
 }
 
 static void
@@ -518,6 +583,7 @@ report_json(
 	root    = json_object();
 	regions = json_array();
 	json_object_set_new(root, "period", period_json(&o->period));
+	as_of_json(v, root);
 	json_object_set_new(root, "hub", json_string(v->hub->code));
 	json_object_set_new(root, "region", json_string(top->code));
 	for (size_t i = 0; i < sp.n; i++) {
@@ -575,6 +641,7 @@ hub_report_json(const struct tally_catalog *cat, struct tally_store *st,
 	int         rv;
 
 	view_init(&v, cat, st, opts->due, opts->now_ms);
+	view_as_of(&v, opts->as_of_ms);
 	rv = tally_store_read_begin(st);
 	if (rv == TALLY_OK) {
 		rv = report_json(&v, opts, out);
@@ -702,8 +769,7 @@ explain_json(
 	if (top == v->hub) {
 		struct tally_state own;
 
-		rv = tally_store_observations(
-		    v->st, ind, &o->period, &obs, &nobs);
+		rv = view_observations(v, ind, &o->period, &obs, &nobs);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
@@ -716,6 +782,7 @@ explain_json(
 	qsort(items, n, sizeof(*items), compare_pull);
 	root = json_object();
 	json_object_set_new(root, "period", period_json(&o->period));
+	as_of_json(v, root);
 	json_object_set_new(root, "indicator", json_string(ind->id));
 	json_object_set_new(root, "region", json_string(top->code));
 	json_object_set_new(root, "name", json_string(top->name));
@@ -745,6 +812,7 @@ hub_explain_json(const struct tally_catalog *cat, struct tally_store *st,
 	int         rv;
 
 	view_init(&v, cat, st, opts->due, opts->now_ms);
+	view_as_of(&v, opts->as_of_ms);
 	rv = tally_store_read_begin(st);
 	if (rv == TALLY_OK) {
 		rv = explain_json(&v, opts, out);
@@ -1334,6 +1402,20 @@ print_explain(
 	}
 }
 
+/* The first line of a table read from the history: the time in UTC and
+ * in China Standard Time, the zone of the due dates. */
+static void
+print_as_of(FILE *out, int64_t as_of_ms)
+{
+	char utc[TALLY_ASOF_STRLEN], cst[TALLY_ASOF_STRLEN];
+
+	tally_asof_format(as_of_ms, utc, sizeof(utc));
+	tally_asof_format(
+	    as_of_ms + INT64_C(8) * 3600 * 1000, cst, sizeof(cst));
+	cst[strcspn(cst, "Z")] = '\0';
+	fprintf(out, "as of %s (%s China Standard Time)\n", utc, cst);
+}
+
 int
 hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_report_opts *o)
@@ -1348,6 +1430,9 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 	}
 	if (rv != TALLY_OK) {
 		return rv;
+	}
+	if (o->format == TALLY_FORMAT_TABLE && o->as_of_ms > 0) {
+		print_as_of(out, o->as_of_ms);
 	}
 	if (o->format == TALLY_FORMAT_JSON) {
 		if (json_dumpf(doc, out,

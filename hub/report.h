@@ -36,6 +36,10 @@ struct hub_report_opts {
 	/* The time that decides whether a period is overdue, in Unix ms; 0:
 	 * now. Tests set it to make the report reproducible. */
 	int64_t now_ms;
+	/* --as-of: show the figures as the hub held them at this time, in
+	 * Unix ms (store.h, history), with late and overdue judged at it;
+	 * 0: as they are now. */
+	int64_t as_of_ms;
 };
 
 /* Prints the report (or, with opts->explain, the explanation) in

@@ -31,6 +31,8 @@ fl_init() {
 	fl_started=$(date +%s)
 	declare -gA hub_pid=() daemon_pid=() url=() listen=() parent_url=() city_of=()
 	declare -gA fl_port=()
+	# Extra arguments of a hub's `run` (e.g. --http), by region.
+	declare -gA hub_extra=()
 	bg_pids=()
 	fl_cleanups=()
 	passed=0
@@ -159,6 +161,8 @@ start_hub() {
 		p=${url[$(parent_of "$region")]:-}
 	fi
 	[ -n "$p" ] && args+=(--parent "$p")
+	# shellcheck disable=SC2206 # words on purpose
+	[ -n "${hub_extra[$region]:-}" ] && args+=(${hub_extra[$region]})
 	rm -f "$ready"
 	echo "--- start $(date +%T.%N)" >>"$work/log/hub-$region.log"
 	"$hub" "${args[@]}" 2>>"$work/log/hub-$region.log" &
