@@ -547,3 +547,164 @@ tally_verify_reason(int result)
 		return "signature not verified";
 	}
 }
+
+bool
+tally_keyring_has_region(const struct tally_keyring *kr, const char *region)
+{
+	for (size_t i = 0; kr != NULL && i < kr->n; i++) {
+		if (strcmp(kr->keys[i].region, region) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+tally_key_id_valid(const char *text)
+{
+	if (text == NULL || strlen(text) != TALLY_KEY_ID_STRLEN - 1) {
+		return false;
+	}
+	for (const char *p = text; *p != '\0'; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The writer of a claim's bytes; ok turns false on a string that does
+ * not fit, and nothing more is written. */
+struct claim_buf {
+	uint8_t *p;
+	size_t   len;
+	bool     ok;
+};
+
+static void
+claim_u64(struct claim_buf *b, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--) {
+		b->p[b->len++] = (uint8_t) (v >> (8 * i));
+	}
+}
+
+static void
+claim_f64(struct claim_buf *b, double d)
+{
+	uint64_t bits;
+
+	/* -0 and +0 are the same figure; SQLite may return either. */
+	if (d == 0) {
+		d = 0;
+	}
+	memcpy(&bits, &d, sizeof(bits));
+	claim_u64(b, bits, 8);
+}
+
+static void
+claim_str(struct claim_buf *b, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (s == NULL || n > 255) {
+		b->ok = false;
+		return;
+	}
+	b->p[b->len++] = (uint8_t) n;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+int
+tally_claim_encode(const struct tally_claim *c, uint8_t *buf, size_t *len)
+{
+	struct claim_buf b = { buf, 0, true };
+
+	memcpy(b.p, TALLY_CLAIM_DOMAIN, strlen(TALLY_CLAIM_DOMAIN));
+	b.len        = strlen(TALLY_CLAIM_DOMAIN);
+	b.p[b.len++] = 0;
+	claim_str(&b, c->region);
+	if (b.ok) {
+		claim_str(&b, c->indicator);
+	}
+	if (b.ok) {
+		claim_str(&b, c->period);
+	}
+	if (!b.ok) {
+		return TALLY_EINVAL;
+	}
+	claim_u64(&b, c->version, 8);
+	claim_f64(&b, c->sum_a);
+	claim_f64(&b, c->sum_b);
+	claim_u64(&b, c->leaves, 4);
+	b.p[b.len++] = c->has_minmax ? 1 : 0;
+	if (c->has_minmax) {
+		claim_f64(&b, c->min_value);
+		claim_str(&b, c->min_region);
+		if (b.ok) {
+			claim_f64(&b, c->max_value);
+			claim_str(&b, c->max_region);
+		}
+	}
+	if (b.ok) {
+		claim_str(&b, c->newest);
+	}
+	if (!b.ok) {
+		return TALLY_EINVAL;
+	}
+	*len = b.len;
+	return TALLY_OK;
+}
+
+int
+tally_claim_sign(const struct tally_signer *s, const struct tally_claim *c,
+    uint8_t sig[TALLY_SIGN_BYTES])
+{
+	uint8_t buf[TALLY_CLAIM_MAX];
+	size_t  len;
+	int     rv = tally_claim_encode(c, buf, &len);
+
+	if (rv == TALLY_OK) {
+		tally_signer_sign(s, buf, len, sig);
+	}
+	return rv;
+}
+
+bool
+tally_claim_check(const uint8_t pk[TALLY_PUBLIC_BYTES],
+    const struct tally_claim *c, const uint8_t *sig, size_t sig_len)
+{
+	uint8_t buf[TALLY_CLAIM_MAX];
+	size_t  len;
+
+	return tally_claim_encode(c, buf, &len) == TALLY_OK &&
+	    tally_sign_check(pk, buf, len, sig, sig_len);
+}
+
+int
+tally_claim_verify(const struct tally_keyring *kr, const struct tally_claim *c,
+    const uint8_t *sig, size_t sig_len, const char *key_id,
+    const char **key_region, const uint8_t **pk)
+{
+	uint8_t        buf[TALLY_CLAIM_MAX];
+	size_t         len;
+	const char    *region;
+	const uint8_t *k;
+	int            res;
+
+	if (tally_claim_encode(c, buf, &len) != TALLY_OK) {
+		return TALLY_VERIFY_BAD_SIGNATURE;
+	}
+	res = tally_keyring_verify(
+	    kr, buf, len, sig, sig_len, key_id, &region, &k);
+	if (res != TALLY_VERIFY_OK) {
+		return res;
+	}
+	*key_region = region;
+	if (strcmp(region, c->region) != 0) {
+		return TALLY_VERIFY_WRONG_REGION;
+	}
+	*pk = k;
+	return TALLY_VERIFY_OK;
+}

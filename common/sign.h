@@ -106,4 +106,75 @@ int tally_keyring_verify(const struct tally_keyring *kr, const uint8_t *body,
  * and logs. */
 const char *tally_verify_reason(int result);
 
+/* Whether the keys file lists at least one key for region. */
+bool tally_keyring_has_region(
+    const struct tally_keyring *kr, const char *region);
+
+/*
+ * A state claim: what a region signs for each of its own states, so that
+ * the state can travel through hubs above it and still prove who made it
+ * (end-to-end signatures). The signed bytes are a fixed binary layout,
+ * not a protobuf encoding, so that no encoder's choices can change them:
+ *
+ *   "tally-state-v1" and one 0x00 byte   domain separation
+ *   str region                           the region the state is of
+ *   str indicator
+ *   str period                           canonical text (period.h)
+ *   u64 version
+ *   f64 sum_a, f64 sum_b
+ *   u32 leaves
+ *   u8  1 when min and max follow, else 0, then when 1:
+ *       f64 min_value, str min_region, f64 max_value, str max_region
+ *   str newest period                    canonical text
+ *
+ * str is one byte of length (at most 255) and the bytes, without NUL; u64
+ * and u32 are big-endian; f64 is the IEEE 754 binary64 bit pattern,
+ * big-endian, with -0 written as +0 (a store may give back either).
+ */
+#define TALLY_CLAIM_DOMAIN "tally-state-v1"
+/* The largest claim: the prefix, six strings of at most 255 bytes with
+ * their lengths and the numbers. */
+#define TALLY_CLAIM_MAX 1700
+
+struct tally_claim {
+	const char *region;
+	const char *indicator;
+	const char *period;
+	uint64_t    version;
+	double      sum_a;
+	double      sum_b;
+	uint32_t    leaves;
+	bool        has_minmax;
+	double      min_value;
+	const char *min_region;
+	double      max_value;
+	const char *max_region;
+	const char *newest;
+};
+
+/* Writes the canonical bytes of c to buf (TALLY_CLAIM_MAX bytes) and
+ * their length to *len. TALLY_EINVAL when a string is NULL or longer
+ * than 255 bytes. */
+int tally_claim_encode(const struct tally_claim *c, uint8_t *buf, size_t *len);
+
+/* Signs the claim c with s. */
+int tally_claim_sign(const struct tally_signer *s, const struct tally_claim *c,
+    uint8_t sig[TALLY_SIGN_BYTES]);
+
+/* Checks sig (made by the key key_id) over the claim c against the keys
+ * file: the key must be listed and authorised for c->region. Returns an
+ * enum tally_verify (TALLY_VERIFY_WRONG_REGION when the key belongs to
+ * another region, with *key_region set); on TALLY_VERIFY_OK *pk is the
+ * public key (owned by kr). */
+int tally_claim_verify(const struct tally_keyring *kr,
+    const struct tally_claim *c, const uint8_t *sig, size_t sig_len,
+    const char *key_id, const char **key_region, const uint8_t **pk);
+
+/* Whether sig is pk's signature of the claim c. */
+bool tally_claim_check(const uint8_t pk[TALLY_PUBLIC_BYTES],
+    const struct tally_claim *c, const uint8_t *sig, size_t sig_len);
+
+/* Whether text has the form of a key id: 16 lowercase hex digits. */
+bool tally_key_id_valid(const char *text);
+
 #endif

@@ -144,9 +144,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * when a region first reported, corrections come later. */
 	[ST_RSTATE_PUT] =
 	    "INSERT INTO region_state (indicator, period, region, via,"
-	    " version, " STATE_COLS ", first_received_at, received_at)"
+	    " version, " STATE_COLS ", first_received_at, received_at,"
+	    " origin_key_id, origin_signature)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15)"
+	    " ?13, ?14, ?15, ?16, ?17)"
 	    " ON CONFLICT (indicator, period, region) DO UPDATE SET"
 	    " via = excluded.via, version = excluded.version,"
 	    " sum_a = excluded.sum_a, sum_b = excluded.sum_b,"
@@ -156,7 +157,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " max_region = excluded.max_region, newest = excluded.newest,"
 	    " first_received_at = min(region_state.first_received_at,"
 	    " excluded.first_received_at),"
-	    " received_at = excluded.received_at"
+	    " received_at = excluded.received_at,"
+	    " origin_key_id = excluded.origin_key_id,"
+	    " origin_signature = excluded.origin_signature"
 	    " WHERE excluded.version > region_state.version",
 	[ST_RSTATE_GET] = "SELECT region, version, " STATE_COLS
 	                  ", first_received_at, received_at, via"
@@ -187,7 +190,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "SELECT r.indicator, r.period, r.version, r.sum_a,"
 	    " r.sum_b, r.leaves, r.min_value, r.min_region, r.max_value,"
 	    " r.max_region, r.newest, r.region, r.first_received_at,"
-	    " r.received_at FROM region_state r LEFT JOIN uplink_ack a"
+	    " r.received_at, r.origin_key_id, r.origin_signature"
+	    " FROM region_state r LEFT JOIN uplink_ack a"
 	    " ON a.uplink = ?1 AND a.region = r.region"
 	    " AND a.indicator = r.indicator AND a.period = r.period"
 	    " WHERE (a.version IS NULL OR r.version > a.version)"
@@ -219,6 +223,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"  sum_b REAL NOT NULL, leaves INTEGER NOT NULL,"                \
 	"  prev_version INTEGER, prev_sum_a REAL, prev_sum_b REAL,"      \
 	"  prev_leaves INTEGER, prev_via TEXT,"                          \
+	"  origin_key_id TEXT, origin_signature BLOB,"                   \
+	"  origin_public_key BLOB,"                                      \
 	"  PRIMARY KEY (envelope, seq)) WITHOUT ROWID;"                  \
 	"CREATE INDEX IF NOT EXISTS audit_state_key"                     \
 	"  ON audit_state (region, indicator, period, version);"         \
@@ -348,6 +354,10 @@ static const char *schema_sql =
     "  min_value REAL, min_region TEXT, max_value REAL, max_region TEXT,"
     "  newest TEXT NOT NULL, first_received_at INTEGER NOT NULL,"
     "  received_at INTEGER NOT NULL,"
+    /* The region's own signature over the state's claim and its key
+     * id (sign.h), NULL when none came (open mode): forwarded with the
+     * state, unchanged. */
+    "  origin_key_id TEXT, origin_signature BLOB,"
     "  PRIMARY KEY (indicator, period, region)) WITHOUT ROWID;"
     /* The outbox: per uplink, the highest version of each state (the
      * region's own snapshots and those forwarded from below) that the
@@ -1658,6 +1668,15 @@ tally_store_put_state(struct tally_store *st, const char *via,
 	bind_state(s, 6, &ws->state);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
+	if (ws->has_origin) {
+		sqlite3_bind_text(
+		    s, 16, ws->origin_key_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(
+		    s, 17, ws->origin_sig, TALLY_SIGN_BYTES, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(s, 16);
+		sqlite3_bind_null(s, 17);
+	}
 	rv = step_done(st, s, "region state");
 	if (rv == TALLY_OK) {
 		rv = hist_append(st, HIST_RSTATE, ws->ind->id, text, region);
@@ -1878,6 +1897,26 @@ fail:
 	return rv;
 }
 
+/* Reads the origin key id and signature stored with a state held from
+ * below, at columns first and first + 1; a row without both (or with a
+ * malformed one) has no origin. */
+static void
+read_origin(sqlite3_stmt *s, int first, struct tally_wire_state *ws)
+{
+	const char *id = (const char *) sqlite3_column_text(s, first);
+
+	ws->has_origin = false;
+	if (id == NULL || !tally_key_id_valid(id) ||
+	    sqlite3_column_type(s, first + 1) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(s, first + 1) != TALLY_SIGN_BYTES) {
+		return;
+	}
+	ws->has_origin = true;
+	memcpy(ws->origin_key_id, id, TALLY_KEY_ID_STRLEN);
+	memcpy(ws->origin_sig, sqlite3_column_blob(s, first + 1),
+	    TALLY_SIGN_BYTES);
+}
+
 /* Appends to arr (room for limit) the rows of a pending query: the own
  * snapshots (forwarded = false) or the states held from below. */
 static int
@@ -1926,6 +1965,7 @@ pending_rows(struct tally_store *st, sqlite3_stmt *s, bool forwarded,
 			    r != NULL ? r : "");
 			ws->first_received_ms = sqlite3_column_int64(s, 12);
 			ws->received_ms       = sqlite3_column_int64(s, 13);
+			read_origin(s, 14, ws);
 		}
 		(*count)++;
 	}
@@ -2112,6 +2152,17 @@ tally_store_put_state_audited(struct tally_store *st, const char *via,
 	tally_period_format(&ws->period, item->period);
 	item->version = ws->version;
 	item->state   = ws->state;
+	if (ws->has_origin) {
+		item->has_origin = true;
+		memcpy(item->origin_sig, ws->origin_sig, TALLY_SIGN_BYTES);
+		memcpy(item->origin_key_id, ws->origin_key_id,
+		    TALLY_KEY_ID_STRLEN);
+		item->has_origin_pk = ws->origin_verified;
+		if (ws->origin_verified) {
+			memcpy(item->origin_pk, ws->origin_pk,
+			    TALLY_PUBLIC_BYTES);
+		}
+	}
 	if (has_prev) {
 		item->has_prev     = true;
 		item->prev_version = prev.version;
@@ -2202,6 +2253,13 @@ tally_store_audit_chain(const uint8_t  prev[TALLY_AUDIT_CHAIN_BYTES],
 			chain_u64(&h, it->prev_version);
 			chain_state(&h, &it->prev);
 			chain_text(&h, it->prev_via);
+		}
+		chain_u64(&h, it->has_origin);
+		if (it->has_origin) {
+			chain_text(&h, it->origin_key_id);
+			chain_bytes(&h, it->origin_sig, TALLY_SIGN_BYTES);
+			chain_bytes(&h, it->origin_pk,
+			    it->has_origin_pk ? TALLY_PUBLIC_BYTES : 0);
 		}
 	}
 	crypto_generichash_final(&h, out, TALLY_AUDIT_CHAIN_BYTES);
@@ -2294,9 +2352,10 @@ tally_store_audit_append(struct tally_store *st,
 	rc      = sqlite3_prepare_v2(st->db,
 	         "INSERT INTO audit_state (envelope, seq, region, indicator,"
 	              " period, version, sum_a, sum_b, leaves, prev_version,"
-	              " prev_sum_a, prev_sum_b, prev_leaves, prev_via)"
+	              " prev_sum_a, prev_sum_b, prev_leaves, prev_via,"
+	              " origin_key_id, origin_signature, origin_public_key)"
 	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	              " ?13, ?14)",
+	              " ?13, ?14, ?15, ?16, ?17)",
 	         -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		return db_err(st, rc, "audit state");
@@ -2322,10 +2381,43 @@ tally_store_audit_append(struct tally_store *st,
 			sqlite3_bind_text(
 			    s, 14, it->prev_via, -1, SQLITE_STATIC);
 		}
+		if (it->has_origin) {
+			sqlite3_bind_text(
+			    s, 15, it->origin_key_id, -1, SQLITE_STATIC);
+			sqlite3_bind_blob(s, 16, it->origin_sig,
+			    TALLY_SIGN_BYTES, SQLITE_STATIC);
+		}
+		if (it->has_origin && it->has_origin_pk) {
+			sqlite3_bind_blob(s, 17, it->origin_pk,
+			    TALLY_PUBLIC_BYTES, SQLITE_STATIC);
+		}
 		rv = step_done(st, s, "audit state");
 	}
 	sqlite3_finalize(s);
 	return rv;
+}
+
+/* Reads an audited state's origin key id, signature and public key at
+ * columns first to first + 2. A signature of the wrong size is kept as
+ * absent, which audit --verify reports against the signed body. */
+static void
+read_audit_origin(sqlite3_stmt *s, int first, struct tally_audit_item *it)
+{
+	const char *id = (const char *) sqlite3_column_text(s, first);
+
+	if (id == NULL ||
+	    sqlite3_column_bytes(s, first + 1) != TALLY_SIGN_BYTES) {
+		return;
+	}
+	it->has_origin = true;
+	snprintf(it->origin_key_id, sizeof(it->origin_key_id), "%s", id);
+	memcpy(it->origin_sig, sqlite3_column_blob(s, first + 1),
+	    TALLY_SIGN_BYTES);
+	if (sqlite3_column_bytes(s, first + 2) == TALLY_PUBLIC_BYTES) {
+		it->has_origin_pk = true;
+		memcpy(it->origin_pk, sqlite3_column_blob(s, first + 2),
+		    TALLY_PUBLIC_BYTES);
+	}
 }
 
 static void
@@ -2355,6 +2447,7 @@ read_audit_item(sqlite3_stmt *s, struct tally_audit_item *it)
 		snprintf(it->prev_via, sizeof(it->prev_via), "%s",
 		    text ? text : "");
 	}
+	read_audit_origin(s, 13, it);
 }
 
 /* Reads the items of envelope id that pass the filters. */
@@ -2399,7 +2492,9 @@ tally_store_audit_each(struct tally_store *st, const char *region,
 		rc = sqlite3_prepare_v2(st->db,
 		    "SELECT s.seq, s.region, s.indicator, s.period, s.version,"
 		    " s.sum_a, s.sum_b, s.leaves, s.prev_version,"
-		    " s.prev_sum_a, s.prev_sum_b, s.prev_leaves, s.prev_via"
+		    " s.prev_sum_a, s.prev_sum_b, s.prev_leaves, s.prev_via,"
+		    " s.origin_key_id, s.origin_signature,"
+		    " s.origin_public_key"
 		    " FROM audit_state s JOIN audit_envelope e"
 		    " ON e.id = s.envelope WHERE s.envelope = ?1"
 		    " AND (?2 IS NULL OR s.region = ?2 OR e.sender = ?2)"
@@ -2472,7 +2567,8 @@ tally_store_audit_unbacked(
 	    "  WHERE a.region = r.region AND a.indicator = r.indicator"
 	    "  AND a.period = r.period AND a.version = r.version"
 	    "  AND a.sum_a = r.sum_a AND a.sum_b = r.sum_b"
-	    "  AND a.leaves = r.leaves)"
+	    "  AND a.leaves = r.leaves"
+	    "  AND a.origin_signature IS r.origin_signature)"
 	    " FROM region_state r ORDER BY r.region, r.indicator, r.period",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK) {

@@ -243,6 +243,13 @@ struct tally_audit_item {
 	uint64_t           prev_version;
 	struct tally_state prev; /* sums and leaves */
 	char               prev_via[TALLY_REGION_STRLEN];
+	/* The state's end-to-end signature as it came (wire.h), and the
+	 * public key that verified it when the hub checked it. */
+	bool    has_origin;
+	uint8_t origin_sig[TALLY_SIGN_BYTES];
+	char    origin_key_id[TALLY_KEY_ID_STRLEN];
+	bool    has_origin_pk;
+	uint8_t origin_pk[TALLY_PUBLIC_BYTES];
 };
 
 /* Creates the audit tables in a store made before they existed. */

@@ -228,6 +228,17 @@ exchange(struct tally_uplink *up, const char *sender,
 		if (states[i].version > sub.sender_version) {
 			sub.sender_version = states[i].version;
 		}
+		/* Each own state carries the sender's signature over its
+		 * claim, so that it proves its origin at every hub above, not
+		 * only at the parent; a state held from below keeps the
+		 * signature of its own region, read from the store. */
+		if (up->signer != NULL && states[i].region[0] == '\0') {
+			rv = tally_wire_state_sign(
+			    &states[i], sender, up->signer);
+			if (rv != TALLY_OK) {
+				return rv;
+			}
+		}
 	}
 	rv = tally_submission_encode_signed(&sub, up->signer, &buf, &len);
 	if (rv != TALLY_OK) {

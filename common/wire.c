@@ -75,6 +75,9 @@ submission_texts_ok(const Tally__Submission *m, size_t *bad_state)
 		if (!text_ok(p->region, TALLY_WIRE_TEXT_MAX)) {
 			return "region";
 		}
+		if (!text_ok(p->origin_key_id, TALLY_WIRE_TEXT_MAX)) {
+			return "origin_key_id";
+		}
 	}
 	return NULL;
 }
@@ -182,6 +185,24 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 		ws->first_received_ms = m->first_received_at;
 		ws->received_ms       = m->received_at;
 	}
+	if (m->has_origin_signature != (m->origin_key_id != NULL)) {
+		return "origin_signature and origin_key_id come together";
+	}
+	if (m->has_origin_signature) {
+		if (m->origin_signature.len != TALLY_SIGN_BYTES) {
+			return "origin_signature is not 64 bytes";
+		}
+		if (!tally_key_id_valid(m->origin_key_id)) {
+			return "origin_key_id is not a key id (16 lowercase "
+			       "hex "
+			       "digits)";
+		}
+		ws->has_origin = true;
+		memcpy(ws->origin_sig, m->origin_signature.data,
+		    TALLY_SIGN_BYTES);
+		memcpy(
+		    ws->origin_key_id, m->origin_key_id, TALLY_KEY_ID_STRLEN);
+	}
 	return NULL;
 }
 
@@ -247,6 +268,12 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 			p->has_max_value = 1;
 			p->max_value     = ws->state.max_value;
 			p->max_region    = t[3];
+		}
+		if (ws->has_origin) {
+			p->has_origin_signature  = 1;
+			p->origin_signature.data = (uint8_t *) ws->origin_sig;
+			p->origin_signature.len  = TALLY_SIGN_BYTES;
+			p->origin_key_id         = (char *) ws->origin_key_id;
 		}
 		ptrs[i] = p;
 	}
@@ -532,4 +559,109 @@ tally_ack_free(struct tally_ack *ack)
 	}
 	free(ack->items);
 	free(ack);
+}
+
+void
+tally_wire_state_claim(const struct tally_wire_state *ws, const char *region,
+    char period[TALLY_PERIOD_STRLEN], char newest[TALLY_PERIOD_STRLEN],
+    struct tally_claim *c)
+{
+	const struct tally_state *s = &ws->state;
+
+	memset(c, 0, sizeof(*c));
+	tally_period_format(&ws->period, period);
+	tally_period_format(&s->newest, newest);
+	c->region    = region;
+	c->indicator = ws->ind->id;
+	c->period    = period;
+	c->version   = ws->version;
+	c->sum_a     = s->sum_a;
+	c->sum_b     = s->sum_b;
+	c->leaves    = s->leaves;
+	if (s->has_minmax) {
+		c->has_minmax = true;
+		c->min_value  = s->min_value;
+		c->min_region = s->min_region;
+		c->max_value  = s->max_value;
+		c->max_region = s->max_region;
+	}
+	c->newest = newest;
+}
+
+int
+tally_wire_state_sign(struct tally_wire_state *ws, const char *region,
+    const struct tally_signer *s)
+{
+	struct tally_claim c;
+	char               period[TALLY_PERIOD_STRLEN];
+	char               newest[TALLY_PERIOD_STRLEN];
+	int                rv;
+
+	tally_wire_state_claim(ws, region, period, newest, &c);
+	rv = tally_claim_sign(s, &c, ws->origin_sig);
+	if (rv == TALLY_OK) {
+		ws->has_origin = true;
+		snprintf(ws->origin_key_id, sizeof(ws->origin_key_id), "%s",
+		    tally_signer_key_id(s));
+	}
+	return rv;
+}
+
+int
+tally_wire_state_verify(const struct tally_keyring *kr,
+    struct tally_wire_state *ws, const char *region, char *why, size_t len)
+{
+	struct tally_claim c;
+	char               period[TALLY_PERIOD_STRLEN];
+	char               newest[TALLY_PERIOD_STRLEN];
+	const char        *key_region = NULL;
+	const uint8_t     *pk         = NULL;
+	int                res;
+
+	if (!ws->has_origin) {
+		snprintf(why, len,
+		    "missing origin signature: a state of region %s must "
+		    "carry %s's own signature",
+		    region, region);
+		return TALLY_VERIFY_UNSIGNED;
+	}
+	tally_wire_state_claim(ws, region, period, newest, &c);
+	res = tally_claim_verify(kr, &c, ws->origin_sig, TALLY_SIGN_BYTES,
+	    ws->origin_key_id, &key_region, &pk);
+	switch (res) {
+	case TALLY_VERIFY_OK:
+		ws->origin_verified = true;
+		memcpy(ws->origin_pk, pk, TALLY_PUBLIC_BYTES);
+		break;
+	case TALLY_VERIFY_UNKNOWN_KEY:
+		if (!tally_keyring_has_region(kr, region)) {
+			snprintf(why, len,
+			    "unknown key %s: no key is listed for region %s "
+			    "on this hub, so its states cannot be checked",
+			    ws->origin_key_id, region);
+		} else {
+			snprintf(why, len,
+			    "unknown key %s: not a key of region %s on this "
+			    "hub",
+			    ws->origin_key_id, region);
+		}
+		break;
+	case TALLY_VERIFY_BAD_SIGNATURE:
+		snprintf(why, len,
+		    "bad origin signature: the state of %s does not match "
+		    "the signature of key %s",
+		    region, ws->origin_key_id);
+		break;
+	case TALLY_VERIFY_WRONG_REGION:
+		snprintf(why, len,
+		    "key not authorised for region %s: key %s belongs to "
+		    "region %s",
+		    region, ws->origin_key_id,
+		    key_region != NULL ? key_region : "?");
+		break;
+	default:
+		snprintf(why, len, "origin signature not verified");
+		break;
+	}
+	return res;
 }

@@ -57,6 +57,14 @@ struct tally_wire_state {
 	 * version, Unix ms; 0 when not given. */
 	int64_t first_received_ms;
 	int64_t received_ms;
+	/* The end-to-end signature of the region the state is of over its
+	 * claim (sign.h), and its key id; has_origin when both came. A hub
+	 * that verified it sets origin_verified and the key's origin_pk. */
+	bool    has_origin;
+	uint8_t origin_sig[TALLY_SIGN_BYTES];
+	char    origin_key_id[TALLY_KEY_ID_STRLEN];
+	bool    origin_verified;
+	uint8_t origin_pk[TALLY_PUBLIC_BYTES];
 	/* The keys as sent (cut to fit), echoed in the acknowledgement. */
 	char indicator[TALLY_WIRE_TEXT_MAX];
 	char period_text[TALLY_PERIOD_STRLEN];
@@ -122,5 +130,23 @@ int tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
     struct tally_errbuf *eb);
 
 void tally_ack_free(struct tally_ack *ack);
+
+/* The claim of ws as a state of region (sign.h): its strings point into
+ * ws and the two period buffers, which must outlive the claim. */
+void tally_wire_state_claim(const struct tally_wire_state *ws,
+    const char *region, char period[TALLY_PERIOD_STRLEN],
+    char newest[TALLY_PERIOD_STRLEN], struct tally_claim *c);
+
+/* Signs ws as a state of region with s: sets its origin signature and
+ * key id. */
+int tally_wire_state_sign(struct tally_wire_state *ws, const char *region,
+    const struct tally_signer *s);
+
+/* Checks ws's origin signature as a state of region against the keys
+ * file; returns an enum tally_verify and, on TALLY_VERIFY_OK, sets
+ * origin_verified and origin_pk. When it is not OK, why (len bytes) says
+ * why in a line for the acknowledgement and the log. */
+int tally_wire_state_verify(const struct tally_keyring *kr,
+    struct tally_wire_state *ws, const char *region, char *why, size_t len);
 
 #endif

@@ -63,6 +63,8 @@ item_json(const struct tally_audit_item *it)
 	} else {
 		json_object_set_new(o, "replaced", json_null());
 	}
+	json_object_set_new(o, "origin_key_id",
+	    it->has_origin ? json_string(it->origin_key_id) : json_null());
 	return o;
 }
 
@@ -119,13 +121,15 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 			    it->state.leaves);
 			if (it->has_prev) {
 				fprintf(c->out,
-				    "%" PRIu64 ",%.17g,%.17g,%u,%s\n",
+				    "%" PRIu64 ",%.17g,%.17g,%u,%s,",
 				    it->prev_version, it->prev.sum_a,
 				    it->prev.sum_b, it->prev.leaves,
 				    it->prev_via);
 			} else {
-				fprintf(c->out, ",,,,\n");
+				fprintf(c->out, ",,,,,");
 			}
+			fprintf(c->out, "%s\n",
+			    it->has_origin ? it->origin_key_id : "");
 			continue;
 		}
 		fprintf(c->out,
@@ -161,7 +165,7 @@ list(FILE *out, struct tally_store *st, const struct hub_audit_opts *o)
 		    "envelope,received_at,sender,key_id,region,"
 		    "indicator,period,version,sum_a,sum_b,leaves,"
 		    "prev_version,prev_sum_a,prev_sum_b,prev_leaves,"
-		    "prev_via\n");
+		    "prev_via,origin_key_id\n");
 	} else {
 		fprintf(out,
 		    "%8s %-24s %-6s %-16s %-6s %-32s %-7s %17s %14s %14s "
@@ -197,6 +201,8 @@ struct verify_ctx {
 	size_t                      states;
 	size_t                      verified;
 	size_t                      unsigned_n;
+	size_t                      origins;        /* origin sigs verified */
+	size_t                      origin_missing; /* states without one */
 	size_t                      problems;
 	json_t                     *list; /* JSON only */
 };
@@ -294,6 +300,95 @@ item_matches(
 	    ws->state.leaves == it->state.leaves;
 }
 
+/* Whether the audited origin (signature, key id) is the one in the body. */
+static bool
+origin_matches(
+    const struct tally_wire_state *ws, const struct tally_audit_item *it)
+{
+	if (ws->has_origin != it->has_origin) {
+		return false;
+	}
+	return !it->has_origin ||
+	    (strcmp(ws->origin_key_id, it->origin_key_id) == 0 &&
+	        memcmp(ws->origin_sig, it->origin_sig, TALLY_SIGN_BYTES) == 0);
+}
+
+/* Checks the end-to-end signature of an audited state, over the claim
+ * made from the signed body's state: with the public key the hub stored
+ * when it verified it, and with --keys against the keys file for the
+ * state's region. */
+static void
+check_origin(struct verify_ctx *v, const struct tally_audit_envelope *env,
+    const struct tally_wire_state *ws, const struct tally_audit_item *it)
+{
+	struct tally_claim c;
+	char               period[TALLY_PERIOD_STRLEN];
+	char               newest[TALLY_PERIOD_STRLEN];
+	char               id[TALLY_KEY_ID_STRLEN];
+	bool               ok = true;
+
+	if (!origin_matches(ws, it)) {
+		problem(v, env->id,
+		    "state %u (%s %s %s v%" PRIu64
+		    "): its origin signature differs from the signed body",
+		    it->seq, it->region, it->indicator, it->period,
+		    it->version);
+		return;
+	}
+	if (!it->has_origin) {
+		v->origin_missing++;
+		if (v->keys != NULL) {
+			problem(v, env->id,
+			    "state %u (%s %s %s v%" PRIu64
+			    "): no origin signature",
+			    it->seq, it->region, it->indicator, it->period,
+			    it->version);
+		}
+		return;
+	}
+	tally_wire_state_claim(ws, it->region, period, newest, &c);
+	if (it->has_origin_pk) {
+		tally_sign_key_id(it->origin_pk, id);
+		if (strcmp(id, it->origin_key_id) != 0) {
+			problem(v, env->id,
+			    "state %u: origin key id %s is not the id of the "
+			    "stored public key (%s)",
+			    it->seq, it->origin_key_id, id);
+			ok = false;
+		} else if (!tally_claim_check(it->origin_pk, &c,
+		               it->origin_sig, TALLY_SIGN_BYTES)) {
+			problem(v, env->id,
+			    "state %u (%s %s %s v%" PRIu64
+			    "): bad origin signature of key %s",
+			    it->seq, it->region, it->indicator, it->period,
+			    it->version, it->origin_key_id);
+			ok = false;
+		}
+	}
+	if (v->keys != NULL) {
+		struct tally_wire_state copy = *ws;
+		char                    why[TALLY_WIRE_REASON_MAX];
+
+		if (tally_wire_state_verify(v->keys, &copy, it->region, why,
+		        sizeof(why)) != TALLY_VERIFY_OK) {
+			problem(v, env->id,
+			    "state %u (%s %s %s v%" PRIu64 "): %s in the keys "
+			    "file",
+			    it->seq, it->region, it->indicator, it->period,
+			    it->version, why);
+			ok = false;
+		}
+	} else if (!it->has_origin_pk) {
+		/* Accepted in open mode: nothing to check it with but a keys
+		 * file. */
+		ok = false;
+		v->origin_missing++;
+	}
+	if (ok) {
+		v->origins++;
+	}
+}
+
 static int
 verify_fn(void *arg, const struct tally_audit_envelope *env,
     const struct tally_audit_item *items, size_t n)
@@ -333,7 +428,9 @@ verify_fn(void *arg, const struct tally_audit_envelope *env,
 			    ") differs from the signed body",
 			    items[i].seq, items[i].region, items[i].indicator,
 			    items[i].period, items[i].version);
+			continue;
 		}
+		check_origin(v, env, &sub->states[items[i].seq], &items[i]);
 	}
 	tally_submission_free(sub);
 	return TALLY_OK;
@@ -353,9 +450,9 @@ unbacked_fn(void *arg, const struct tally_audit_item *held, int64_t envelope)
 	} else {
 		problem(v, 0,
 		    "held state %s %s %s v%" PRIu64
-		    ": its figures (%.17g, %.17g, %u leaves) differ from "
-		    "those "
-		    "accepted in envelope %" PRId64,
+		    ": its figures (%.17g, %.17g, %u leaves) or its origin "
+		    "signature differ from those accepted in envelope "
+		    "%" PRId64,
 		    held->region, held->indicator, held->period, held->version,
 		    held->state.sum_a, held->state.sum_b, held->state.leaves,
 		    envelope);
@@ -386,12 +483,15 @@ verify(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		rv = tally_store_audit_unbacked(st, unbacked_fn, &v);
 	}
 	if (rv == TALLY_OK && v.list != NULL) {
-		json_t *doc = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:O}",
-		    "hub", tally_store_region(st), "envelopes",
+		json_t *doc = json_pack(
+		    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:O}", "hub",
+		    tally_store_region(st), "envelopes",
 		    (json_int_t) v.envelopes, "states", (json_int_t) v.states,
 		    "signatures_verified", (json_int_t) v.verified, "unsigned",
-		    (json_int_t) v.unsigned_n, "keys_checked", o->keys != NULL,
-		    "problems", v.list);
+		    (json_int_t) v.unsigned_n, "origin_signatures_verified",
+		    (json_int_t) v.origins, "states_without_origin_check",
+		    (json_int_t) v.origin_missing, "keys_checked",
+		    o->keys != NULL, "problems", v.list);
 
 		if (doc == NULL ||
 		    json_dumpf(doc, out,
@@ -410,6 +510,11 @@ verify(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		    v.unsigned_n > 0 ? " (accepted in open mode: nothing "
 		                       "proves who sent them)"
 		                     : "");
+		fprintf(out,
+		    "%zu origin signatures of states verified%s, %zu states "
+		    "without a verifiable origin signature\n",
+		    v.origins, o->keys != NULL ? " against the keys file" : "",
+		    v.origin_missing);
 		if (v.problems == 0) {
 			fprintf(out, "no problems found\n");
 		} else {

@@ -349,6 +349,36 @@ group_admits(
 	return true;
 }
 
+/* In signed mode, checks the end-to-end signature of every state still
+ * valid: the sender's own and each one it forwards must be signed by a
+ * key the keys file lists for the region the state is of, so that a hub
+ * between cannot change a region's figures. A state that fails is
+ * rejected on its own, with the reason; the others are taken. A state of
+ * a region for which no key is listed is rejected too: in signed mode a
+ * figure nobody can vouch for is a gap to be seen, not to be filled. */
+static void
+origins_verify(const struct hub *hub, struct tally_submission *sub)
+{
+	const struct tally_keyring *keys = hub->cfg->keys;
+
+	if (keys == NULL) {
+		return;
+	}
+	for (size_t k = 0; k < sub->n_states; k++) {
+		struct tally_wire_state *ws = &sub->states[k];
+		const char              *region =
+                    ws->region[0] != '\0' ? ws->region : sub->sender;
+
+		if (ws->status != TALLY_ACK_NONE) {
+			continue;
+		}
+		if (tally_wire_state_verify(keys, ws, region, ws->reason,
+		        sizeof(ws->reason)) != TALLY_VERIFY_OK) {
+			ws->status = TALLY_ACK_REJECTED;
+		}
+	}
+}
+
 /* Forgets a context's copy of the body it was given. */
 static void
 ctx_drop(struct hub_ctx *c)
@@ -446,6 +476,7 @@ ctx_cb(void *arg)
 		ctx_refuse(c, why, peer);
 		return;
 	}
+	origins_verify(hub, sub);
 	c->sub   = sub;
 	c->next  = NULL;
 	c->state = HUB_CTX_QUEUED;

@@ -14,8 +14,11 @@
 # running until Ctrl-C.
 #
 # The tree runs as a deployment would (README.md, Security): every county
-# and city has its own key and signs what it sends, every hub has a keys
-# file and refuses anything else, and the hubs talk TLS over loopback TCP
+# and city has its own key and signs what it sends, envelopes and each of
+# its own states; every hub has the one national keys file, checks every
+# state against the key of the region it belongs to (so the province
+# checks each county's own signature, not only its city's) and refuses
+# anything else, and the hubs talk TLS over loopback TCP
 # with certificates of a development CA (scripts/dev-certs.sh), children
 # presenting theirs (mutual TLS). The demo ends with the province's audit
 # check. --open runs the same tree unsigned over ipc:// instead (open
@@ -79,15 +82,17 @@ done
 
 # --secure: a development CA, a server certificate for the hubs and one
 # client certificate for the children; a key pair for every city and
-# county, and each hub's keys file listing its children's public keys.
+# county, and one national keys file listing every public key, which
+# every hub is given: a county's states carry its signature up to the
+# province, which checks them against the county's key.
 if [ $secure -eq 1 ]; then
   bash "$top/scripts/dev-certs.sh" --client child "$work/pki" >/dev/null
   mkdir -p "$work/keys"
-  awk -F, -v p="${province:0:2}" 'substr($1, 1, 2) == p && $4 != "" { print $1, $4 }' \
-    "$TALLY_DATA_DIR/divisions.csv" | while read -r code parent; do
+  echo "region,public_key" >"$work/keys/keys.csv"
+  awk -F, -v p="${province:0:2}" 'substr($1, 1, 2) == p && $4 != "" { print $1 }' \
+    "$TALLY_DATA_DIR/divisions.csv" | while read -r code; do
     "$node" keygen --out "$work/keys/$code" >/dev/null
-    [ -f "$work/keys/$parent.csv" ] || echo "region,public_key" >"$work/keys/$parent.csv"
-    echo "$code,$(cat "$work/keys/$code.pub")" >>"$work/keys/$parent.csv"
+    echo "$code,$(cat "$work/keys/$code.pub")" >>"$work/keys/keys.csv"
   done
 fi
 # What a child adds to reach a hub: its key, and the CA and its
@@ -106,7 +111,7 @@ start_hub() { # region [parent-url [extra args...]]
   local args=(run -q --db "$work/db/$region.db" --region "$region"
     --ready-file "$work/sock/$region.ready")
   if [ $secure -eq 1 ]; then
-    args+=(--listen tls+tcp://127.0.0.1:0 --keys "$work/keys/$region.csv"
+    args+=(--listen tls+tcp://127.0.0.1:0 --keys "$work/keys/keys.csv"
       --tls-cert "$work/pki/server.crt" --tls-key "$work/pki/server.key"
       --tls-ca "$work/pki/ca.crt" --tls-require-client)
     [ -n "$parent" ] && args+=(--key "$work/keys/$region.key"
@@ -195,7 +200,7 @@ if [ $secure -eq 1 ]; then
   echo
   echo "Signed and over TLS; the province's audit trail, checked offline:"
   "$hub" audit --db "$work/db/$province.db" --verify \
-    --keys "$work/keys/$province.csv"
+    --keys "$work/keys/keys.csv"
 fi
 if [ $serve -eq 1 ]; then
   echo

@@ -6,9 +6,19 @@
  * bytes to a hub, printing its acknowledgement one line per item.
  *
  *   sec_client craft --out FILE [--sender CODE] [--hub CODE]
- *                    [--state 'IND|PERIOD|SUM_A|SUM_B|VERSION[|REGION]']...
+ *                    [--state 'IND|PERIOD|SUM_A|SUM_B|VERSION[|REGION
+ *                             [|LEAVES|NEWEST[|MIN|MINREG|MAX|MAXREG]]]'
+ *                     [--origin-key FILE] [--origin-sig HEX]
+ *                     [--origin-key-id ID] [--origin-alter]]...
  *                    [--key FILE] [--key-id ID] [--tamper]
  *                    [--body-file FILE]
+ *
+ * The --origin-* options apply to the --state before them: --origin-key
+ * signs its claim (common/sign.h) as a state of REGION (or of the
+ * sender) with that key; --origin-sig and --origin-key-id set the
+ * signature and key id as given (a signature copied from a hub's store);
+ * --origin-alter then adds 1 to SUM_A, keeping the signature. REGION
+ * `-` is the sender's own state.
  *   sec_client send URL FILE [--timeout-ms N]
  *
  * send prints `refused: REASON` for a submission refused whole, else
@@ -30,6 +40,13 @@
 #include <string.h>
 
 #define MAX_STATES 16
+
+/* A state and what its --origin-* options asked for. */
+struct craft_state {
+	Tally__PartialState p;
+	uint8_t             sig[TALLY_SIGN_BYTES];
+	char                key_id[TALLY_KEY_ID_STRLEN];
+};
 
 static void
 die(const char *what, const char *detail)
@@ -76,10 +93,10 @@ write_file(const char *path, const uint8_t *buf, size_t len)
 static void
 parse_state(char *spec, Tally__PartialState *p)
 {
-	char *f[6] = { NULL };
-	int   n    = 0;
+	char *f[12] = { NULL };
+	int   n     = 0;
 
-	for (char *s = spec; n < 6; n++) {
+	for (char *s = spec; n < 12; n++) {
 		char *bar = strchr(s, '|');
 
 		f[n] = s;
@@ -101,9 +118,85 @@ parse_state(char *spec, Tally__PartialState *p)
 	p->sum_b         = strtod(f[3], NULL);
 	p->version       = strtoull(f[4], NULL, 10);
 	p->leaves        = 1;
-	if (n == 6) {
+	if (n >= 6 && strcmp(f[5], "-") != 0) {
 		p->region = f[5];
 	}
+	if (n >= 8) {
+		p->leaves        = (uint32_t) strtoul(f[6], NULL, 10);
+		p->newest_period = f[7];
+	}
+	if (n >= 12) {
+		p->has_min_value = 1;
+		p->min_value     = strtod(f[8], NULL);
+		p->min_region    = f[9];
+		p->has_max_value = 1;
+		p->max_value     = strtod(f[10], NULL);
+		p->max_region    = f[11];
+	}
+}
+
+/* The claim of a crafted state, as the state of region. */
+static void
+claim_of(
+    const Tally__PartialState *p, const char *region, struct tally_claim *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->region     = region;
+	c->indicator  = p->indicator;
+	c->period     = p->period;
+	c->version    = p->version;
+	c->sum_a      = p->sum_a;
+	c->sum_b      = p->sum_b;
+	c->leaves     = p->leaves;
+	c->has_minmax = p->has_min_value;
+	c->min_value  = p->min_value;
+	c->min_region = p->min_region;
+	c->max_value  = p->max_value;
+	c->max_region = p->max_region;
+	c->newest     = p->newest_period;
+}
+
+/* Signs the claim of cs with the key at path. */
+static void
+origin_sign(struct craft_state *cs, const char *sender, const char *path)
+{
+	struct tally_signer *k  = NULL;
+	struct tally_errbuf  eb = { "" };
+	struct tally_claim   c;
+
+	if (tally_signer_load(path, &k, &eb) != TALLY_OK) {
+		die("--origin-key: ", eb.text);
+	}
+	claim_of(&cs->p, cs->p.region != NULL ? cs->p.region : sender, &c);
+	if (tally_claim_sign(k, &c, cs->sig) != TALLY_OK) {
+		die("--origin-key: cannot encode the claim", "");
+	}
+	snprintf(cs->key_id, sizeof(cs->key_id), "%s", tally_signer_key_id(k));
+	cs->p.has_origin_signature  = 1;
+	cs->p.origin_signature.data = cs->sig;
+	cs->p.origin_signature.len  = TALLY_SIGN_BYTES;
+	cs->p.origin_key_id         = cs->key_id;
+	tally_signer_free(k);
+}
+
+/* Sets the origin signature of cs from hex. */
+static void
+origin_hex(struct craft_state *cs, const char *hex)
+{
+	if (strlen(hex) != 2 * TALLY_SIGN_BYTES) {
+		die("--origin-sig: give 128 hex digits: ", hex);
+	}
+	for (size_t i = 0; i < TALLY_SIGN_BYTES; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+			die("--origin-sig: not hex: ", hex);
+		}
+		cs->sig[i] = (uint8_t) v;
+	}
+	cs->p.has_origin_signature  = 1;
+	cs->p.origin_signature.data = cs->sig;
+	cs->p.origin_signature.len  = TALLY_SIGN_BYTES;
 }
 
 static int
@@ -113,10 +206,13 @@ cmd_craft(int argc, char **argv)
 		{ "sender", 1, NULL, 's' }, { "hub", 1, NULL, 'h' },
 		{ "state", 1, NULL, 't' }, { "key", 1, NULL, 'k' },
 		{ "key-id", 1, NULL, 'i' }, { "tamper", 0, NULL, 'x' },
-		{ "body-file", 1, NULL, 'b' }, { NULL, 0, NULL, 0 } };
+		{ "body-file", 1, NULL, 'b' }, { "origin-key", 1, NULL, 'O' },
+		{ "origin-sig", 1, NULL, 'S' },
+		{ "origin-key-id", 1, NULL, 'I' },
+		{ "origin-alter", 0, NULL, 'A' }, { NULL, 0, NULL, 0 } };
 	Tally__Submission          sub    = TALLY__SUBMISSION__INIT;
 	Tally__Envelope            env    = TALLY__ENVELOPE__INIT;
-	Tally__PartialState        states[MAX_STATES];
+	struct craft_state         states[MAX_STATES];
 	Tally__PartialState       *ptrs[MAX_STATES];
 	struct tally_signer       *signer = NULL;
 	struct tally_errbuf        eb     = { "" };
@@ -148,9 +244,29 @@ cmd_craft(int argc, char **argv)
 			if (sub.n_states == MAX_STATES) {
 				die("too many states", "");
 			}
-			parse_state(optarg, &states[sub.n_states]);
-			ptrs[sub.n_states] = &states[sub.n_states];
+			memset(&states[sub.n_states], 0, sizeof(*states));
+			parse_state(optarg, &states[sub.n_states].p);
+			ptrs[sub.n_states] = &states[sub.n_states].p;
 			sub.n_states++;
+			break;
+		case 'O':
+		case 'S':
+		case 'I':
+		case 'A':
+			if (sub.n_states == 0) {
+				die("--origin-* follows a --state", "");
+			}
+			if (c == 'O') {
+				origin_sign(&states[sub.n_states - 1],
+				    sub.sender, optarg);
+			} else if (c == 'S') {
+				origin_hex(&states[sub.n_states - 1], optarg);
+			} else if (c == 'I') {
+				states[sub.n_states - 1].p.origin_key_id =
+				    optarg;
+			} else {
+				states[sub.n_states - 1].p.sum_a += 1;
+			}
 			break;
 		case 'k':
 			key = optarg;

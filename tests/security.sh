@@ -173,9 +173,9 @@ attack "misdirection (signed for hub 130200)" \
 # newer one was accepted, is stale and changes nothing; the newer one sent
 # again is a duplicate.
 "$client" craft --out "$work/old.bin" --sender 130102 --key "$work/c102.key" \
-  --state "mfg_pass_rate|2019|10|100|$((v + 1))"
+  --state "mfg_pass_rate|2019|10|100|$((v + 1))" --origin-key "$work/c102.key"
 "$client" craft --out "$work/new.bin" --sender 130102 --key "$work/c102.key" \
-  --state "mfg_pass_rate|2019|20|100|$((v + 2))"
+  --state "mfg_pass_rate|2019|20|100|$((v + 2))" --origin-key "$work/c102.key"
 contains "replay: the captured message was first accepted" \
   "$("$client" send "$url" "$work/old.bin")" "accepted - mfg_pass_rate 2019"
 contains "replay: a newer one was accepted" \
@@ -278,11 +278,14 @@ contains "audit --verify --keys finds keys no longer authorised" "$out" \
   "key $id102: unknown key in the keys file"
 
 # --- a city hub forwards its county's state to a province that requires
-# signatures, signing with its own key; the city's key cannot speak for
-# the county at the province.
+# signatures, signing with its own key; the county's state keeps the
+# county's own signature, which the province checks (it lists the
+# county's key too); the city's key cannot speak for the county at the
+# province. tests/e2e_sign.sh tries the city's other ways to cheat.
 "$node" keygen --out "$work/c100" >"$work/c100.out"
 id100=$(sed -n 's/^key id //p' "$work/c100.out")
-printf 'region,public_key\n130100,%s\n' "$(cat "$work/c100.pub")" >"$work/prov-keys.csv"
+printf 'region,public_key\n130100,%s\n130102,%s\n' "$(cat "$work/c100.pub")" \
+  "$(cat "$work/c102.pub")" >"$work/prov-keys.csv"
 start_hub prov --region 130000 --listen "ipc://$work/prov.sock" \
   --keys "$work/prov-keys.csv"
 prov_pid=$hub_pid

@@ -863,6 +863,357 @@ START_TEST(test_signed_roundtrip)
 }
 END_TEST
 
+/* The canonical claim bytes, written out by hand from the layout in
+ * sign.h, byte by byte: the encoder must give exactly these. */
+START_TEST(test_claim_encoding)
+{
+	static const uint8_t want[] = { /* "tally-state-v1" and 0x00 */
+		't', 'a', 'l', 'l', 'y', '-', 's', 't', 'a', 't', 'e', '-',
+		'v', '1', 0x00,
+		/* region */
+		6, '1', '3', '0', '1', '0', '2',
+		/* indicator */
+		13, 'm', 'f', 'g', '_', 'p', 'a', 's', 's', '_', 'r', 'a', 't',
+		'e',
+		/* period */
+		4, '2', '0', '2', '0',
+		/* version 0x0102030405060708 */
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		/* sum_a 1.5 */
+		0x3f, 0xf8, 0, 0, 0, 0, 0, 0,
+		/* sum_b -0, written as +0 */
+		0, 0, 0, 0, 0, 0, 0, 0,
+		/* leaves 3 */
+		0, 0, 0, 3,
+		/* min and max follow */
+		1,
+		/* min 0.25 in 130102 */
+		0x3f, 0xd0, 0, 0, 0, 0, 0, 0, 6, '1', '3', '0', '1', '0', '2',
+		/* max 2 in 130104 */
+		0x40, 0x00, 0, 0, 0, 0, 0, 0, 6, '1', '3', '0', '1', '0', '4',
+		/* newest */
+		7, '2', '0', '2', '0', '-', '1', '2'
+	};
+	struct tally_claim      c;
+	struct tally_wire_state ws;
+	uint8_t                 buf[TALLY_CLAIM_MAX], buf2[TALLY_CLAIM_MAX];
+	char                    per[TALLY_PERIOD_STRLEN];
+	char                    newest[TALLY_PERIOD_STRLEN];
+	char                    longname[300];
+	size_t                  len = 0, len2 = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.region     = "130102";
+	c.indicator  = "mfg_pass_rate";
+	c.period     = "2020";
+	c.version    = 0x0102030405060708ULL;
+	c.sum_a      = 1.5;
+	c.sum_b      = -0.0;
+	c.leaves     = 3;
+	c.has_minmax = true;
+	c.min_value  = 0.25;
+	c.min_region = "130102";
+	c.max_value  = 2;
+	c.max_region = "130104";
+	c.newest     = "2020-12";
+	ck_assert_int_eq(tally_claim_encode(&c, buf, &len), TALLY_OK);
+	ck_assert_uint_eq(len, sizeof(want));
+	ck_assert_mem_eq(buf, want, sizeof(want));
+
+	/* The same state as the wire carries it gives the same bytes. */
+	ws = wire_state(
+	    "mfg_pass_rate", "2020", 1.5, 0, 0x0102030405060708ULL, "");
+	ws.state.leaves     = 3;
+	ws.state.has_minmax = true;
+	ws.state.min_value  = 0.25;
+	ws.state.max_value  = 2;
+	strcpy(ws.state.min_region, "130102");
+	strcpy(ws.state.max_region, "130104");
+	ck_assert_int_eq(tally_period_parse("2020-12", &ws.state.newest), 0);
+	tally_wire_state_claim(&ws, "130102", per, newest, &c);
+	ck_assert_int_eq(tally_claim_encode(&c, buf2, &len2), TALLY_OK);
+	ck_assert_uint_eq(len2, sizeof(want));
+	ck_assert_mem_eq(buf2, want, sizeof(want));
+
+	/* Without min and max: the flag 0 and nothing of them. */
+	c.has_minmax = false;
+	ck_assert_int_eq(tally_claim_encode(&c, buf, &len), TALLY_OK);
+	ck_assert_uint_eq(len, sizeof(want) - 30);
+	ck_assert_uint_eq(buf[len - 9], 0);
+	ck_assert_mem_eq(buf + len - 8, want + sizeof(want) - 8, 8);
+
+	/* A string longer than one length byte can say is refused. */
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	c.indicator                    = longname;
+	ck_assert_int_eq(tally_claim_encode(&c, buf, &len), TALLY_EINVAL);
+	c.indicator = NULL;
+	ck_assert_int_eq(tally_claim_encode(&c, buf, &len), TALLY_EINVAL);
+}
+END_TEST
+
+/* A state signed by its region verifies; any field changed, another
+ * region's key, no signature or no listed key does not. */
+START_TEST(test_origin_sign_verify)
+{
+	struct tally_signer    *county, *city, *stranger;
+	struct tally_keyring   *kr = NULL;
+	struct tally_errbuf     eb = { "" };
+	struct tally_wire_state ws, t;
+	char                    p1[TALLY_PUBLIC_B64_STRLEN];
+	char                    p2[TALLY_PUBLIC_B64_STRLEN];
+	char                    p3[TALLY_PUBLIC_B64_STRLEN];
+	char                    text[512], why[TALLY_WIRE_REASON_MAX];
+	uint8_t                 pk[TALLY_PUBLIC_BYTES];
+
+	county   = make_key("county", p1);
+	city     = make_key("city", p2);
+	stranger = make_key("stranger", p3);
+	snprintf(text, sizeof(text),
+	    "region,public_key\n130102,%s\n130100,%s\n", p1, p2);
+	ck_assert_msg(load_keys(text, &kr, &eb) == TALLY_OK, "%s", eb.text);
+	ck_assert(tally_keyring_has_region(kr, "130102"));
+	ck_assert(!tally_keyring_has_region(kr, "130104"));
+
+	ws = wire_state("mfg_pass_rate", "2020", 90, 100, 7, "130102");
+	ws.state.has_minmax = true;
+	ws.state.min_value  = 0.9;
+	ws.state.max_value  = 0.9;
+	strcpy(ws.state.min_region, "130102");
+	strcpy(ws.state.max_region, "130102");
+	ck_assert_int_eq(
+	    tally_wire_state_sign(&ws, "130102", county), TALLY_OK);
+	ck_assert(ws.has_origin);
+	ck_assert_str_eq(ws.origin_key_id, tally_signer_key_id(county));
+	t = ws;
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130102", why, sizeof(why)),
+	    TALLY_VERIFY_OK);
+	ck_assert(t.origin_verified);
+	ck_assert_int_eq(tally_sign_public_parse(p1, pk), TALLY_OK);
+	ck_assert_mem_eq(t.origin_pk, pk, TALLY_PUBLIC_BYTES);
+	/* -0 is +0: a store may give either back. */
+	t             = ws;
+	t.state.sum_a = 0.0;
+	ck_assert_int_eq(
+	    tally_wire_state_sign(&t, "130102", county), TALLY_OK);
+	t.state.sum_a = -0.0;
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130102", why, sizeof(why)),
+	    TALLY_VERIFY_OK);
+
+	/* Every field of the claim is covered. */
+	for (int f = 0; f < 11; f++) {
+		t = ws;
+		switch (f) {
+		case 0:
+			t.state.sum_a += 1;
+			break;
+		case 1:
+			t.state.sum_b += 1;
+			break;
+		case 2:
+			t.state.leaves += 1;
+			break;
+		case 3:
+			t.version += 1;
+			break;
+		case 4:
+			t.ind = tally_catalog_indicator(
+			    cat, "food_spot_check_pass_rate");
+			break;
+		case 5:
+			ck_assert_int_eq(
+			    tally_period_parse("2021", &t.period), 0);
+			break;
+		case 6:
+			ck_assert_int_eq(
+			    tally_period_parse("2020-06", &t.state.newest), 0);
+			break;
+		case 7:
+			t.state.min_value = 0.5;
+			break;
+		case 8:
+			strcpy(t.state.max_region, "130104");
+			break;
+		case 9:
+			t.state.has_minmax = false;
+			break;
+		default:
+			t.origin_sig[10] ^= 1;
+			break;
+		}
+		ck_assert_ptr_nonnull(t.ind);
+		ck_assert_int_eq(tally_wire_state_verify(
+		                     kr, &t, "130102", why, sizeof(why)),
+		    TALLY_VERIFY_BAD_SIGNATURE);
+		ck_assert_msg(strstr(why, "bad origin signature") != NULL,
+		    "field %d: %s", f, why);
+		ck_assert(!t.origin_verified);
+	}
+	/* The same signature claimed for another region. */
+	t = ws;
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130100", why, sizeof(why)),
+	    TALLY_VERIFY_BAD_SIGNATURE);
+
+	/* The city re-signs its county's state with its own key. */
+	t = ws;
+	ck_assert_int_eq(tally_wire_state_sign(&t, "130102", city), TALLY_OK);
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130102", why, sizeof(why)),
+	    TALLY_VERIFY_WRONG_REGION);
+	ck_assert_pstr_eq(
+	    strstr(why, "key not authorised for region 130102"), why);
+	ck_assert_ptr_nonnull(strstr(why, "belongs to region 130100"));
+
+	/* No signature. */
+	t            = ws;
+	t.has_origin = false;
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130102", why, sizeof(why)),
+	    TALLY_VERIFY_UNSIGNED);
+	ck_assert_ptr_nonnull(strstr(why, "missing origin signature"));
+
+	/* A key the hub does not list; then a region with no key listed. */
+	t = ws;
+	ck_assert_int_eq(
+	    tally_wire_state_sign(&t, "130102", stranger), TALLY_OK);
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130102", why, sizeof(why)),
+	    TALLY_VERIFY_UNKNOWN_KEY);
+	ck_assert_ptr_nonnull(strstr(why, "unknown key"));
+	t = ws;
+	snprintf(t.region, sizeof(t.region), "130104");
+	ck_assert_int_eq(
+	    tally_wire_state_sign(&t, "130104", stranger), TALLY_OK);
+	ck_assert_int_eq(
+	    tally_wire_state_verify(kr, &t, "130104", why, sizeof(why)),
+	    TALLY_VERIFY_UNKNOWN_KEY);
+	ck_assert_ptr_nonnull(
+	    strstr(why, "no key is listed for region 130104"));
+
+	tally_keyring_free(kr);
+	tally_signer_free(county);
+	tally_signer_free(city);
+	tally_signer_free(stranger);
+}
+END_TEST
+
+/* The origin signature survives the wire and a hub's store bit for bit:
+ * what a city forwards still verifies at the province. Malformed origin
+ * fields reject the state. */
+START_TEST(test_origin_travels)
+{
+	struct tally_signer    *county;
+	struct tally_keyring   *kr = NULL;
+	struct tally_store     *st = NULL;
+	struct tally_errbuf     eb = { "" };
+	struct tally_submission sub, *got    = NULL;
+	struct tally_wire_state ws, *pending = NULL;
+	Tally__Submission       m = TALLY__SUBMISSION__INIT;
+	Tally__PartialState     p;
+	Tally__PartialState    *pp = &p;
+	char                    pub[TALLY_PUBLIC_B64_STRLEN];
+	char                    text[256], path[128];
+	char                    why[TALLY_WIRE_REASON_MAX];
+	uint8_t                *buf, *body, sig[TALLY_SIGN_BYTES] = { 0 };
+	size_t                  len, n = 0;
+	int                     status = 0;
+
+	county = make_key("county", pub);
+	snprintf(text, sizeof(text), "region,public_key\n130102,%s\n", pub);
+	ck_assert_int_eq(load_keys(text, &kr, &eb), TALLY_OK);
+	/* A third of something: a sum no short decimal text holds. */
+	ws = wire_state("mfg_pass_rate", "2020-03", 1.0 / 3, 0.7, 9, "");
+	ck_assert_int_eq(tally_wire_state_sign(&ws, "130102", county), 0);
+	memset(&sub, 0, sizeof(sub));
+	strcpy(sub.sender, "130102");
+	strcpy(sub.hub, "130100");
+	sub.states   = &ws;
+	sub.n_states = 1;
+	ck_assert_int_eq(tally_submission_encode(&sub, &buf, &len), 0);
+	ck_assert_int_eq(tally_submission_decode(cat, buf, len, &got, &eb), 0);
+	free(buf);
+	ck_assert_int_eq(got->states[0].status, TALLY_ACK_NONE);
+	ck_assert(got->states[0].has_origin);
+	ck_assert_mem_eq(got->states[0].origin_sig, ws.origin_sig, 64);
+	ck_assert_str_eq(got->states[0].origin_key_id, ws.origin_key_id);
+	ck_assert_int_eq(tally_wire_state_verify(
+	                     kr, &got->states[0], "130102", why, sizeof(why)),
+	    TALLY_VERIFY_OK);
+
+	/* Stored at the city, read back as pending for the province. */
+	path_in(path, sizeof(path), "city.db");
+	ck_assert_int_eq(tally_store_create(path, cat, "130100", &st, &eb), 0);
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(
+	    tally_store_put_state(st, "130102", &got->states[0], &status), 0);
+	ck_assert_int_eq(status, TALLY_ACK_ACCEPTED);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+	tally_submission_free(got);
+	ck_assert_int_eq(
+	    tally_store_pending(st, "parent", 100, true, &pending, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(pending[i].region, "130102") != 0) {
+			/* The city's own snapshot: the uplink signs it. */
+			ck_assert(!pending[i].has_origin);
+			continue;
+		}
+		ck_assert(pending[i].has_origin);
+		ck_assert_int_eq(tally_wire_state_verify(kr, &pending[i],
+		                     "130102", why, sizeof(why)),
+		    TALLY_VERIFY_OK);
+		status = -1;
+	}
+	ck_assert_int_eq(status, -1);
+	free(pending);
+	tally_store_close(st);
+
+	/* Malformed origin fields, crafted with protobuf-c. */
+	for (int f = 0; f < 3; f++) {
+		tally__partial_state__init(&p);
+		p.indicator     = "mfg_pass_rate";
+		p.period        = "2020";
+		p.newest_period = "2020";
+		p.sum_a         = 1;
+		p.sum_b         = 2;
+		p.leaves        = 1;
+		p.version       = 3;
+		if (f == 0) { /* a short signature */
+			p.has_origin_signature  = 1;
+			p.origin_signature.data = sig;
+			p.origin_signature.len  = 63;
+			p.origin_key_id         = "0123456789abcdef";
+		} else if (f == 1) { /* a key id alone */
+			p.origin_key_id = "0123456789abcdef";
+		} else { /* a key id that is not one */
+			p.has_origin_signature  = 1;
+			p.origin_signature.data = sig;
+			p.origin_signature.len  = 64;
+			p.origin_key_id         = "X' OR 1=1 --";
+		}
+		m.sender   = "130102";
+		m.hub      = "130100";
+		m.n_states = 1;
+		m.states   = &pp;
+		len        = tally__submission__get_packed_size(&m);
+		body       = malloc(len);
+		tally__submission__pack(&m, body);
+		ck_assert_int_eq(
+		    tally_submission_decode_body(cat, body, len, &got, &eb),
+		    0);
+		free(body);
+		ck_assert_int_eq(got->states[0].status, TALLY_ACK_REJECTED);
+		ck_assert_msg(strstr(got->states[0].reason, "origin") != NULL,
+		    "%s", got->states[0].reason);
+		tally_submission_free(got);
+	}
+	tally_keyring_free(kr);
+	tally_signer_free(county);
+}
+END_TEST
+
 static Suite *
 security_suite(void)
 {
@@ -881,6 +1232,9 @@ security_suite(void)
 	tcase_add_test(t, test_tls);
 	tcase_add_test(t, test_wire_limits);
 	tcase_add_test(t, test_signed_roundtrip);
+	tcase_add_test(t, test_claim_encoding);
+	tcase_add_test(t, test_origin_sign_verify);
+	tcase_add_test(t, test_origin_travels);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -65,6 +65,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (tally_submission_decode_body(
 		        cat, env.body, env.body_len, &sub, &eb) == TALLY_OK) {
+			/* Then each state's end-to-end signature, as the
+			 * hub does in signed mode. */
+			for (size_t i = 0; keys != NULL && i < sub->n_states;
+			     i++) {
+				struct tally_wire_state *ws = &sub->states[i];
+				char why[TALLY_WIRE_REASON_MAX];
+
+				if (ws->status == TALLY_ACK_NONE) {
+					(void) tally_wire_state_verify(keys,
+					    ws,
+					    ws->region[0] != '\0'
+					        ? ws->region
+					        : sub->sender,
+					    why, sizeof(why));
+				}
+			}
 			tally_submission_free(sub);
 		}
 		tally_envelope_close(&env);

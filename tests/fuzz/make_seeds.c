@@ -160,7 +160,19 @@ main(int argc, char **argv)
 	submission("130102", "130100", s, 3, NULL, false);
 	submission("130102", "130100", s, 1, signer, true);
 	submission("130102", "130100", s, 0, signer, false);
+	/* With each state's end-to-end signature, so that the fuzzer
+	 * starts from states whose origin check passes. */
+	for (size_t i = 0; i < 3; i++) {
+		if (tally_wire_state_sign(&s[i], "130102", signer) !=
+		    TALLY_OK) {
+			die("origin signature", "");
+		}
+	}
+	submission("130102", "130100", s, 3, signer, false);
 	s[0] = state("mfg_pass_rate", "2020", 90, 100, "130102");
+	if (tally_wire_state_sign(&s[0], "130102", signer) != TALLY_OK) {
+		die("origin signature", "");
+	}
 	submission("130100", "130000", s, 1, signer, false);
 	submission("130000", "jingjinji", s + 1, 2, signer, false);
 
