@@ -15,8 +15,15 @@
 #include "store.h"
 #include "uplink.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,24 +548,130 @@ done:
 /* How long an idle daemon waits before it makes an exchange anyway. */
 #define NODE_HEARTBEAT_MS 10000
 
+/* Without a watch on the store's directory, how often the daemon looks
+ * whether another process committed to its store. */
+#define NODE_POLL_MS 200
+/* After a change in the directory that data_version does not show yet
+ * (the other process wrote its WAL frames but has not yet published the
+ * commit), how long and how often the daemon keeps looking. */
+#define NODE_SETTLE_MS      500
+#define NODE_SETTLE_STEP_MS 2
+
 static volatile sig_atomic_t node_stop;
+/* A pipe the signal handler writes to, so that a wait in poll() ends on a
+ * signal whichever thread (NNG has its own) the signal was delivered to. */
+static int node_wake[2] = { -1, -1 };
 
 static void
 on_signal(int sig)
 {
+	int saved = errno;
+
 	(void) sig;
 	node_stop = 1;
+	if (node_wake[1] >= 0) {
+		(void) !write(node_wake[1], "", 1);
+	}
+	errno = saved;
 }
 
-/* Sleeps up to ms, in short steps so that a signal is noticed soon. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads and drops whatever fd holds (non-blocking). */
+static void
+drain(int fd)
+{
+	char buf[4096];
+
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0) {
+	}
+}
+
+/* Waits up to ms for a signal or, with watch >= 0 (an inotify
+ * descriptor), for a change in the store's directory. Returns true when
+ * the directory changed. */
+static bool
+node_wait(int watch, int ms)
+{
+	struct pollfd pfd[2];
+	nfds_t        n = 0;
+	int           rc;
+
+	if (node_stop || ms <= 0) {
+		return false;
+	}
+	if (node_wake[0] >= 0) {
+		pfd[n].fd     = node_wake[0];
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (watch >= 0) {
+		pfd[n].fd     = watch;
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (n == 0) {
+		/* No pipe: short naps, so that a signal is noticed soon. */
+		while (ms > 0 && !node_stop) {
+			struct timespec ts = { 0, 20 * 1000000L };
+			nanosleep(&ts, NULL);
+			ms -= 20;
+		}
+		return false;
+	}
+	rc = poll(pfd, n, ms);
+	if (rc <= 0) {
+		return false;
+	}
+	drain(node_wake[0]);
+	if (watch >= 0 && (pfd[n - 1].revents & POLLIN) != 0) {
+		drain(watch);
+		return true;
+	}
+	return false;
+}
+
 static void
 nap(int ms)
 {
-	while (ms > 0 && !node_stop) {
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-		ms -= 20;
+	(void) node_wait(-1, ms);
+}
+
+/* An inotify descriptor watching the directory of the store at db (its
+ * WAL and journal files come and go there), or -1 when there is none:
+ * then the daemon polls. Only writes are watched: any process that
+ * commits to the store writes its WAL. */
+static int
+watch_store(const char *db)
+{
+	char        dir[PATH_MAX];
+	const char *slash = strrchr(db, '/');
+	int         fd;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else if (slash == db) {
+		snprintf(dir, sizeof(dir), "/");
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int) (slash - db), db);
 	}
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0) {
+		return -1;
+	}
+	if (inotify_add_watch(fd, dir,
+	        IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void
@@ -568,6 +681,41 @@ print_stats(const char *url, const struct tally_uplink_stats *s)
 	       "%zu rejected\n",
 	    url, s->accepted, s->duplicate, s->stale, s->rejected);
 	fflush(stdout);
+}
+
+/* Waits until another connection commits to st (its data_version moves
+ * from *seen, which is then updated), a signal, or NODE_HEARTBEAT_MS.
+ * With a watch on the store's directory it sleeps until a file there is
+ * written, so that a change is noticed within milliseconds at no cost
+ * while idle; without, it looks every NODE_POLL_MS. */
+static void
+wait_changes(struct tally_store *st, int watch, uint64_t *seen)
+{
+	int64_t end = mono_ms() + NODE_HEARTBEAT_MS, settle_end = 0;
+
+	while (!node_stop) {
+		uint64_t now;
+		int64_t  t = mono_ms(), left = end - t;
+		int      step;
+
+		if (tally_store_data_version(st, &now) == TALLY_OK &&
+		    now != *seen) {
+			*seen = now;
+			return;
+		}
+		if (left <= 0) {
+			return;
+		}
+		step = watch < 0     ? NODE_POLL_MS
+		    : t < settle_end ? NODE_SETTLE_STEP_MS
+		                     : (int) left;
+		if (step > left) {
+			step = (int) left;
+		}
+		if (node_wait(watch, step)) {
+			settle_end = mono_ms() + NODE_SETTLE_MS;
+		}
+	}
 }
 
 /* push: one pass until nothing is pending. run (daemon): push, then wait
@@ -585,8 +733,9 @@ cmd_push(const struct node_args *a, bool daemon)
 	struct tally_errbuf          eb = { "" };
 	const struct tally_division *d;
 	struct sigaction             sa;
-	uint64_t                     seen = 0, now;
+	uint64_t                     seen = 0;
 	int                          ex, rv, timeout = 10000, backoff = 0;
+	int                          watch = -1;
 
 	if (a->db == NULL || a->hub == NULL) {
 		return usage_error(
@@ -637,6 +786,22 @@ cmd_push(const struct node_args *a, bool daemon)
 	tally_uplink_set_signer(up, key);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	if (daemon) {
+		if (node_wake[0] < 0 && pipe(node_wake) != 0) {
+			node_wake[0] = node_wake[1] = -1;
+		}
+		for (int i = 0; i < 2 && node_wake[i] >= 0; i++) {
+			fcntl(node_wake[i], F_SETFL, O_NONBLOCK);
+			fcntl(node_wake[i], F_SETFD, FD_CLOEXEC);
+		}
+		watch = watch_store(a->db);
+		if (watch < 0) {
+			TALLY_LOG(TALLY_LOG_INFO,
+			    "run: cannot watch the directory of %s; looking "
+			    "for changes every %d ms",
+			    a->db, NODE_POLL_MS);
+		}
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	memset(&stats, 0, sizeof(stats));
@@ -677,15 +842,7 @@ cmd_push(const struct node_args *a, bool daemon)
 		 * makes one exchange, which is how an idle daemon learns that
 		 * its hub lost its database (a new instance id) and sends
 		 * everything again. */
-		for (int waited = 0; !node_stop && waited < NODE_HEARTBEAT_MS;
-		     waited += 200) {
-			if (tally_store_data_version(st, &now) == TALLY_OK &&
-			    now != seen) {
-				seen = now;
-				break;
-			}
-			nap(200);
-		}
+		wait_changes(st, watch, &seen);
 		if (node_stop) {
 			rv = TALLY_OK;
 			break;
@@ -717,6 +874,9 @@ cmd_push(const struct node_args *a, bool daemon)
 		ex = EX_DATAERR;
 	}
 done:
+	if (watch >= 0) {
+		close(watch);
+	}
 	tally_uplink_free(up);
 	tally_signer_free(key);
 	tally_store_close(st);
