@@ -551,11 +551,12 @@ done:
 /* Without a watch on the store's directory, how often the daemon looks
  * whether another process committed to its store. */
 #define NODE_POLL_MS 200
-/* After a change in the directory that data_version does not show yet
+/* After a write to the store's files that data_version does not show yet
  * (the other process wrote its WAL frames but has not yet published the
- * commit), how long and how often the daemon keeps looking. */
-#define NODE_SETTLE_MS      500
-#define NODE_SETTLE_STEP_MS 2
+ * commit), how long the daemon keeps looking, at 1, 2, 4, ... ms apart up
+ * to the longest step. */
+#define NODE_SETTLE_MS          300
+#define NODE_SETTLE_STEP_MAX_MS 8
 
 static volatile sig_atomic_t node_stop;
 /* A pipe the signal handler writes to, so that a wait in poll() ends on a
@@ -594,9 +595,46 @@ drain(int fd)
 	}
 }
 
+/* The name of the store's file in its directory: inotify events name the
+ * file they are about, and only the store's own files (itself, its WAL,
+ * its rollback journal) matter; other stores may share the directory. */
+static char node_db_name[NAME_MAX + 1];
+
+static bool
+is_store_file(const char *name)
+{
+	size_t n = strlen(node_db_name);
+
+	return n > 0 && strncmp(name, node_db_name, n) == 0 &&
+	    (name[n] == '\0' || strcmp(name + n, "-wal") == 0 ||
+	        strcmp(name + n, "-journal") == 0);
+}
+
+/* Reads every pending event of an inotify descriptor; true when one was
+ * about the store's files. */
+static bool
+drain_watch(int fd)
+{
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool    ours = false;
+	ssize_t len;
+
+	while ((len = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (void *) p;
+
+			ours =
+			    ours || (ev->len > 0 && is_store_file(ev->name));
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return ours;
+}
+
 /* Waits up to ms for a signal or, with watch >= 0 (an inotify
- * descriptor), for a change in the store's directory. Returns true when
- * the directory changed. */
+ * descriptor), for a write to the store's files. Returns true when one
+ * was written. */
 static bool
 node_wait(int watch, int ms)
 {
@@ -631,11 +669,8 @@ node_wait(int watch, int ms)
 		return false;
 	}
 	drain(node_wake[0]);
-	if (watch >= 0 && (pfd[n - 1].revents & POLLIN) != 0) {
-		drain(watch);
-		return true;
-	}
-	return false;
+	return watch >= 0 && (pfd[n - 1].revents & POLLIN) != 0 &&
+	    drain_watch(watch);
 }
 
 static void
@@ -662,6 +697,8 @@ watch_store(const char *db)
 	} else {
 		snprintf(dir, sizeof(dir), "%.*s", (int) (slash - db), db);
 	}
+	snprintf(node_db_name, sizeof(node_db_name), "%s",
+	    slash != NULL ? slash + 1 : db);
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd < 0) {
 		return -1;
@@ -692,6 +729,7 @@ static void
 wait_changes(struct tally_store *st, int watch, uint64_t *seen)
 {
 	int64_t end = mono_ms() + NODE_HEARTBEAT_MS, settle_end = 0;
+	int     settle_step = 1;
 
 	while (!node_stop) {
 		uint64_t now;
@@ -706,14 +744,21 @@ wait_changes(struct tally_store *st, int watch, uint64_t *seen)
 		if (left <= 0) {
 			return;
 		}
-		step = watch < 0     ? NODE_POLL_MS
-		    : t < settle_end ? NODE_SETTLE_STEP_MS
-		                     : (int) left;
+		step = (int) left;
+		if (watch < 0) {
+			step = NODE_POLL_MS;
+		} else if (t < settle_end) {
+			step        = settle_step;
+			settle_step = settle_step * 2 > NODE_SETTLE_STEP_MAX_MS
+			    ? NODE_SETTLE_STEP_MAX_MS
+			    : settle_step * 2;
+		}
 		if (step > left) {
 			step = (int) left;
 		}
 		if (node_wait(watch, step)) {
-			settle_end = mono_ms() + NODE_SETTLE_MS;
+			settle_end  = mono_ms() + NODE_SETTLE_MS;
+			settle_step = 1;
 		}
 	}
 }
