@@ -2058,3 +2058,12 @@ tally_store_open_mode(struct tally_store *st, bool *open)
 	}
 	return rv;
 }
+
+int
+tally_store_set_cache_kib(struct tally_store *st, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	return exec_sql(st, sql);
+}

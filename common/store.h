@@ -279,4 +279,9 @@ int tally_store_set_open_mode(struct tally_store *st, bool open);
 /* TALLY_ENOENT when no hub has run on this store. */
 int tally_store_open_mode(struct tally_store *st, bool *open);
 
+/* Caps the connection's page cache at kib KiB (SQLite's default is
+ * 2 MiB): for a long-running process that reads little, such as an idle
+ * county node. */
+int tally_store_set_cache_kib(struct tally_store *st, int kib);
+
 #endif
