@@ -86,8 +86,8 @@ struct opts {
 	char        node_buf[PATH_MAX + 64];
 };
 
-static int
-fail(int ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int ex, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 fail(int ex, const char *fmt, ...)
@@ -142,10 +142,10 @@ static struct bench_proc *
 hub_spawn(const struct opts *o, struct hubs *h, const char *name,
     const char *parent, const char *compare, const char *members, bool http)
 {
-	char              db[PATH_MAX], listen[PATH_MAX], ready[PATH_MAX];
-	char              log[PATH_MAX], cmp[PATH_MAX], par[PATH_MAX];
-	char             *argv[24];
-	int               n = 0;
+	char               db[PATH_MAX], listen[PATH_MAX], ready[PATH_MAX];
+	char               log[PATH_MAX], cmp[PATH_MAX], par[PATH_MAX];
+	char              *argv[24];
+	int                n = 0;
 	struct bench_proc *p;
 
 	/* parent and compare may point into h->p, which may move below. */
@@ -169,7 +169,8 @@ hub_spawn(const struct opts *o, struct hubs *h, const char *name,
 	snprintf(log, sizeof(log), "%s/l/%s.log", o->work, name);
 	argv[n++] = (char *) o->hub_bin;
 	argv[n++] = "run";
-	if (getenv("BENCH_DEBUG") == NULL) argv[n++] = "-q";
+	if (getenv("BENCH_DEBUG") == NULL)
+		argv[n++] = "-q";
 	argv[n++] = "--db";
 	argv[n++] = db;
 	argv[n++] = "--listen";
@@ -429,8 +430,8 @@ div_slot(const struct tally_catalog *cat, const char *code)
 /* Reloads every county's rows from its store: the truth to check
  * against after corrections. */
 static int
-reload_leaves(const struct tally_catalog *cat, struct bench_county *cs,
-    size_t n)
+reload_leaves(
+    const struct tally_catalog *cat, struct bench_county *cs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rv;
@@ -450,8 +451,8 @@ open_read(const struct tally_catalog *cat, const char *path, bool group,
     struct tally_store **out)
 {
 	struct tally_errbuf eb = { "" };
-	int                 rv = group ? tally_store_open_group(path, cat, out, &eb)
-	                               : tally_store_open(path, cat, out, &eb);
+	int rv = group ? tally_store_open_group(path, cat, out, &eb)
+	               : tally_store_open(path, cat, out, &eb);
 
 	if (rv != TALLY_OK) {
 		fprintf(stderr, "%s: %s\n", prog,
@@ -485,7 +486,7 @@ make_dir(const char *path)
 static int
 run_setup(struct run *r, const struct opts *o, const char *under)
 {
-	struct tally_errbuf eb = { "" };
+	struct tally_errbuf eb    = { "" };
 	const char         *sub[] = { "", "/c", "/h", "/s", "/l" };
 	char                path[PATH_MAX];
 	uint64_t            t0;
@@ -495,8 +496,9 @@ run_setup(struct run *r, const struct opts *o, const char *under)
 	r->o = o;
 	/* ipc:// paths must fit a Unix socket's 108 bytes. */
 	if (strlen(o->work) > 80) {
-		return fail(EX_USAGE, "--work: '%s' is too long for ipc:// "
-		                      "sockets (80 bytes at most)",
+		return fail(EX_USAGE,
+		    "--work: '%s' is too long for ipc:// "
+		    "sockets (80 bytes at most)",
 		    o->work);
 	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
@@ -511,7 +513,8 @@ run_setup(struct run *r, const struct opts *o, const char *under)
 		return fail(tally_exit_code(rv), "%s", eb.text);
 	}
 	if (under != NULL && tally_catalog_division(r->cat, under) == NULL) {
-		return fail(EX_DATAERR, "--region: unknown region '%s'", under);
+		return fail(
+		    EX_DATAERR, "--region: unknown region '%s'", under);
 	}
 	rv = bench_data_load(r->cat, o->flat, under, &r->data, &eb);
 	if (rv != TALLY_OK) {
@@ -532,7 +535,8 @@ run_setup(struct run *r, const struct opts *o, const char *under)
 	t0 = bench_now_ns();
 	rv = bench_counties_load(r->cat, r->cs, r->data.n, 2);
 	if (rv != TALLY_OK) {
-		return fail(tally_exit_code(rv), "loading the counties failed");
+		return fail(
+		    tally_exit_code(rv), "loading the counties failed");
 	}
 	fprintf(stderr, "%s: %zu counties loaded with %zu rows in %.1f s\n",
 	    prog, r->data.n, r->data.rows, bench_ms_since(t0) / 1000);
@@ -560,13 +564,14 @@ counties_connect(struct run *r, bool open, bool uplinks)
 		struct bench_proc *p = hubs_find(&r->hubs, r->cs[i].parent);
 
 		if (p == NULL) {
-			return fail(EX_SOFTWARE, "no hub for %s",
-			    r->cs[i].parent);
+			return fail(
+			    EX_SOFTWARE, "no hub for %s", r->cs[i].parent);
 		}
 		snprintf(r->cs[i].url, sizeof(r->cs[i].url), "%s", p->url);
 	}
-	if (open && bench_counties_open(r->cat, r->cs, r->data.n, uplinks) !=
-	                TALLY_OK) {
+	if (open &&
+	    bench_counties_open(r->cat, r->cs, r->data.n, uplinks) !=
+	        TALLY_OK) {
 		return EX_IOERR;
 	}
 	return EX_OK;
@@ -617,16 +622,15 @@ ing_build(struct ing_county *ic, const char *hub)
 	size_t                   n   = 0;
 	int                      rv;
 
-	rv = tally_store_pending(ic->c->st, "parent", TALLY_WIRE_STATES_MAX,
-	    false, &all, &n);
+	rv = tally_store_pending(
+	    ic->c->st, "parent", TALLY_WIRE_STATES_MAX, false, &all, &n);
 	if (rv != TALLY_OK) {
 		return rv;
 	}
 	for (size_t off = 0; rv == TALLY_OK && off < n;
 	     off += BENCH_UPLINK_BATCH) {
-		size_t                  k = n - off < BENCH_UPLINK_BATCH
-		                     ? n - off
-		                     : BENCH_UPLINK_BATCH;
+		size_t k = n - off < BENCH_UPLINK_BATCH ? n - off
+		                                        : BENCH_UPLINK_BATCH;
 		struct tally_submission sub;
 		struct ing_sub         *ns, *s;
 
@@ -646,8 +650,8 @@ ing_build(struct ing_county *ic, const char *hub)
 		memcpy(s->states, all + off, k * sizeof(*s->states));
 		s->n = k;
 		memset(&sub, 0, sizeof(sub));
-		snprintf(sub.sender, sizeof(sub.sender), "%s",
-		    ic->c->leaf->code);
+		snprintf(
+		    sub.sender, sizeof(sub.sender), "%s", ic->c->leaf->code);
 		snprintf(sub.hub, sizeof(sub.hub), "%s", hub);
 		sub.sent_at_ms = tally_now_ms();
 		sub.states     = s->states;
@@ -677,7 +681,8 @@ ing_main(void *arg)
 		 * once and answered once. */
 		nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, BENCH_PUSH_MS);
 		nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, BENCH_PUSH_MS);
-		nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
+		nng_socket_set_size(
+		    sock, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
 		/* Two hundred connections at once can fill the listener's
 		 * backlog: a refused one tries again. */
 		for (int tries = 0; tries < 500; tries++) {
@@ -696,7 +701,8 @@ ing_main(void *arg)
 
 		rv = nng_msg_alloc(&msg, 0);
 		if (rv == 0) {
-			rv = nng_msg_append(msg, ic->subs[i].buf, ic->subs[i].len);
+			rv = nng_msg_append(
+			    msg, ic->subs[i].buf, ic->subs[i].len);
 		}
 		if (rv == 0) {
 			rv = nng_sendmsg(sock, msg, 0);
@@ -856,8 +862,8 @@ static int
 run_limit(const char *path, struct ing_county **rounds, size_t nrounds,
     size_t n, size_t group, double *ms, size_t *rows, size_t *commits)
 {
-	sqlite3      *db = NULL;
-	sqlite3_stmt *s  = NULL;
+	sqlite3      *db    = NULL;
+	sqlite3_stmt *s     = NULL;
 	size_t        in_tx = 0;
 	uint64_t      t0;
 	int           rc, rv = -1;
@@ -870,8 +876,8 @@ run_limit(const char *path, struct ing_county **rounds, size_t nrounds,
 		rc = sqlite3_exec(db, limit_schema, NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_prepare_v3(db, limit_upsert, -1,
-		    SQLITE_PREPARE_PERSISTENT, &s, NULL);
+		rc = sqlite3_prepare_v3(
+		    db, limit_upsert, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "%s: limit: %s\n", prog, sqlite3_errmsg(db));
@@ -913,7 +919,8 @@ run_limit(const char *path, struct ing_county **rounds, size_t nrounds,
 		}
 	}
 	if (in_tx > 0) {
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
 			goto sqlerr;
 		}
 		(*commits)++;
@@ -959,7 +966,8 @@ commit_latency(const char *path, int n, double *p50, double *p99)
 		        SQLITE_OK ||
 		    limit_bind(s, "130102", &ws, tally_now_ms()) != 0 ||
 		    sqlite3_reset(s) != SQLITE_OK ||
-		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) !=
+		        SQLITE_OK) {
 			goto done;
 		}
 		v[i] = bench_ms_since(t0);
@@ -1002,15 +1010,16 @@ idle_node_rss(struct run *r, const char *url, long *rss, long *hwm)
 	argv[6] = NULL;
 	/* The node has no ready file: it is given three seconds to push
 	 * and fall idle. */
-	if (bench_proc_spawn(&p, "tally-node", argv, "/nonexistent/ready",
-	        log) != 0) {
+	if (bench_proc_spawn(
+	        &p, "tally-node", argv, "/nonexistent/ready", log) != 0) {
 		return EX_OSERR;
 	}
 	bench_sleep_ms(3000);
 	rv = bench_rss_kib(p.pid, rss, hwm);
 	bench_proc_stop(&p, 5000);
 	if (rv != 0) {
-		return fail(EX_SOFTWARE, "tally-node run exited (see %s)", log);
+		return fail(
+		    EX_SOFTWARE, "tally-node run exited (see %s)", log);
 	}
 	return EX_OK;
 }
@@ -1076,7 +1085,8 @@ cmd_ingest(const struct opts *o)
 			ic->c   = &r.cs[i];
 			ic->url = hp->url;
 			if ((k > 0 &&
-			        bench_county_correct_all(ic->c, 1) != TALLY_OK) ||
+			        bench_county_correct_all(ic->c, 1) !=
+			            TALLY_OK) ||
 			    ing_build(ic, o->region) != TALLY_OK) {
 				ex = fail(EX_SOFTWARE, "cannot build round %d",
 				    k + 1);
@@ -1114,7 +1124,8 @@ cmd_ingest(const struct opts *o)
 			bench_flat_all(r.cat, &r.data, &r.cat->indicators[i],
 			    &r.per[k], r.scratch);
 			check_one(&ck, hst, o->region, NULL,
-			    &r.cat->indicators[i], &r.per[k], &r.scratch[slot]);
+			    &r.cat->indicators[i], &r.per[k],
+			    &r.scratch[slot]);
 		}
 	}
 
@@ -1138,8 +1149,8 @@ cmd_ingest(const struct opts *o)
 	printf("### Hub ingest: %s, %zu counties, %d rounds\n\n", o->region,
 	    r.data.n, o->rounds);
 	printf("| figure | value |\n| --- | --- |\n");
-	printf("| states sent (%zu submissions of at most %d) | %zu |\n",
-	    subs, BENCH_UPLINK_BATCH, states);
+	printf("| states sent (%zu submissions of at most %d) | %zu |\n", subs,
+	    BENCH_UPLINK_BATCH, states);
 	printf("| states accepted / other | %zu / %zu |\n", accepted, other);
 	printf("| hub: time to commit and acknowledge all | %.0f ms |\n",
 	    total_ms);
@@ -1295,8 +1306,8 @@ probe_once(struct run *r, struct tally_store *pst, size_t county,
 			uint64_t           v;
 
 			seen = now;
-			if (tally_store_snapshot(pst, ind, &r->per[0], &s, &v) ==
-			    TALLY_OK) {
+			if (tally_store_snapshot(
+			        pst, ind, &r->per[0], &s, &v) == TALLY_OK) {
 				bench_sums_of_state(&s, &got);
 			}
 			if (bench_sums_equal(&got, &want)) {
@@ -1305,7 +1316,8 @@ probe_once(struct run *r, struct tally_store *pst, size_t county,
 			}
 		}
 		if (bench_ms_since(t0) > 60000) {
-			fprintf(stderr, "%s: probe %zu never arrived\n", prog, k);
+			fprintf(
+			    stderr, "%s: probe %zu never arrived\n", prog, k);
 			return -1;
 		}
 		bench_sleep_ms(0.1);
@@ -1315,12 +1327,13 @@ probe_once(struct run *r, struct tally_store *pst, size_t county,
 /* Whether every region below the province that has data is held by the
  * province's hub with its flat figure, for the first nper periods. */
 static bool
-held_complete(struct run *r, struct tally_store *st, const char *province,
-    size_t nper)
+held_complete(
+    struct run *r, struct tally_store *st, const char *province, size_t nper)
 {
 	const struct tally_catalog  *cat = r->cat;
-	const struct tally_division *pd  = tally_catalog_division(cat, province);
-	bool                         ok  = true;
+	const struct tally_division *pd =
+	    tally_catalog_division(cat, province);
+	bool ok = true;
 
 	if (tally_store_read_begin(st) != TALLY_OK) {
 		return false;
@@ -1329,7 +1342,8 @@ held_complete(struct run *r, struct tally_store *st, const char *province,
 		const struct tally_indicator *ind = &cat->indicators[i];
 
 		for (size_t k = 0; ok && k < nper; k++) {
-			bench_flat_all(cat, &r->data, ind, &r->per[k], r->scratch);
+			bench_flat_all(
+			    cat, &r->data, ind, &r->per[k], r->scratch);
 			for (size_t c = pd->first_child;
 			     ok && c != TALLY_NO_INDEX;
 			     c = cat->divisions[c].next_sibling) {
@@ -1337,8 +1351,9 @@ held_complete(struct run *r, struct tally_store *st, const char *province,
 
 				/* The city, then each of its counties. */
 				for (size_t at = c; ok && at != TALLY_NO_INDEX;
-				     at = at == c ? g
-				                  : cat->divisions[at].next_sibling) {
+				     at        = at == c
+				                ? g
+				                : cat->divisions[at].next_sibling) {
 					struct tally_region_state rs;
 					struct bench_sums got = { 0, 0, 0 };
 
@@ -1394,18 +1409,20 @@ check_tree(struct run *r, struct tally_store *pst, const char *province,
     struct check *ck)
 {
 	const struct tally_catalog  *cat = r->cat;
-	const struct tally_division *pd  = tally_catalog_division(cat, province);
-	size_t                       pslot = (size_t) (pd - cat->divisions);
+	const struct tally_division *pd =
+	    tally_catalog_division(cat, province);
+	size_t pslot = (size_t) (pd - cat->divisions);
 
 	for (size_t i = 0; i < cat->n_indicators; i++) {
 		const struct tally_indicator *ind = &cat->indicators[i];
 
 		for (size_t k = 0; k < BENCH_NPER; k++) {
-			bench_flat_all(cat, &r->data, ind, &r->per[k], r->scratch);
+			bench_flat_all(
+			    cat, &r->data, ind, &r->per[k], r->scratch);
 			check_one(ck, pst, province, NULL, ind, &r->per[k],
 			    &r->scratch[pslot]);
 			for (size_t ch = pd->first_child; ch != TALLY_NO_INDEX;
-			     ch = cat->divisions[ch].next_sibling) {
+			     ch        = cat->divisions[ch].next_sibling) {
 				const struct tally_division *cd =
 				    &cat->divisions[ch];
 
@@ -1427,10 +1444,11 @@ static void
 check_city_hubs(struct run *r, const char *province, struct check *ck)
 {
 	const struct tally_catalog  *cat = r->cat;
-	const struct tally_division *pd  = tally_catalog_division(cat, province);
+	const struct tally_division *pd =
+	    tally_catalog_division(cat, province);
 
 	for (size_t ch = pd->first_child; ch != TALLY_NO_INDEX;
-	     ch = cat->divisions[ch].next_sibling) {
+	     ch        = cat->divisions[ch].next_sibling) {
 		struct tally_store *st = NULL;
 		char                db[PATH_MAX];
 
@@ -1534,16 +1552,16 @@ report_latency(struct run *r, struct bench_proc *php, const char *province,
 	http[2] = v[nr - 1];
 	hub_db(o, province, db, sizeof(db));
 	snprintf(ytext, sizeof(ytext), "%04d", o->year);
-	argv[0] = (char *) o->hub_bin;
-	argv[1] = "report";
-	argv[2] = "--db";
-	argv[3] = db;
-	argv[4] = "--period";
-	argv[5] = ytext;
-	argv[6] = "--depth";
-	argv[7] = "2";
-	argv[8] = "--format";
-	argv[9] = "json";
+	argv[0]  = (char *) o->hub_bin;
+	argv[1]  = "report";
+	argv[2]  = "--db";
+	argv[3]  = db;
+	argv[4]  = "--period";
+	argv[5]  = ytext;
+	argv[6]  = "--depth";
+	argv[7]  = "2";
+	argv[8]  = "--format";
+	argv[9]  = "json";
 	argv[10] = NULL;
 	for (int i = -2; i < nr; i++) {
 		uint64_t t0 = bench_now_ns();
@@ -1564,21 +1582,72 @@ report_latency(struct run *r, struct bench_proc *php, const char *province,
 	return 0;
 }
 
+/* Report latency when the data just changed, which is when the
+ * dashboard's cached rendering cannot be used: n times, a probe's
+ * correction at a county (waited for until the province has it), then
+ * the first GET of the report after it. */
+static int
+report_cold(struct run *r, struct bench_proc *php, struct tally_store *pst,
+    size_t probe_ii, size_t pslot, int n, double *out)
+{
+	const struct opts *o = r->o;
+	double            *v = calloc((size_t) n, sizeof(*v));
+	struct bench_rng   rng;
+	char               url[512];
+	size_t             body;
+
+	if (v == NULL) {
+		return -1;
+	}
+	snprintf(url, sizeof(url),
+	    "%sapi/report?period=%04d&region=%s&depth=2", php->http, o->year,
+	    o->region);
+	bench_rng_seed(&rng, o->seed + 7);
+	for (int i = 0; i < n; i++) {
+		size_t   county = bench_rng_below(&rng, r->data.n), row;
+		double   lat, ack;
+		uint64_t t0;
+		int      status;
+
+		if (probe_once(r, pst, county, probe_ii,
+		        (size_t) (o->probes + i), pslot, !o->real_nodes, &lat,
+		        &ack, &row) != 0) {
+			free(v);
+			return -1;
+		}
+		t0 = bench_now_ns();
+		if (bench_http_get(url, &status, &body) != 0 ||
+		    status != 200) {
+			fprintf(stderr, "%s: GET %s failed\n", prog, url);
+			free(v);
+			return -1;
+		}
+		v[i] = bench_ms_since(t0);
+	}
+	out[0] = bench_percentile(v, (size_t) n, 50);
+	out[1] = bench_percentile(v, (size_t) n, 99);
+	out[2] = bench_percentile(v, (size_t) n, 100);
+	free(v);
+	return 0;
+}
+
 static int
 cmd_tree(const struct opts *o)
 {
 	struct run                   r;
-	struct tally_store          *pst   = NULL;
-	struct bench_proc           *php   = NULL, *nodes = NULL;
-	struct bench_sums           *want  = NULL;
+	struct tally_store          *pst = NULL;
+	struct bench_proc           *php = NULL, *nodes = NULL;
+	struct bench_sums           *want = NULL;
 	const struct tally_division *pd;
 	struct load                  ld;
-	struct load_thread          *lth   = NULL;
+	struct load_thread          *lth = NULL;
 	struct tally_uplink_stats    stats;
 	struct check                 ck = { 0, 0 }, ckc = { 0, 0 };
 	struct bench_rng             rng;
 	double                      *lat = NULL, *ack = NULL;
 	double                       conv_ms, http[3], cli[3], load_s = 0;
+	double                       cold[3];
+	int                          ncold;
 	double                       held_ms, c50, c99;
 	const char                  *provs[1];
 	char                         db[PATH_MAX];
@@ -1595,7 +1664,8 @@ cmd_tree(const struct opts *o)
 	}
 	pd = tally_catalog_division(r.cat, o->region);
 	if (pd->level != TALLY_LEVEL_PROVINCE) {
-		ex = fail(EX_USAGE, "--region %s is not a province", o->region);
+		ex =
+		    fail(EX_USAGE, "--region %s is not a province", o->region);
 		goto done;
 	}
 	pslot = (size_t) (pd - r.cat->divisions);
@@ -1605,7 +1675,7 @@ cmd_tree(const struct opts *o)
 		goto done;
 	}
 	for (size_t ch = pd->first_child; ch != TALLY_NO_INDEX;
-	     ch = r.cat->divisions[ch].next_sibling) {
+	     ch        = r.cat->divisions[ch].next_sibling) {
 		/* A city without counties is a leaf: a node, not a hub. */
 		if (r.cat->divisions[ch].first_child == TALLY_NO_INDEX) {
 			continue;
@@ -1660,8 +1730,8 @@ cmd_tree(const struct opts *o)
 	/* Freshness under load. */
 	probe_ii = (size_t) (tally_catalog_indicator(r.cat, "mfg_pass_rate") -
 	    r.cat->indicators);
-	ld.cs        = r.cs;
-	ld.n         = r.data.n;
+	ld.cs    = r.cs;
+	ld.n     = r.data.n;
 	ld.probe_ind = &r.cat->indicators[probe_ii];
 	ld.push      = !o->real_nodes;
 	atomic_init(&ld.stop, false);
@@ -1676,8 +1746,9 @@ cmd_tree(const struct opts *o)
 		ld.rate = o->load / o->load_threads;
 		for (; started < o->load_threads; started++) {
 			/* Each thread its own seed, all from --seed. */
-			lth[started].l    = &ld;
-			lth[started].seed = o->seed * 1000 + (uint64_t) started;
+			lth[started].l = &ld;
+			lth[started].seed =
+			    o->seed * 1000 + (uint64_t) started;
 			if (pthread_create(&lth[started].th, NULL, load_main,
 			        &lth[started]) != 0) {
 				break;
@@ -1724,8 +1795,8 @@ stop_load:
 	 * figure of the tree must be the flat figure of what the counties
 	 * hold. */
 	if (!o->real_nodes &&
-	    bench_counties_push(r.cat, r.cs, r.data.n, o->workers, BENCH_PUSH_MS,
-	        &stats) != TALLY_OK) {
+	    bench_counties_push(r.cat, r.cs, r.data.n, o->workers,
+	        BENCH_PUSH_MS, &stats) != TALLY_OK) {
 		ex = fail(EX_UNAVAILABLE, "the last push failed");
 		goto done;
 	}
@@ -1756,6 +1827,12 @@ stop_load:
 
 	if (report_latency(&r, php, o->region, http, cli, &body) != 0) {
 		ex = EX_UNAVAILABLE;
+		goto done;
+	}
+	/* After the checks: the probes change the data. */
+	ncold = o->report_runs < 50 ? o->report_runs : 50;
+	if (report_cold(&r, php, pst, probe_ii, pslot, ncold, cold) != 0) {
+		ex = fail(EX_UNAVAILABLE, "cold report runs failed");
 		goto done;
 	}
 	hubs_rss(&r.hubs, is_province, &prss, &phwm);
@@ -1799,9 +1876,14 @@ stop_load:
 	printf("| figures checked at the city hubs (year) | %zu, %zu wrong "
 	       "|\n",
 	    ckc.compared, ckc.bad);
-	printf("| **report, `GET /api/report` depth 2, %d runs: p50 / p99** | "
+	printf("| **report, `GET /api/report` depth 2, %d runs with the "
+	       "data unchanged (warm): p50 / p99** | "
 	       "**%.1f / %.1f ms** (%zu bytes) |\n",
 	    o->report_runs, http[0], http[1], body);
+	printf("| **report, `GET /api/report` depth 2, first after a "
+	       "county's correction reached the province (cold), %d runs: "
+	       "p50 / p99 / max** | **%.1f / %.1f / %.1f ms** |\n",
+	    ncold, cold[0], cold[1], cold[2]);
 	printf("| report, `tally-hub report --depth 2 --format json` (whole "
 	       "process): p50 / p99 | %.1f / %.1f ms |\n",
 	    cli[0], cli[1]);
@@ -1872,22 +1954,22 @@ check_national(struct run *r, const char *const *provs, size_t np,
 			continue;
 		}
 		for (size_t i = 0; i < cat->n_indicators; i++) {
-			const struct tally_indicator *ind = &cat->indicators[i];
-			const struct bench_sums      *pgi = pg_by != NULL
-			         ? &pg_by[i * stride]
-			         : NULL;
+			const struct tally_indicator *ind =
+			    &cat->indicators[i];
+			const struct bench_sums *pgi =
+			    pg_by != NULL ? &pg_by[i * stride] : NULL;
 
 			for (size_t k = 0; k < BENCH_NPER; k++) {
-				bench_flat_all(
-				    cat, &r->data, ind, &r->per[k], r->scratch);
+				bench_flat_all(cat, &r->data, ind, &r->per[k],
+				    r->scratch);
 				check_one(ck, st, provs[p], NULL, ind,
 				    &r->per[k], &r->scratch[ps]);
 				if (k > 0) {
 					continue;
 				}
 				if (pgi != NULL) {
-					check_one(ckpg, st, provs[p], NULL, ind,
-					    &r->per[0], &pgi[ps]);
+					check_one(ckpg, st, provs[p], NULL,
+					    ind, &r->per[0], &pgi[ps]);
 				}
 				for (size_t c = pd->first_child;
 				     c != TALLY_NO_INDEX;
@@ -1904,7 +1986,8 @@ check_national(struct run *r, const char *const *provs, size_t np,
 					}
 					for (size_t g = cd->first_child;
 					     g != TALLY_NO_INDEX;
-					     g = cat->divisions[g].next_sibling) {
+					     g = cat->divisions[g]
+					             .next_sibling) {
 						const char *gc =
 						    cat->divisions[g].code;
 
@@ -1914,7 +1997,8 @@ check_national(struct run *r, const char *const *provs, size_t np,
 						if (pgi != NULL) {
 							check_one(ckpg, st,
 							    provs[p], gc, ind,
-							    &r->per[0], &pgi[g]);
+							    &r->per[0],
+							    &pgi[g]);
 						}
 					}
 				}
@@ -1934,8 +2018,8 @@ check_pg(struct run *r, const struct bench_sums *by, struct check *ck)
 	size_t                      stride = cat->n_divisions + 1;
 
 	for (size_t i = 0; i < cat->n_indicators; i++) {
-		bench_flat_all(
-		    cat, &r->data, &cat->indicators[i], &r->per[0], r->scratch);
+		bench_flat_all(cat, &r->data, &cat->indicators[i], &r->per[0],
+		    r->scratch);
 		for (size_t s = 0; s < stride; s++) {
 			const struct bench_sums *got = &by[i * stride + s];
 
@@ -1949,8 +2033,9 @@ check_pg(struct run *r, const struct bench_sums *by, struct check *ck)
 				    "%s: MISMATCH postgresql %s %s: %.17g/"
 				    "%.17g (%u), flat %.17g/%.17g (%u)\n",
 				    prog,
-				    s < cat->n_divisions ? cat->divisions[s].code
-				                         : "national",
+				    s < cat->n_divisions
+				        ? cat->divisions[s].code
+				        : "national",
 				    cat->indicators[i].id, got->a, got->b,
 				    got->leaves, r->scratch[s].a,
 				    r->scratch[s].b, r->scratch[s].leaves);
@@ -1986,35 +2071,35 @@ self_cpu_ms(void)
 /* A correction made during the run, for PostgreSQL to make too. */
 struct fix {
 	size_t            county;
-	struct bench_row  row; /* the row with its new figures */
+	struct bench_row  row;  /* the row with its new figures */
 	struct bench_sums want; /* the national figure with it */
 };
 
 static int
 cmd_national(const struct opts *o)
 {
-	struct run                 r;
-	struct tally_store        *gst  = NULL;
-	struct bench_pg           *pg   = NULL;
-	struct bench_sums         *want = NULL, *pg_by = NULL, *orig = NULL;
-	struct bench_proc         *gp;
-	struct tally_uplink_stats  stats;
-	struct check               ck = { 0, 0 }, ckpg = { 0, 0 };
-	struct check               ckflat = { 0, 0 }, ckn = { 0, 0 };
-	struct bench_rng           rng;
-	struct fix                *fixes = NULL;
-	const char               **provs = NULL;
-	char                      *members = NULL;
-	char                       db[PATH_MAX], dir[PATH_MAX];
-	double                     conv_ms, push_ms, copy_ms = 0, q[5];
-	double                     hub_cpu0, self_cpu0, hub_cpu, self_cpu;
-	double                     idle_cpu, held_ms;
-	double                    *lat = NULL, *pgfix = NULL;
-	double                     tdb[4] = { 0, 0, 0, 0 };
-	size_t                     np = 0, ncities = 0, probe_ii, stride;
-	long                       grss, ghwm, prss, phwm, crss, chwm;
-	int                        ex;
-	uint64_t                   t0;
+	struct run                r;
+	struct tally_store       *gst  = NULL;
+	struct bench_pg          *pg   = NULL;
+	struct bench_sums        *want = NULL, *pg_by = NULL, *orig = NULL;
+	struct bench_proc        *gp;
+	struct tally_uplink_stats stats;
+	struct check              ck = { 0, 0 }, ckpg = { 0, 0 };
+	struct check              ckflat = { 0, 0 }, ckn = { 0, 0 };
+	struct bench_rng          rng;
+	struct fix               *fixes   = NULL;
+	const char              **provs   = NULL;
+	char                     *members = NULL;
+	char                      db[PATH_MAX], dir[PATH_MAX];
+	double                    conv_ms, push_ms, copy_ms = 0, q[5];
+	double                    hub_cpu0, self_cpu0, hub_cpu, self_cpu;
+	double                    idle_cpu, held_ms;
+	double                   *lat = NULL, *pgfix = NULL;
+	double                    tdb[4] = { 0, 0, 0, 0 };
+	size_t                    np = 0, ncities = 0, probe_ii, stride;
+	long                      grss, ghwm, prss, phwm, crss, chwm;
+	int                       ex;
+	uint64_t                  t0;
 
 	ex = run_setup(&r, o, NULL);
 	if (ex != EX_OK) {
@@ -2047,9 +2132,10 @@ cmd_national(const struct opts *o)
 		}
 	}
 	if (np < 2) {
-		ex = fail(EX_USAGE, "national: the data must cover at least "
-		                    "two provinces (the national hub is a "
-		                    "comparison group)");
+		ex = fail(EX_USAGE,
+		    "national: the data must cover at least "
+		    "two provinces (the national hub is a "
+		    "comparison group)");
 		goto done;
 	}
 	gp = hub_spawn(o, &r.hubs, BENCH_NATION, NULL, NULL, members, false);
@@ -2102,8 +2188,8 @@ cmd_national(const struct opts *o)
 		goto done;
 	}
 	for (size_t i = 0; i < r.cat->n_indicators; i++) {
-		bench_flat_all(
-		    r.cat, &r.data, &r.cat->indicators[i], &r.per[0], r.scratch);
+		bench_flat_all(r.cat, &r.data, &r.cat->indicators[i],
+		    &r.per[0], r.scratch);
 		memcpy(&orig[i * stride], r.scratch, stride * sizeof(*orig));
 	}
 	fprintf(stderr, "%s: %zu hubs up; pushing\n", prog, r.hubs.n);
@@ -2122,8 +2208,9 @@ cmd_national(const struct opts *o)
 	push_ms = bench_ms_since(t0);
 	if (wait_own_equal(r.cat, gst, r.per, want, 20, o->timeout_s * 1000) !=
 	    0) {
-		ex = fail(EX_SOFTWARE, "the national figure did not converge "
-		                       "in %d s",
+		ex = fail(EX_SOFTWARE,
+		    "the national figure did not converge "
+		    "in %d s",
 		    o->timeout_s);
 		goto done;
 	}
@@ -2206,8 +2293,8 @@ cmd_national(const struct opts *o)
 			goto done;
 		}
 		for (int i = 0; i < 5; i++) {
-			if (bench_pg_rollup(pg, r.cat, o->year, pg_by, &q[i]) !=
-			    0) {
+			if (bench_pg_rollup(
+			        pg, r.cat, o->year, pg_by, &q[i]) != 0) {
 				ex = EX_UNAVAILABLE;
 				goto done;
 			}
@@ -2243,8 +2330,8 @@ cmd_national(const struct opts *o)
 			}
 			pgfix[k] = upd + qms;
 			ckflat.compared++;
-			if (!bench_sums_equal(&pg_by[probe_ii * stride +
-			                          r.cat->n_divisions],
+			if (!bench_sums_equal(
+			        &pg_by[probe_ii * stride + r.cat->n_divisions],
 			        &fixes[k].want)) {
 				ckflat.bad++;
 				fprintf(stderr,
@@ -2287,7 +2374,7 @@ cmd_national(const struct opts *o)
 		char name[96];
 
 		snprintf(name, sizeof(name), "%s.db", r.hubs.p[i].name);
-		tdb[is_nation(r.hubs.p[i].name) ? 3
+		tdb[is_nation(r.hubs.p[i].name)         ? 3
 		        : is_province(r.hubs.p[i].name) ? 2
 		                                        : 1] +=
 		    db_megabytes(dir, name);
@@ -2359,9 +2446,8 @@ cmd_national(const struct opts *o)
 	printf("| RSS: national hub / largest province hub / largest city "
 	       "hub (peaks) | %.1f / %.1f / %.1f MB (%.1f / %.1f / %.1f MB) "
 	       "|\n",
-	    (double) grss / 1024, (double) prss / 1024,
-	    (double) crss / 1024, (double) ghwm / 1024,
-	    (double) phwm / 1024, (double) chwm / 1024);
+	    (double) grss / 1024, (double) prss / 1024, (double) crss / 1024,
+	    (double) ghwm / 1024, (double) phwm / 1024, (double) chwm / 1024);
 	printf("| databases on disk: counties / city hubs / province hubs / "
 	       "national | %.0f / %.0f / %.0f / %.1f MB |\n\n",
 	    tdb[0], tdb[1], tdb[2], tdb[3]);
@@ -2532,8 +2618,9 @@ main(int argc, char **argv)
 	o.report_runs  = 200;
 	o.timeout_s    = 1800;
 	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-		                     strcmp(argv[1], "--help") == 0)) {
+		if (argc >= 2 &&
+		    (strcmp(argv[1], "-h") == 0 ||
+		        strcmp(argv[1], "--help") == 0)) {
 			usage(stdout);
 			return EX_OK;
 		}
@@ -2615,13 +2702,15 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		}
 		if (!ok) {
-			fprintf(stderr, "%s: %s: bad value '%s' (see %s --help)\n",
-			    prog, argv[optind - 1], optarg, prog);
+			fprintf(stderr,
+			    "%s: %s: bad value '%s' (see %s --help)\n", prog,
+			    argv[optind - 1], optarg, prog);
 			return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
-		return fail(EX_USAGE, "unexpected argument '%s'", argv[optind]);
+		return fail(
+		    EX_USAGE, "unexpected argument '%s'", argv[optind]);
 	}
 	if (o.flat == NULL || o.work == NULL) {
 		return fail(EX_USAGE, "--flat and --work are required");
@@ -2631,7 +2720,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(o.cmd, "ingest") == 0 || strcmp(o.cmd, "tree") == 0) {
 		if (o.region == NULL) {
-			return fail(EX_USAGE, "%s: --region is required", o.cmd);
+			return fail(
+			    EX_USAGE, "%s: --region is required", o.cmd);
 		}
 		return strcmp(o.cmd, "ingest") == 0 ? cmd_ingest(&o)
 		                                    : cmd_tree(&o);
@@ -2639,6 +2729,6 @@ main(int argc, char **argv)
 	if (strcmp(o.cmd, "national") == 0) {
 		return cmd_national(&o);
 	}
-	return fail(EX_USAGE, "unknown command '%s' (see %s --help)", o.cmd,
-	    prog);
+	return fail(
+	    EX_USAGE, "unknown command '%s' (see %s --help)", o.cmd, prog);
 }

@@ -2776,3 +2776,12 @@ tally_store_history_from(struct tally_store *st, int64_t *ms)
 	*ms = strtoll(text, NULL, 10);
 	return TALLY_OK;
 }
+
+int
+tally_store_set_cache_kib(struct tally_store *st, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	return exec_sql(st, sql);
+}

@@ -339,4 +339,9 @@ int tally_store_prune_history(
  * ms; 0 when it was never pruned. */
 int tally_store_history_from(struct tally_store *st, int64_t *ms);
 
+/* Caps the connection's page cache at kib KiB (SQLite's default is
+ * 2 MiB): for a long-running process that reads little, such as an idle
+ * county node. */
+int tally_store_set_cache_kib(struct tally_store *st, int kib);
+
 #endif

@@ -382,8 +382,24 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 			rv = TALLY_OK;
 		} else {
 			up->clean_store = NULL;
+			/* A push's first exchange carries only the region's
+			 * own snapshots when there are any: they make the
+			 * parent's figure, so they decide how fresh it is,
+			 * and finding them is quick, while finding the states
+			 * from below scans every state held (milliseconds at
+			 * a city hub). Those follow in the next exchanges,
+			 * with any own snapshots newer still, so that neither
+			 * waits for the other under steady load. */
 			rv = tally_store_pending_to(st, up->name, up->hub,
-			    UPLINK_BATCH, up->with_below, &states, &n);
+			    UPLINK_BATCH, up->with_below && !first, &states,
+			    &n);
+			if (rv == TALLY_OK && n == 0 && up->with_below &&
+			    first) {
+				free(states);
+				states = NULL;
+				rv     = tally_store_pending_to(st, up->name,
+				        up->hub, UPLINK_BATCH, true, &states, &n);
+			}
 			if (rv == TALLY_OK && n == 0 && have) {
 				up->clean_store   = st;
 				up->clean_version = dv;

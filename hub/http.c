@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,9 @@ extern const size_t        hub_compare_html_len;
 #define HUB_HTTP_CONN_MAX 32
 /* Seconds of silence after which a connection is closed. */
 #define HUB_HTTP_TIMEOUT_S 15
+/* Renderings of /api/report kept at once (distinct queries: a leader's
+ * page asks for a few). Each is the encoded reply, up to a few MB. */
+#define HUB_HTTP_CACHE_MAX 4
 /* Query parameters a request may carry; no endpoint takes more than 4. */
 #define HUB_HTTP_PARAMS_MAX 8
 /* How much of a bad parameter an error message quotes. */
@@ -62,6 +66,19 @@ extern const size_t        hub_compare_html_len;
 	"'none'"
 #define HUB_HTTP_API_CSP "default-src 'none'; frame-ancestors 'none'"
 
+/* One rendering of /api/report: the reply to one query while the
+ * database is at data_version and the time has not passed until_ms (the
+ * next due date of a figure shown, when "overdue" may flip). The response
+ * is libmicrohttpd's, reference counted: queued to many connections, it
+ * lives until the last has sent it, even after it leaves the cache. */
+struct http_cached {
+	char                 key[96];
+	uint64_t             data_version;
+	int64_t              until_ms;
+	uint64_t             used; /* for least-recently-used eviction */
+	struct MHD_Response *resp;
+};
+
 struct hub_http {
 	const struct tally_catalog *cat;
 	const struct tally_due     *due;
@@ -70,6 +87,9 @@ struct hub_http {
 	struct MHD_Daemon          *d;
 	int                         port;
 	char                        url[INET6_ADDRSTRLEN + 16];
+	/* Used only on the server's thread, as st. */
+	struct http_cached cache[HUB_HTTP_CACHE_MAX];
+	uint64_t           cache_tick;
 };
 
 struct http_param {
@@ -406,28 +426,22 @@ api_meta(struct hub_http *h, const struct http_query *q, struct http_reply *r)
 	reply_from(r, rv, doc, NULL, h);
 }
 
-static void
-api_report(
-    struct hub_http *h, const struct http_query *q, struct http_reply *r)
+/* The options of GET /api/report, or false with r set to the 400. */
+static bool
+report_query(struct hub_http *h, const struct http_query *q,
+    struct http_reply *r, struct hub_report_opts *o)
 {
 	static const char *const allowed[] = { "period", "region", "depth",
 		"indicator", "as_of", NULL };
-	struct hub_report_opts   o;
-	json_t                  *doc = NULL;
-	int                      rv;
 
-	memset(&o, 0, sizeof(o));
-	o.format = TALLY_FORMAT_JSON;
-	o.due    = h->due;
-	if (!check_names(r, q, allowed) || !get_period(r, q, &o.period) ||
-	    !get_region(r, q, h, &o.region) ||
-	    !get_indicator(r, q, h, false, &o.ind) ||
-	    !get_depth(r, q, &o.depth) || !get_as_of(r, q, &o.as_of_ms) ||
-	    !as_of_held(r, h, o.as_of_ms)) {
-		return;
-	}
-	rv = hub_report_json(h->cat, h->st, &o, &doc);
-	reply_from(r, rv, doc, o.region, h);
+	memset(o, 0, sizeof(*o));
+	o->format = TALLY_FORMAT_JSON;
+	o->due    = h->due;
+	return check_names(r, q, allowed) && get_period(r, q, &o->period) &&
+	    get_region(r, q, h, &o->region) &&
+	    get_indicator(r, q, h, false, &o->ind) &&
+	    get_depth(r, q, &o->depth) && get_as_of(r, q, &o->as_of_ms) &&
+	    as_of_held(r, h, o->as_of_ms);
 }
 
 static void
@@ -599,9 +613,10 @@ queue(struct MHD_Connection *conn, unsigned int status,
 	return rv;
 }
 
-/* Sends r's document (or, if it cannot be encoded, a 500) and frees it. */
-static enum MHD_Result
-send_json(struct MHD_Connection *conn, struct http_reply *r, bool allow)
+/* The response for r's document (or, if it cannot be encoded, a 500),
+ * which it frees; NULL when no response could be made. */
+static struct MHD_Response *
+json_response(struct http_reply *r, bool allow)
 {
 	struct MHD_Response *resp = NULL;
 	char                *text = NULL;
@@ -633,7 +648,142 @@ send_json(struct MHD_Connection *conn, struct http_reply *r, bool allow)
 		MHD_destroy_response(resp);
 		resp = NULL;
 	}
+	return resp;
+}
+
+/* Sends r's document (or, if it cannot be encoded, a 500) and frees it. */
+static enum MHD_Result
+send_json(struct MHD_Connection *conn, struct http_reply *r, bool allow)
+{
+	struct MHD_Response *resp = json_response(r, allow);
+
 	return queue(conn, r->status, resp);
+}
+
+/* What identifies a report query: every option the request can set. */
+static void
+report_key(const struct hub_report_opts *o, char *buf, size_t len)
+{
+	char period[TALLY_PERIOD_STRLEN];
+
+	tally_period_format(&o->period, period);
+	snprintf(buf, len, "%s|%s|%s|%d|%lld", period,
+	    o->region != NULL ? o->region : "",
+	    o->ind != NULL ? o->ind->id : "", o->depth,
+	    (long long) o->as_of_ms);
+}
+
+/* The time until which a report of o rendered at now_ms stays exact with
+ * unchanged data: the earliest due date, at or after now_ms, of the
+ * figures it may show; past it, one of them may turn overdue. */
+static int64_t
+report_until(
+    const struct hub_http *h, const struct hub_report_opts *o, int64_t now_ms)
+{
+	struct tally_due        def;
+	const struct tally_due *due   = h->due;
+	int64_t                 until = INT64_MAX;
+
+	tally_due_init(&def);
+	if (due == NULL) {
+		due = &def;
+	}
+	for (size_t k = 0; k < h->cat->n_indicators; k++) {
+		const struct tally_indicator *ind = &h->cat->indicators[k];
+		int64_t                       due_ms;
+
+		if (o->ind != NULL && ind != o->ind) {
+			continue;
+		}
+		due_ms = tally_period_due_ms(
+		    &o->period, tally_due_days(due, h->cat, ind));
+		if (due_ms >= now_ms && due_ms < until) {
+			until = due_ms;
+		}
+	}
+	tally_due_fini(&def);
+	return until;
+}
+
+static void
+cache_clear(struct hub_http *h)
+{
+	for (size_t i = 0; i < HUB_HTTP_CACHE_MAX; i++) {
+		if (h->cache[i].resp != NULL) {
+			MHD_destroy_response(h->cache[i].resp);
+		}
+		memset(&h->cache[i], 0, sizeof(h->cache[i]));
+	}
+}
+
+/* GET /api/report. Rendering a province's report to depth 2 takes tens
+ * of milliseconds (most of it building and encoding megabytes of JSON),
+ * and a leader's page asks for the same one again and again while the
+ * figures do not move: so the encoded reply is kept, and served again as
+ * long as the database's data_version (which every commit of the hub's
+ * writer changes) and the due dates shown say it is still exact. */
+static enum MHD_Result
+send_report(struct hub_http *h, struct MHD_Connection *conn,
+    const struct http_query *q)
+{
+	struct http_reply      r    = { 0, NULL };
+	struct http_cached    *slot = NULL;
+	struct MHD_Response   *resp;
+	struct hub_report_opts o;
+	json_t                *doc = NULL;
+	char                   key[sizeof(slot->key)];
+	uint64_t               dv   = 0;
+	bool                   have = false;
+	int64_t                now;
+	int                    rv;
+
+	if (!report_query(h, q, &r, &o)) {
+		return send_json(conn, &r, false);
+	}
+	now = (int64_t) tally_now_ms();
+	report_key(&o, key, sizeof(key));
+	have = tally_store_data_version(h->st, &dv) == TALLY_OK;
+	for (size_t i = 0; have && i < HUB_HTTP_CACHE_MAX; i++) {
+		struct http_cached *c = &h->cache[i];
+
+		if (c->resp != NULL && c->data_version == dv &&
+		    now <= c->until_ms && strcmp(c->key, key) == 0) {
+			c->used = ++h->cache_tick;
+			return MHD_queue_response(conn, MHD_HTTP_OK, c->resp);
+		}
+	}
+	/* Rendered for this very time, so that report_until holds for it. */
+	o.now_ms = now;
+	rv       = hub_report_json(h->cat, h->st, &o, &doc);
+	reply_from(&r, rv, doc, o.region, h);
+	resp = json_response(&r, false);
+	if (resp == NULL || r.status != MHD_HTTP_OK || !have) {
+		return queue(conn, r.status, resp);
+	}
+	/* The same query's older rendering, else a free slot, else the
+	 * least recently used. */
+	for (size_t i = 0; i < HUB_HTTP_CACHE_MAX; i++) {
+		struct http_cached *c = &h->cache[i];
+
+		if (c->resp != NULL && strcmp(c->key, key) == 0) {
+			slot = c;
+			break;
+		}
+		if (slot == NULL ||
+		    (slot->resp != NULL &&
+		        (c->resp == NULL || c->used < slot->used))) {
+			slot = c;
+		}
+	}
+	if (slot->resp != NULL) {
+		MHD_destroy_response(slot->resp);
+	}
+	snprintf(slot->key, sizeof(slot->key), "%s", key);
+	slot->data_version = dv;
+	slot->until_ms     = report_until(h, &o, now);
+	slot->used         = ++h->cache_tick;
+	slot->resp         = resp;
+	return MHD_queue_response(conn, MHD_HTTP_OK, resp);
 }
 
 static enum MHD_Result
@@ -701,7 +851,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	} else if (strcmp(url, "/api/meta") == 0) {
 		api_meta(h, &q, &r);
 	} else if (strcmp(url, "/api/report") == 0) {
-		api_report(h, &q, &r);
+		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s", method, url);
+		return send_report(h, conn, &q);
 	} else if (strcmp(url, "/api/explain") == 0) {
 		api_explain(h, &q, &r);
 	} else if (strcmp(url, "/api/trend") == 0) {
@@ -914,6 +1065,7 @@ hub_http_stop(struct hub_http *h)
 	if (h->d != NULL) {
 		MHD_stop_daemon(h->d);
 	}
+	cache_clear(h);
 	tally_store_close(h->st);
 	free(h);
 }

@@ -16,8 +16,17 @@
 #include "text.h"
 #include "uplink.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
+#include <sqlite3.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,24 +559,169 @@ done:
 /* How long an idle daemon waits before it makes an exchange anyway. */
 #define NODE_HEARTBEAT_MS 10000
 
+/* Without a watch on the store's directory, how often the daemon looks
+ * whether another process committed to its store. */
+#define NODE_POLL_MS 200
+/* The daemon's SQLite page cache, in KiB. */
+#define NODE_CACHE_KIB 256
+/* After a write to the store's files that data_version does not show yet
+ * (the other process wrote its WAL frames but has not yet published the
+ * commit), how long the daemon keeps looking, at 1, 2, 4, ... ms apart up
+ * to the longest step. */
+#define NODE_SETTLE_MS          300
+#define NODE_SETTLE_STEP_MAX_MS 8
+
 static volatile sig_atomic_t node_stop;
+/* A pipe the signal handler writes to, so that a wait in poll() ends on a
+ * signal whichever thread (NNG has its own) the signal was delivered to. */
+static int node_wake[2] = { -1, -1 };
 
 static void
 on_signal(int sig)
 {
+	int saved = errno;
+
 	(void) sig;
 	node_stop = 1;
+	if (node_wake[1] >= 0) {
+		(void) !write(node_wake[1], "", 1);
+	}
+	errno = saved;
 }
 
-/* Sleeps up to ms, in short steps so that a signal is noticed soon. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads and drops whatever fd holds (non-blocking). */
+static void
+drain(int fd)
+{
+	char buf[4096];
+
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0) {
+	}
+}
+
+/* The name of the store's file in its directory: inotify events name the
+ * file they are about, and only the store's own files (itself, its WAL,
+ * its rollback journal) matter; other stores may share the directory. */
+static char node_db_name[NAME_MAX + 1];
+
+static bool
+is_store_file(const char *name)
+{
+	size_t n = strlen(node_db_name);
+
+	return n > 0 && strncmp(name, node_db_name, n) == 0 &&
+	    (name[n] == '\0' || strcmp(name + n, "-wal") == 0 ||
+	        strcmp(name + n, "-journal") == 0);
+}
+
+/* Reads every pending event of an inotify descriptor; true when one was
+ * about the store's files. */
+static bool
+drain_watch(int fd)
+{
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool    ours = false;
+	ssize_t len;
+
+	while ((len = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (void *) p;
+
+			ours =
+			    ours || (ev->len > 0 && is_store_file(ev->name));
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return ours;
+}
+
+/* Waits up to ms for a signal or, with watch >= 0 (an inotify
+ * descriptor), for a write to the store's files. Returns true when one
+ * was written. */
+static bool
+node_wait(int watch, int ms)
+{
+	struct pollfd pfd[2];
+	nfds_t        n = 0;
+	int           rc;
+
+	if (node_stop || ms <= 0) {
+		return false;
+	}
+	if (node_wake[0] >= 0) {
+		pfd[n].fd     = node_wake[0];
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (watch >= 0) {
+		pfd[n].fd     = watch;
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (n == 0) {
+		/* No pipe: short naps, so that a signal is noticed soon. */
+		while (ms > 0 && !node_stop) {
+			struct timespec ts = { 0, 20 * 1000000L };
+			nanosleep(&ts, NULL);
+			ms -= 20;
+		}
+		return false;
+	}
+	rc = poll(pfd, n, ms);
+	if (rc <= 0) {
+		return false;
+	}
+	drain(node_wake[0]);
+	return watch >= 0 && (pfd[n - 1].revents & POLLIN) != 0 &&
+	    drain_watch(watch);
+}
+
 static void
 nap(int ms)
 {
-	while (ms > 0 && !node_stop) {
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-		ms -= 20;
+	(void) node_wait(-1, ms);
+}
+
+/* An inotify descriptor watching the directory of the store at db (its
+ * WAL and journal files come and go there), or -1 when there is none:
+ * then the daemon polls. Only writes are watched: any process that
+ * commits to the store writes its WAL. */
+static int
+watch_store(const char *db)
+{
+	char        dir[PATH_MAX];
+	const char *slash = strrchr(db, '/');
+	int         fd;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else if (slash == db) {
+		snprintf(dir, sizeof(dir), "/");
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int) (slash - db), db);
 	}
+	snprintf(node_db_name, sizeof(node_db_name), "%s",
+	    slash != NULL ? slash + 1 : db);
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0) {
+		return -1;
+	}
+	if (inotify_add_watch(fd, dir,
+	        IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void
@@ -646,6 +800,49 @@ node_hubs(const struct node_args *a, const struct tally_catalog *cat,
 	return EX_OK;
 }
 
+/* Waits until another connection commits to st (its data_version moves
+ * from *seen, which is then updated), a signal, or NODE_HEARTBEAT_MS.
+ * With a watch on the store's directory it sleeps until a file there is
+ * written, so that a change is noticed within milliseconds at no cost
+ * while idle; without, it looks every NODE_POLL_MS. */
+static void
+wait_changes(struct tally_store *st, int watch, uint64_t *seen)
+{
+	int64_t end = mono_ms() + NODE_HEARTBEAT_MS, settle_end = 0;
+	int     settle_step = 1;
+
+	while (!node_stop) {
+		uint64_t now;
+		int64_t  t = mono_ms(), left = end - t;
+		int      step;
+
+		if (tally_store_data_version(st, &now) == TALLY_OK &&
+		    now != *seen) {
+			*seen = now;
+			return;
+		}
+		if (left <= 0) {
+			return;
+		}
+		step = (int) left;
+		if (watch < 0) {
+			step = NODE_POLL_MS;
+		} else if (t < settle_end) {
+			step        = settle_step;
+			settle_step = settle_step * 2 > NODE_SETTLE_STEP_MAX_MS
+			    ? NODE_SETTLE_STEP_MAX_MS
+			    : settle_step * 2;
+		}
+		if (step > left) {
+			step = (int) left;
+		}
+		if (node_wait(watch, step)) {
+			settle_end  = mono_ms() + NODE_SETTLE_MS;
+			settle_step = 1;
+		}
+	}
+}
+
 /* push: one pass until nothing is pending. run (daemon): push, then wait
  * for the store to change (another process records or imports), with
  * exponential backoff and jitter while the hub cannot be reached. Each
@@ -664,9 +861,10 @@ cmd_push(const struct node_args *a, bool daemon)
 	struct sigaction             sa;
 	const char                  *url  = NULL;
 	const char                  *cmd  = daemon ? "run" : "push";
-	uint64_t                     seen = 0, now;
+	uint64_t                     seen = 0;
 	size_t                       nh = 0, rejected = 0;
 	int                          ex, rv, timeout = 10000, backoff = 0;
+	int                          watch = -1;
 
 	memset(hubs, 0, sizeof(hubs));
 	if (a->db == NULL || a->n_hubs == 0) {
@@ -678,9 +876,19 @@ cmd_push(const struct node_args *a, bool daemon)
 			return usage_error("push", "--timeout-ms must be > 0");
 		}
 	}
+	if (daemon) {
+		/* A daemon idles for days on an old county PC: no lookaside
+		 * pools (100 slots of 1200 bytes a connection, kept for
+		 * speed), which must be set before SQLite starts. */
+		sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	}
 	ex = open_store(cmd, a->db, &cat, &st);
 	if (ex != EX_OK) {
 		return ex;
+	}
+	if (daemon) {
+		/* Its store is read only to find what is pending. */
+		(void) tally_store_set_cache_kib(st, NODE_CACHE_KIB);
 	}
 	d = tally_catalog_division(cat, tally_store_region(st));
 	if (d->parent == TALLY_NO_INDEX) {
@@ -725,6 +933,22 @@ cmd_push(const struct node_args *a, bool daemon)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	if (daemon) {
+		if (node_wake[0] < 0 && pipe(node_wake) != 0) {
+			node_wake[0] = node_wake[1] = -1;
+		}
+		for (int i = 0; i < 2 && node_wake[i] >= 0; i++) {
+			fcntl(node_wake[i], F_SETFL, O_NONBLOCK);
+			fcntl(node_wake[i], F_SETFD, FD_CLOEXEC);
+		}
+		watch = watch_store(a->db);
+		if (watch < 0) {
+			TALLY_LOG(TALLY_LOG_INFO,
+			    "run: cannot watch the directory of %s; looking "
+			    "for changes every %d ms",
+			    a->db, NODE_POLL_MS);
+		}
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	memset(&stats, 0, sizeof(stats));
@@ -777,20 +1001,15 @@ cmd_push(const struct node_args *a, bool daemon)
 		}
 		memset(&stats, 0, sizeof(stats));
 		backoff = 0;
+		/* Falling idle: what the push freed goes back to the system.
+		 */
+		malloc_trim(0);
 		/* Wait until another connection commits to the store, or for
 		 * NODE_HEARTBEAT_MS at most: a push with nothing pending still
 		 * makes one exchange, which is how an idle daemon learns that
 		 * its hub lost its database (a new instance id) and sends
 		 * everything again. */
-		for (int waited = 0; !node_stop && waited < NODE_HEARTBEAT_MS;
-		     waited += 200) {
-			if (tally_store_data_version(st, &now) == TALLY_OK &&
-			    now != seen) {
-				seen = now;
-				break;
-			}
-			nap(200);
-		}
+		wait_changes(st, watch, &seen);
 		if (node_stop) {
 			rv = TALLY_OK;
 			break;
@@ -824,6 +1043,9 @@ cmd_push(const struct node_args *a, bool daemon)
 done:
 	for (size_t i = 0; i < nh; i++) {
 		tally_uplink_free(hubs[i].up);
+	}
+	if (watch >= 0) {
+		close(watch);
 	}
 	tally_signer_free(key);
 	tally_store_close(st);

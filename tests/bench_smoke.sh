@@ -82,6 +82,8 @@ check "tree: Tianjin in one process, under load, exact" \
   --load 20 --report-runs 5
 check "tree: freshness and report latency are measured" \
   grep -q 'report, `GET /api/report`' "$work/tree.md"
+check "tree: the report is also measured cold, after a change" \
+  grep -q "first after a county.s correction" "$work/tree.md"
 
 check "tree: Tianjin with tally-node run processes, exact" \
   run_bench real tree --flat "$work/tj.csv" --region 120000 --probes 3 \
