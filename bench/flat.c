@@ -65,8 +65,8 @@ load_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 	div = tally_catalog_division(c->cat, f[0]);
 	if (div == NULL || div->first_child != TALLY_NO_INDEX) {
 		return tally_fail(eb, TALLY_EDATA,
-		    "%s:%zu: field region: '%s' is not a leaf region",
-		    c->path, line, f[0]);
+		    "%s:%zu: field region: '%s' is not a leaf region", c->path,
+		    line, f[0]);
 	}
 	if (c->under != NULL && strcmp(c->under, f[0]) != 0 &&
 	    !tally_catalog_is_below(c->cat, c->under, f[0])) {
@@ -86,7 +86,7 @@ load_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 	/* The generator writes each leaf's rows together. */
 	if (d->n == 0 || strcmp(d->leaves[d->n - 1].code, f[0]) != 0) {
 		if (d->n == c->cap) {
-			size_t             ncap = c->cap == 0 ? 64 : c->cap * 2;
+			size_t ncap = c->cap == 0 ? 64 : c->cap * 2;
 			struct bench_leaf *nl =
 			    realloc(d->leaves, ncap * sizeof(*nl));
 
@@ -168,7 +168,8 @@ bench_data_load(const struct tally_catalog *cat, const char *path,
 	rv      = tally_csv_read(path, load_row, &c, eb);
 	if (rv == TALLY_OK && d.n == 0) {
 		rv = tally_fail(eb, TALLY_EDATA, "%s: no rows%s%s", path,
-		    under != NULL ? " under " : "", under != NULL ? under : "");
+		    under != NULL ? " under " : "",
+		    under != NULL ? under : "");
 	}
 	if (rv != TALLY_OK) {
 		bench_data_free(&d);
@@ -351,8 +352,8 @@ bench_year_periods(int year, struct tally_period out[17])
 
 	out[n++] = (struct tally_period) { year, TALLY_PERIOD_YEAR, 0 };
 	for (int q = 1; q <= 4; q++) {
-		out[n++] = (struct tally_period) { year, TALLY_PERIOD_QUARTER,
-			q };
+		out[n++] =
+		    (struct tally_period) { year, TALLY_PERIOD_QUARTER, q };
 	}
 	for (int m = 1; m <= 12; m++) {
 		out[n++] =

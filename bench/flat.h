@@ -27,7 +27,7 @@ struct bench_row {
 
 struct bench_leaf {
 	char              code[TALLY_REGION_STRLEN];
-	size_t            div; /* index in the catalogue's divisions */
+	size_t            div;  /* index in the catalogue's divisions */
 	struct bench_row *rows; /* by indicator, in catalogue order */
 	size_t            n;
 	size_t            cap;
@@ -71,8 +71,8 @@ void bench_flat_all(const struct tally_catalog *cat,
 
 /* True when got equals want: the same leaves, and each sum within a
  * relative 1e-9 (ROLLUP.md's check of correctness). */
-bool bench_sums_equal(const struct bench_sums *got,
-    const struct bench_sums *want);
+bool bench_sums_equal(
+    const struct bench_sums *got, const struct bench_sums *want);
 
 /* The sums of a Tally state. */
 void bench_sums_of_state(const struct tally_state *s, struct bench_sums *out);

@@ -630,10 +630,10 @@ gen_indicator(struct gen_out *o, const struct gen_args *a,
 		for (int i = 0; i < n; i++) {
 			den = pf->population * pf->revenue_per_capita;
 			den = round_long((double) den / n *
-			                 rng_uniform(&r, 0.9, 1.1) / 1e4) *
+			          rng_uniform(&r, 0.9, 1.1) / 1e4) *
 			    10000;
 			num = round_long((double) den *
-			                 rng_uniform(&r, 0.5, 2.0) / 1e6) *
+			          rng_uniform(&r, 0.5, 2.0) / 1e6) *
 			    1000;
 			emit_ratio(o, sp.id, &ps[i], num, den);
 		}
@@ -791,9 +791,9 @@ run(const struct gen_args *a)
 	struct tally_catalog        *cat = NULL;
 	struct tally_errbuf          eb  = { "" };
 	const struct tally_division *root;
-	const char                  *where = a->all ? "the country" : a->region;
-	struct gen_ctx               c;
-	int                          ex, rv;
+	const char    *where = a->all ? "the country" : a->region;
+	struct gen_ctx c;
+	int            ex, rv;
 
 	memset(&c, 0, sizeof(c));
 	rv = tally_catalog_load_default(&cat, &eb);
@@ -868,8 +868,8 @@ run(const struct gen_args *a)
 	}
 	if (a->out != NULL && a->flat != NULL) {
 		printf("wrote %zu file%s and %s, %zu rows under %s for %d\n",
-		    c.files, c.files == 1 ? "" : "s", a->flat, c.rows,
-		    where, a->year);
+		    c.files, c.files == 1 ? "" : "s", a->flat, c.rows, where,
+		    a->year);
 	} else if (a->out != NULL) {
 		printf("wrote %zu file%s, %zu rows under %s for %d\n", c.files,
 		    c.files == 1 ? "" : "s", c.rows, where, a->year);

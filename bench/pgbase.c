@@ -207,8 +207,8 @@ static const char *rollup_sql =
     " FROM leaf GROUP BY indicator, ROLLUP (province, city, county)";
 
 int
-bench_pg_rollup(struct bench_pg *pg, const struct tally_catalog *cat,
-    int year, struct bench_sums *by, double *query_ms)
+bench_pg_rollup(struct bench_pg *pg, const struct tally_catalog *cat, int year,
+    struct bench_sums *by, double *query_ms)
 {
 	const char *params[1];
 	char        ytext[8];
@@ -289,11 +289,10 @@ bench_pg_update(struct bench_pg *pg, const char *region,
 	const char *params[7];
 	char        period[TALLY_PERIOD_STRLEN];
 	char        v[4][32];
-	double      f[4] = { r->obs.num, r->obs.den, r->obs.value,
-		     r->obs.weight };
-	PGresult   *res;
-	uint64_t    t0;
-	int         rv = 0;
+	double f[4] = { r->obs.num, r->obs.den, r->obs.value, r->obs.weight };
+	PGresult *res;
+	uint64_t  t0;
+	int       rv = 0;
 
 	tally_period_format(&r->obs.period, period);
 	params[0] = region;

@@ -96,7 +96,8 @@ bench_proc_wait_ready(struct bench_proc *p, int timeout_ms)
 			read_ready(p);
 			return 0;
 		}
-		if (p->pid <= 0 || waitpid(p->pid, &status, WNOHANG) == p->pid) {
+		if (p->pid <= 0 ||
+		    waitpid(p->pid, &status, WNOHANG) == p->pid) {
 			fprintf(stderr,
 			    "tally-bench: %s exited before it was ready "
 			    "(see %s)\n",
@@ -215,8 +216,9 @@ bench_cpu_ms(pid_t pid)
 	 * 14th and 15th fields. */
 	p = strrchr(buf, ')');
 	if (p == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	        &ut, &st) != 2) {
+	    sscanf(p + 2,
+	        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+	        &st) != 2) {
 		return -1;
 	}
 	return (double) (ut + st) * 1000.0 / (double) sysconf(_SC_CLK_TCK);

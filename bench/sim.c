@@ -82,7 +82,8 @@ pool_main(void *arg)
 		if (rv != TALLY_OK) {
 			int expected = TALLY_OK;
 
-			atomic_compare_exchange_strong(&p->failed, &expected, rv);
+			atomic_compare_exchange_strong(
+			    &p->failed, &expected, rv);
 		}
 	}
 	return NULL;
@@ -191,8 +192,8 @@ bench_county_close(struct bench_county *c)
 }
 
 int
-bench_counties_open(const struct tally_catalog *cat,
-    struct bench_county *cs, size_t n, bool uplinks)
+bench_counties_open(const struct tally_catalog *cat, struct bench_county *cs,
+    size_t n, bool uplinks)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rv = bench_county_open(cat, &cs[i], uplinks);
@@ -239,9 +240,8 @@ push_job(struct pool *p, struct bench_county *c)
 }
 
 int
-bench_counties_push(const struct tally_catalog *cat,
-    struct bench_county *cs, size_t n, int workers, int timeout_ms,
-    struct tally_uplink_stats *total)
+bench_counties_push(const struct tally_catalog *cat, struct bench_county *cs,
+    size_t n, int workers, int timeout_ms, struct tally_uplink_stats *total)
 {
 	struct pool p;
 

@@ -41,8 +41,8 @@ int bench_counties_load(const struct tally_catalog *cat,
 
 /* Opens the county's store and, with uplink, makes its uplink (the url
  * must be set). */
-int bench_county_open(const struct tally_catalog *cat, struct bench_county *c,
-    bool uplink);
+int bench_county_open(
+    const struct tally_catalog *cat, struct bench_county *c, bool uplink);
 
 /* Closes the county's uplink and store. */
 void bench_county_close(struct bench_county *c);
@@ -63,8 +63,8 @@ int bench_counties_push(const struct tally_catalog *cat,
 /* Records a new figure for one of the county's rows (row index into its
  * leaf's rows) in a transaction of its own, and keeps the leaf's copy in
  * step. The caller holds the county's lock. */
-int bench_county_record(struct bench_county *c, size_t row,
-    const struct tally_obs *obs);
+int bench_county_record(
+    struct bench_county *c, size_t row, const struct tally_obs *obs);
 
 /* Corrects every row of the county by delta (bench_correct) in one
  * transaction, as a county that revises its whole year would. */
@@ -73,7 +73,7 @@ int bench_county_correct_all(struct bench_county *c, double delta);
 /* A correction that changes a row's figure and keeps it valid: a ratio
  * gains delta in its denominator (and its numerator when that stays
  * within a percentage), a count or a weight gains delta. */
-void bench_correct(const struct bench_row *r, double delta,
-    struct tally_obs *out);
+void bench_correct(
+    const struct bench_row *r, double delta, struct tally_obs *out);
 
 #endif
