@@ -112,7 +112,7 @@ class Check:
         if doc["period"] is not None:
             return doc["period"], "requested"
         years = sorted({year_of(r["period"]) for r in self.flat.by_indicator.get(ind, [])
-                        if code in self.flat.above[r["region"]]})
+                        if code in self.flat.ancestors_or_self(r["region"])})
         if not years:
             return None, None
         return str(years[-1]), "newest"

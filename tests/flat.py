@@ -277,7 +277,7 @@ class Comparer:
         if got.get("region") not in allowed:
             self.bad(where, name + ".region", got.get("region"), allowed)
 
-    def compare_one(self, where, code, ind_id, got, fig, last):
+    def compare_one(self, where, code, ind_id, got, fig, last=None):
         kind = self.flat.ind[ind_id]["kind"]
         self.figures += 1
         self.check(where, "expected", got.get("expected"),
