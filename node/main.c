@@ -794,7 +794,7 @@ node_hubs(const struct node_args *a, const struct tally_catalog *cat,
 			snprintf(h->name, sizeof(h->name), "parent");
 		} else {
 			snprintf(
-			    h->name, sizeof(h->name), "parent:%s", h->code);
+			    h->name, sizeof(h->name), "parent:%.6s", h->code);
 		}
 	}
 	return EX_OK;
