@@ -14,9 +14,9 @@
 #define ASOF_MS_PER_DAY     INT64_C(86400000)
 #define ASOF_CST_OFFSET_MIN (8 * 60)
 
-/* Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil). */
-static int64_t
-civil_days(int64_t y, int m, int d)
+/* Howard Hinnant's days_from_civil (asof.h). */
+int64_t
+tally_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -101,7 +101,7 @@ tally_asof_parse(const char *text, int64_t *ms)
 	if (*p == '\0') {
 		/* A date means the whole of that day in CST: everything
 		 * held before the next day began. */
-		t = (civil_days(y, mo, d) + 1) * ASOF_MS_PER_DAY -
+		t = (tally_days_from_civil(y, mo, d) + 1) * ASOF_MS_PER_DAY -
 		    (int64_t) off * 60000 - 1;
 		*ms = t;
 		return TALLY_OK;
@@ -132,7 +132,7 @@ tally_asof_parse(const char *text, int64_t *ms)
 	if (*p != '\0') {
 		return TALLY_EINVAL;
 	}
-	t = civil_days(y, mo, d) * ASOF_MS_PER_DAY +
+	t = tally_days_from_civil(y, mo, d) * ASOF_MS_PER_DAY +
 	    ((int64_t) h * 3600 + mi * 60 + s) * 1000 - (int64_t) off * 60000;
 	*ms = t;
 	return TALLY_OK;

@@ -1520,22 +1520,16 @@ append(void **arr, size_t *count, size_t *cap, const void *elem, size_t sz)
 	return TALLY_OK;
 }
 
-int
-tally_store_observations(struct tally_store *st,
-    const struct tally_indicator *ind, const struct tally_period *period,
+/* Reads the rows of s, a bound query of observations (period, then the
+ * columns of read_obs_columns), into *out and *n, and resets s. */
+static int
+obs_rows(struct tally_store *st, sqlite3_stmt *s, const char *what,
     struct tally_obs **out, size_t *n)
 {
-	sqlite3_stmt *s =
-	    period != NULL ? st->stmt[ST_SELECT] : st->stmt[ST_SELECT_ALL];
 	struct tally_obs *arr   = NULL;
 	size_t            count = 0, cap = 0;
 	int               rc, rv         = TALLY_OK;
 
-	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
-	if (period != NULL) {
-		sqlite3_bind_int(s, 2, tally_period_first_month(period));
-		sqlite3_bind_int(s, 3, tally_period_last_month(period));
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct tally_obs o;
 
@@ -1553,7 +1547,7 @@ tally_store_observations(struct tally_store *st,
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		rv = db_err(st, rc, "observations");
+		rv = db_err(st, rc, what);
 		goto fail;
 	}
 	stmt_reset(s);
@@ -1564,6 +1558,22 @@ fail:
 	stmt_reset(s);
 	free(arr);
 	return rv;
+}
+
+int
+tally_store_observations(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_obs **out, size_t *n)
+{
+	sqlite3_stmt *s =
+	    period != NULL ? st->stmt[ST_SELECT] : st->stmt[ST_SELECT_ALL];
+
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	if (period != NULL) {
+		sqlite3_bind_int(s, 2, tally_period_first_month(period));
+		sqlite3_bind_int(s, 3, tally_period_last_month(period));
+	}
+	return obs_rows(st, s, "observations", out, n);
 }
 
 int
@@ -2669,43 +2679,13 @@ tally_store_observations_asof(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     int64_t as_of_ms, struct tally_obs **out, size_t *n)
 {
-	sqlite3_stmt     *s     = st->hist[HIST_OBS_ASOF];
-	struct tally_obs *arr   = NULL;
-	size_t            count = 0, cap = 0;
-	int               rc, rv         = TALLY_OK;
+	sqlite3_stmt *s = st->hist[HIST_OBS_ASOF];
 
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, tally_period_first_month(period));
 	sqlite3_bind_int(s, 3, tally_period_last_month(period));
 	sqlite3_bind_int64(s, 4, (sqlite3_int64) as_of_ms);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct tally_obs o;
-
-		memset(&o, 0, sizeof(o));
-		if (tally_period_parse(
-		        (const char *) sqlite3_column_text(s, 0), &o.period) !=
-		    TALLY_OK) {
-			rv = TALLY_EDB;
-			goto fail;
-		}
-		read_obs_columns(s, 1, &o);
-		rv = append((void **) &arr, &count, &cap, &o, sizeof(*arr));
-		if (rv != TALLY_OK) {
-			goto fail;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		rv = db_err(st, rc, "observation history");
-		goto fail;
-	}
-	stmt_reset(s);
-	*out = arr;
-	*n   = count;
-	return TALLY_OK;
-fail:
-	stmt_reset(s);
-	free(arr);
-	return rv;
+	return obs_rows(st, s, "observation history", out, n);
 }
 
 int

@@ -8,6 +8,8 @@
  */
 #include "target.h"
 
+#include "asof.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,29 +424,13 @@ fail:
 	return rv;
 }
 
-/* Days from 1970-01-01 to the civil date y-m-d in the proleptic Gregorian
- * calendar (Howard Hinnant's days_from_civil). Computing it here keeps
- * the due dates free of the process's time zone and locale. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int64_t
 tally_period_due_ms(const struct tally_period *p, int days)
 {
 	/* The period's last day ends when the first day of the next month
 	 * begins, at 00:00 in China Standard Time. */
 	int     next = tally_period_last_month(p) + 1;
-	int64_t end  = days_from_civil(next / 12, next % 12 + 1, 1);
+	int64_t end  = tally_days_from_civil(next / 12, next % 12 + 1, 1);
 
 	return end * MS_PER_DAY - CST_OFFSET_MS + (int64_t) days * MS_PER_DAY;
 }
