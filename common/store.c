@@ -43,6 +43,7 @@ enum store_stmt {
 	ST_PENDING_BELOW,
 	ST_ACKED,
 	ST_PERIODS,
+	ST_DATA_VERSION,
 	ST_COUNT,
 };
 
@@ -204,8 +205,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " DO UPDATE SET version = excluded.version,"
 	    " status = excluded.status"
 	    " WHERE excluded.version >= uplink_ack.version",
-	[ST_PERIODS] = "SELECT period FROM snapshot UNION"
-	               " SELECT period FROM region_state",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
+	[ST_PERIODS]      = "SELECT period FROM snapshot UNION"
+	                    " SELECT period FROM region_state",
 };
 
 /* The audit trail (store.h): every accepted envelope and each state it
@@ -420,23 +422,33 @@ sql_period(sqlite3_value **argv, int i, struct tally_period *p)
 	return text != NULL && tally_period_parse(text, p) == TALLY_OK;
 }
 
-/* tally_child(region, period): region is a child of the store's region
- * for period, so its own state enters the store's rollup. A group's store
- * has no tree and keeps every member. */
+/* The relation of the store's region to region for period, when the
+ * tree changes (catalog.h); without changes, or for a group's store,
+ * which has no tree, every region qualifies. */
 static void
-sql_child(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+sql_tree(sqlite3_context *ctx, sqlite3_value **argv,
+    bool (*rel)(const struct tally_catalog *, const char *, const char *,
+        const struct tally_period *))
 {
 	const struct tally_store *st = sqlite3_user_data(ctx);
 	struct tally_period       p;
 	bool                      yes = true;
 
-	(void) argc;
 	if (st->cat->n_changes > 0 && st->region[0] != '\0') {
 		yes = sql_period(argv, 1, &p) &&
-		    tally_catalog_is_child_for(st->cat, st->region,
+		    rel(st->cat, st->region,
 		        (const char *) sqlite3_value_text(argv[0]), &p);
 	}
 	sqlite3_result_int(ctx, yes);
+}
+
+/* tally_child(region, period): region is a child of the store's region
+ * for period, so its own state enters the store's rollup. */
+static void
+sql_child(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void) argc;
+	sql_tree(ctx, argv, tally_catalog_is_child_for);
 }
 
 /* tally_below(region, period): region lies below the store's region for
@@ -444,17 +456,8 @@ sql_child(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void
 sql_below(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const struct tally_store *st = sqlite3_user_data(ctx);
-	struct tally_period       p;
-	bool                      yes = true;
-
 	(void) argc;
-	if (st->cat->n_changes > 0 && st->region[0] != '\0') {
-		yes = sql_period(argv, 1, &p) &&
-		    tally_catalog_is_below_for(st->cat, st->region,
-		        (const char *) sqlite3_value_text(argv[0]), &p);
-	}
-	sqlite3_result_int(ctx, yes);
+	sql_tree(ctx, argv, tally_catalog_is_below_for);
 }
 
 /* tally_sends(region, period, hub): the state of region (the store's own
@@ -1599,18 +1602,14 @@ tally_store_snapshot_version(struct tally_store *st,
 	return rv;
 }
 
-int
-tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
-    const struct tally_period *period, struct tally_state *state,
-    uint64_t *version)
+/* Steps s, a bound query of one snapshot row (version, then the state's
+ * columns), and resets it: TALLY_ENOENT when there is no row with data. */
+static int
+snap_row(struct tally_store *st, sqlite3_stmt *s, const char *what,
+    struct tally_state *state, uint64_t *version)
 {
-	sqlite3_stmt *s = st->stmt[ST_SNAP_GET];
-	char          text[TALLY_PERIOD_STRLEN];
-	int           rc, rv = TALLY_ENOENT;
+	int rc, rv = TALLY_ENOENT;
 
-	tally_period_format(period, text);
-	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		struct tally_state got;
@@ -1622,10 +1621,24 @@ tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 			rv       = TALLY_OK;
 		}
 	} else if (rc != SQLITE_DONE) {
-		rv = db_err(st, rc, "snapshot");
+		rv = db_err(st, rc, what);
 	}
 	stmt_reset(s);
 	return rv;
+}
+
+int
+tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, struct tally_state *state,
+    uint64_t *version)
+{
+	sqlite3_stmt *s = st->stmt[ST_SNAP_GET];
+	char          text[TALLY_PERIOD_STRLEN];
+
+	tally_period_format(period, text);
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+	return snap_row(st, s, "snapshot", state, version);
 }
 
 int
@@ -2102,20 +2115,18 @@ tally_store_set_uplink_instance(
 int
 tally_store_data_version(struct tally_store *st, uint64_t *out)
 {
-	sqlite3_stmt *s;
+	/* Prepared once: uplinks, daemons and the dashboard ask often. A
+	 * pragma is evaluated when stepped, so the answer is current. */
+	sqlite3_stmt *s = st->stmt[ST_DATA_VERSION];
 	int           rc, rv = TALLY_OK;
 
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		return db_err(st, rc, "data_version");
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*out = (uint64_t) sqlite3_column_int64(s, 0);
 	} else {
 		rv = db_err(st, rc, "data_version");
 	}
-	sqlite3_finalize(s);
+	stmt_reset(s);
 	return rv;
 }
 
@@ -2639,27 +2650,12 @@ tally_store_snapshot_asof(struct tally_store *st,
 {
 	sqlite3_stmt *s = st->hist[HIST_SNAP_ASOF];
 	char          text[TALLY_PERIOD_STRLEN];
-	int           rc, rv = TALLY_ENOENT;
 
 	tally_period_format(period, text);
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		struct tally_state got;
-
-		read_state(s, 1, &got);
-		if (got.has_newest) {
-			*version = (uint64_t) sqlite3_column_int64(s, 0);
-			*state   = got;
-			rv       = TALLY_OK;
-		}
-	} else if (rc != SQLITE_DONE) {
-		rv = db_err(st, rc, "snapshot history");
-	}
-	stmt_reset(s);
-	return rv;
+	return snap_row(st, s, "snapshot history", state, version);
 }
 
 int

@@ -1044,12 +1044,6 @@ fail:
 	return rv;
 }
 
-int
-hub_http_port(const struct hub_http *h)
-{
-	return h->port;
-}
-
 void
 hub_http_url(const struct hub_http *h, char *buf, size_t len)
 {

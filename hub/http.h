@@ -20,14 +20,11 @@ struct hub_http;
  * "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:8080" (an address given
  * explicitly is used as given), or ":8080" or "8080", which mean the
  * loopback address. Port 0 lets the kernel choose one (see
- * hub_http_port). due may be NULL (the default due dates); cat and due
+ * hub_http_url). due may be NULL (the default due dates); cat and due
  * must outlive the server. TALLY_ECONFIG when addr is malformed or cannot
  * be bound. The caller stops the server with hub_http_stop. */
 int hub_http_start(const struct tally_catalog *cat, const char *db_path,
     const char *addr, const struct tally_due *due, struct hub_http **out);
-
-/* The port actually bound. */
-int hub_http_port(const struct hub_http *h);
 
 /* The dashboard's URL, "http://127.0.0.1:8080/": the bound address, or
  * the loopback address when the server listens on every address. */

@@ -244,7 +244,7 @@ state_admits(
 	const struct tally_catalog *cat = hub->cat;
 	const char                 *parent;
 	char                        period[TALLY_PERIOD_STRLEN];
-	bool                        own;
+	bool                        own, child;
 
 	own = ws->region[0] == '\0' || strcmp(ws->region, sender) == 0;
 	if (!own && !tally_catalog_is_below(cat, sender, ws->region) &&
@@ -257,10 +257,10 @@ state_admits(
 	if (cat->n_changes == 0) {
 		return;
 	}
-	tally_period_format(&ws->period, period);
-	if (own &&
-	    !tally_catalog_is_child_for(
-	        cat, hub->region, sender, &ws->period)) {
+	child =
+	    tally_catalog_is_child_for(cat, hub->region, sender, &ws->period);
+	if (own && !child) {
+		tally_period_format(&ws->period, period);
 		parent = tally_catalog_parent_for(cat, sender, &ws->period);
 		ws->status = TALLY_ACK_REJECTED;
 		snprintf(ws->reason, sizeof(ws->reason),
@@ -271,10 +271,10 @@ state_admits(
 		return;
 	}
 	if (!own &&
-	    (!tally_catalog_is_child_for(
-	         cat, hub->region, sender, &ws->period) ||
+	    (!child ||
 	        !tally_catalog_is_below_for(
 	            cat, sender, ws->region, &ws->period))) {
+		tally_period_format(&ws->period, period);
 		parent =
 		    tally_catalog_parent_for(cat, ws->region, &ws->period);
 		ws->status = TALLY_ACK_REJECTED;
