@@ -312,7 +312,8 @@ static const char *const hist_sql[HIST_COUNT] = {
 	    " FROM state_history x WHERE x.region = r.region"
 	    " AND x.indicator = r.indicator AND x.period = r.period"
 	    " AND x.held_from <= ?3)"
-	    " WHERE r.indicator = ?1 AND r.period = ?2 ORDER BY r.region",
+	    " WHERE r.indicator = ?1 AND r.period = ?2"
+	    " AND tally_below(r.region, r.period) ORDER BY r.region",
 	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight,"
 	                  " max(version) FROM observation_history"
 	                  " WHERE indicator = ?1 AND first_month >= ?2"
