@@ -492,6 +492,60 @@ parent_index_at(const struct tally_catalog *cat, size_t k, int month)
 	return parent;
 }
 
+/* True when ancestor is p or lies above p in the tree. Only leaves move
+ * (a parent must be at the level above and in the same province), so the
+ * tree's parents above p are the ones in force for every period. */
+static bool
+chain_has(const struct tally_catalog *cat, size_t p, size_t ancestor)
+{
+	for (; p != TALLY_NO_INDEX; p = cat->divisions[p].parent) {
+		if (p == ancestor) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+leaves_out_index(const struct tally_catalog *cat, size_t r, size_t m)
+{
+	bool in  = chain_has(cat, cat->divisions[m].parent, r);
+	bool out = !in;
+
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		if (cat->changes[i].region == m) {
+			if (chain_has(cat, cat->changes[i].parent, r)) {
+				in = true;
+			} else {
+				out = true;
+			}
+		}
+	}
+	return in && out;
+}
+
+/* How many moving regions r leaves out. */
+static size_t
+leaves_out_count(const struct tally_catalog *cat, size_t r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		size_t m     = cat->changes[i].region;
+		bool   first = true;
+
+		for (size_t j = 0; j < i; j++) {
+			if (cat->changes[j].region == m) {
+				first = false;
+			}
+		}
+		if (first && leaves_out_index(cat, r, m)) {
+			n++;
+		}
+	}
+	return n;
+}
+
 static int
 change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
@@ -576,6 +630,25 @@ change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
 	}
 	cat->changes[cat->n_changes++] = c;
+	/* What a region leaves out travels with each of its states in a
+	 * bounded field, so the regions on either side of the move must
+	 * stay within it. Only they and the regions above them can gain. */
+	size_t sides[2] = { (size_t) (p - cat->divisions),
+		parent_index_at(cat, c.region, c.effective - 1) };
+
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t r = sides[i]; r != TALLY_NO_INDEX;
+		     r        = cat->divisions[r].parent) {
+			if (leaves_out_count(cat, r) > TALLY_LEAVES_OUT_MAX) {
+				return tally_fail(eb, TALLY_ECONFIG,
+				    "%s:%zu: field region: more than %d "
+				    "moving regions would lie below '%s' "
+				    "for some periods only",
+				    ctx->path, line, TALLY_LEAVES_OUT_MAX,
+				    cat->divisions[r].code);
+			}
+		}
+	}
 	return TALLY_OK;
 }
 
@@ -861,6 +934,88 @@ tally_catalog_moves(const struct tally_catalog *cat, const char *code)
 		if (cat->changes[i].region == k) {
 			return true;
 		}
+	}
+	return false;
+}
+
+bool
+tally_catalog_leaves_out(
+    const struct tally_catalog *cat, const char *region, const char *code)
+{
+	size_t r, m;
+
+	if (cat->n_changes == 0) {
+		return false;
+	}
+	r = region != NULL ? division_index(cat, region) : TALLY_NO_INDEX;
+	m = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
+	return r != TALLY_NO_INDEX && m != TALLY_NO_INDEX &&
+	    leaves_out_index(cat, r, m);
+}
+
+void
+tally_catalog_leaves_out_text(const struct tally_catalog *cat,
+    const char *region, char buf[TALLY_LEAVES_OUT_STRLEN])
+{
+	size_t r   = region != NULL && cat->n_changes > 0
+	      ? division_index(cat, region)
+	      : TALLY_NO_INDEX;
+	size_t len = 0, after = TALLY_NO_INDEX;
+
+	buf[0] = '\0';
+	if (r == TALLY_NO_INDEX) {
+		return;
+	}
+	/* The moving regions in code order (indexes follow codes): the
+	 * smallest one above the last written, until none is left. */
+	for (;;) {
+		size_t next = TALLY_NO_INDEX;
+
+		for (size_t i = 0; i < cat->n_changes; i++) {
+			size_t m = cat->changes[i].region;
+
+			if ((after == TALLY_NO_INDEX || m > after) &&
+			    (next == TALLY_NO_INDEX || m < next) &&
+			    leaves_out_index(cat, r, m)) {
+				next = m;
+			}
+		}
+		if (next == TALLY_NO_INDEX) {
+			break;
+		}
+		/* The load refused a file that would overflow this. */
+		len +=
+		    (size_t) snprintf(buf + len, TALLY_LEAVES_OUT_STRLEN - len,
+		        "%s%s", len > 0 ? "," : "", cat->divisions[next].code);
+		after = next;
+	}
+}
+
+bool
+tally_catalog_absorbs(const struct tally_catalog *cat, const char *hub,
+    const char *code, const struct tally_period *period)
+{
+	size_t h, m, k;
+	int    month;
+
+	if (cat->n_changes == 0 || hub == NULL || code == NULL) {
+		return false;
+	}
+	h = division_index(cat, hub);
+	m = division_index(cat, code);
+	if (h == TALLY_NO_INDEX || m == TALLY_NO_INDEX ||
+	    !tally_catalog_moves(cat, code) || leaves_out_index(cat, h, m)) {
+		return false;
+	}
+	month = tally_period_last_month(period);
+	/* Climb from code for period to the child of hub on its path. */
+	for (k = m; k != TALLY_NO_INDEX;) {
+		size_t p = parent_index_at(cat, k, month);
+
+		if (p == h) {
+			return k != m && leaves_out_index(cat, k, m);
+		}
+		k = p;
 	}
 	return false;
 }

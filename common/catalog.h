@@ -176,6 +176,42 @@ bool tally_catalog_is_below_ever(
 /* True when code has a change of parent. */
 bool tally_catalog_moves(const struct tally_catalog *cat, const char *code);
 
+/*
+ * What a region's own state leaves out. A moving region lies below each of
+ * its parents (and their ancestors) for some periods only. If every such
+ * parent counted it in the state it sends up, the lowest hub that always
+ * holds the region (its province) would get it from the old parent's total
+ * and the new one's at moments that do not agree, and count it twice or not
+ * at all while a change travels up. So a region leaves out of its own state
+ * every moving region that lies below it for some periods but not all, and
+ * the lowest region that holds it for every period adds the moving region's
+ * own state itself ("absorbs" it): each region is counted by exactly one
+ * state at every moment. A region's figure for a period is its own state
+ * plus the states of the regions it left out that lie below it then.
+ *
+ * The text form of what a region leaves out is the codes in ascending
+ * order, joined by commas ("" for nothing); it travels with the state and
+ * is signed with it, so a hub can tell whether a state was made by the
+ * same division_changes.csv as its own.
+ */
+#define TALLY_LEAVES_OUT_MAX    16
+#define TALLY_LEAVES_OUT_STRLEN (TALLY_LEAVES_OUT_MAX * TALLY_REGION_STRLEN)
+
+/* True when region leaves code out of its own state: code changes parent
+ * and lies below region for some periods but not all. */
+bool tally_catalog_leaves_out(
+    const struct tally_catalog *cat, const char *region, const char *code);
+
+/* Writes the text form of what region leaves out to buf. */
+void tally_catalog_leaves_out_text(const struct tally_catalog *cat,
+    const char *region, char buf[TALLY_LEAVES_OUT_STRLEN]);
+
+/* True when hub adds code's own state to its own for period: code lies
+ * below hub then, hub does not leave it out, and the region between them
+ * that holds it for period (hub's child on code's path) does. */
+bool tally_catalog_absorbs(const struct tally_catalog *cat, const char *hub,
+    const char *code, const struct tally_period *period);
+
 /* Iterates over the children of the division at index parent for period,
  * in code order: pass TALLY_NO_INDEX for the first, then the last one
  * returned; TALLY_NO_INDEX at the end. Without changes, or with period

@@ -650,6 +650,9 @@ tally_claim_encode(const struct tally_claim *c, uint8_t *buf, size_t *len)
 	if (b.ok) {
 		claim_str(&b, c->newest);
 	}
+	if (b.ok && c->leaves_out != NULL && c->leaves_out[0] != '\0') {
+		claim_str(&b, c->leaves_out);
+	}
 	if (!b.ok) {
 		return TALLY_EINVAL;
 	}

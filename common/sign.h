@@ -126,15 +126,16 @@ bool tally_keyring_has_region(
  *   u8  1 when min and max follow, else 0, then when 1:
  *       f64 min_value, str min_region, f64 max_value, str max_region
  *   str newest period                    canonical text
+ *   str leaves_out                       only when not empty (catalog.h)
  *
  * str is one byte of length (at most 255) and the bytes, without NUL; u64
  * and u32 are big-endian; f64 is the IEEE 754 binary64 bit pattern,
  * big-endian, with -0 written as +0 (a store may give back either).
  */
 #define TALLY_CLAIM_DOMAIN "tally-state-v1"
-/* The largest claim: the prefix, six strings of at most 255 bytes with
+/* The largest claim: the prefix, seven strings of at most 255 bytes with
  * their lengths and the numbers. */
-#define TALLY_CLAIM_MAX 1700
+#define TALLY_CLAIM_MAX 1900
 
 struct tally_claim {
 	const char *region;
@@ -150,6 +151,10 @@ struct tally_claim {
 	double      max_value;
 	const char *max_region;
 	const char *newest;
+	/* What the region left out of the state; NULL or "" for nothing,
+	 * which adds no bytes, so that every claim made before it existed
+	 * keeps its signature. */
+	const char *leaves_out;
 };
 
 /* Writes the canonical bytes of c to buf (TALLY_CLAIM_MAX bytes) and

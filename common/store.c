@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "3"
+#define STORE_SCHEMA_VERSION "4"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -39,6 +39,7 @@ enum store_stmt {
 	ST_RSTATE_GET,
 	ST_CHILDREN,
 	ST_HELD,
+	ST_ABSORBED,
 	ST_PENDING_OWN,
 	ST_PENDING_BELOW,
 	ST_ACKED,
@@ -71,10 +72,15 @@ struct tally_store {
 	char                        region[TALLY_REGION_STRLEN];
 	/* A comparison group's store has a group name instead of a region
 	 * ("" in region); a region's store has "" here. */
-	char          group[TALLY_GROUP_STRLEN];
-	char          members[TALLY_GROUP_MEMBERS_TEXT];
-	char          instance_id[33];
-	bool          is_leaf;
+	char group[TALLY_GROUP_STRLEN];
+	char members[TALLY_GROUP_MEMBERS_TEXT];
+	char instance_id[33];
+	bool is_leaf;
+	/* What the region leaves out of its own states by this catalogue's
+	 * division_changes.csv (catalog.h), and whether a snapshot held back
+	 * for a state made by another file has been logged. */
+	char          leaves_out[TALLY_LEAVES_OUT_STRLEN];
+	bool          held_logged;
 	sqlite3_stmt *stmt[ST_COUNT];
 	sqlite3_stmt *hist[HIST_COUNT];
 	/* The time of the open write transaction in Unix ms, from which
@@ -124,11 +130,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                  " ORDER BY first_month",
 	[ST_VERSION]    = "SELECT version FROM snapshot"
 	                  " WHERE indicator = ?1 AND period = ?2",
-	[ST_SNAP_GET]   = "SELECT version, " STATE_COLS " FROM snapshot"
-	                  " WHERE indicator = ?1 AND period = ?2",
+	[ST_SNAP_GET]   = "SELECT version, " STATE_COLS ", leaves_out"
+	                  " FROM snapshot WHERE indicator = ?1 AND period = ?2",
 	[ST_SNAP_PUT] =
 	    "INSERT INTO snapshot (indicator, period, version, " STATE_COLS
-	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    ", leaves_out) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12)"
 	    " ON CONFLICT (indicator, period) DO UPDATE SET"
 	    " version = excluded.version, sum_a = excluded.sum_a,"
 	    " sum_b = excluded.sum_b, leaves = excluded.leaves,"
@@ -136,7 +143,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "excluded.min_region,"
 	    " max_value = excluded.max_value, max_region = "
 	    "excluded.max_region,"
-	    " newest = excluded.newest"
+	    " newest = excluded.newest, leaves_out = excluded.leaves_out"
 	    " WHERE excluded.version > snapshot.version",
 	[ST_RSTATE_VERSION] = "SELECT version FROM region_state"
 	                      " WHERE indicator = ?1 AND period = ?2"
@@ -146,9 +153,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RSTATE_PUT] =
 	    "INSERT INTO region_state (indicator, period, region, via,"
 	    " version, " STATE_COLS ", first_received_at, received_at,"
-	    " origin_key_id, origin_signature)"
+	    " origin_key_id, origin_signature, leaves_out)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17)"
+	    " ?13, ?14, ?15, ?16, ?17, ?18)"
 	    " ON CONFLICT (indicator, period, region) DO UPDATE SET"
 	    " via = excluded.via, version = excluded.version,"
 	    " sum_a = excluded.sum_a, sum_b = excluded.sum_b,"
@@ -160,28 +167,39 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " excluded.first_received_at),"
 	    " received_at = excluded.received_at,"
 	    " origin_key_id = excluded.origin_key_id,"
-	    " origin_signature = excluded.origin_signature"
+	    " origin_signature = excluded.origin_signature,"
+	    " leaves_out = excluded.leaves_out"
 	    " WHERE excluded.version > region_state.version",
 	[ST_RSTATE_GET] = "SELECT region, version, " STATE_COLS
-	                  ", first_received_at, received_at, via"
+	                  ", first_received_at, received_at, via, leaves_out"
 	                  " FROM region_state WHERE indicator = ?1"
 	                  " AND period = ?2 AND region = ?3",
 	/* A direct child's row is the one it sent itself (region = via);
-	 * only those enter the region's own rollup. */
+	 * those enter the region's own rollup, except a moving child that
+	 * the region leaves out (catalog.h). */
 	[ST_CHILDREN] = "SELECT region, version, " STATE_COLS
-	                ", first_received_at, received_at, via"
+	                ", first_received_at, received_at, via, leaves_out"
 	                " FROM region_state WHERE indicator = ?1"
 	                " AND period = ?2 AND region = via"
-	                " AND tally_child(region, period) ORDER BY region",
+	                " AND tally_child(region, period)"
+	                " AND NOT tally_left_out(region) ORDER BY region",
 	[ST_HELD] = "SELECT region, version, " STATE_COLS
-	            ", first_received_at, received_at, via"
+	            ", first_received_at, received_at, via, leaves_out"
 	            " FROM region_state WHERE indicator = ?1"
 	            " AND period = ?2 AND tally_below(region, period)"
 	            " ORDER BY region",
+	/* The moving regions further below whose own states the region adds
+	 * itself, because the child between leaves them out. */
+	[ST_ABSORBED] = "SELECT region, version, " STATE_COLS
+	                ", first_received_at, received_at, via, leaves_out"
+	                " FROM region_state WHERE indicator = ?1"
+	                " AND period = ?2 AND tally_absorbs(region, period)"
+	                " ORDER BY region",
 	[ST_PENDING_OWN] =
 	    "SELECT s.indicator, s.period, s.version, s.sum_a,"
 	    " s.sum_b, s.leaves, s.min_value, s.min_region, s.max_value,"
-	    " s.max_region, s.newest FROM snapshot s LEFT JOIN uplink_ack a"
+	    " s.max_region, s.newest, s.leaves_out"
+	    " FROM snapshot s LEFT JOIN uplink_ack a"
 	    " ON a.uplink = ?1 AND a.region = ?3 AND a.indicator = s.indicator"
 	    " AND a.period = s.period"
 	    " WHERE (a.version IS NULL OR s.version > a.version)"
@@ -191,8 +209,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "SELECT r.indicator, r.period, r.version, r.sum_a,"
 	    " r.sum_b, r.leaves, r.min_value, r.min_region, r.max_value,"
 	    " r.max_region, r.newest, r.region, r.first_received_at,"
-	    " r.received_at, r.origin_key_id, r.origin_signature"
-	    " FROM region_state r LEFT JOIN uplink_ack a"
+	    " r.received_at, r.origin_key_id, r.origin_signature,"
+	    " r.leaves_out FROM region_state r LEFT JOIN uplink_ack a"
 	    " ON a.uplink = ?1 AND a.region = r.region"
 	    " AND a.indicator = r.indicator AND a.period = r.period"
 	    " WHERE (a.version IS NULL OR r.version > a.version)"
@@ -263,6 +281,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"  max_value REAL, max_region TEXT, newest TEXT,"                    \
 	"  first_received_at INTEGER, received_at INTEGER,"                  \
 	"  held_from INTEGER NOT NULL,"                                      \
+	"  leaves_out TEXT NOT NULL DEFAULT '',"                             \
 	"  PRIMARY KEY (region, indicator, period, version)) WITHOUT ROWID;" \
 	"CREATE TABLE IF NOT EXISTS observation_history ("                   \
 	"  indicator TEXT NOT NULL, period TEXT NOT NULL,"                   \
@@ -278,14 +297,16 @@ static const char *const hist_sql[HIST_COUNT] = {
 	[HIST_RSTATE] =
 	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
 	    " version, via, " STATE_COLS ", first_received_at, received_at,"
-	    " held_from) SELECT indicator, period, region, version, "
-	    "via, " STATE_COLS ", first_received_at, received_at, ?4"
+	    " held_from, leaves_out) SELECT indicator, period, region,"
+	    " version, via, " STATE_COLS ", first_received_at, received_at,"
+	    " ?4, leaves_out"
 	    " FROM region_state WHERE indicator = ?1 AND period = ?2"
 	    " AND region = ?3",
 	[HIST_SNAP] =
 	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
-	    " version, " STATE_COLS ", held_from) SELECT indicator, period,"
-	    " '', version, " STATE_COLS ", ?3 FROM snapshot"
+	    " version, " STATE_COLS ", held_from, leaves_out) SELECT"
+	    " indicator, period, '', version, " STATE_COLS ", ?3, leaves_out"
+	    " FROM snapshot"
 	    " WHERE indicator = ?1 AND period = ?2",
 	[HIST_OBS] =
 	    "INSERT OR IGNORE INTO observation_history (indicator, period,"
@@ -293,7 +314,7 @@ static const char *const hist_sql[HIST_COUNT] = {
 	    " held_from) SELECT indicator, period, version, first_month,"
 	    " last_month, num, den, value, weight, ?3 FROM observation"
 	    " WHERE indicator = ?1 AND period = ?2",
-	[HIST_SNAP_ASOF] = "SELECT version, " STATE_COLS
+	[HIST_SNAP_ASOF] = "SELECT version, " STATE_COLS ", leaves_out"
 	                   " FROM state_history WHERE indicator = ?1"
 	                   " AND period = ?2 AND region = ''"
 	                   " AND held_from <= ?3 ORDER BY version DESC"
@@ -305,7 +326,7 @@ static const char *const hist_sql[HIST_COUNT] = {
 	[HIST_HELD_ASOF] =
 	    "SELECT h.region, h.version, h.sum_a, h.sum_b, h.leaves,"
 	    " h.min_value, h.min_region, h.max_value, h.max_region, h.newest,"
-	    " h.first_received_at, h.received_at, h.via"
+	    " h.first_received_at, h.received_at, h.via, h.leaves_out"
 	    " FROM region_state r CROSS JOIN state_history h"
 	    " ON h.region = r.region AND h.indicator = r.indicator"
 	    " AND h.period = r.period AND h.version = (SELECT max(x.version)"
@@ -343,6 +364,8 @@ static const char *schema_sql =
     "  leaves INTEGER NOT NULL DEFAULT 0,"
     "  min_value REAL, min_region TEXT, max_value REAL, max_region TEXT,"
     "  newest TEXT,"
+    /* What the region left out of the state (catalog.h). */
+    "  leaves_out TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (indicator, period)) WITHOUT ROWID;"
     /* Hubs only: the newest state of every region below the hub, each
      * with the direct child it came through (via; via = region for the
@@ -361,6 +384,8 @@ static const char *schema_sql =
      * id (sign.h), NULL when none came (open mode): forwarded with the
      * state, unchanged. */
     "  origin_key_id TEXT, origin_signature BLOB,"
+    /* What the region left out of the state, as it sent it. */
+    "  leaves_out TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (indicator, period, region)) WITHOUT ROWID;"
     /* The outbox: per uplink, the highest version of each state (the
      * region's own snapshots and those forwarded from below) that the
@@ -423,22 +448,29 @@ sql_period(sqlite3_value **argv, int i, struct tally_period *p)
 	return text != NULL && tally_period_parse(text, p) == TALLY_OK;
 }
 
-/* The relation of the store's region to region for period, when the
- * tree changes (catalog.h); without changes, or for a group's store,
- * which has no tree, every region qualifies. */
+/* The relation of the store's region to region for period (catalog.h);
+ * without changes, the tree's relation, which needs no period. A store
+ * may hold states from a time with other changes (a change taken back),
+ * so even then it cannot take every region it holds for a child. For a
+ * group's store, which has no tree, every region qualifies. */
 static void
 sql_tree(sqlite3_context *ctx, sqlite3_value **argv,
     bool (*rel)(const struct tally_catalog *, const char *, const char *,
-        const struct tally_period *))
+        const struct tally_period *),
+    bool (*rel_tree)(const struct tally_catalog *, const char *, const char *))
 {
 	const struct tally_store *st = sqlite3_user_data(ctx);
-	struct tally_period       p;
-	bool                      yes = true;
+	const char *region = (const char *) sqlite3_value_text(argv[0]);
+	struct tally_period p;
+	bool                yes = true;
 
-	if (st->cat->n_changes > 0 && st->region[0] != '\0') {
+	if (st->region[0] == '\0') {
+		yes = true;
+	} else if (st->cat->n_changes == 0) {
+		yes = region != NULL && rel_tree(st->cat, st->region, region);
+	} else {
 		yes = sql_period(argv, 1, &p) &&
-		    rel(st->cat, st->region,
-		        (const char *) sqlite3_value_text(argv[0]), &p);
+		    rel(st->cat, st->region, region, &p);
 	}
 	sqlite3_result_int(ctx, yes);
 }
@@ -449,7 +481,8 @@ static void
 sql_child(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void) argc;
-	sql_tree(ctx, argv, tally_catalog_is_child_for);
+	sql_tree(
+	    ctx, argv, tally_catalog_is_child_for, tally_catalog_is_child);
 }
 
 /* tally_below(region, period): region lies below the store's region for
@@ -458,7 +491,8 @@ static void
 sql_below(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void) argc;
-	sql_tree(ctx, argv, tally_catalog_is_below_for);
+	sql_tree(
+	    ctx, argv, tally_catalog_is_below_for, tally_catalog_is_below);
 }
 
 /* tally_sends(region, period, hub): the state of region (the store's own
@@ -507,6 +541,36 @@ sql_moves(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	        st->cat, (const char *) sqlite3_value_text(argv[0])));
 }
 
+/* tally_left_out(region): the store's region leaves region out of its
+ * own states (catalog.h). */
+static void
+sql_left_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct tally_store *st = sqlite3_user_data(ctx);
+
+	(void) argc;
+	sqlite3_result_int(ctx,
+	    st->region[0] != '\0' &&
+	        tally_catalog_leaves_out(st->cat, st->region,
+	            (const char *) sqlite3_value_text(argv[0])));
+}
+
+/* tally_absorbs(region, period): the store's region adds region's own
+ * state to its own for period (catalog.h). */
+static void
+sql_absorbs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct tally_store *st = sqlite3_user_data(ctx);
+	struct tally_period       p;
+
+	(void) argc;
+	sqlite3_result_int(ctx,
+	    st->region[0] != '\0' && st->cat->n_changes > 0 &&
+	        sql_period(argv, 1, &p) &&
+	        tally_catalog_absorbs(st->cat, st->region,
+	            (const char *) sqlite3_value_text(argv[0]), &p));
+}
+
 static int
 register_functions(struct tally_store *st)
 {
@@ -526,6 +590,14 @@ register_functions(struct tally_store *st)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_create_function(st->db, "tally_moves", 1, flags,
 		    st, sql_moves, NULL, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function(st->db, "tally_left_out", 1,
+		    flags, st, sql_left_out, NULL, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function(st->db, "tally_absorbs", 2, flags,
+		    st, sql_absorbs, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		return db_err(st, rc, "functions");
@@ -683,6 +755,7 @@ create_store(const char *path, const struct tally_catalog *cat,
 		st->is_leaf =
 		    tally_catalog_division(cat, region)->first_child ==
 		    TALLY_NO_INDEX;
+		tally_catalog_leaves_out_text(cat, region, st->leaves_out);
 	}
 	random_hex(st->instance_id, 16);
 	snprintf(now, sizeof(now), "%lld", (long long) time(NULL));
@@ -810,6 +883,7 @@ open_kind(const char *path, struct tally_store *st, bool want_group,
 	st->is_leaf =
 	    tally_catalog_division(st->cat, st->region)->first_child ==
 	    TALLY_NO_INDEX;
+	tally_catalog_leaves_out_text(st->cat, st->region, st->leaves_out);
 	return TALLY_OK;
 }
 
@@ -839,6 +913,34 @@ writable(const char *path)
 		*slash = '\0';
 	}
 	return access(dir, W_OK) == 0;
+}
+
+/* Schema 4 adds what a region left out of each state (catalog.h). Every
+ * state of a schema-3 store was made without division_changes.csv
+ * leaving anything out, which is what the column's default says, so the
+ * upgrade only adds the columns, in one transaction. */
+static int
+upgrade_3(struct tally_store *st)
+{
+	int rv = exec_sql(st, "BEGIN IMMEDIATE");
+
+	if (rv == TALLY_OK) {
+		rv = exec_sql(st,
+		    "ALTER TABLE snapshot ADD COLUMN"
+		    " leaves_out TEXT NOT NULL DEFAULT '';"
+		    "ALTER TABLE region_state ADD COLUMN"
+		    " leaves_out TEXT NOT NULL DEFAULT '';"
+		    "ALTER TABLE state_history ADD COLUMN"
+		    " leaves_out TEXT NOT NULL DEFAULT '';");
+	}
+	if (rv == TALLY_OK) {
+		rv = meta_put(st, "schema", STORE_SCHEMA_VERSION);
+	}
+	if (rv == TALLY_OK) {
+		return exec_sql(st, "COMMIT");
+	}
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rv;
 }
 
 static int
@@ -880,6 +982,20 @@ open_store(const char *path, const struct tally_catalog *cat, bool group,
 		goto fail;
 	}
 	rv = meta_get(st, "schema", schema, sizeof(schema));
+	if (rv == TALLY_OK && strcmp(schema, "3") == 0) {
+		rv = upgrade_3(st);
+		if (rv != TALLY_OK) {
+			tally_fail(eb, rv,
+			    "%s: cannot upgrade the store from schema 3 to "
+			    "%s: "
+			    "%s",
+			    path, STORE_SCHEMA_VERSION, tally_strerror(rv));
+			goto fail;
+		}
+		TALLY_LOG(TALLY_LOG_INFO, "%s: upgraded from schema 3 to %s",
+		    path, STORE_SCHEMA_VERSION);
+		snprintf(schema, sizeof(schema), "%s", STORE_SCHEMA_VERSION);
+	}
 	if (rv == TALLY_OK && strcmp(schema, STORE_SCHEMA_VERSION) != 0) {
 		tally_fail(eb, TALLY_ECONFIG,
 		    "%s: store schema %s, but this program reads schema %s",
@@ -1243,14 +1359,73 @@ read_state(sqlite3_stmt *s, int first, struct tally_state *st)
 /* Recomputes the region's snapshot of (ind, period) from its own
  * observations and its children's states, and stores it with version.
  * Only this one (indicator, period) is touched. */
+static int snap_get(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, struct tally_state *state,
+    uint64_t *version, char leaves_out[TALLY_LEAVES_OUT_STRLEN]);
+static int region_states(struct tally_store *st, sqlite3_stmt *s,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state **out, size_t *n);
+
+/* Whether r was made by the same division_changes.csv as the store's
+ * own figures: what it left out is what this catalogue says its region
+ * leaves out. */
+static bool
+settled(const struct tally_store *st, const struct tally_region_state *r)
+{
+	char want[TALLY_LEAVES_OUT_STRLEN];
+
+	if (st->cat->n_changes == 0) {
+		return r->leaves_out[0] == '\0';
+	}
+	tally_catalog_leaves_out_text(st->cat, r->region, want);
+	return strcmp(want, r->leaves_out) == 0;
+}
+
+/* True, logging it once, when a state among the n in arr is not settled. */
+static bool
+any_unsettled(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, const struct tally_region_state *arr,
+    size_t n)
+{
+	char text[TALLY_PERIOD_STRLEN];
+	char want[TALLY_LEAVES_OUT_STRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		if (settled(st, &arr[i])) {
+			continue;
+		}
+		if (!st->held_logged) {
+			tally_period_format(period, text);
+			tally_catalog_leaves_out_text(
+			    st->cat, arr[i].region, want);
+			TALLY_LOG(TALLY_LOG_WARN,
+			    "holding %s %s and any figure like it as it was: "
+			    "%s made its state with a division_changes.csv "
+			    "that leaves out '%s', this hub's leaves out "
+			    "'%s'; give both the same file",
+			    ind->id, text, arr[i].region, arr[i].leaves_out,
+			    want);
+			st->held_logged = true;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Computes the region's snapshot of (ind, period) from its own
+ * observations, its children's states and the states of the moving
+ * regions it absorbs (catalog.h). When one of those states was made by
+ * another division_changes.csv, mixing it in could count a moving region
+ * twice or not at all, so *held is set and out is not written: the
+ * snapshot stays as it was, made from states that agreed. */
 static int
 compute(struct tally_store *st, const struct tally_indicator *ind,
-    const struct tally_period *period, struct tally_state *out)
+    const struct tally_period *period, struct tally_state *out, bool *held)
 {
 	struct tally_obs          *obs  = NULL;
-	struct tally_region_state *kids = NULL;
+	struct tally_region_state *kids = NULL, *moved = NULL;
 	struct tally_state         total, own;
-	size_t                     nobs = 0, nkids = 0;
+	size_t                     nobs = 0, nkids = 0, nmoved = 0;
 	int                        rv;
 
 	rv = tally_store_observations(st, ind, period, &obs, &nobs);
@@ -1261,6 +1436,18 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
+	if (st->cat->n_changes > 0 && st->region[0] != '\0') {
+		rv = region_states(
+		    st, st->stmt[ST_ABSORBED], ind, period, &moved, &nmoved);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+	}
+	*held = any_unsettled(st, ind, period, kids, nkids) ||
+	    any_unsettled(st, ind, period, moved, nmoved);
+	if (*held) {
+		goto fail;
+	}
 	tally_state_init(&total);
 	if (tally_state_own(ind, st->region, st->is_leaf, obs, nobs, period,
 	        &own) == TALLY_OK) {
@@ -1269,10 +1456,14 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 	for (size_t i = 0; i < nkids; i++) {
 		tally_state_merge(&total, &kids[i].state);
 	}
+	for (size_t i = 0; i < nmoved; i++) {
+		tally_state_merge(&total, &moved[i].state);
+	}
 	*out = total;
 fail:
 	free(obs);
 	free(kids);
+	free(moved);
 	return rv;
 }
 
@@ -1291,6 +1482,7 @@ write_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64) version);
 	bind_state(s, 4, total);
+	sqlite3_bind_text(s, 12, st->leaves_out, -1, SQLITE_STATIC);
 	rv = step_done(st, s, "snapshot");
 	if (rv == TALLY_OK) {
 		rv = hist_append(st, HIST_SNAP, ind->id, text, NULL);
@@ -1306,9 +1498,10 @@ recompute(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_period *period, uint64_t version)
 {
 	struct tally_state total;
-	int                rv = compute(st, ind, period, &total);
+	bool               held;
+	int                rv = compute(st, ind, period, &total, &held);
 
-	if (rv != TALLY_OK) {
+	if (rv != TALLY_OK || held) {
 		return rv;
 	}
 	return write_snapshot(st, ind, period, &total, version);
@@ -1331,26 +1524,80 @@ same_state(const struct tally_state *a, const struct tally_state *b)
 	return !a->has_newest || tally_period_equal(&a->newest, &b->newest);
 }
 
+/* The text that stands for the catalogue's division changes in meta:
+ * "" for none, else a hash of every change, so that a start with the same
+ * file does nothing. */
+static void
+changes_digest(const struct tally_catalog *cat, char out[65])
+{
+	crypto_generichash_state h;
+	uint8_t                  d[32];
+
+	out[0] = '\0';
+	if (cat->n_changes == 0) {
+		return;
+	}
+	crypto_generichash_init(&h, NULL, 0, sizeof(d));
+	for (size_t i = 0; i < cat->n_changes; i++) {
+		char row[32];
+		int  n = snprintf(row, sizeof(row), "%s,%s,%d;",
+		     cat->divisions[cat->changes[i].region].code,
+		     cat->divisions[cat->changes[i].parent].code,
+		     cat->changes[i].effective);
+
+		crypto_generichash_update(
+		    &h, (const uint8_t *) row, (size_t) n);
+	}
+	crypto_generichash_final(&h, d, sizeof(d));
+	sodium_bin2hex(out, 65, d, sizeof(d));
+}
+
 int
-tally_store_regroup(struct tally_store *st, size_t *changed)
+tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 {
 	sqlite3_stmt *s = NULL;
-	size_t        n = 0;
+	char          digest[65], was[65], left[TALLY_LEAVES_OUT_STRLEN];
+	size_t        n = 0, nheld = 0;
+	bool          retag;
 	int           rc, rv;
 
-	if (st->cat->n_changes == 0 || st->region[0] == '\0') {
+	if (st->region[0] == '\0') {
 		*changed = 0;
+		*held    = 0;
+		return TALLY_OK;
+	}
+	changes_digest(st->cat, digest);
+	rv = meta_get(st, "division_changes", was, sizeof(was));
+	if (rv == TALLY_ENOENT) {
+		was[0] = '\0';
+	} else if (rv != TALLY_OK) {
+		return rv;
+	}
+	if (strcmp(was, digest) == 0) {
+		*changed = 0;
+		*held    = 0;
 		return TALLY_OK;
 	}
 	rv = tally_store_begin(st);
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	/* Only the snapshots that a moving region's own state may have
-	 * entered can differ from what the shape of each period gives. */
+	rv = meta_get(st, "leaves_out", left, sizeof(left));
+	if (rv == TALLY_ENOENT) {
+		left[0] = '\0';
+	} else if (rv != TALLY_OK) {
+		goto fail;
+	}
+	/* When what the region leaves out changed, every snapshot gets a new
+	 * version, whether its figures changed or not: the parent uses a
+	 * state only once it was made by the parent's own file, and must get
+	 * them all again to stop holding its figures. */
+	retag = strcmp(left, st->leaves_out) != 0;
+	/* Another file can change any snapshot the region has or could have
+	 * now: each with data of its own or from below. */
 	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT DISTINCT indicator, period FROM region_state"
-	    " WHERE region = via AND tally_moves(region)",
+	    "SELECT indicator, period FROM snapshot UNION"
+	    " SELECT indicator, period FROM region_state",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		rv = db_err(st, rc, "regroup");
@@ -1360,8 +1607,9 @@ tally_store_regroup(struct tally_store *st, size_t *changed)
 		const struct tally_indicator *ind = tally_catalog_indicator(
 		    st->cat, (const char *) sqlite3_column_text(s, 0));
 		struct tally_period p;
-		struct tally_state  want, held;
+		struct tally_state  want, had;
 		uint64_t            version;
+		bool                wait;
 		int                 got;
 
 		if (ind == NULL ||
@@ -1370,16 +1618,20 @@ tally_store_regroup(struct tally_store *st, size_t *changed)
 		        TALLY_OK) {
 			continue;
 		}
-		rv = compute(st, ind, &p, &want);
+		rv = compute(st, ind, &p, &want, &wait);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
-		got = tally_store_snapshot(st, ind, &p, &held, &version);
+		if (wait) {
+			nheld++;
+			continue;
+		}
+		got = snap_get(st, ind, &p, &had, &version, left);
 		if (got != TALLY_OK && got != TALLY_ENOENT) {
 			rv = got;
 			goto fail;
 		}
-		if (got == TALLY_OK ? same_state(&want, &held)
+		if (got == TALLY_OK ? !retag && same_state(&want, &had)
 		                    : !want.has_newest) {
 			continue;
 		}
@@ -1398,11 +1650,18 @@ tally_store_regroup(struct tally_store *st, size_t *changed)
 	}
 	sqlite3_finalize(s);
 	s  = NULL;
-	rv = tally_store_commit(st);
+	rv = meta_put(st, "division_changes", digest);
+	if (rv == TALLY_OK) {
+		rv = meta_put(st, "leaves_out", st->leaves_out);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(st);
+	}
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
 	*changed = n;
+	*held    = nheld;
 	return TALLY_OK;
 fail:
 	sqlite3_finalize(s);
@@ -1603,24 +1862,28 @@ tally_store_snapshot_version(struct tally_store *st,
 	return rv;
 }
 
-/* Steps s, a bound query of one snapshot row (version, then the state's
- * columns), and resets it: TALLY_ENOENT when there is no row with data. */
+/* Steps s, a bound query of one snapshot row (version, the state's
+ * columns, leaves_out), and resets it: TALLY_ENOENT when there is no row.
+ * The row may be a state without data. */
 static int
 snap_row(struct tally_store *st, sqlite3_stmt *s, const char *what,
-    struct tally_state *state, uint64_t *version)
+    struct tally_state *state, uint64_t *version,
+    char leaves_out[TALLY_LEAVES_OUT_STRLEN])
 {
 	int rc, rv = TALLY_ENOENT;
 
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		struct tally_state got;
+		const char        *text;
 
 		read_state(s, 1, &got);
-		if (got.has_newest) {
-			*version = (uint64_t) sqlite3_column_int64(s, 0);
-			*state   = got;
-			rv       = TALLY_OK;
-		}
+		*version = (uint64_t) sqlite3_column_int64(s, 0);
+		*state   = got;
+		text     = (const char *) sqlite3_column_text(s, 9);
+		snprintf(leaves_out, TALLY_LEAVES_OUT_STRLEN, "%s",
+		    text != NULL ? text : "");
+		rv = TALLY_OK;
 	} else if (rc != SQLITE_DONE) {
 		rv = db_err(st, rc, what);
 	}
@@ -1628,10 +1891,12 @@ snap_row(struct tally_store *st, sqlite3_stmt *s, const char *what,
 	return rv;
 }
 
-int
-tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
+/* The snapshot row as stored: the state the region sends, which leaves
+ * out what leaves_out lists. */
+static int
+snap_get(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_period *period, struct tally_state *state,
-    uint64_t *version)
+    uint64_t *version, char leaves_out[TALLY_LEAVES_OUT_STRLEN])
 {
 	sqlite3_stmt *s = st->stmt[ST_SNAP_GET];
 	char          text[TALLY_PERIOD_STRLEN];
@@ -1639,7 +1904,123 @@ tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 	tally_period_format(period, text);
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-	return snap_row(st, s, "snapshot", state, version);
+	return snap_row(st, s, "snapshot", state, version, leaves_out);
+}
+
+/* Steps through the codes of a leaves_out text: copies the next one to
+ * code and advances *p; false at the end. */
+static bool
+next_left_out(const char **p, char code[TALLY_REGION_STRLEN])
+{
+	size_t n = strcspn(*p, ",");
+
+	if (**p == '\0' || n >= TALLY_REGION_STRLEN) {
+		return false;
+	}
+	memcpy(code, *p, n);
+	code[n] = '\0';
+	*p += (*p)[n] == ',' ? n + 1 : n;
+	return true;
+}
+
+/* Adds to state, from the n states in held, those of the regions that
+ * region left out (leaves_out) and that lie below it for period, which
+ * makes region's own state its figure (catalog.h). The regions left out
+ * are leaves, which leave nothing out themselves. */
+static void
+compose_from(const struct tally_store *st, const char *region,
+    const char *leaves_out, const struct tally_period *period,
+    const struct tally_region_state *held, size_t n, struct tally_state *state)
+{
+	char code[TALLY_REGION_STRLEN];
+
+	while (next_left_out(&leaves_out, code)) {
+		if (!tally_catalog_is_below_for(
+		        st->cat, region, code, period)) {
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(held[i].region, code) == 0) {
+				tally_state_merge(state, &held[i].state);
+			}
+		}
+	}
+}
+
+static int rstate_get(struct tally_store *st, const char *region,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state *out);
+
+/* compose_from with the states held now, looked up one by one. */
+static int
+compose_current(struct tally_store *st, const char *region,
+    const char *leaves_out, const struct tally_indicator *ind,
+    const struct tally_period *period, struct tally_state *state)
+{
+	char code[TALLY_REGION_STRLEN];
+
+	while (next_left_out(&leaves_out, code)) {
+		struct tally_region_state r;
+		int                       rv;
+
+		if (!tally_catalog_is_below_for(
+		        st->cat, region, code, period)) {
+			continue;
+		}
+		rv = rstate_get(st, code, ind, period, &r);
+		if (rv == TALLY_OK) {
+			tally_state_merge(state, &r.state);
+		} else if (rv != TALLY_ENOENT) {
+			return rv;
+		}
+	}
+	return TALLY_OK;
+}
+
+/* Composes each state of a list of held states that left something out
+ * from the others, then drops those that still hold no data: a region
+ * whose figure lost all its data has none to show. */
+static void
+compose_list(const struct tally_store *st, const struct tally_period *period,
+    struct tally_region_state *arr, size_t *n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (arr[i].leaves_out[0] != '\0') {
+			compose_from(st, arr[i].region, arr[i].leaves_out,
+			    period, arr, *n, &arr[i].state);
+		}
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (arr[i].state.has_newest) {
+			arr[kept++] = arr[i];
+		}
+	}
+	*n = kept;
+}
+
+int
+tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, struct tally_state *state,
+    uint64_t *version)
+{
+	char               left[TALLY_LEAVES_OUT_STRLEN];
+	struct tally_state got;
+	uint64_t           v;
+	int                rv = snap_get(st, ind, period, &got, &v, left);
+
+	if (rv == TALLY_OK && left[0] != '\0') {
+		rv = compose_current(st, st->region, left, ind, period, &got);
+	}
+	if (rv == TALLY_OK && !got.has_newest) {
+		rv = TALLY_ENOENT;
+	}
+	if (rv == TALLY_OK) {
+		*state   = got;
+		*version = v;
+	}
+	return rv;
 }
 
 int
@@ -1690,6 +2071,10 @@ tally_store_put_state(struct tally_store *st, const char *via,
 	sqlite3_bind_text(s, 4, via, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64) ws->version);
 	bind_state(s, 6, &ws->state);
+	if (!ws->state.has_newest) {
+		/* A state without data (wire.h); the column is NOT NULL. */
+		sqlite3_bind_text(s, 13, "", 0, SQLITE_STATIC);
+	}
 	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
 	if (ws->has_origin) {
@@ -1701,14 +2086,20 @@ tally_store_put_state(struct tally_store *st, const char *via,
 		sqlite3_bind_null(s, 16);
 		sqlite3_bind_null(s, 17);
 	}
+	sqlite3_bind_text(s, 18, ws->leaves_out, -1, SQLITE_TRANSIENT);
 	rv = step_done(st, s, "region state");
 	if (rv == TALLY_OK) {
 		rv = hist_append(st, HIST_RSTATE, ws->ind->id, text, region);
 	}
-	/* Only a direct child's own state is part of this region's figure;
-	 * the states of regions further below are held to be shown. The
-	 * snapshot is recomputed at commit. */
-	if (rv == TALLY_OK && own) {
+	/* Only a direct child's own state and that of a moving region the
+	 * region absorbs are part of its figure; the states of regions
+	 * further below are held to be shown. The snapshot is recomputed at
+	 * commit. */
+	if (rv == TALLY_OK &&
+	    (own ||
+	        (st->region[0] != '\0' && st->cat->n_changes > 0 &&
+	            tally_catalog_absorbs(
+	                st->cat, st->region, region, &ws->period)))) {
 		rv = mark_dirty(st, ws->ind, &ws->period);
 	}
 	if (rv == TALLY_OK) {
@@ -1786,6 +2177,8 @@ read_region_state(sqlite3_stmt *s, struct tally_region_state *r)
 	r->received_ms       = sqlite3_column_int64(s, 11);
 	text                 = (const char *) sqlite3_column_text(s, 12);
 	snprintf(r->via, sizeof(r->via), "%s", text ? text : "");
+	text = (const char *) sqlite3_column_text(s, 13);
+	snprintf(r->leaves_out, sizeof(r->leaves_out), "%s", text ? text : "");
 }
 
 /* Reads every row of a region-state query bound to (ind, period). */
@@ -1842,11 +2235,38 @@ tally_store_held_states(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     struct tally_region_state **out, size_t *n)
 {
-	return region_states(st, st->stmt[ST_HELD], ind, period, out, n);
+	int rv = region_states(st, st->stmt[ST_HELD], ind, period, out, n);
+
+	if (rv == TALLY_OK) {
+		compose_list(st, period, *out, n);
+	}
+	return rv;
 }
 
 int
 tally_store_region_state(struct tally_store *st, const char *region,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    struct tally_region_state *out)
+{
+	struct tally_region_state r;
+	int                       rv = rstate_get(st, region, ind, period, &r);
+
+	if (rv == TALLY_OK && r.leaves_out[0] != '\0') {
+		rv = compose_current(
+		    st, r.region, r.leaves_out, ind, period, &r.state);
+	}
+	if (rv == TALLY_OK && !r.state.has_newest) {
+		rv = TALLY_ENOENT;
+	}
+	if (rv == TALLY_OK) {
+		*out = r;
+	}
+	return rv;
+}
+
+/* The row held for region, as it was sent. */
+static int
+rstate_get(struct tally_store *st, const char *region,
     const struct tally_indicator *ind, const struct tally_period *period,
     struct tally_region_state *out)
 {
@@ -1951,7 +2371,7 @@ pending_rows(struct tally_store *st, sqlite3_stmt *s, bool forwarded,
 
 	for (;;) {
 		struct tally_wire_state *ws = &arr[*count];
-		const char              *id, *per;
+		const char              *id, *per, *left;
 
 		if (*count == limit) {
 			rc = SQLITE_DONE;
@@ -1977,10 +2397,13 @@ pending_rows(struct tally_store *st, sqlite3_stmt *s, bool forwarded,
 		snprintf(ws->indicator, sizeof(ws->indicator), "%s", id);
 		snprintf(ws->period_text, sizeof(ws->period_text), "%s", per);
 		ws->version = (uint64_t) sqlite3_column_int64(s, 2);
+		/* A state without data goes too: the hub above must drop
+		 * the figure it holds (wire.c). */
 		read_state(s, 3, &ws->state);
-		if (!ws->state.has_newest) {
-			continue;
-		}
+		left =
+		    (const char *) sqlite3_column_text(s, forwarded ? 16 : 11);
+		snprintf(ws->leaves_out, sizeof(ws->leaves_out), "%s",
+		    left != NULL ? left : "");
 		if (forwarded) {
 			const char *r =
 			    (const char *) sqlite3_column_text(s, 11);
@@ -2644,19 +3067,53 @@ tally_store_open_mode(struct tally_store *st, bool *open)
 
 /* The history (store.h). */
 
+/* The rows held for (ind, period) as of as_of_ms, as they were sent. */
+static int
+held_asof(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, int64_t as_of_ms,
+    struct tally_region_state **out, size_t *n)
+{
+	sqlite3_stmt *s = st->hist[HIST_HELD_ASOF];
+
+	/* region_states binds the first two parameters and resets. */
+	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
+	return region_states(st, s, ind, period, out, n);
+}
+
 int
 tally_store_snapshot_asof(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     int64_t as_of_ms, struct tally_state *state, uint64_t *version)
 {
-	sqlite3_stmt *s = st->hist[HIST_SNAP_ASOF];
-	char          text[TALLY_PERIOD_STRLEN];
+	sqlite3_stmt              *s = st->hist[HIST_SNAP_ASOF];
+	char                       text[TALLY_PERIOD_STRLEN];
+	char                       left[TALLY_LEAVES_OUT_STRLEN];
+	struct tally_state         got;
+	struct tally_region_state *held = NULL;
+	size_t                     n    = 0;
+	uint64_t                   v;
+	int                        rv;
 
 	tally_period_format(period, text);
 	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
-	return snap_row(st, s, "snapshot history", state, version);
+	rv = snap_row(st, s, "snapshot history", &got, &v, left);
+	if (rv == TALLY_OK && left[0] != '\0') {
+		rv = held_asof(st, ind, period, as_of_ms, &held, &n);
+	}
+	if (rv == TALLY_OK) {
+		compose_from(st, st->region, left, period, held, n, &got);
+	}
+	if (rv == TALLY_OK && !got.has_newest) {
+		rv = TALLY_ENOENT;
+	}
+	if (rv == TALLY_OK) {
+		*state   = got;
+		*version = v;
+	}
+	free(held);
+	return rv;
 }
 
 int
@@ -2664,11 +3121,12 @@ tally_store_held_states_asof(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period,
     int64_t as_of_ms, struct tally_region_state **out, size_t *n)
 {
-	sqlite3_stmt *s = st->hist[HIST_HELD_ASOF];
+	int rv = held_asof(st, ind, period, as_of_ms, out, n);
 
-	/* region_states binds the first two parameters and resets. */
-	sqlite3_bind_int64(s, 3, (sqlite3_int64) as_of_ms);
-	return region_states(st, s, ind, period, out, n);
+	if (rv == TALLY_OK) {
+		compose_list(st, period, *out, n);
+	}
+	return rv;
 }
 
 int

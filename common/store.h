@@ -130,6 +130,9 @@ struct tally_region_state {
 	uint64_t           version;
 	int64_t            first_received_ms; /* first arrival, Unix ms */
 	int64_t            received_ms;       /* this version's arrival */
+	/* What the region left out of its state as sent (catalog.h); the
+	 * state read back is the region's figure, with them added. */
+	char leaves_out[TALLY_LEAVES_OUT_STRLEN];
 };
 
 /* The newest own state of every direct child for (ind, period), by code.
@@ -174,14 +177,17 @@ int tally_store_pending_to(struct tally_store *st, const char *uplink,
     const char *hub, size_t limit, bool with_below,
     struct tally_wire_state **out, size_t *n);
 
-/* Brings the region's snapshots in line with the changes of parent
- * (catalog.h), in one transaction: every snapshot that a moving region's
- * state entered is recomputed with only the children of its period, and
- * written with a new version where it differs, so that the change goes
- * upward. States held are kept: a period before the change still counts
- * them. *changed is how many snapshots were rewritten. A region's store
- * only; nothing is done without changes. */
-int tally_store_regroup(struct tally_store *st, size_t *changed);
+/* Brings the region's snapshots in line with the catalogue's changes of
+ * parent (catalog.h) when they differ from those of the last call, in one
+ * transaction: every snapshot is recomputed with the children of its
+ * period and what the region leaves out and absorbs, and written with a
+ * new version where it differs (all of them when what the region leaves
+ * out changed), so that the change goes upward. States held are kept: a
+ * period before the change still counts them. A snapshot that a state
+ * made by another division_changes.csv would enter is held as it was
+ * until that state is replaced. *changed is how many snapshots were
+ * rewritten, *held how many were held. A region's store only. */
+int tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held);
 
 /* Records, inside a transaction, that the parent on uplink answered for
  * version of (region, indicator, period); region "" is the store's own.

@@ -78,8 +78,45 @@ submission_texts_ok(const Tally__Submission *m, size_t *bad_state)
 		if (!text_ok(p->origin_key_id, TALLY_WIRE_TEXT_MAX)) {
 			return "origin_key_id";
 		}
+		if (!text_ok(p->leaves_out, TALLY_WIRE_TEXT_MAX)) {
+			return "leaves_out";
+		}
 	}
 	return NULL;
+}
+
+/* Whether text is the text form of what a region leaves out (catalog.h):
+ * one to TALLY_LEAVES_OUT_MAX region codes, ascending, joined by commas.
+ * An empty string is not: "nothing" is sent as no field at all, so that
+ * one set has one encoding and one signed claim. */
+static bool
+leaves_out_valid(const char *text)
+{
+	const char *prev = NULL;
+	size_t      n    = strlen(text);
+
+	if (n == 0 || n >= TALLY_LEAVES_OUT_STRLEN) {
+		return false;
+	}
+	for (const char *c = text;; c += TALLY_REGION_STRLEN) {
+		char code[TALLY_REGION_STRLEN];
+
+		memcpy(code, c, TALLY_REGION_STRLEN - 1);
+		code[TALLY_REGION_STRLEN - 1] = '\0';
+		if (strlen(code) != TALLY_REGION_STRLEN - 1 ||
+		    !tally_region_code_valid(code) ||
+		    (prev != NULL &&
+		        memcmp(prev, c, TALLY_REGION_STRLEN - 1) >= 0)) {
+			return false;
+		}
+		prev = c;
+		if (c[TALLY_REGION_STRLEN - 1] == '\0') {
+			return true;
+		}
+		if (c[TALLY_REGION_STRLEN - 1] != ',') {
+			return false;
+		}
+	}
 }
 
 /* Copies untrusted text for echoing back, cut to fit and never invalid
@@ -159,11 +196,20 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 		memcpy(s->min_region, m->min_region, TALLY_REGION_STRLEN);
 		memcpy(s->max_region, m->max_region, TALLY_REGION_STRLEN);
 	}
-	if (tally_period_parse(m->newest_period, &s->newest) != TALLY_OK ||
+	/* An empty newest period is a state without data: a figure that lost
+	 * the last data it had (proto/tally.proto), which holds nothing. */
+	if (m->newest_period[0] == '\0') {
+		if (s->sum_a != 0 || s->sum_b != 0 || s->leaves != 0 ||
+		    s->has_minmax) {
+			return "a state without newest_period must be empty";
+		}
+	} else if (tally_period_parse(m->newest_period, &s->newest) !=
+	        TALLY_OK ||
 	    !tally_period_contains(&ws->period, &s->newest)) {
 		return "newest_period is not a period inside period";
+	} else {
+		s->has_newest = true;
 	}
-	s->has_newest = true;
 	if (m->version == 0 || m->version > (uint64_t) INT64_MAX) {
 		return "version out of range";
 	}
@@ -203,6 +249,14 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 		memcpy(
 		    ws->origin_key_id, m->origin_key_id, TALLY_KEY_ID_STRLEN);
 	}
+	if (m->leaves_out != NULL && !leaves_out_valid(m->leaves_out)) {
+		return "leaves_out is not region codes in ascending order "
+		       "joined by commas";
+	}
+	if (m->leaves_out != NULL) {
+		snprintf(ws->leaves_out, sizeof(ws->leaves_out), "%s",
+		    m->leaves_out);
+	}
 	return NULL;
 }
 
@@ -240,7 +294,9 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 
 		tally__partial_state__init(p);
 		tally_period_format(&ws->period, t[0]);
-		tally_period_format(&ws->state.newest, t[1]);
+		if (ws->state.has_newest) {
+			tally_period_format(&ws->state.newest, t[1]);
+		}
 		p->indicator     = ws->ind->id;
 		p->period        = t[0];
 		p->sum_a         = ws->state.sum_a;
@@ -274,6 +330,9 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 			p->origin_signature.data = (uint8_t *) ws->origin_sig;
 			p->origin_signature.len  = TALLY_SIGN_BYTES;
 			p->origin_key_id         = (char *) ws->origin_key_id;
+		}
+		if (ws->leaves_out[0] != '\0') {
+			p->leaves_out = (char *) ws->leaves_out;
 		}
 		ptrs[i] = p;
 	}
@@ -570,7 +629,10 @@ tally_wire_state_claim(const struct tally_wire_state *ws, const char *region,
 
 	memset(c, 0, sizeof(*c));
 	tally_period_format(&ws->period, period);
-	tally_period_format(&s->newest, newest);
+	newest[0] = '\0';
+	if (s->has_newest) {
+		tally_period_format(&s->newest, newest);
+	}
 	c->region    = region;
 	c->indicator = ws->ind->id;
 	c->period    = period;
@@ -585,7 +647,8 @@ tally_wire_state_claim(const struct tally_wire_state *ws, const char *region,
 		c->max_value  = s->max_value;
 		c->max_region = s->max_region;
 	}
-	c->newest = newest;
+	c->newest     = newest;
+	c->leaves_out = ws->leaves_out;
 }
 
 int

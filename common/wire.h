@@ -65,6 +65,9 @@ struct tally_wire_state {
 	char    origin_key_id[TALLY_KEY_ID_STRLEN];
 	bool    origin_verified;
 	uint8_t origin_pk[TALLY_PUBLIC_BYTES];
+	/* What the region left out of the state (catalog.h), in text form;
+	 * "" for nothing. */
+	char leaves_out[TALLY_LEAVES_OUT_STRLEN];
 	/* The keys as sent (cut to fit), echoed in the acknowledgement. */
 	char indicator[TALLY_WIRE_TEXT_MAX];
 	char period_text[TALLY_PERIOD_STRLEN];

@@ -815,6 +815,7 @@ open_or_create_store(struct hub *hub)
 	struct tally_errbuf eb = { "" };
 	struct stat         sb;
 	size_t              regrouped = 0;
+	size_t              held      = 0;
 	int                 rv;
 
 	if (hub->grp != NULL) {
@@ -842,7 +843,7 @@ open_or_create_store(struct hub *hub)
 	/* A change of parent configured since the last start: the figures
 	 * of the periods it affects are rebuilt from the children of each
 	 * period, and go upward with new versions. */
-	rv = tally_store_regroup(hub->st, &regrouped);
+	rv = tally_store_regroup(hub->st, &regrouped, &held);
 	if (rv != TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_ERROR,
 		    "%s: cannot apply the changes of "
@@ -850,9 +851,11 @@ open_or_create_store(struct hub *hub)
 		    hub->cfg->db, tally_strerror(rv));
 		return rv;
 	}
-	if (regrouped > 0) {
+	if (regrouped > 0 || held > 0) {
 		TALLY_LOG(TALLY_LOG_INFO,
-		    "changes of parent: %zu snapshots recomputed", regrouped);
+		    "changes of parent: %zu snapshots recomputed, %zu held "
+		    "until the children's states follow the same file",
+		    regrouped, held);
 	}
 	snprintf(hub->instance, sizeof(hub->instance), "%s",
 	    tally_store_instance_id(hub->st));
