@@ -449,9 +449,14 @@ reports() {
 	done
 }
 
+# flat_compare FILE...: tests/flat.py over the raw rows, with the data
+# directory's division_changes.csv when it has one (a test of
+# redistricting), so that each period takes the shape in force then.
 flat_compare() {
 	local args=() f
 	for f in "$@"; do args+=(--report "$f"); done
+	[ -f "$TALLY_DATA_DIR/division_changes.csv" ] &&
+		args+=(--changes "$TALLY_DATA_DIR/division_changes.csv")
 	"$python" "$fl_tests/flat.py" compare --indicators "$TALLY_DATA_DIR/indicators.csv" \
 		--tree "$TALLY_DATA_DIR/divisions.csv" --raw "$work/raw/raw.csv" "${args[@]}"
 }
