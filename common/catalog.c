@@ -555,6 +555,7 @@ change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 	const struct tally_division *d, *p;
 	struct tally_period          eff;
 	char                         text[TALLY_PERIOD_STRLEN];
+	size_t                       sides[2];
 
 	if (line == 1) {
 		return check_header(
@@ -633,9 +634,8 @@ change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 	/* What a region leaves out travels with each of its states in a
 	 * bounded field, so the regions on either side of the move must
 	 * stay within it. Only they and the regions above them can gain. */
-	size_t sides[2] = { (size_t) (p - cat->divisions),
-		parent_index_at(cat, c.region, c.effective - 1) };
-
+	sides[0] = (size_t) (p - cat->divisions);
+	sides[1] = parent_index_at(cat, c.region, c.effective - 1);
 	for (size_t i = 0; i < 2; i++) {
 		for (size_t r = sides[i]; r != TALLY_NO_INDEX;
 		     r        = cat->divisions[r].parent) {

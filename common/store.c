@@ -1400,9 +1400,9 @@ any_unsettled(struct tally_store *st, const struct tally_indicator *ind,
 			    st->cat, arr[i].region, want);
 			TALLY_LOG(TALLY_LOG_WARN,
 			    "holding %s %s and any figure like it as it was: "
-			    "%s made its state with a division_changes.csv "
-			    "that leaves out '%s', this hub's leaves out "
-			    "'%s'; give both the same file",
+			    "%s made its state by a division_changes.csv by "
+			    "which it leaves out '%s', by this hub's it "
+			    "leaves out '%s'; give both the same file",
 			    ind->id, text, arr[i].region, arr[i].leaves_out,
 			    want);
 			st->held_logged = true;
@@ -1557,6 +1557,7 @@ tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 {
 	sqlite3_stmt *s = NULL;
 	char          digest[65], was[65], left[TALLY_LEAVES_OUT_STRLEN];
+	char          instance[sizeof(st->instance_id)];
 	size_t        n = 0, nheld = 0;
 	bool          retag;
 	int           rc, rv;
@@ -1654,12 +1655,20 @@ tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 	if (rv == TALLY_OK) {
 		rv = meta_put(st, "leaves_out", st->leaves_out);
 	}
+	/* A new instance id makes every child send all its states again
+	 * (ROLLUP.md, Submissions), so the hub gets the states it refused by
+	 * the file it had. */
+	if (rv == TALLY_OK) {
+		random_hex(instance, 16);
+		rv = meta_put(st, "instance_id", instance);
+	}
 	if (rv == TALLY_OK) {
 		rv = tally_store_commit(st);
 	}
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
+	memcpy(st->instance_id, instance, sizeof(st->instance_id));
 	*changed = n;
 	*held    = nheld;
 	return TALLY_OK;

@@ -185,8 +185,10 @@ int tally_store_pending_to(struct tally_store *st, const char *uplink,
  * out changed), so that the change goes upward. States held are kept: a
  * period before the change still counts them. A snapshot that a state
  * made by another division_changes.csv would enter is held as it was
- * until that state is replaced. *changed is how many snapshots were
- * rewritten, *held how many were held. A region's store only. */
+ * until that state is replaced. The store gets a new instance id, so
+ * that its children send everything again. *changed is how many
+ * snapshots were rewritten, *held how many were held. A region's store
+ * only. */
 int tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held);
 
 /* Records, inside a transaction, that the parent on uplink answered for

@@ -325,6 +325,72 @@ START_TEST(test_changes_malformed)
 }
 END_TEST
 
+/* What a region leaves out of its states and who adds it instead
+ * (catalog.h): with 桐庐 moving from 杭州 to 宁波, both cities leave it
+ * out for every period, the province and the county itself leave nothing
+ * out, and only the province adds it, whichever city holds it then. */
+START_TEST(test_changes_leave_out)
+{
+	struct tally_catalog *c  = NULL;
+	struct tally_errbuf   eb = { "" };
+	struct tally_period   jun, jul;
+	char                  text[TALLY_LEAVES_OUT_STRLEN];
+	char                  rows[4096];
+	size_t                len = 0, n = 0;
+	char                 *dir;
+
+	dir = write_changes(
+	    "region,parent_code,effective\n330122,330200,2021-07\n");
+	ck_assert_msg(tally_catalog_load(dir, &c, &eb) == 0, "%s", eb.text);
+	ck_assert_int_eq(tally_period_parse("2021-06", &jun), 0);
+	ck_assert_int_eq(tally_period_parse("2021-07", &jul), 0);
+	tally_catalog_leaves_out_text(c, "330100", text);
+	ck_assert_str_eq(text, "330122");
+	tally_catalog_leaves_out_text(c, "330200", text);
+	ck_assert_str_eq(text, "330122");
+	tally_catalog_leaves_out_text(c, "330000", text);
+	ck_assert_str_eq(text, "");
+	tally_catalog_leaves_out_text(c, "330122", text);
+	ck_assert_str_eq(text, "");
+	tally_catalog_leaves_out_text(c, "130100", text);
+	ck_assert_str_eq(text, "");
+	ck_assert(tally_catalog_leaves_out(c, "330100", "330122"));
+	ck_assert(!tally_catalog_leaves_out(c, "330100", "330102"));
+	ck_assert(!tally_catalog_leaves_out(c, "330000", "330122"));
+	ck_assert(tally_catalog_absorbs(c, "330000", "330122", &jun));
+	ck_assert(tally_catalog_absorbs(c, "330000", "330122", &jul));
+	ck_assert(!tally_catalog_absorbs(c, "330100", "330122", &jun));
+	ck_assert(!tally_catalog_absorbs(c, "330200", "330122", &jul));
+	ck_assert(!tally_catalog_absorbs(c, "330000", "330102", &jun));
+	tally_catalog_free(c);
+	remove_dir(dir);
+
+	/* What a region leaves out travels in a bounded field: a file that
+	 * would have 杭州 leave out a 17th county is refused at that row. */
+	c = NULL;
+	ck_assert_int_eq(tally_catalog_load_default(&c, &eb), 0);
+	len = (size_t) snprintf(
+	    rows, sizeof(rows), "region,parent_code,effective\n");
+	for (size_t k = 0; k < c->n_divisions && n < 17; k++) {
+		const struct tally_division *d = &c->divisions[k];
+
+		if (d->level == TALLY_LEVEL_COUNTY &&
+		    strncmp(d->code, "33", 2) == 0 &&
+		    strcmp(d->parent_code, "330100") != 0) {
+			len +=
+			    (size_t) snprintf(rows + len, sizeof(rows) - len,
+			        "%s,330100,2021-07\n", d->code);
+			n++;
+		}
+	}
+	tally_catalog_free(c);
+	ck_assert_int_eq(n, 17);
+	expect_bad_changes(strchr(rows, '\n') + 1,
+	    "division_changes.csv:18: field region: more than 16 moving "
+	    "regions would lie below '330100' for some periods only");
+}
+END_TEST
+
 static struct tally_period
 period_of(const char *text)
 {
@@ -661,6 +727,7 @@ common_suite(void)
 	tcase_add_test(td, test_catalog_shipped);
 	tcase_add_test(td, test_catalog_malformed);
 	tcase_add_test(td, test_changes_malformed);
+	tcase_add_test(td, test_changes_leave_out);
 	tcase_add_test(td, test_changes_parent_for);
 	tcase_add_test(td, test_wire_submission_roundtrip);
 	tcase_add_test(td, test_wire_ack_roundtrip);

@@ -179,6 +179,15 @@ deliver(struct site *from, struct site *to)
 	free(arr);
 }
 
+/* What the county's node does with a hub per parent: each period goes to
+ * the parent for that period (all to A without the file). */
+static void
+push_county(int c)
+{
+	deliver(&node[c], &city_a);
+	deliver(&node[c], &city_b);
+}
+
 /* The flat figure of the counties in `which` for (ind, period), from the
  * raw numbers: Σnum and Σden over the months for the ratio, each
  * county's latest month for the stock, then summed over the counties. */
@@ -478,14 +487,12 @@ START_TEST(test_old_city_first)
 
 	/* Corrections after the change go to the parent of their period. */
 	record(0, 0, 7, 55, 60);
-	deliver(&node[0], &city_a);
-	deliver(&node[0], &city_b);
+	push_county(0);
 	check_once("C corrected 2020-08, sent to B only");
 	deliver(&city_b, &prov);
 	check_province("C's 2020-08 correction reached the province");
 	record(0, 0, 2, 11, 20);
-	deliver(&node[0], &city_a);
-	deliver(&node[0], &city_b);
+	push_county(0);
 	deliver(&city_b, &prov);
 	check_once("C corrected 2020-03, sent to A, A not yet up");
 	deliver(&city_a, &prov);
@@ -518,8 +525,7 @@ START_TEST(test_new_city_first)
 
 	/* C's new figures reach the province through B alone. */
 	record(0, 1, 10, 40, 1);
-	deliver(&node[0], &city_a);
-	deliver(&node[0], &city_b);
+	push_county(0);
 	check_once("C recorded 2020-11, B not yet up");
 	deliver(&city_b, &prov);
 	check_province("C's 2020-11 reached the province");
@@ -543,6 +549,50 @@ START_TEST(test_new_city_first)
 }
 END_TEST
 
+/* A store of schema 3 (before states said what they left out) is
+ * upgraded in place when it is opened, and keeps its figures. The older
+ * schema is made here from a new store with the sqlite3 shell, dropping
+ * the columns that schema 4 added. */
+START_TEST(test_upgrade_from_3)
+{
+	const struct tally_indicator *in =
+	    tally_catalog_indicator(cat_before, indicators[0]);
+	static const bool   only_c[N_COUNTIES] = { true, false, false };
+	struct tally_errbuf eb                 = { "" };
+	struct tally_period p;
+	struct tally_state  s;
+	uint64_t            v;
+	char                cmd[512];
+
+	open_site(&node[0], counties[0], cat_before);
+	record(0, 0, 2, 40, 50);
+	tally_store_close(node[0].st);
+	node[0].st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	    "sqlite3 '%s' \"ALTER TABLE snapshot DROP COLUMN leaves_out;"
+	    " ALTER TABLE region_state DROP COLUMN leaves_out;"
+	    " ALTER TABLE state_history DROP COLUMN leaves_out;"
+	    " UPDATE meta SET value = '3' WHERE key = 'schema';\"",
+	    node[0].path);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(
+	    tally_store_open(node[0].path, cat_before, &node[0].st, &eb) == 0,
+	    "%s", eb.text);
+	ck_assert_int_eq(tally_period_parse("2020Q1", &p), 0);
+	ck_assert_int_eq(tally_store_snapshot(node[0].st, in, &p, &s, &v), 0);
+	check_state(&s, true, only_c, 0, "2020Q1", "the upgraded store",
+	    "after the upgrade");
+	record(0, 0, 3, 41, 50);
+	tally_store_close(node[0].st);
+	node[0].st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	    "test \"$(sqlite3 '%s' \"SELECT value FROM meta WHERE key = "
+	    "'schema'\")\" = 4",
+	    node[0].path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 move_suite(void)
 {
@@ -553,6 +603,7 @@ move_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_old_city_first);
 	tcase_add_test(tc, test_new_city_first);
+	tcase_add_test(tc, test_upgrade_from_3);
 	suite_add_tcase(s, tc);
 	return s;
 }
