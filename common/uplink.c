@@ -100,7 +100,7 @@ drop_pipe(struct tally_uplink *up)
 		return;
 	}
 	p.id = id;
-	TALLY_LOG(TALLY_LOG_INFO,
+	TALLY_LOG(TALLY_LOG_WARN,
 	    "uplink %s: no answer; dropping the connection and dialling again",
 	    up->url);
 	nng_pipe_close(p);
