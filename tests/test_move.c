@@ -315,6 +315,47 @@ check_once(const char *step)
 	either = false;
 }
 
+/* A report as of now must show what the current one shows, with the
+ * regions of the period's shape: the history holds C's states at A for
+ * the periods after the change too, from before it. */
+static void
+same_as_of_now(struct site *site, const struct tally_indicator *in,
+    const struct tally_period *p, const char *step)
+{
+	struct tally_region_state *now = NULL, *then = NULL;
+	struct tally_state         s, t;
+	size_t                     n_now = 0, n_then = 0;
+	uint64_t                   v, w;
+	int                        a, b;
+
+	a = tally_store_snapshot(site->st, in, p, &s, &v);
+	b = tally_store_snapshot_asof(
+	    site->st, in, p, (int64_t) tally_now_ms(), &t, &w);
+	ck_assert_msg(a == b &&
+	        (a != TALLY_OK ||
+	            (v == w && s.sum_a == t.sum_a && s.sum_b == t.sum_b &&
+	                s.leaves == t.leaves)),
+	    "%s: %s's own figure as of now differs", step, site->region);
+	ck_assert_int_eq(
+	    tally_store_held_states(site->st, in, p, &now, &n_now), 0);
+	ck_assert_int_eq(tally_store_held_states_asof(site->st, in, p,
+	                     (int64_t) tally_now_ms(), &then, &n_then),
+	    0);
+	ck_assert_msg(n_now == n_then,
+	    "%s: %s holds %zu regions, %zu as of now", step, site->region,
+	    n_now, n_then);
+	for (size_t i = 0; i < n_now; i++) {
+		ck_assert_str_eq(now[i].region, then[i].region);
+		ck_assert_msg(now[i].state.sum_a == then[i].state.sum_a &&
+		        now[i].state.sum_b == then[i].state.sum_b &&
+		        now[i].state.leaves == then[i].state.leaves,
+		    "%s: %s's %s differs as of now", step, site->region,
+		    now[i].region);
+	}
+	free(now);
+	free(then);
+}
+
 /* The figures of the two cities, as their own hubs and the province show
  * them, follow the shape of each period: C belongs to A for the periods
  * whose last month is before 2020-07, and to B from then on. sites_too
@@ -365,6 +406,9 @@ check_cities(const char *step, bool sites_too)
 			            city_b.st, in, &p, &s, &v) == TALLY_OK;
 			check_state(&s, found, in_b, ind, periods[i],
 			    "330200's own hub", step);
+			same_as_of_now(&city_a, in, &p, step);
+			same_as_of_now(&city_b, in, &p, step);
+			same_as_of_now(&prov, in, &p, step);
 		}
 	}
 }
