@@ -2032,31 +2032,62 @@ tally_store_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 	return rv;
 }
 
-int
-tally_store_put_state(struct tally_store *st, const char *via,
-    const struct tally_wire_state *ws, int *status)
+/* The version held for region's (ind, period) in *held, and *have; with
+ * prev, the whole row as it was sent, for the audit trail, from the same
+ * one read. */
+static int
+held_version(struct tally_store *st, const char *region,
+    const struct tally_wire_state *ws, const char *text, uint64_t *held,
+    bool *have, struct tally_region_state *prev)
 {
-	sqlite3_stmt *s      = st->stmt[ST_RSTATE_VERSION];
+	sqlite3_stmt *s = st->stmt[ST_RSTATE_VERSION];
+	int           rc;
+
+	if (prev != NULL) {
+		rc = rstate_get(st, region, ws->ind, &ws->period, prev);
+		if (rc != TALLY_OK && rc != TALLY_ENOENT) {
+			return rc;
+		}
+		*have = rc == TALLY_OK;
+		*held = *have ? prev->version : 0;
+		return TALLY_OK;
+	}
+	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
+	rc    = sqlite3_step(s);
+	*have = rc == SQLITE_ROW;
+	*held = *have ? (uint64_t) sqlite3_column_int64(s, 0) : 0;
+	if (rc == SQLITE_ROW) {
+		rc = SQLITE_DONE;
+	}
+	stmt_reset(s);
+	if (rc != SQLITE_DONE) {
+		return db_err(st, rc, "state version");
+	}
+	return TALLY_OK;
+}
+
+static int
+put_state(struct tally_store *st, const char *via,
+    const struct tally_wire_state *ws, int *status,
+    struct tally_region_state *prev, bool *has_prev)
+{
+	sqlite3_stmt *s;
 	const char   *region = ws->region[0] != '\0' ? ws->region : via;
 	char          text[TALLY_PERIOD_STRLEN];
 	uint64_t      held = 0;
 	int64_t       first, received;
 	bool          have = false, own;
-	int           rc, rv;
+	int           rv;
 
 	tally_period_format(&ws->period, text);
-	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		held = (uint64_t) sqlite3_column_int64(s, 0);
-		have = true;
-		rc   = SQLITE_DONE;
+	rv = held_version(st, region, ws, text, &held, &have, prev);
+	if (rv != TALLY_OK) {
+		return rv;
 	}
-	stmt_reset(s);
-	if (rc != SQLITE_DONE) {
-		return db_err(st, rc, "state version");
+	if (has_prev != NULL) {
+		*has_prev = have;
 	}
 	if (have && ws->version == held) {
 		*status = TALLY_ACK_DUPLICATE;
@@ -2115,6 +2146,13 @@ tally_store_put_state(struct tally_store *st, const char *via,
 		*status = TALLY_ACK_ACCEPTED;
 	}
 	return rv;
+}
+
+int
+tally_store_put_state(struct tally_store *st, const char *via,
+    const struct tally_wire_state *ws, int *status)
+{
+	return put_state(st, via, ws, status, NULL, NULL);
 }
 
 static int
@@ -2586,16 +2624,13 @@ tally_store_put_state_audited(struct tally_store *st, const char *via,
     struct tally_audit_item *item, int *status)
 {
 	struct tally_region_state prev;
-	const char *region = ws->region[0] != '\0' ? ws->region : via;
-	bool        has_prev;
+	const char *region   = ws->region[0] != '\0' ? ws->region : via;
+	bool        has_prev = false;
 	int         rv;
 
-	rv = tally_store_region_state(st, region, ws->ind, &ws->period, &prev);
-	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
-		return rv;
-	}
-	has_prev = rv == TALLY_OK;
-	rv       = tally_store_put_state(st, via, ws, status);
+	/* The row as it was sent, not the region's figure: the trail says
+	 * what this state replaced. */
+	rv = put_state(st, via, ws, status, &prev, &has_prev);
 	if (rv != TALLY_OK || *status != TALLY_ACK_ACCEPTED) {
 		return rv;
 	}
