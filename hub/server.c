@@ -73,14 +73,14 @@ struct hub_ctx {
 	int                      state;
 	struct tally_submission *sub;
 	struct hub_ctx          *next;
-	/* For the audit trail: the exact body bytes and, in signed mode,
-	 * the signature and key that verified them. */
-	uint8_t *body;
-	size_t   body_len;
-	bool     is_signed;
-	uint8_t  sig[TALLY_SIGN_BYTES];
-	uint8_t  pk[TALLY_PUBLIC_BYTES];
-	char     key_id[TALLY_KEY_ID_STRLEN];
+	/* For the audit trail: the opened envelope, whose body is the exact
+	 * bytes received (kept, not copied, until the writer is done), and,
+	 * in signed mode, the signature and key that verified them. */
+	struct tally_envelope env;
+	bool                  is_signed;
+	uint8_t               sig[TALLY_SIGN_BYTES];
+	uint8_t               pk[TALLY_PUBLIC_BYTES];
+	char                  key_id[TALLY_KEY_ID_STRLEN];
 };
 
 struct hub {
@@ -379,13 +379,12 @@ origins_verify(const struct hub *hub, struct tally_submission *sub)
 	}
 }
 
-/* Forgets a context's copy of the body it was given. */
+/* Closes the envelope a context kept for the audit trail. */
 static void
 ctx_drop(struct hub_ctx *c)
 {
-	free(c->body);
-	c->body     = NULL;
-	c->body_len = 0;
+	tally_envelope_close(&c->env);
+	memset(&c->env, 0, sizeof(c->env));
 }
 
 /* Runs on an NNG thread: verify, decode, validate, queue. Nothing here
@@ -393,11 +392,11 @@ ctx_drop(struct hub_ctx *c)
 static void
 ctx_cb(void *arg)
 {
-	struct hub_ctx          *c   = arg;
-	struct hub              *hub = c->hub;
-	struct tally_submission *sub = NULL;
-	struct tally_errbuf      eb  = { "" };
-	struct tally_envelope    env;
+	struct hub_ctx          *c          = arg;
+	struct hub              *hub        = c->hub;
+	struct tally_submission *sub        = NULL;
+	struct tally_errbuf      eb         = { "" };
+	struct tally_envelope   *env        = &c->env;
 	const char              *key_region = NULL;
 	char                     why[TALLY_WIRE_REASON_MAX];
 	char                     peer[80];
@@ -424,8 +423,8 @@ ctx_cb(void *arg)
 	 * before the hub knows which key signed it. */
 	msg = nng_aio_get_msg(c->aio);
 	peer_text(msg, peer, sizeof(peer));
-	rv = tally_envelope_open(
-	    nng_msg_body(msg), nng_msg_len(msg), &env, &eb);
+	rv =
+	    tally_envelope_open(nng_msg_body(msg), nng_msg_len(msg), env, &eb);
 	nng_msg_free(msg);
 	if (rv != TALLY_OK) {
 		snprintf(
@@ -433,24 +432,15 @@ ctx_cb(void *arg)
 		ctx_refuse(c, why, peer);
 		return;
 	}
-	if (!envelope_verified(c, &env, &key_region, why, sizeof(why))) {
-		tally_envelope_close(&env);
+	if (!envelope_verified(c, env, &key_region, why, sizeof(why))) {
+		ctx_drop(c);
 		ctx_refuse(c, why, peer);
 		return;
 	}
 	rv = tally_submission_decode_body(
-	    hub->cat, env.body, env.body_len, &sub, &eb);
-	if (rv == TALLY_OK) {
-		c->body_len = env.body_len;
-		c->body     = malloc(env.body_len > 0 ? env.body_len : 1);
-		if (c->body == NULL) {
-			rv = tally_fail(&eb, TALLY_ENOMEM, "out of memory");
-		} else {
-			memcpy(c->body, env.body, env.body_len);
-		}
-	}
-	tally_envelope_close(&env);
+	    hub->cat, env->body, env->body_len, &sub, &eb);
 	if (rv != TALLY_OK) {
+		ctx_drop(c);
 		snprintf(
 		    why, sizeof(why), "malformed submission: %.120s", eb.text);
 		tally_submission_free(sub);
@@ -506,8 +496,8 @@ audit_submission(struct hub *hub, const struct hub_ctx *c,
 	env.public_key  = c->is_signed ? c->pk : NULL;
 	env.signature   = c->is_signed ? c->sig : NULL;
 	env.sig_len     = c->is_signed ? TALLY_SIGN_BYTES : 0;
-	env.body        = c->body;
-	env.body_len    = c->body_len;
+	env.body        = c->env.body;
+	env.body_len    = c->env.body_len;
 	return tally_store_audit_append(hub->st, &env, items, n);
 }
 
@@ -647,7 +637,7 @@ writer_main(void *arg)
 			struct tally_submission *sub = batch[i]->sub;
 
 			batch[i]->sub = NULL;
-			/* The audit copy of the body was written with the
+			/* The envelope kept for the audit was written with the
 			 * batch; it goes now, for the same reason. */
 			ctx_drop(batch[i]);
 			if (rv == TALLY_OK) {
