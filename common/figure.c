@@ -5,7 +5,9 @@
 
 #include "errors.h"
 
+#include <csv.h>
 #include <math.h>
+#include <string.h>
 
 void
 tally_figure_json(
@@ -72,19 +74,108 @@ tally_figure_text(const struct tally_indicator *ind,
 	}
 }
 
-static json_t *
-real_or_null(bool has, double v)
+json_t *
+tally_figure_real(bool has, double v)
 {
 	return has && isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *
-period_text(const struct tally_period *p)
+json_t *
+tally_figure_period(const struct tally_period *p)
 {
 	char text[TALLY_PERIOD_STRLEN];
 
 	tally_period_format(p, text);
 	return json_string(text);
+}
+
+void
+tally_figure_sums(
+    const struct tally_indicator *ind, json_t *f, json_t **a, json_t **b)
+{
+	*a = json_object_get(
+	    f, ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum");
+	*b = ind->kind == TALLY_KIND_COUNT
+	    ? NULL
+	    : json_object_get(
+	          f, ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight");
+}
+
+void
+tally_figure_num(char *buf, size_t len, json_t *v, int style)
+{
+	double x;
+
+	if (v == NULL || !json_is_number(v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	x = json_number_value(v);
+	switch (style) {
+	case TALLY_NUM_WHOLE:
+		snprintf(buf, len, "%.0f", x);
+		break;
+	case TALLY_NUM_VALUE:
+		snprintf(buf, len, "%.4f", x);
+		break;
+	case TALLY_NUM_GAP:
+		snprintf(buf, len, "%+.4g", x);
+		break;
+	case TALLY_NUM_DIFF:
+		snprintf(buf, len, x == 0 ? "%.0f" : "%+.4g", x);
+		break;
+	case TALLY_NUM_PULL:
+		snprintf(buf, len, "%+.4f", x);
+		break;
+	case TALLY_NUM_LEVEL:
+		snprintf(buf, len, "%g", x);
+		break;
+	default:
+		snprintf(buf, len, "%.10g", x);
+		break;
+	}
+}
+
+void
+tally_figure_doc_text(
+    const struct tally_indicator *ind, json_t *f, struct tally_figure_text *t)
+{
+	json_t *a, *b;
+
+	tally_figure_sums(ind, f, &a, &b);
+	tally_figure_num(t->value, sizeof(t->value),
+	    json_object_get(f, "value"),
+	    ind->kind == TALLY_KIND_COUNT ? TALLY_NUM_WHOLE : TALLY_NUM_VALUE);
+	tally_figure_num(t->a, sizeof(t->a), a, TALLY_NUM_SUM);
+	tally_figure_num(t->b, sizeof(t->b), b, TALLY_NUM_SUM);
+}
+
+void
+tally_figure_csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		csv_fwrite(out, s, strlen(s));
+	} else {
+		fputs(s, out);
+	}
+}
+
+void
+tally_figure_csv_text(FILE *out, const char *s)
+{
+	fputc(',', out);
+	if (s != NULL) {
+		tally_figure_csv_field(out, s);
+	}
+}
+
+void
+tally_figure_csv_num(FILE *out, json_t *v)
+{
+	fputc(',', out);
+	if (v != NULL && json_is_number(v)) {
+		fprintf(out, "%.17g", json_number_value(v));
+	}
 }
 
 json_t *
@@ -97,20 +188,21 @@ tally_figure_target_json(
 	json_object_set_new(o, "value", json_real(t->value));
 	json_object_set_new(
 	    o, "scope", json_string(tally_scope_name(t->scope)));
-	json_object_set_new(o, "period", period_text(&t->period));
+	json_object_set_new(o, "period", tally_figure_period(&t->period));
 	json_object_set_new(
 	    o, "status", json_string(tally_target_status_name(res->status)));
-	json_object_set_new(o, "gap", real_or_null(res->has_gap, res->gap));
 	json_object_set_new(
-	    o, "compared", real_or_null(res->has_value, res->value));
+	    o, "gap", tally_figure_real(res->has_gap, res->gap));
+	json_object_set_new(
+	    o, "compared", tally_figure_real(res->has_value, res->value));
 	if (res->reason[0] != '\0') {
 		json_object_set_new(o, "reason", json_string(res->reason));
 	}
 	if (t->scope == TALLY_SCOPE_CHANGE_PCT) {
 		json_object_set_new(
-		    o, "baseline_period", period_text(&t->baseline));
+		    o, "baseline_period", tally_figure_period(&t->baseline));
 		json_object_set_new(o, "baseline_value",
-		    real_or_null(
+		    tally_figure_real(
 		        res->has_baseline_value, res->baseline_value));
 	}
 	if (t->scope == TALLY_SCOPE_EACH_CHILD) {

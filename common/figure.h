@@ -43,4 +43,41 @@ void tally_figure_text(const struct tally_indicator *ind,
 json_t *tally_figure_target_json(
     const struct tally_target *t, const struct tally_target_result *res);
 
+/* Reading back the documents the reports make (their table and CSV forms
+ * are printed from the JSON, so that every form shows the same figures).
+ * The JSON of a finished value or a sum that may be missing, and of a
+ * period. */
+json_t *tally_figure_real(bool has, double v);
+json_t *tally_figure_period(const struct tally_period *p);
+
+/* The sums of a figure's JSON entry as (a, b) by the indicator's kind; b
+ * is NULL for a count. */
+void tally_figure_sums(
+    const struct tally_indicator *ind, json_t *f, json_t **a, json_t **b);
+
+/* How tally_figure_num shows a number of a document. */
+enum tally_num_style {
+	TALLY_NUM_WHOLE, /* a count's value */
+	TALLY_NUM_VALUE, /* any other value: four decimals */
+	TALLY_NUM_SUM,   /* sums: up to ten significant digits */
+	TALLY_NUM_GAP,   /* a signed gap, "+0" for none */
+	TALLY_NUM_DIFF,  /* a signed difference, "0" for none */
+	TALLY_NUM_PULL,  /* a signed pull, four decimals */
+	TALLY_NUM_LEVEL, /* a target or standard, as short as it is */
+};
+
+/* Writes v (a JSON number, or "-" for anything else) to buf. */
+void tally_figure_num(char *buf, size_t len, json_t *v, int style);
+
+/* tally_figure_text of a figure's JSON entry f. */
+void tally_figure_doc_text(
+    const struct tally_indicator *ind, json_t *f, struct tally_figure_text *t);
+
+/* Writes s as one CSV field, quoted only when it must be; the _text and
+ * _num forms write a comma first, then s (nothing for NULL) or v at full
+ * precision (nothing when it is not a number). */
+void tally_figure_csv_field(FILE *out, const char *s);
+void tally_figure_csv_text(FILE *out, const char *s);
+void tally_figure_csv_num(FILE *out, json_t *v);
+
 #endif

@@ -62,21 +62,6 @@ struct cmp {
 	size_t                         n_periods;
 };
 
-static json_t *
-period_json(const struct tally_period *p)
-{
-	char text[TALLY_PERIOD_STRLEN];
-
-	tally_period_format(p, text);
-	return json_string(text);
-}
-
-static json_t *
-maybe_real(bool has, double v)
-{
-	return has && isfinite(v) ? json_real(v) : json_null();
-}
-
 static size_t
 ind_index(const struct tally_catalog *cat, const struct tally_indicator *ind)
 {
@@ -279,7 +264,8 @@ standard_json(const struct cmp *c, const struct standard *s)
 	        s->rule == TALLY_STANDARD_STRICTEST ? "strictest" : "value"));
 	json_object_set_new(o, "op",
 	    s->has_level ? json_string(tally_op_name(s->op)) : json_null());
-	json_object_set_new(o, "value", maybe_real(s->has_level, s->level));
+	json_object_set_new(
+	    o, "value", tally_figure_real(s->has_level, s->level));
 	if (s->from != NULL) {
 		const struct tally_division *d =
 		    tally_catalog_division(c->cat, s->from->region);
@@ -287,7 +273,7 @@ standard_json(const struct cmp *c, const struct standard *s)
 		json_object_set_new(o, "region", json_string(s->from->region));
 		json_object_set_new(o, "name", json_string(d->name));
 		json_object_set_new(
-		    o, "period", period_json(&s->from->period));
+		    o, "period", tally_figure_period(&s->from->period));
 		json_object_set_new(o, "source",
 		    json_string(s->from->source ? s->from->source : ""));
 	} else if (!s->has_level) {
@@ -317,8 +303,8 @@ against_standard(const struct tally_indicator *ind, const struct standard *s,
 		status = "missed";
 	}
 	return json_pack("{s:s,s:o,s:o}", "status", status, "compared",
-	    maybe_real(has_value, value), "gap",
-	    maybe_real(has_value,
+	    tally_figure_real(has_value, value), "gap",
+	    tally_figure_real(has_value,
 	        ind->higher_better ? value - s->level : s->level - value));
 }
 
@@ -401,7 +387,7 @@ member_json(const struct cmp *c, const struct tally_indicator *ind,
 	json_object_set_new(o, "code", json_string(m->d->code));
 	json_object_set_new(o, "name", json_string(m->d->name));
 	json_object_set_new(o, "period",
-	    m->has_period ? period_json(&m->period) : json_null());
+	    m->has_period ? tally_figure_period(&m->period) : json_null());
 	json_object_set_new(o, "period_basis",
 	    m->basis != NULL ? json_string(m->basis) : json_null());
 	tally_figure_json(o, ind, m->has_state ? &m->rs.state : NULL);
@@ -416,8 +402,8 @@ member_json(const struct cmp *c, const struct tally_indicator *ind,
 		json_object_set_new(o, "reason", why);
 	}
 	if (m->has_state) {
-		json_object_set_new(
-		    o, "newest_period", period_json(&m->rs.state.newest));
+		json_object_set_new(o, "newest_period",
+		    tally_figure_period(&m->rs.state.newest));
 		json_object_set_new(
 		    o, "version", json_integer((json_int_t) m->rs.version));
 	}
@@ -486,7 +472,8 @@ pooled_json(const struct cmp *c, const struct tally_indicator *ind,
 	if (mixed) {
 		p = NULL;
 	}
-	json_object_set_new(o, "period", p ? period_json(p) : json_null());
+	json_object_set_new(
+	    o, "period", p ? tally_figure_period(p) : json_null());
 	if (p != NULL) {
 		rv = tally_store_snapshot(c->st, ind, p, &pool, &version);
 		if (rv != TALLY_OK && rv != TALLY_ENOENT) {
@@ -680,7 +667,7 @@ hub_compare_json(const struct tally_catalog *cat, struct tally_store *st,
 	}
 	json_object_set_new(root, "members", members);
 	json_object_set_new(root, "period",
-	    o->has_period ? period_json(&o->period) : json_null());
+	    o->has_period ? tally_figure_period(&o->period) : json_null());
 	json_object_set_new(root, "latest", json_boolean(o->latest));
 	list = json_array();
 	json_object_set_new(root, "indicators", list);
@@ -742,16 +729,18 @@ hub_compare_meta_json(
 	json_object_set_new(root, "members", list);
 	list = json_array();
 	for (size_t i = 0; i < c.n_periods; i++) {
-		json_array_append_new(list, period_json(&c.periods[i]));
+		json_array_append_new(
+		    list, tally_figure_period(&c.periods[i]));
 		if (c.periods[i].kind == TALLY_PERIOD_YEAR) {
 			newest_year = (int) i;
 		}
 	}
 	json_object_set_new(root, "periods", list);
 	json_object_set_new(root, "default_period",
-	    newest_year >= 0      ? period_json(&c.periods[newest_year])
-	        : c.n_periods > 0 ? period_json(&c.periods[c.n_periods - 1])
-	                          : json_null());
+	    newest_year >= 0 ? tally_figure_period(&c.periods[newest_year])
+	        : c.n_periods > 0
+	        ? tally_figure_period(&c.periods[c.n_periods - 1])
+	        : json_null());
 	list = json_array();
 	std  = json_object();
 	for (size_t k = 0; k < cat->n_indicators; k++) {
@@ -787,69 +776,14 @@ str_of(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* How fmt_num shows a number. */
-enum num_style {
-	NUM_WHOLE, /* a count's value */
-	NUM_VALUE, /* any other value: four decimals */
-	NUM_SUM,   /* sums: up to ten significant digits */
-	NUM_GAP,   /* a signed gap */
-	NUM_LEVEL, /* a target or standard, as short as it is */
-};
-
-static void
-fmt_num(char *buf, size_t len, json_t *v, int style)
-{
-	double x;
-
-	if (v == NULL || !json_is_number(v)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	x = json_number_value(v);
-	switch (style) {
-	case NUM_WHOLE:
-		snprintf(buf, len, "%.0f", x);
-		break;
-	case NUM_VALUE:
-		snprintf(buf, len, "%.4f", x);
-		break;
-	case NUM_GAP:
-		snprintf(buf, len, x == 0 ? "%.0f" : "%+.4g", x);
-		break;
-	case NUM_LEVEL:
-		snprintf(buf, len, "%g", x);
-		break;
-	default:
-		snprintf(buf, len, "%.10g", x);
-		break;
-	}
-}
-
-/* The sums of an entry as (a, b) by kind; b is NULL for a count. */
-static void
-doc_sums(const struct tally_indicator *ind, json_t *f, json_t **a, json_t **b)
-{
-	*a = json_object_get(
-	    f, ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum");
-	*b = ind->kind == TALLY_KIND_COUNT
-	    ? NULL
-	    : json_object_get(
-	          f, ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight");
-}
-
 static void
 print_figure(FILE *out, const struct tally_indicator *ind, json_t *f)
 {
-	char    value[32], a[32], b[32];
-	json_t *ja, *jb;
+	struct tally_figure_text t;
 
-	doc_sums(ind, f, &ja, &jb);
-	fmt_num(value, sizeof(value), json_object_get(f, "value"),
-	    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE : NUM_VALUE);
-	fmt_num(a, sizeof(a), ja, NUM_SUM);
-	fmt_num(b, sizeof(b), jb, NUM_SUM);
+	tally_figure_doc_text(ind, f, &t);
 	fprintf(out, " %-7s %12s %14s %14s %5lld/%-5lld",
-	    str_of(f, "period") ? str_of(f, "period") : "-", value, a, b,
+	    str_of(f, "period") ? str_of(f, "period") : "-", t.value, t.a, t.b,
 	    json_integer_value(json_object_get(f, "reporting")),
 	    json_integer_value(json_object_get(f, "expected")));
 }
@@ -863,7 +797,8 @@ print_status(FILE *out, json_t *st)
 		fprintf(out, "  %-10s %9s", "-", "-");
 		return;
 	}
-	fmt_num(gap, sizeof(gap), json_object_get(st, "gap"), NUM_GAP);
+	tally_figure_num(
+	    gap, sizeof(gap), json_object_get(st, "gap"), TALLY_NUM_DIFF);
 	fprintf(out, "  %-10s %9s", str_of(st, "status"), gap);
 }
 
@@ -881,7 +816,8 @@ print_standard_line(FILE *out, json_t *s)
 		    str_of(s, "reason") ? str_of(s, "reason") : "none");
 		return;
 	}
-	fmt_num(level, sizeof(level), json_object_get(s, "value"), NUM_LEVEL);
+	tally_figure_num(level, sizeof(level), json_object_get(s, "value"),
+	    TALLY_NUM_LEVEL);
 	fprintf(out, "standard: %s %s", str_of(s, "op"), level);
 	if (str_of(s, "region") != NULL) {
 		fprintf(out, ", the strictest member target (%s %s, %s)",
@@ -960,8 +896,8 @@ print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			fprintf(out, "  %-16s", spec);
 			print_status(out, t);
 			print_status(out, json_object_get(m, "standard"));
-			fmt_num(best, sizeof(best),
-			    json_object_get(m, "gap_to_best"), NUM_GAP);
+			tally_figure_num(best, sizeof(best),
+			    json_object_get(m, "gap_to_best"), TALLY_NUM_DIFF);
 			fprintf(out, " %9s\n", best);
 		}
 		fprintf(out, "%4s %-17s", "", "pooled");
@@ -999,30 +935,6 @@ print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 	}
 }
 
-/* Writes s as one CSV field, quoted only when it must be. */
-static void
-csv_text_col(FILE *out, const char *s)
-{
-	fputc(',', out);
-	if (s == NULL) {
-		return;
-	}
-	if (strpbrk(s, ",\"\r\n") != NULL) {
-		csv_fwrite(out, s, strlen(s));
-	} else {
-		fputs(s, out);
-	}
-}
-
-static void
-csv_num_col(FILE *out, json_t *v)
-{
-	fputc(',', out);
-	if (v != NULL && json_is_number(v)) {
-		fprintf(out, "%.17g", json_number_value(v));
-	}
-}
-
 /* One row: a member (or the pooled figure, m = the pooled object). */
 static void
 csv_row(FILE *out, const char *group, const struct tally_indicator *ind,
@@ -1035,33 +947,38 @@ csv_row(FILE *out, const char *group, const struct tally_indicator *ind,
 	json_t *std   = json_object_get(f, "standard");
 
 	fputs(group, out);
-	csv_text_col(out, ind->id);
-	csv_text_col(out, code);
-	csv_text_col(out, name);
-	csv_text_col(out, str_of(m, "period"));
-	csv_text_col(out, basis);
-	csv_num_col(out, json_object_get(m, "value"));
-	csv_num_col(out, ratio ? json_object_get(m, "numerator") : NULL);
-	csv_num_col(out, ratio ? json_object_get(m, "denominator") : NULL);
-	csv_num_col(out, ratio ? NULL : json_object_get(m, "sum"));
-	csv_num_col(out, json_object_get(m, "weight"));
+	tally_figure_csv_text(out, ind->id);
+	tally_figure_csv_text(out, code);
+	tally_figure_csv_text(out, name);
+	tally_figure_csv_text(out, str_of(m, "period"));
+	tally_figure_csv_text(out, basis);
+	tally_figure_csv_num(out, json_object_get(m, "value"));
+	tally_figure_csv_num(
+	    out, ratio ? json_object_get(m, "numerator") : NULL);
+	tally_figure_csv_num(
+	    out, ratio ? json_object_get(m, "denominator") : NULL);
+	tally_figure_csv_num(out, ratio ? NULL : json_object_get(m, "sum"));
+	tally_figure_csv_num(out, json_object_get(m, "weight"));
 	fprintf(out, ",%lld,%lld,%s",
 	    json_integer_value(json_object_get(m, "reporting")),
 	    json_integer_value(json_object_get(m, "expected")),
 	    json_is_true(json_object_get(m, "complete")) ? "true" : "false");
-	csv_num_col(out, json_object_get(m, "rank"));
-	csv_num_col(out, json_object_get(m, "gap_to_best"));
-	csv_text_col(out, t ? str_of(t, "op") : NULL);
-	csv_num_col(out, t ? json_object_get(t, "value") : NULL);
-	csv_text_col(out, t ? str_of(t, "period") : NULL);
-	csv_text_col(out, t ? str_of(t, "scope") : NULL);
-	csv_text_col(out, t ? str_of(t, "status") : NULL);
-	csv_num_col(out, t ? json_object_get(t, "gap") : NULL);
-	csv_text_col(out, json_is_object(s) ? str_of(std, "op") : NULL);
-	csv_num_col(
+	tally_figure_csv_num(out, json_object_get(m, "rank"));
+	tally_figure_csv_num(out, json_object_get(m, "gap_to_best"));
+	tally_figure_csv_text(out, t ? str_of(t, "op") : NULL);
+	tally_figure_csv_num(out, t ? json_object_get(t, "value") : NULL);
+	tally_figure_csv_text(out, t ? str_of(t, "period") : NULL);
+	tally_figure_csv_text(out, t ? str_of(t, "scope") : NULL);
+	tally_figure_csv_text(out, t ? str_of(t, "status") : NULL);
+	tally_figure_csv_num(out, t ? json_object_get(t, "gap") : NULL);
+	tally_figure_csv_text(
+	    out, json_is_object(s) ? str_of(std, "op") : NULL);
+	tally_figure_csv_num(
 	    out, json_is_object(s) ? json_object_get(std, "value") : NULL);
-	csv_text_col(out, json_is_object(s) ? str_of(s, "status") : NULL);
-	csv_num_col(out, json_is_object(s) ? json_object_get(s, "gap") : NULL);
+	tally_figure_csv_text(
+	    out, json_is_object(s) ? str_of(s, "status") : NULL);
+	tally_figure_csv_num(
+	    out, json_is_object(s) ? json_object_get(s, "gap") : NULL);
 	fputc('\n', out);
 }
 

@@ -218,21 +218,6 @@ iso_time(int64_t ms)
 	return json_string(last);
 }
 
-static json_t *
-period_json(const struct tally_period *p)
-{
-	char text[TALLY_PERIOD_STRLEN];
-
-	tally_period_format(p, text);
-	return json_string(text);
-}
-
-static json_t *
-maybe_real(bool has, double v)
-{
-	return has && isfinite(v) ? json_real(v) : json_null();
-}
-
 /* The parent of d for period p (catalog.h: a region may change parent),
  * in the tree of divisions.csv when p is NULL. */
 static const char *
@@ -451,7 +436,7 @@ figure_json(const struct view *v, const struct held *h,
 	}
 	if (s != NULL && s->has_newest) {
 		json_object_set_new(
-		    o, "newest_period", period_json(&s->newest));
+		    o, "newest_period", tally_figure_period(&s->newest));
 	}
 	if (s != NULL) {
 		json_object_set_new(
@@ -588,7 +573,7 @@ report_json(
 	}
 	root    = json_object();
 	regions = json_array();
-	json_object_set_new(root, "period", period_json(&o->period));
+	json_object_set_new(root, "period", tally_figure_period(&o->period));
 	as_of_json(v, root);
 	json_object_set_new(root, "hub", json_string(v->hub->code));
 	json_object_set_new(root, "region", json_string(top->code));
@@ -709,8 +694,8 @@ contribution_json(const struct tally_indicator *ind,
 			has_pull = true;
 		}
 	}
-	json_object_set_new(o, "share", maybe_real(has_share, share));
-	json_object_set_new(o, "pull", maybe_real(has_pull, tv - wv));
+	json_object_set_new(o, "share", tally_figure_real(has_share, share));
+	json_object_set_new(o, "pull", tally_figure_real(has_pull, tv - wv));
 	return o;
 }
 
@@ -787,7 +772,7 @@ explain_json(
 	}
 	qsort(items, n, sizeof(*items), compare_pull);
 	root = json_object();
-	json_object_set_new(root, "period", period_json(&o->period));
+	json_object_set_new(root, "period", tally_figure_period(&o->period));
 	as_of_json(v, root);
 	json_object_set_new(root, "indicator", json_string(ind->id));
 	json_object_set_new(root, "region", json_string(top->code));
@@ -886,7 +871,7 @@ hub_trend_json(const struct tally_catalog *cat, struct tally_store *st,
 		if (f != NULL) {
 			json_object_del(f, "id");
 			json_object_set_new(
-			    f, "period", period_json(&periods[i]));
+			    f, "period", tally_figure_period(&periods[i]));
 			json_array_append_new(points, f);
 		}
 	}
@@ -936,15 +921,15 @@ hub_meta_json(
 	    root, "level", json_string(tally_level_name(v.hub->level)));
 	list = json_array();
 	for (size_t i = 0; i < np; i++) {
-		json_array_append_new(list, period_json(&periods[i]));
+		json_array_append_new(list, tally_figure_period(&periods[i]));
 		if (periods[i].kind == TALLY_PERIOD_YEAR) {
 			newest_year = (int) i;
 		}
 	}
 	json_object_set_new(root, "periods", list);
 	json_object_set_new(root, "default_period",
-	    newest_year >= 0 ? period_json(&periods[newest_year])
-	        : np > 0     ? period_json(&periods[np - 1])
+	    newest_year >= 0 ? tally_figure_period(&periods[newest_year])
+	        : np > 0     ? tally_figure_period(&periods[np - 1])
 	                     : json_null());
 	list = json_array();
 	for (size_t i = 0; i < cat->n_indicators; i++) {
@@ -984,55 +969,6 @@ doc_indicator(const struct tally_catalog *cat, json_t *f)
 
 /* The sums of an entry as (a, b): numerator and denominator, or sum and
  * weight; b is NULL for a count. */
-static void
-doc_sums(const struct tally_indicator *ind, json_t *f, json_t **a, json_t **b)
-{
-	*a = json_object_get(
-	    f, ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum");
-	*b = ind->kind == TALLY_KIND_COUNT
-	    ? NULL
-	    : json_object_get(
-	          f, ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight");
-}
-
-/* How fmt_num shows a number. */
-enum num_style {
-	NUM_WHOLE, /* a count's value */
-	NUM_VALUE, /* any other value: four decimals */
-	NUM_SUM,   /* sums: up to ten significant digits */
-	NUM_GAP,   /* a signed gap */
-	NUM_PULL,  /* a signed pull, four decimals */
-};
-
-static void
-fmt_num(char *buf, size_t len, json_t *v, int style)
-{
-	double x;
-
-	if (v == NULL || !json_is_number(v)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	x = json_number_value(v);
-	switch (style) {
-	case NUM_WHOLE:
-		snprintf(buf, len, "%.0f", x);
-		break;
-	case NUM_VALUE:
-		snprintf(buf, len, "%.4f", x);
-		break;
-	case NUM_GAP:
-		snprintf(buf, len, "%+.4g", x);
-		break;
-	case NUM_PULL:
-		snprintf(buf, len, "%+.4f", x);
-		break;
-	default:
-		snprintf(buf, len, "%.10g", x);
-		break;
-	}
-}
-
 /* The first target of an entry (several are listed in the JSON). */
 static json_t *
 doc_target(json_t *f, size_t *count)
@@ -1067,21 +1003,16 @@ target_text(json_t *t, size_t count, char *spec, size_t slen, char *status,
 	    count > 1 ? " (+)" : "");
 	snprintf(status, stlen, "%s",
 	    json_string_value(json_object_get(t, "status")));
-	fmt_num(gap, glen, json_object_get(t, "gap"), NUM_GAP);
+	tally_figure_num(gap, glen, json_object_get(t, "gap"), TALLY_NUM_GAP);
 }
 
 static void
 print_entry_cols(FILE *out, const struct tally_indicator *ind, json_t *f)
 {
-	char    value[32], a[32], b[32];
-	json_t *ja, *jb;
+	struct tally_figure_text t;
 
-	doc_sums(ind, f, &ja, &jb);
-	fmt_num(value, sizeof(value), json_object_get(f, "value"),
-	    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE : NUM_VALUE);
-	fmt_num(a, sizeof(a), ja, NUM_SUM);
-	fmt_num(b, sizeof(b), jb, NUM_SUM);
-	fprintf(out, " %12s %14s %14s %6lld/%lld", value, a, b,
+	tally_figure_doc_text(ind, f, &t);
+	fprintf(out, " %12s %14s %14s %6lld/%lld", t.value, t.a, t.b,
 	    json_integer_value(json_object_get(f, "reporting")),
 	    json_integer_value(json_object_get(f, "expected")));
 }
@@ -1161,19 +1092,12 @@ print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			    json_object_get(top, "indicators"), k);
 			const struct tally_indicator *ind =
 			    doc_indicator(cat, f);
-			char    value[32], a[32], b[32];
-			json_t *ja, *jb;
+			struct tally_figure_text t;
 
-			doc_sums(ind, f, &ja, &jb);
-			fmt_num(value, sizeof(value),
-			    json_object_get(f, "value"),
-			    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE
-			                                  : NUM_VALUE);
-			fmt_num(a, sizeof(a), ja, NUM_SUM);
-			fmt_num(b, sizeof(b), jb, NUM_SUM);
-			fprintf(out, "%-38s %12s  ", ind->id, value);
+			tally_figure_doc_text(ind, f, &t);
+			fprintf(out, "%-38s %12s  ", ind->id, t.value);
 			tally_text_pad(out, ind->unit, 8);
-			fprintf(out, " %14s %14s %6lld/%-4lld", a, b,
+			fprintf(out, " %14s %14s %6lld/%-4lld", t.a, t.b,
 			    json_integer_value(
 			        json_object_get(f, "reporting")),
 			    json_integer_value(
@@ -1219,35 +1143,6 @@ print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 	}
 }
 
-/* Writes s as one CSV field, quoted only when it must be. */
-static void
-csv_field(FILE *out, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") != NULL) {
-		csv_fwrite(out, s, strlen(s));
-	} else {
-		fputs(s, out);
-	}
-}
-
-static void
-csv_num_col(FILE *out, json_t *v)
-{
-	fputc(',', out);
-	if (v != NULL && json_is_number(v)) {
-		fprintf(out, "%.17g", json_number_value(v));
-	}
-}
-
-static void
-csv_text_col(FILE *out, const char *s)
-{
-	fputc(',', out);
-	if (s != NULL) {
-		csv_field(out, s);
-	}
-}
-
 static void
 print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 {
@@ -1276,7 +1171,7 @@ print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 
 			fprintf(out, "%s,%s,", period,
 			    json_string_value(json_object_get(r, "code")));
-			csv_field(out,
+			tally_figure_csv_field(out,
 			    json_string_value(json_object_get(r, "name")));
 			fprintf(out, ",%s,%s,%s",
 			    json_string_value(json_object_get(r, "level")),
@@ -1285,14 +1180,15 @@ print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			              json_object_get(r, "parent"))
 			        : "",
 			    ind->id);
-			csv_num_col(out, json_object_get(f, "value"));
-			csv_num_col(out,
+			tally_figure_csv_num(out, json_object_get(f, "value"));
+			tally_figure_csv_num(out,
 			    ratio ? json_object_get(f, "numerator") : NULL);
-			csv_num_col(out,
+			tally_figure_csv_num(out,
 			    ratio ? json_object_get(f, "denominator") : NULL);
-			csv_num_col(
+			tally_figure_csv_num(
 			    out, ratio ? NULL : json_object_get(f, "sum"));
-			csv_num_col(out, json_object_get(f, "weight"));
+			tally_figure_csv_num(
+			    out, json_object_get(f, "weight"));
 			fprintf(out, ",%lld,%lld,%s,%s",
 			    json_integer_value(
 			        json_object_get(f, "reporting")),
@@ -1302,18 +1198,19 @@ print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			        ? "true"
 			        : "false");
 			t = doc_target(f, &count);
-			csv_text_col(out,
+			tally_figure_csv_text(out,
 			    t ? json_string_value(json_object_get(t, "op"))
 			      : NULL);
-			csv_num_col(
+			tally_figure_csv_num(
 			    out, t ? json_object_get(t, "value") : NULL);
-			csv_text_col(out,
+			tally_figure_csv_text(out,
 			    t ? json_string_value(json_object_get(t, "scope"))
 			      : NULL);
-			csv_text_col(out,
+			tally_figure_csv_text(out,
 			    t ? json_string_value(json_object_get(t, "status"))
 			      : NULL);
-			csv_num_col(out, t ? json_object_get(t, "gap") : NULL);
+			tally_figure_csv_num(
+			    out, t ? json_object_get(t, "gap") : NULL);
 			fputc('\n', out);
 		}
 	}
@@ -1325,10 +1222,11 @@ print_explain(
 {
 	const struct tally_indicator *ind = tally_catalog_indicator(
 	    cat, json_string_value(json_object_get(doc, "indicator")));
-	json_t *list = json_object_get(doc, "contributions");
-	json_t *e, *ja, *jb;
-	size_t  i;
-	char    value[32], a[32], b[32], share[32], pull[32];
+	json_t                  *list = json_object_get(doc, "contributions");
+	json_t                  *e;
+	size_t                   i;
+	char                     share[32], pull[32];
+	struct tally_figure_text t;
 
 	if (format == TALLY_FORMAT_CSV) {
 		fprintf(out,
@@ -1336,17 +1234,13 @@ print_explain(
 		    "numerator,denominator,sum,weight,reporting,"
 		    "expected,share,pull\n");
 	} else {
-		doc_sums(ind, doc, &ja, &jb);
-		fmt_num(value, sizeof(value), json_object_get(doc, "value"),
-		    ind->kind == TALLY_KIND_COUNT ? NUM_WHOLE : NUM_VALUE);
-		fmt_num(a, sizeof(a), ja, NUM_SUM);
-		fmt_num(b, sizeof(b), jb, NUM_SUM);
+		tally_figure_doc_text(ind, doc, &t);
 		fprintf(out, "%s %s (%s), %s %s, period %s: %s (%s / %s)\n",
 		    ind->id, ind->name_zh, ind->unit,
 		    json_string_value(json_object_get(doc, "region")),
 		    json_string_value(json_object_get(doc, "name")),
-		    json_string_value(json_object_get(doc, "period")), value,
-		    a, b);
+		    json_string_value(json_object_get(doc, "period")), t.value,
+		    t.a, t.b);
 		fprintf(out, "%-6s %-18s %12s %14s %14s %s %9s %12s\n", "part",
 		    "name", "value",
 		    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
@@ -1363,26 +1257,27 @@ print_explain(
 			    json_string_value(json_object_get(doc, "region")),
 			    ind->id,
 			    json_string_value(json_object_get(e, "code")));
-			csv_field(out,
+			tally_figure_csv_field(out,
 			    json_string_value(json_object_get(e, "name")));
 			fprintf(out, ",%s",
 			    json_is_true(json_object_get(e, "own")) ? "true"
 			                                            : "false");
-			csv_num_col(out, json_object_get(e, "value"));
-			csv_num_col(out,
+			tally_figure_csv_num(out, json_object_get(e, "value"));
+			tally_figure_csv_num(out,
 			    ratio ? json_object_get(e, "numerator") : NULL);
-			csv_num_col(out,
+			tally_figure_csv_num(out,
 			    ratio ? json_object_get(e, "denominator") : NULL);
-			csv_num_col(
+			tally_figure_csv_num(
 			    out, ratio ? NULL : json_object_get(e, "sum"));
-			csv_num_col(out, json_object_get(e, "weight"));
+			tally_figure_csv_num(
+			    out, json_object_get(e, "weight"));
 			fprintf(out, ",%lld,%lld",
 			    json_integer_value(
 			        json_object_get(e, "reporting")),
 			    json_integer_value(
 			        json_object_get(e, "expected")));
-			csv_num_col(out, json_object_get(e, "share"));
-			csv_num_col(out, json_object_get(e, "pull"));
+			tally_figure_csv_num(out, json_object_get(e, "share"));
+			tally_figure_csv_num(out, json_object_get(e, "pull"));
 			fputc('\n', out);
 			continue;
 		}
@@ -1402,8 +1297,8 @@ print_explain(
 		} else {
 			snprintf(share, sizeof(share), "-");
 		}
-		fmt_num(
-		    pull, sizeof(pull), json_object_get(e, "pull"), NUM_PULL);
+		tally_figure_num(pull, sizeof(pull),
+		    json_object_get(e, "pull"), TALLY_NUM_PULL);
 		fprintf(out, " %9s %12s\n", share, pull);
 	}
 }
