@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "sign.h"
+#include "stopguard.h"
 #include "store.h"
 #include "tlsconf.h"
 #include "uplink.h"
@@ -45,6 +46,9 @@
 
 /* How long a reply may wait for its connection before it is dropped. */
 #define HUB_SEND_TIMEOUT_MS 2000
+
+/* How long the hub may take to stop once it is asked to (stopguard.h). */
+#define HUB_STOP_DEADLINE_S 10
 
 enum hub_ctx_state {
 	HUB_CTX_RECV,
@@ -993,7 +997,8 @@ int
 hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 {
 	struct hub                   hub;
-	struct hub_http             *http = NULL;
+	struct hub_http             *http  = NULL;
+	struct hub_stopguard        *guard = NULL;
 	const struct tally_division *d;
 	nng_listener                 l;
 	sigset_t                     sigs;
@@ -1136,19 +1141,31 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	TALLY_LOG(TALLY_LOG_INFO, "signal %d: stopping", sig);
 	rv = TALLY_OK;
 fail:
+	/* Without a guard (no memory for it) the stop is as before:
+	 * unbounded. */
+	if (hub_stopguard_start(HUB_STOP_DEADLINE_S, &guard) != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_WARN, "the stop has no deadline");
+	}
 	pthread_mutex_lock(&hub.mtx);
 	hub.stopping = true;
 	pthread_cond_broadcast(&hub.work_cv);
 	pthread_cond_broadcast(&hub.uplink_cv);
 	pthread_mutex_unlock(&hub.mtx);
+	/* The writer first, and its database closed, before any NNG socket
+	 * is closed: closing one can hang in NNG (stopguard.h), and what
+	 * is committed by then is all the hub ever acknowledged. The
+	 * context callbacks never touch the writer's connection. */
+	if (writer_started) {
+		pthread_join(writer, NULL);
+	}
+	tally_store_close(hub.st);
+	hub.st = NULL;
+	hub_stopguard_db_closed(guard);
 	hub_http_stop(http);
 	/* Outside the lock: closing may wait for NNG's own threads, and the
 	 * uplink threads need the lock to notice that the hub stops. */
 	for (size_t i = 0; i < hub.nups; i++) {
 		tally_uplink_abort(hub.ups[i].up);
-	}
-	if (writer_started) {
-		pthread_join(writer, NULL);
 	}
 	for (size_t i = 0; i < hub.nups; i++) {
 		if (hub.ups[i].started) {
@@ -1169,7 +1186,7 @@ fail:
 		ctx_drop(&hub.ctxs[i]);
 	}
 	free(hub.ctxs);
-	tally_store_close(hub.st);
+	hub_stopguard_finish(guard);
 	pthread_cond_destroy(&hub.work_cv);
 	pthread_cond_destroy(&hub.uplink_cv);
 	pthread_mutex_destroy(&hub.mtx);

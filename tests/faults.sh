@@ -481,19 +481,32 @@ case_stuck() {
 	push 130505
 	check "6: a push after the stuck clients left: exit" $? 0
 	converge_year "6 after"
-	# Known issue, not counted: after a flood of requests whose replies
-	# are never read, the hub sometimes never returns from nng_close when
-	# it stops (seen in about one run of three; its threads are idle,
-	# nothing is lost, and everything it acknowledged is committed). It
-	# is reported, and killed after 10 s, rather than failing the case.
+	# After a flood of requests whose replies are never read, NNG 1.5.2
+	# can wedge its reaper thread, and then no NNG socket finishes
+	# closing. The hub must still stop by itself: its database closed
+	# first, then, if NNG is wedged, it ends 10 s after the signal with
+	# EX_SOFTWARE (70) and says so. Not stopping, or any other status,
+	# fails.
+	local rc=none t0
+	t0=$(now_ms)
 	kill -TERM "${hub_pid[$a]}"
-	if wait_until 10 eval '! kill -0 "${hub_pid[$a]}" 2>/dev/null'; then
+	if wait_until 30 eval '! kill -0 "${hub_pid[$a]}" 2>/dev/null'; then
 		wait "${hub_pid[$a]}"
-		check "6: the city hub stops cleanly on SIGTERM" $? 0
+		rc=$?
 	else
-		note "KNOWN ISSUE (not counted): hub $a did not stop within 10 s of SIGTERM after the noread flood; killed"
 		kill9_hub $a
 	fi
+	note "the city hub ended with status $rc $(($(now_ms) - t0)) ms after SIGTERM"
+	if [ "$rc" == 70 ] && grep -q "did not stop within 10 s of the signal" "$work/log/hub-$a.log"; then
+		note "NNG did not finish closing (the 1.5.2 defect): the hub ended at its deadline, as documented"
+		rc=0
+	fi
+	check "6: the city hub stops by itself on SIGTERM: exit 0 (or 70 at its deadline)" "$rc" 0
+	for c in $xs; do
+		save_acks "$work/db/$c.db" "$work/out/acks-$c"
+		check "6: $c's acknowledgements missing at the stopped city hub" \
+			"$(lost_acks "$work/out/acks-$c" "$work/db/$a.db")" 0
+	done
 	unset "hub_pid[$a]"
 }
 
