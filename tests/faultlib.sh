@@ -280,11 +280,14 @@ instance_of() {
 
 # ------------------------------------------------------------ the counties
 
-# gen_year YEAR: the whole province's generated rows for a year, once.
+# gen_year YEAR [ARGS...]: the whole province's generated rows for a year,
+# once; ARGS go to tally-gen (--monthly: every figure month by month).
 gen_year() {
-	[ -f "$work/gen-$1/flat.csv" ] && return 0
-	"$gen" --region $province --year "$1" --out "$work/gen-$1" --flat "$work/gen-$1/flat.csv" \
-		>/dev/null 2>>"$work/log/node.log"
+	local y=$1
+	shift
+	[ -f "$work/gen-$y/flat.csv" ] && return 0
+	"$gen" --region $province --year "$y" --out "$work/gen-$y" --flat "$work/gen-$y/flat.csv" \
+		"$@" >/dev/null 2>>"$work/log/node.log"
 }
 
 # add_county COUNTY [YEAR...]: its store and its generated years (2020 by
