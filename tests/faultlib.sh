@@ -212,22 +212,28 @@ start_hub_with() {
 	return 0
 }
 
-# stop_hub REGION: SIGTERM and a bounded wait; returns the exit status
-# (137 when it had to be killed).
-stop_hub() {
-	local region=$1 pid=${hub_pid[$1]} rc end=$((SECONDS + deadline_s))
+# term_wait WHAT PID: SIGTERM and a bounded wait (SIGKILL after
+# deadline_s); returns the exit status (137 when it had to be killed).
+term_wait() {
+	local what=$1 pid=$2 end=$((SECONDS + deadline_s))
 	kill -TERM "$pid"
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $SECONDS -ge $end ]; then
-			echo "# hub $region did not stop within ${deadline_s}s of SIGTERM: killed"
+			echo "# $what did not stop within ${deadline_s}s of SIGTERM: killed"
 			kill -KILL "$pid"
 			break
 		fi
 		sleep 0.05
 	done
 	wait "$pid"
+}
+
+# stop_hub REGION: term_wait, and the hub is no longer running.
+stop_hub() {
+	local rc
+	term_wait "hub $1" "${hub_pid[$1]}"
 	rc=$?
-	unset "hub_pid[$region]"
+	unset "hub_pid[$1]"
 	return $rc
 }
 
@@ -254,11 +260,15 @@ final_stops() {
 	sanitizer_check
 }
 
+# kill9_wait PID: kill -9, and the process reaped.
+kill9_wait() {
+	kill -KILL "$1"
+	wait "$1" 2>/dev/null
+}
+
 kill9_hub() {
-	local region=$1 pid=${hub_pid[$1]}
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
-	unset "hub_pid[$region]"
+	kill9_wait "${hub_pid[$1]}"
+	unset "hub_pid[$1]"
 }
 
 hub_alive() {
@@ -358,28 +368,18 @@ start_daemon() {
 	daemon_pid[$c]=$!
 }
 
-# stop_daemon COUNTY: SIGTERM, bounded wait, the exit status.
+# stop_daemon COUNTY: term_wait, and the daemon is no longer running.
 stop_daemon() {
-	local c=$1 pid=${daemon_pid[$1]} rc end=$((SECONDS + deadline_s))
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $SECONDS -ge $end ]; then
-			kill -KILL "$pid"
-			break
-		fi
-		sleep 0.05
-	done
-	wait "$pid"
+	local rc
+	term_wait "daemon $1" "${daemon_pid[$1]}"
 	rc=$?
-	unset "daemon_pid[$c]"
+	unset "daemon_pid[$1]"
 	return $rc
 }
 
 kill9_daemon() {
-	local c=$1 pid=${daemon_pid[$1]}
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
-	unset "daemon_pid[$c]"
+	kill9_wait "${daemon_pid[$1]}"
+	unset "daemon_pid[$1]"
 }
 
 # pending DB: states whose version is above what the parent acknowledged
@@ -543,18 +543,7 @@ converge() {
 	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out t0
 	shift
 	t0=$(now_ms)
-	while :; do
-		if report $province 2020 "$work/out/poll.json" --depth 2 &&
-			flat_compare "$work/out/poll.json" >"$out" 2>&1; then
-			break
-		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: the province did not reach the flat figures within ${deadline_s}s"
-			head -20 "$out"
-			return 1
-		fi
-		sleep 0.25
-	done
+	province_year "$label" $end || return 1
 	while :; do
 		if reports "$work/rep/conv" "$@" &&
 			flat_compare "$work/rep/conv"/*.json >"$out" 2>&1; then
@@ -575,16 +564,24 @@ converge() {
 # the province's year, two levels deep (the province, its cities and the
 # counties it holds), equals the flat computation.
 converge_year() {
-	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out t0
+	local t0
 	t0=$(now_ms)
+	province_year "$1" $((SECONDS + deadline_s)) || return 1
+	ok "$1: the province's year equals the flat computation, two levels deep (after $((($(now_ms) - t0) / 100))00 ms)"
+}
+
+# province_year LABEL END: waits until the province's year, two levels
+# deep, equals the flat computation, or the clock (SECONDS) reaches END,
+# which fails the check LABEL.
+province_year() {
+	local out=$work/out/compare.out
 	while :; do
 		if report $province 2020 "$work/out/poll.json" --depth 2 &&
 			flat_compare "$work/out/poll.json" >"$out" 2>&1; then
-			ok "$label: the province's year equals the flat computation, two levels deep (after $((($(now_ms) - t0) / 100))00 ms)"
 			return 0
 		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: the province did not reach the flat figures within ${deadline_s}s"
+		if [ $SECONDS -ge "$2" ]; then
+			not_ok "$1: the province did not reach the flat figures within ${deadline_s}s"
 			head -20 "$out"
 			return 1
 		fi
