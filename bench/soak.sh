@@ -224,8 +224,5 @@ for c in $counties; do
 	rcs+="$? "
 done
 check "every daemon stops cleanly on SIGTERM" "$(echo $rcs | tr ' ' '\n' | sort -u | tr '\n' ' ')" "0 "
-for h in $cities $province; do
-	stop_hub $h
-	check "hub $h stops cleanly on SIGTERM" $? 0
-done
+final_stops $cities $province
 finish

@@ -25,86 +25,13 @@ if [ $# -ne 1 ]; then
 	echo "usage: $0 BUILD_DIR" >&2
 	exit 64
 fi
-build=$(cd "$1" && pwd) || exit 64
+deadline_s=${deadline_s:-60}
 here=$(cd "$(dirname "$0")" && pwd)
-export TALLY_DATA_DIR=${TALLY_DATA_DIR:-$here/../configs}
-node=$build/node/tally-node
-hub=$build/hub/tally-hub
-gen=$build/bench/tally-gen
-python=$(python3 -c 'import sys; print(sys.executable)') || exit 1
-work=$(mktemp -d)
-mkdir -p "$work/db" "$work/sock" "$work/log" "$work/gen" "$work/raw" "$work/out" "$work/cmp"
-started=$(date +%s)
-
-declare -A hub_pid=()
-passed=0
-failed=0
-deadline_s=60
-
-cleanup() {
-	local p alive
-	for p in "${hub_pid[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for _ in $(seq 1 50); do
-		alive=0
-		for p in "${hub_pid[@]}"; do
-			kill -0 "$p" 2>/dev/null && alive=1
-		done
-		[ $alive -eq 0 ] && break
-		sleep 0.1
-	done
-	for p in "${hub_pid[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL - $*"
-}
-
-section() {
-	echo "# $* (at $(($(date +%s) - started)) s)"
-}
-
-finish() {
-	local f
-	if [ $failed -gt 0 ]; then
-		for f in "$work"/log/*.log; do
-			[ -f "$f" ] || continue
-			echo "--- $(basename "$f") (last 30 lines)"
-			tail -30 "$f"
-		done
-	fi
-	echo "# $(($(date +%s) - started)) s"
-	echo "$passed passed, $failed failed"
-	[ $failed -eq 0 ] && exit 0
-	exit 1
-}
-
-check() {
-	if [ "$2" == "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: got '$2', expected '$3'"
-	fi
-}
-
-check_true() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+# The processes, the checks, the hubs and the pushes: tests/faultlib.sh.
+# shellcheck source=tests/faultlib.sh
+. "$here/faultlib.sh"
+fl_init "$1" compare
+mkdir -p "$work/gen" "$work/cmp"
 
 members=110000,120000,130000
 group=jingjinji
@@ -116,76 +43,34 @@ hebei_counties="130102 130104 130105 130202 130203"
 # Beijing's districts that report only in step b.
 late="110117 110118 110119"
 
-# start_hub NAME ARGS...: a hub whose log is log/NAME.log; waits for its
-# ready file.
-start_hub() {
-	local name=$1 ready=$work/sock/$1.ready
-	shift
-	rm -f "$ready"
-	echo "--- start $(date +%T.%N)" >>"$work/log/hub-$name.log"
-	"$hub" run "$@" --ready-file "$ready" 2>>"$work/log/hub-$name.log" &
-	hub_pid[$name]=$!
-	local end=$((SECONDS + deadline_s))
-	while [ ! -s "$ready" ]; do
-		if ! kill -0 "${hub_pid[$name]}" 2>/dev/null || [ $SECONDS -ge $end ]; then
-			not_ok "hub $name did not become ready"
-			return 1
-		fi
-		sleep 0.02
-	done
-	return 0
-}
-
-stop_hub() {
-	local name=$1 pid=${hub_pid[$1]} rc end=$((SECONDS + deadline_s))
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $SECONDS -ge $end ]; then
-			kill -KILL "$pid"
-			break
-		fi
-		sleep 0.05
-	done
-	wait "$pid"
-	rc=$?
-	unset "hub_pid[$name]"
-	return $rc
-}
-
 # region_hub CODE [PARENT] [--compare ...]: a region's hub on ipc://.
 region_hub() {
 	local code=$1 parent=$2
 	shift 2
 	local args=(--db "$work/db/$code.db" --region "$code" --listen "ipc://$work/sock/$code")
 	[ -n "$parent" ] && args+=(--parent "ipc://$work/sock/$parent")
-	start_hub "$code" "${args[@]}" "$@"
+	start_hub_with "$code" "${args[@]}" "$@"
 }
 
 # The comparison hub, with its comparison page on a kernel-chosen port
 # (the ready file's second line).
 group_hub() {
-	start_hub group -c "$work/group.ini" --http 127.0.0.1:0 &&
+	start_hub_with group -c "$work/group.ini" --http 127.0.0.1:0 &&
 		http_url=$(sed -n 2p "$work/sock/group.ready") &&
 		[ -n "$http_url" ]
 }
 
-node_cmd() {
-	"$node" "$@" >>"$work/log/node.log" 2>&1
-}
-
-# load LEAF PARENT YEAR...: a district's or county's store with its years.
+# load LEAF PARENT YEAR...: a district's or county's store with its
+# years; faultlib's push sends it to PARENT's hub.
 load() {
 	local leaf=$1 parent=$2 y
 	shift 2
-	node_cmd init --db "$work/db/$leaf.db" --region "$leaf" || return 1
+	city_of[$leaf]=$parent
+	node_cmd init --db "$work/db/$leaf.db" --region "$leaf" >/dev/null || return 1
 	for y in "$@"; do
-		node_cmd import --db "$work/db/$leaf.db" "$work/gen/$y/$leaf.csv" || return 1
+		node_cmd import --db "$work/db/$leaf.db" "$work/gen/$y/$leaf.csv" >/dev/null || return 1
 	done
 	return 0
-}
-
-push() { # LEAF PARENT
-	node_cmd push --db "$work/db/$1.db" --hub "ipc://$work/sock/$2"
 }
 
 # compare FILE ARGS...: the comparison hub's comparison as JSON.
@@ -205,10 +90,11 @@ checker() {
 		--members $members "${standards[@]}" "${raws[@]}" "$f"
 }
 
-# converge LABEL RAWLIST COMPARE-ARGS...: waits until the comparison
-# equals the flat computation over the raw files listed in RAWLIST (a
-# space-separated list). Bounded; on failure the mismatches are shown.
-converge() {
+# converge_compare LABEL RAWLIST COMPARE-ARGS...: waits until the
+# comparison equals the flat computation over the raw files listed in
+# RAWLIST (a space-separated list). Bounded; on failure the mismatches are
+# shown.
+converge_compare() {
 	local label=$1 raws=$2 end=$((SECONDS + deadline_s)) out=$work/out/check.out
 	shift 2
 	while :; do
@@ -259,13 +145,6 @@ for e in json.load(open(sys.argv[1]))["indicators"]: print(e["id"])' "$f"); do
 }
 
 # ------------------------------------------------------------------ setup
-for b in "$node" "$hub" "$gen"; do
-	if [ ! -x "$b" ]; then
-		not_ok "$b is missing; build first"
-		finish
-	fi
-done
-
 gen_ok=1
 "$gen" --region 110000 --year 2020 --out "$work/gen/2020" --flat "$work/raw/bj.csv" >/dev/null || gen_ok=0
 "$gen" --region 120000 --year 2020 --out "$work/gen/2020" --flat "$work/raw/tj2020.csv" >/dev/null || gen_ok=0
@@ -323,20 +202,20 @@ all_ok=1
 for d in $bj_districts; do
 	load "$d" 110100 2020 || all_ok=0
 	case " $late " in *" $d "*) continue ;; esac
-	push "$d" 110100 || all_ok=0
+	push "$d" || all_ok=0
 done
 for d in $tj_districts; do
-	load "$d" 120100 2016 2020 && push "$d" 120100 || all_ok=0
+	load "$d" 120100 2016 2020 && push "$d" || all_ok=0
 done
 for c in $hebei_counties; do
-	load "$c" "${c:0:4}00" 2020 2013 && push "$c" "${c:0:4}00" || all_ok=0
+	load "$c" "${c:0:4}00" 2020 2013 && push "$c" || all_ok=0
 done
 # Shanxi has a figure of its own to send.
-node_cmd record --db "$work/db/140000.db" --indicator mfg_pass_rate --period 2020 --num 90 --den 100 || all_ok=0
+node_cmd record --db "$work/db/140000.db" --indicator mfg_pass_rate --period 2020 --num 90 --den 100 >/dev/null || all_ok=0
 check "a: every store loaded and pushed" $all_ok 1
 
 early="$work/raw/bj-early.csv $work/raw/tj2020.csv $work/raw/tj2016.csv $work/raw/hb.csv"
-converge "a" "$early" --period 2020
+converge_compare "a" "$early" --period 2020
 n_early=$(($(echo $bj_districts | wc -w) - $(echo $late | wc -w)))
 check "a: Beijing mfg_pass_rate reporting" "$(jfield "$work/out/last.json" mfg_pass_rate 110000 reporting)" $n_early
 check "a: Beijing is incomplete" "$(jfield "$work/out/last.json" mfg_pass_rate 110000 complete)" false
@@ -348,26 +227,26 @@ save_members "$work/out/last.json" "$work/cmp/a" 120000 130000
 # ------------------------------------------------ b. the late districts
 section "b. Beijing's last districts arrive; the others' figures stay exactly"
 all_ok=1
-for d in $late; do push "$d" 110100 || all_ok=0; done
+for d in $late; do push "$d" || all_ok=0; done
 check "b: the late districts pushed" $all_ok 1
 full="$work/raw/bj.csv $work/raw/tj2020.csv $work/raw/tj2016.csv $work/raw/hb.csv"
-converge "b" "$full" --period 2020
+converge_compare "b" "$full" --period 2020
 cp "$work/out/last.json" "$work/out/b-2020.json"
 check "b: Beijing mfg_pass_rate reporting" "$(jfield "$work/out/b-2020.json" mfg_pass_rate 110000 reporting)" 16
 check "b: Beijing is complete" "$(jfield "$work/out/b-2020.json" mfg_pass_rate 110000 complete)" true
 save_members "$work/out/b-2020.json" "$work/cmp/b" 120000 130000
 check_true "b: Tianjin's and Hebei's figures for every indicator are byte-identical" \
 	diff -r "$work/cmp/a" "$work/cmp/b"
-converge "b" "$full" --period 2016
-converge "b" "$full" --latest --period 2020
+converge_compare "b" "$full" --period 2016
+converge_compare "b" "$full" --latest --period 2020
 tj_target=$(awk -F, '$1 == "120000" && $3 == "mfg_pass_rate" { print $4 }' "$TALLY_DATA_DIR/targets.csv" | sort | tail -1)
 check "b: --latest shows Tianjin mfg_pass_rate at its target year" \
 	"$(jfield "$work/out/last.json" mfg_pass_rate 120000 period) $(jfield "$work/out/last.json" mfg_pass_rate 120000 period_basis)" \
 	"$tj_target target"
 check "b: --latest shows Beijing (no target) at the period asked" \
 	"$(jfield "$work/out/last.json" mfg_pass_rate 110000 period_basis)" requested
-converge "b" "$full" --latest
-converge "b" "$full" --period 2020 --indicator mfg_pass_rate --group $group
+converge_compare "b" "$full" --latest
+converge_compare "b" "$full" --period 2020 --indicator mfg_pass_rate --group $group
 # The table and CSV are printed from the same document.
 "$hub" compare --db "$work/db/group.db" --period 2020 --format csv >"$work/out/b.csv" 2>>"$work/log/compare.log"
 n_ind=$("$python" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["indicators"]))' "$work/out/b-2020.json")
@@ -507,7 +386,7 @@ check "e: the comparison hub stops cleanly" $? 0
 rm -f "$work/db/group.db" "$work/db/group.db-wal" "$work/db/group.db-shm"
 group_hub || finish
 # Tianjin and Hebei see a new instance and send everything again.
-converge "e" "$work/raw/tj2020.csv $work/raw/tj2016.csv $work/raw/hb.csv" --period 2020
+converge_compare "e" "$work/raw/tj2020.csv $work/raw/tj2016.csv $work/raw/hb.csv" --period 2020
 cp "$work/out/last.json" "$work/out/e-2020.json"
 check "e: Beijing reporting" "$(jfield "$work/out/e-2020.json" mfg_pass_rate 110000 reporting)" 0
 check "e: Beijing is incomplete" "$(jfield "$work/out/e-2020.json" mfg_pass_rate 110000 complete)" false
@@ -551,22 +430,6 @@ check_true "f: ... saying whose store it is" grep -q "store of comparison group 
 check "f: tally-node refuses to record into a group's database" $? 78
 
 # --------------------------------------------------------- clean stops
-section "every hub stops cleanly"
 # Children first, the comparison hub last (see e).
-for h in 120100 $hebei_cities 120000 130000 140000 group; do
-	stop_hub "$h"
-	check "hub $h exits 0 on SIGTERM" $? 0
-done
-check "no hub is left running" "${#hub_pid[@]}" 0
-if grep -l -E "AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:" \
-	"$work"/log/*.log >"$work/out/san" 2>/dev/null; then
-	not_ok "sanitizer reports in: $(xargs -n1 basename <"$work/out/san" | tr '\n' ' ')"
-	for f in $(cat "$work/out/san"); do
-		echo "--- $f"
-		grep -A30 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$f" | head -60
-	done
-else
-	ok "no sanitizer reports in any log"
-fi
-
+final_stops 120100 $hebei_cities 120000 130000 140000 group
 finish

@@ -1,9 +1,13 @@
-# Shared helpers of the fault tests (tests/faults.sh) and the soak test
-# (bench/soak.sh), sourced by both: real tally-hub and tally-node processes
-# on real SQLite files in one temporary directory, talking NNG over ipc://
-# sockets inside it and over loopback TCP with kernel-chosen ports. Every
-# process a test starts is recorded here by its pid and stopped by that
-# pid alone on exit; every wait is bounded.
+# Shared helpers of the shell tests that drive a tree of hubs (tests/tree.sh,
+# compare.sh, redistrict.sh, redistrict_live.sh, history.sh, faults.sh) and
+# of the soak test (bench/soak.sh), sourced by each, so that one copy of
+# starting and stopping processes, checking and reporting serves them all:
+# real tally-hub and tally-node processes on real SQLite files in one
+# temporary directory, talking NNG over ipc:// sockets inside it and over
+# loopback TCP with kernel-chosen ports. Every process a test starts is
+# recorded here by its pid and stopped by that pid alone on exit; every
+# wait is bounded. A test may set deadline_s before fl_init, and may set
+# province and TALLY_DATA_DIR after it.
 #
 # A test sets up the library with fl_init BUILD_DIR NAME, builds its tree
 # with start_hub and add_county, and ends every step with converge, which
@@ -108,17 +112,32 @@ check_true() {
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
-# finish: the logs' tails when anything failed, a sanitizer scan, the one
-# summary line "N passed, N failed", and the exit status.
-finish() {
+# sanitizer_check [quiet]: one check that no log (the hubs', the daemons',
+# the commands') holds a report of AddressSanitizer, LeakSanitizer or
+# UndefinedBehaviorSanitizer; the reports are shown when one does. Quiet, it
+# says nothing when the logs are clean (what finish does when the test did
+# not check itself).
+sanitizer_check() {
 	local f
+	fl_san_checked=1
 	if grep -l -E "AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:" \
 		"$work"/log/*.log >"$work/out/san" 2>/dev/null; then
 		not_ok "sanitizer reports in: $(xargs -n1 basename <"$work/out/san" | tr '\n' ' ')"
 		for f in $(cat "$work/out/san"); do
+			echo "--- $(basename "$f")"
 			grep -A30 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$f" | head -60
 		done
+	elif [ "${1:-}" != quiet ]; then
+		ok "no sanitizer reports in any log"
 	fi
+}
+
+# finish: the logs' tails when anything failed, a sanitizer scan (unless
+# the test made its own), the one summary line "N passed, N failed", and
+# the exit status.
+finish() {
+	local f
+	[ -n "${fl_san_checked:-}" ] || sanitizer_check quiet
 	if [ $failed -gt 0 ]; then
 		for f in "$work"/log/*.log; do
 			[ -f "$f" ] || continue
@@ -145,7 +164,7 @@ now_ms() {
 # port it was given the first time, so that its children's URLs still
 # hold. Waits for the ready file, which the hub writes once it listens.
 start_hub() {
-	local region=$1 ready=$work/sock/$1.ready args l p
+	local region=$1 args l p
 	l=${listen[$region]:-}
 	if [ -z "$l" ]; then
 		if [ "$region" == "$province" ]; then
@@ -155,7 +174,7 @@ start_hub() {
 		fi
 	fi
 	[ -n "${fl_port[$region]:-}" ] && l=tcp://127.0.0.1:${fl_port[$region]}
-	args=(run --db "$work/db/$region.db" --region "$region" --listen "$l" --ready-file "$ready")
+	args=(--db "$work/db/$region.db" --region "$region" --listen "$l")
 	p=${parent_url[$region]:-}
 	if [ -z "$p" ] && [ "$region" != "$province" ]; then
 		p=${url[$(parent_of "$region")]:-}
@@ -163,49 +182,93 @@ start_hub() {
 	[ -n "$p" ] && args+=(--parent "$p")
 	# shellcheck disable=SC2206 # words on purpose
 	[ -n "${hub_extra[$region]:-}" ] && args+=(${hub_extra[$region]})
-	rm -f "$ready"
-	echo "--- start $(date +%T.%N)" >>"$work/log/hub-$region.log"
-	"$hub" "${args[@]}" 2>>"$work/log/hub-$region.log" &
-	hub_pid[$region]=$!
-	local end=$((SECONDS + deadline_s))
-	while [ ! -s "$ready" ]; do
-		if ! kill -0 "${hub_pid[$region]}" 2>/dev/null || [ $SECONDS -ge $end ]; then
-			not_ok "hub $region did not become ready ($l)"
-			return 1
-		fi
-		sleep 0.02
-	done
-	url[$region]=$(head -1 "$ready")
+	start_hub_with "$region" "${args[@]}" || return 1
 	case ${url[$region]} in
 	tcp://127.0.0.1:*) fl_port[$region]=${url[$region]##*:} ;;
 	esac
 	return 0
 }
 
-# stop_hub REGION: SIGTERM and a bounded wait; returns the exit status
-# (137 when it had to be killed).
-stop_hub() {
-	local region=$1 pid=${hub_pid[$1]} rc end=$((SECONDS + deadline_s))
+# start_hub_with NAME ARGS...: `tally-hub run ARGS` as the hub NAME (a
+# region, or any name for a hub that is none, such as a comparison hub),
+# logging to log/hub-NAME.log. Waits for its ready file sock/NAME.ready;
+# its first line, the URL the hub listens on, goes to url[NAME].
+start_hub_with() {
+	local name=$1 ready=$work/sock/$1.ready
+	shift
+	rm -f "$ready"
+	echo "--- start $(date +%T.%N)" >>"$work/log/hub-$name.log"
+	"$hub" run "$@" --ready-file "$ready" 2>>"$work/log/hub-$name.log" &
+	hub_pid[$name]=$!
+	local end=$((SECONDS + deadline_s))
+	while [ ! -s "$ready" ]; do
+		if ! kill -0 "${hub_pid[$name]}" 2>/dev/null || [ $SECONDS -ge $end ]; then
+			not_ok "hub $name did not become ready ($*)"
+			return 1
+		fi
+		sleep 0.02
+	done
+	url[$name]=$(head -1 "$ready")
+	return 0
+}
+
+# term_wait WHAT PID: SIGTERM and a bounded wait (SIGKILL after
+# deadline_s); returns the exit status (137 when it had to be killed).
+term_wait() {
+	local what=$1 pid=$2 end=$((SECONDS + deadline_s))
 	kill -TERM "$pid"
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $SECONDS -ge $end ]; then
-			echo "# hub $region did not stop within ${deadline_s}s of SIGTERM: killed"
+			echo "# $what did not stop within ${deadline_s}s of SIGTERM: killed"
 			kill -KILL "$pid"
 			break
 		fi
 		sleep 0.05
 	done
 	wait "$pid"
+}
+
+# stop_hub REGION: term_wait, and the hub is no longer running.
+stop_hub() {
+	local rc
+	term_wait "hub $1" "${hub_pid[$1]}"
 	rc=$?
-	unset "hub_pid[$region]"
+	unset "hub_pid[$1]"
 	return $rc
 }
 
+# stops_cleanly PREFIX HUB...: stops each hub in turn, a check each that
+# it exits 0 on SIGTERM (a hub that crashes or leaks on the way out does
+# not). PREFIX starts each check's description.
+stops_cleanly() {
+	local prefix=$1 h
+	shift
+	for h in "$@"; do
+		stop_hub "$h"
+		check "${prefix}hub $h exits 0 on SIGTERM" $? 0
+	done
+}
+
+# final_stops HUB...: the end of a test: every hub still running stops
+# cleanly, in the order given (children before their parents), none is
+# left, and no log holds a sanitizer report (a leak shows only once a
+# process has exited).
+final_stops() {
+	section "every hub stops cleanly"
+	stops_cleanly "" "$@"
+	check "no hub is left running" "${!hub_pid[*]}" ""
+	sanitizer_check
+}
+
+# kill9_wait PID: kill -9, and the process reaped.
+kill9_wait() {
+	kill -KILL "$1"
+	wait "$1" 2>/dev/null
+}
+
 kill9_hub() {
-	local region=$1 pid=${hub_pid[$1]}
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
-	unset "hub_pid[$region]"
+	kill9_wait "${hub_pid[$1]}"
+	unset "hub_pid[$1]"
 }
 
 hub_alive() {
@@ -227,11 +290,14 @@ instance_of() {
 
 # ------------------------------------------------------------ the counties
 
-# gen_year YEAR: the whole province's generated rows for a year, once.
+# gen_year YEAR [ARGS...]: the whole province's generated rows for a year,
+# once; ARGS go to tally-gen (--monthly: every figure month by month).
 gen_year() {
-	[ -f "$work/gen-$1/flat.csv" ] && return 0
-	"$gen" --region $province --year "$1" --out "$work/gen-$1" --flat "$work/gen-$1/flat.csv" \
-		>/dev/null 2>>"$work/log/node.log"
+	local y=$1
+	shift
+	[ -f "$work/gen-$y/flat.csv" ] && return 0
+	"$gen" --region $province --year "$y" --out "$work/gen-$y" --flat "$work/gen-$y/flat.csv" \
+		"$@" >/dev/null 2>>"$work/log/node.log"
 }
 
 # add_county COUNTY [YEAR...]: its store and its generated years (2020 by
@@ -252,13 +318,34 @@ node_cmd() {
 	"$node" "$@" 2>>"$work/log/node.log"
 }
 
+# own REGION INDICATOR PERIOD NUM DEN VALUE WEIGHT: an observation of a
+# hub's own region (empty fields for what the kind lacks), recorded into
+# its database while it runs, and kept as a raw row for the flat
+# computation.
+own() {
+	local args=(record -q --db "$work/db/$1.db" --indicator "$2" --period "$3")
+	[ -n "$4" ] && args+=(--num "$4" --den "$5")
+	[ -n "$6" ] && args+=(--value "$6")
+	[ -n "$7" ] && args+=(--weight "$7")
+	node_cmd "${args[@]}" >/dev/null || return 1
+	echo "$1,$2,$3,$4,$5,$6,$7" >>"$work/raw/raw.csv"
+}
+
 # push COUNTY [ARGS...]: tally-node push to the county's city hub; its
 # output in $work/out/push-COUNTY.out, the counts in $accepted, $duplicate
 # and $stale, the exit status returned.
 push() {
+	local c=$1
+	shift
+	push_with "$c" --hub "${url[${city_of[$c]}]}" "$@"
+}
+
+# push_with COUNTY ARGS...: the same with the hubs the caller names (a
+# hub that is not the county's, or one --hub per parent), as push.
+push_with() {
 	local c=$1 rc
 	shift
-	"$node" push --db "$work/db/$c.db" --hub "${url[${city_of[$c]}]}" "$@" \
+	"$node" push --db "$work/db/$c.db" "$@" \
 		>"$work/out/push-$c.out" 2>"$work/out/push-$c.err"
 	rc=$?
 	cat "$work/out/push-$c.err" >>"$work/log/node.log"
@@ -281,28 +368,18 @@ start_daemon() {
 	daemon_pid[$c]=$!
 }
 
-# stop_daemon COUNTY: SIGTERM, bounded wait, the exit status.
+# stop_daemon COUNTY: term_wait, and the daemon is no longer running.
 stop_daemon() {
-	local c=$1 pid=${daemon_pid[$1]} rc end=$((SECONDS + deadline_s))
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $SECONDS -ge $end ]; then
-			kill -KILL "$pid"
-			break
-		fi
-		sleep 0.05
-	done
-	wait "$pid"
+	local rc
+	term_wait "daemon $1" "${daemon_pid[$1]}"
 	rc=$?
-	unset "daemon_pid[$c]"
+	unset "daemon_pid[$1]"
 	return $rc
 }
 
 kill9_daemon() {
-	local c=$1 pid=${daemon_pid[$1]}
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
-	unset "daemon_pid[$c]"
+	kill9_wait "${daemon_pid[$1]}"
+	unset "daemon_pid[$1]"
 }
 
 # pending DB: states whose version is above what the parent acknowledged
@@ -317,12 +394,6 @@ pending() {
 		 ON a.uplink = 'parent' AND a.region = r.region
 		 AND a.indicator = r.indicator AND a.period = r.period
 		 WHERE a.version IS NULL OR r.version > a.version)"
-}
-
-# acked DB: the states the parent acknowledged as accepted or duplicate.
-acked() {
-	sqlite3 -cmd ".timeout 5000" "$1" \
-		"SELECT count(*) FROM uplink_ack WHERE uplink = 'parent' AND status IN (1, 2)"
 }
 
 # save_acks DB FILE: what a child holds as acknowledged, as
@@ -472,18 +543,7 @@ converge() {
 	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out t0
 	shift
 	t0=$(now_ms)
-	while :; do
-		if report $province 2020 "$work/out/poll.json" --depth 2 &&
-			flat_compare "$work/out/poll.json" >"$out" 2>&1; then
-			break
-		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: the province did not reach the flat figures within ${deadline_s}s"
-			head -20 "$out"
-			return 1
-		fi
-		sleep 0.25
-	done
+	province_year "$label" $end || return 1
 	while :; do
 		if reports "$work/rep/conv" "$@" &&
 			flat_compare "$work/rep/conv"/*.json >"$out" 2>&1; then
@@ -504,16 +564,24 @@ converge() {
 # the province's year, two levels deep (the province, its cities and the
 # counties it holds), equals the flat computation.
 converge_year() {
-	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out t0
+	local t0
 	t0=$(now_ms)
+	province_year "$1" $((SECONDS + deadline_s)) || return 1
+	ok "$1: the province's year equals the flat computation, two levels deep (after $((($(now_ms) - t0) / 100))00 ms)"
+}
+
+# province_year LABEL END: waits until the province's year, two levels
+# deep, equals the flat computation, or the clock (SECONDS) reaches END,
+# which fails the check LABEL.
+province_year() {
+	local out=$work/out/compare.out
 	while :; do
 		if report $province 2020 "$work/out/poll.json" --depth 2 &&
 			flat_compare "$work/out/poll.json" >"$out" 2>&1; then
-			ok "$label: the province's year equals the flat computation, two levels deep (after $((($(now_ms) - t0) / 100))00 ms)"
 			return 0
 		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: the province did not reach the flat figures within ${deadline_s}s"
+		if [ $SECONDS -ge "$2" ]; then
+			not_ok "$1: the province did not reach the flat figures within ${deadline_s}s"
 			head -20 "$out"
 			return 1
 		fi

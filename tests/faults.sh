@@ -5,7 +5,8 @@
 # province's county rows included, equals tests/flat.py over the raw rows)
 # and in "every acknowledged snapshot is held": each child's
 # acknowledgements (accepted or duplicate) are looked up in its hub's
-# database at that version or a newer one.
+# database at that version or a newer one. Every case ends with what it
+# left running stopping cleanly, and no sanitizer report in any log.
 #
 # Usage: bash tests/faults.sh BUILD_DIR CASE
 #
@@ -733,4 +734,16 @@ correction) case_correction ;;
 	exit 64
 	;;
 esac
+# Whatever the case left running stops cleanly (a crash or a leak on the
+# way out would otherwise go unseen): the daemons, then the cities, the
+# province last.
+for c in "${!daemon_pid[@]}"; do
+	stop_daemon "$c"
+	check "daemon $c exits 0 on SIGTERM" $? 0
+done
+cities=()
+for h in "${!hub_pid[@]}"; do
+	[ "$h" == "$province" ] || cities+=("$h")
+done
+final_stops "${cities[@]}" ${hub_pid[$province]:+$province}
 finish

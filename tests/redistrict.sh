@@ -24,78 +24,26 @@ if [ $# -ne 1 ]; then
 	echo "usage: $0 BUILD_DIR" >&2
 	exit 64
 fi
-build=$(cd "$1" && pwd) || exit 64
+# Bounded waits: far above what convergence takes, even under the
+# sanitizers on a loaded 2-core machine.
+deadline_s=${deadline_s:-120}
 here=$(cd "$(dirname "$0")" && pwd)
+# The processes, the checks, the hubs, the counties, the reports and the
+# flat computation (with the changes file when there is one):
+# tests/faultlib.sh.
+# shellcheck source=tests/faultlib.sh
+. "$here/faultlib.sh"
+fl_init "$1" redistrict
 configs=$here/../configs
-node=$build/node/tally-node
-hub=$build/hub/tally-hub
-gen=$build/bench/tally-gen
-python=$(python3 -c 'import sys; print(sys.executable)') || exit 1
-work=$(mktemp -d)
-mkdir -p "$work/db" "$work/sock" "$work/log" "$work/out" "$work/rep" "$work/data"
+mkdir -p "$work/data"
 cp "$configs"/indicators.csv "$configs"/divisions.csv "$configs"/targets.csv "$work/data/"
 # The copy starts without any change of parent, whatever configs/ ships.
 rm -f "$work/data/division_changes.csv"
 export TALLY_DATA_DIR=$work/data
 
-declare -A hub_pid=()
-passed=0
-failed=0
-# Bounded waits: far above what convergence takes, even under the
-# sanitizers on a loaded 2-core machine.
-deadline_s=120
-
-cleanup() {
-	local p
-	for p in "${hub_pid[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${hub_pid[@]}"; do
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL - $*"
-}
-
-finish() {
-	local f
-	if [ $failed -gt 0 ]; then
-		for f in "$work"/log/*.log; do
-			[ -f "$f" ] || continue
-			echo "--- $(basename "$f") (last 30 lines)"
-			tail -30 "$f"
-		done
-	fi
-	echo "$passed passed, $failed failed"
-	[ $failed -eq 0 ] && exit 0
-	exit 1
-}
-
-check() {
-	if [ "$2" == "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: got '$2', expected '$3'"
-	fi
-}
-
 province=330000
+# Every hub listens on an ipc:// socket, the province too.
+listen[$province]=ipc://$work/sock/$province
 city_a=330100
 city_b=330200
 mover=330122
@@ -104,114 +52,6 @@ counties_b="330203 330205"
 effective=2020-07
 n_a=$(echo $counties_a | wc -w)
 n_b=$(echo $counties_b | wc -w)
-periods="2020 2020Q1 2020Q2 2020Q3 2020Q4 $(printf '2020-%02d ' $(seq 1 12))"
-declare -A city_of=()
-for c in $counties_a; do city_of[$c]=$city_a; done
-for c in $counties_b; do city_of[$c]=$city_b; done
-declare -A url=()
-
-# start_hub REGION [PARENT_REGION]: waits for the hub's ready file.
-start_hub() {
-	local region=$1 parent=${2:-} ready=$work/sock/$1.ready args
-	args=(run --db "$work/db/$region.db" --region "$region"
-		--listen "ipc://$work/sock/$region" --ready-file "$ready")
-	[ -n "$parent" ] && args+=(--parent "${url[$parent]}")
-	rm -f "$ready"
-	echo "--- start $(date +%T.%N)" >>"$work/log/hub-$region.log"
-	"$hub" "${args[@]}" 2>>"$work/log/hub-$region.log" &
-	hub_pid[$region]=$!
-	local end=$((SECONDS + deadline_s))
-	while [ ! -s "$ready" ]; do
-		if ! kill -0 "${hub_pid[$region]}" 2>/dev/null || [ $SECONDS -ge $end ]; then
-			not_ok "hub $region did not become ready"
-			return 1
-		fi
-		sleep 0.02
-	done
-	url[$region]=$(cat "$ready")
-}
-
-stop_hub() {
-	local region=$1 pid=${hub_pid[$1]} end=$((SECONDS + deadline_s))
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $SECONDS -ge $end ]; then
-			kill -KILL "$pid"
-			break
-		fi
-		sleep 0.05
-	done
-	wait "$pid"
-	local rc=$?
-	unset "hub_pid[$region]"
-	return $rc
-}
-
-# push DB ARGS...: tally-node push; output in $work/out/push.out and .err.
-push() {
-	local db=$1
-	shift
-	"$node" push --db "$work/db/$db.db" "$@" \
-		>"$work/out/push.out" 2>"$work/out/push.err"
-	local rc=$?
-	cat "$work/out/push.err" >>"$work/log/node.log"
-	return $rc
-}
-
-report() {
-	local h=$1 p=$2 f=$3
-	shift 3
-	"$build/hub/tally-hub" report --db "$work/db/$h.db" --period "$p" \
-		--format json "$@" >"$f" 2>>"$work/log/report.log"
-}
-
-reports() {
-	local dir=$1 h p
-	shift
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	for h in "$@"; do
-		for p in $periods; do
-			report "$h" "$p" "$dir/$h-$p.json" --depth 2 || return 1
-		done
-	done
-}
-
-# flat_compare FILE...: tests/flat.py on the raw rows of the counties in
-# use, with the changes file when there is one.
-flat_compare() {
-	local args=() f
-	for f in "$@"; do args+=(--report "$f"); done
-	[ -f "$work/data/division_changes.csv" ] &&
-		args+=(--changes "$work/data/division_changes.csv")
-	"$python" "$here/flat.py" compare --indicators "$work/data/indicators.csv" \
-		--tree "$work/data/divisions.csv" --raw "$work/raw.csv" "${args[@]}"
-}
-
-field() {
-	"$python" "$here/flat.py" field "$@"
-}
-
-# converge LABEL HUB...: waits (bounded) until every period of every given
-# hub equals the flat computation.
-converge() {
-	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out
-	shift
-	while :; do
-		if reports "$work/rep/conv" "$@" &&
-			flat_compare "$work/rep/conv"/*.json >"$out" 2>&1; then
-			ok "$label: $* equal the flat computation for every period ($(tail -1 "$out" | sed 's/flat.py: compared \([0-9]*\) figures.*/\1 figures/'))"
-			return 0
-		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: $* did not converge within ${deadline_s}s"
-			head -30 "$out"
-			tail -1 "$out"
-			return 1
-		fi
-		sleep 0.3
-	done
-}
 
 # lists JSON PARENT CODE: "yes" when a report's drill-down shows CODE as a
 # child of PARENT, else "no".
@@ -225,36 +65,26 @@ print("yes" if any(r["code"] == sys.argv[3] and r.get("parent") == sys.argv[2]
 }
 
 # ------------------------------------------------------------------ setup
-for b in "$node" "$hub" "$gen"; do
-	if [ ! -x "$b" ]; then
-		not_ok "$b is missing; build first"
-		finish
-	fi
-done
-"$gen" --region $province --year 2020 --monthly --out "$work/gen" \
-	--flat "$work/gen/flat.csv" >/dev/null 2>>"$work/log/node.log" || {
+gen_year 2020 --monthly || {
 	not_ok "tally-gen failed"
 	finish
 }
-head -1 "$work/gen/flat.csv" >"$work/raw.csv"
 start_hub $province || finish
-start_hub $city_a $province || finish
-start_hub $city_b $province || finish
+start_hub $city_a || finish
+start_hub $city_b || finish
 loaded=1
 for c in $counties_a $counties_b; do
-	"$node" init --db "$work/db/$c.db" --region "$c" >/dev/null 2>>"$work/log/node.log" &&
-		"$node" import --db "$work/db/$c.db" "$work/gen/$c.csv" >/dev/null 2>>"$work/log/node.log" &&
-		awk -F, -v r="$c" '$1 == r' "$work/gen/flat.csv" >>"$work/raw.csv" || loaded=0
+	add_county "$c" || loaded=0
 done
 check "four counties created and loaded" $loaded 1
 
 # ------------------------------------------------- a. before the change
 echo "# a. no change of parent: the tree equals the flat computation"
 for c in $counties_a $counties_b; do
-	if push "$c" --hub "${url[${city_of[$c]}]}"; then
+	if push "$c"; then
 		ok "a: $c pushed to ${city_of[$c]}"
 	else
-		not_ok "a: push $c: $(cat "$work/out/push.out" "$work/out/push.err")"
+		not_ok "a: push $c: $(cat "$work/out/push-$c.out" "$work/out/push-$c.err")"
 	fi
 done
 converge "a" $province $city_a $city_b
@@ -272,42 +102,41 @@ EOF
 # periods to its old city, which now refuses them, each with the reason.
 cp "$work/db/$mover.db" "$work/db/stale.db"
 sqlite3 "$work/db/stale.db" "DELETE FROM uplink_ack"
-stop_hub $province && stop_hub $city_a && stop_hub $city_b
-check "b: the hubs stopped cleanly" $? 0
+stops_cleanly "b: " $province $city_a $city_b
 start_hub $province || finish
-start_hub $city_a $province || finish
-start_hub $city_b $province || finish
+start_hub $city_a || finish
+start_hub $city_b || finish
 if grep -q "snapshots recomputed" "$work/log/hub-$city_a.log"; then
 	ok "b: city A recomputed the snapshots the change affects at start"
 else
 	not_ok "b: city A did not say it recomputed any snapshot"
 fi
 
-TALLY_DATA_DIR=$configs push stale --hub "${url[$city_a]}"
+TALLY_DATA_DIR=$configs push_with stale --hub "${url[$city_a]}"
 rc=$?
 check "b: a push with the old shape to the old parent exits 65 (states rejected)" $rc 65
-if grep -q "rejected: region $mover belongs to $city_b for $effective, not to $city_a" "$work/out/push.err"; then
-	ok "b: the rejection names the parent for the period ($(grep -m1 -o "rejected: region $mover belongs to $city_b for $effective[^\"]*" "$work/out/push.err"))"
+if grep -q "rejected: region $mover belongs to $city_b for $effective, not to $city_a" "$work/out/push-stale.err"; then
+	ok "b: the rejection names the parent for the period ($(grep -m1 -o "rejected: region $mover belongs to $city_b for $effective[^\"]*" "$work/out/push-stale.err"))"
 else
-	not_ok "b: no rejection naming $city_b for $effective in: $(head -5 "$work/out/push.err")"
+	not_ok "b: no rejection naming $city_b for $effective in: $(head -5 "$work/out/push-stale.err")"
 fi
-if grep -q "2020-06 rejected\|2020Q2 rejected" "$work/out/push.err"; then
+if grep -q "2020-06 rejected\|2020Q2 rejected" "$work/out/push-stale.err"; then
 	not_ok "b: a period before the change was rejected at the old parent"
 else
 	ok "b: the periods before the change are still taken by the old parent"
 fi
 
-push $mover --hub "${url[$city_a]}"
+push_with $mover --hub "${url[$city_a]}"
 check "b: a plain --hub for a region that changes parent is a usage error" $? 64
-if grep -q "changes parent" "$work/out/push.err"; then
-	ok "b: and says why: $(head -1 "$work/out/push.err")"
+if grep -q "changes parent" "$work/out/push-$mover.err"; then
+	ok "b: and says why: $(head -1 "$work/out/push-$mover.err")"
 else
-	not_ok "b: no reason given: $(cat "$work/out/push.err")"
+	not_ok "b: no reason given: $(cat "$work/out/push-$mover.err")"
 fi
-push $mover --hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}"
+push_with $mover --hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}"
 rc=$?
 check "b: $mover pushes to both parents" $rc 0
-cat "$work/out/push.out"
+cat "$work/out/push-$mover.out"
 # Each uplink's outbox holds only its parent's periods: nothing of 2020-07
 # or later, of Q3, Q4 or the year was ever sent on the new uplink's name for
 # the old parent, and nothing before on the new one.
@@ -370,24 +199,14 @@ check "b: two seconds later the hubs still equal the flat computation" $? 0
 echo "# c. corrections of $mover before and after the change"
 # A month before the change goes to the old city (with its quarter), a
 # month after it to the new one; both change the year, which the new city
-# holds. Each correction lowers the numerator by one, in the raw rows too.
+# holds. Each correction lowers the numerator by one (raises it, were it
+# 0), in the raw rows too.
 corrected=1
 for p in 2020-03 2020-09; do
-	row=$(awk -F, -v r=$mover -v p=$p '$1 == r && $2 == "mfg_pass_rate" && $3 == p' "$work/raw.csv")
-	num=$(echo "$row" | cut -d, -f4)
-	den=$(echo "$row" | cut -d, -f5)
-	if [ -z "$num" ] || [ "$num" -lt 1 ]; then
-		corrected=0
-		continue
-	fi
-	"$node" record --db "$work/db/$mover.db" --indicator mfg_pass_rate --period $p \
-		--num $((num - 1)) --den "$den" >/dev/null 2>>"$work/log/node.log" || corrected=0
-	awk -F, -v OFS=, -v r=$mover -v p=$p -v n=$((num - 1)) \
-		'$1 == r && $2 == "mfg_pass_rate" && $3 == p { $4 = n } { print }' \
-		"$work/raw.csv" >"$work/raw.tmp" && mv "$work/raw.tmp" "$work/raw.csv"
+	correct $mover mfg_pass_rate $p -1 || corrected=0
 done
 check "c: two corrections recorded at $mover" $corrected 1
-push $mover --hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}"
+push_with $mover --hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}"
 check "c: $mover pushes its corrections to both parents" $? 0
 # acked UPLINK PERIOD: "yes" when the uplink acknowledged the current
 # snapshot of mfg_pass_rate for the period.
@@ -406,9 +225,10 @@ check "c: the old city did not get the new year" "$(acked parent 2020)" no
 converge "c" $province $city_a $city_b
 
 # A restart with the same change recomputes nothing more.
-stop_hub $city_a
-start_hub $city_a $province || finish
+stops_cleanly "c: " $city_a
+start_hub $city_a || finish
 check "b: a second start of city A recomputes nothing" \
 	"$(grep -c "snapshots recomputed" "$work/log/hub-$city_a.log")" 1
 
+final_stops $city_a $city_b $province
 finish

@@ -75,10 +75,8 @@ start_as() {
 # restart REGION: stops the hub (it must stop cleanly), gives it the change
 # and starts it again.
 restart() {
-	local r=$1 rc
-	stop_hub "$r"
-	rc=$?
-	[ $rc -eq 0 ] || not_ok "$label: hub $r exited $rc on SIGTERM"
+	local r=$1
+	stops_cleanly "$label: " "$r"
 	cp "$work/changes.csv" "$work/data-$r/division_changes.csv"
 	note "$label: hub $r restarted with the change at $(date +%T.%N | cut -c1-12)"
 	start_as "$r"
@@ -88,11 +86,9 @@ restart() {
 # parent.
 push_mover() {
 	cp "$work/changes.csv" "$work/data-$mover/division_changes.csv"
-	TALLY_DATA_DIR=$work/data-$mover "$node" push --db "$work/db/$mover.db" \
-		--hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}" \
-		>"$work/out/push-$mover.out" 2>"$work/out/push-$mover.err"
+	TALLY_DATA_DIR=$work/data-$mover push_with $mover \
+		--hub "$city_a=${url[$city_a]}" --hub "$city_b=${url[$city_b]}"
 	check "$label: $mover pushes to both parents" $? 0
-	cat "$work/out/push-$mover.err" >>"$work/log/node.log"
 	note "$label: $mover pushed at $(date +%T.%N | cut -c1-12): $(tr '\n' ' ' <"$work/out/push-$mover.out")"
 }
 
@@ -214,17 +210,12 @@ scenario() {
 		not_ok "$label: the province's reports while the change propagated: $(grep -m1 'bad observations' "$work/out/live-$order.out" | sed 's/^live_check: //')"
 	fi
 
-	for r in $city_a $city_b $province; do
-		stop_hub "$r"
-		rc=$?
-		check "$label: hub $r stops cleanly" $rc 0
-	done
+	stops_cleanly "$label: " $city_a $city_b $province
 }
 
 # ------------------------------------------------------------------ setup
 # The counties' stores are made once and copied for each order.
-"$gen" --region $province --year 2020 --monthly --out "$work/gen-2020" \
-	--flat "$work/gen-2020/flat.csv" >/dev/null 2>>"$work/log/node.log" || {
+gen_year 2020 --monthly || {
 	not_ok "tally-gen failed"
 	finish
 }
@@ -238,4 +229,5 @@ cp "$work"/db/* "$work/tmpl/"
 
 scenario "a (province, A, B, then the county)" a || finish
 scenario "b (B and the county, then A, the province last)" b || finish
+final_stops
 finish

@@ -19,313 +19,25 @@ if [ $# -ne 1 ]; then
 	echo "usage: $0 BUILD_DIR" >&2
 	exit 64
 fi
-build=$(cd "$1" && pwd) || exit 64
-here=$(cd "$(dirname "$0")" && pwd)
-export TALLY_DATA_DIR=${TALLY_DATA_DIR:-$here/../configs}
-node=$build/node/tally-node
-hub=$build/hub/tally-hub
-gen=$build/bench/tally-gen
-# The real interpreter, not a version manager's shim: the test starts
-# Python a few hundred times, and a shim can cost 0.3 s a start.
-python=$(python3 -c 'import sys; print(sys.executable)') || exit 1
-work=$(mktemp -d)
-mkdir -p "$work/db" "$work/sock" "$work/log" "$work/raw" "$work/out" "$work/rep"
-started=$(date +%s)
-
-# Processes this script started, so that the trap can stop exactly those.
-declare -A hub_pid=()
-bg_pids=()
-passed=0
-failed=0
 # A few waits are longer under the sanitizers; 30 s is still far above
 # what any of them takes on a loaded 2-core machine.
-deadline_s=30
+deadline_s=${deadline_s:-30}
+here=$(cd "$(dirname "$0")" && pwd)
+# The processes, the checks, the hubs, the counties, the reports and the
+# flat computation: tests/faultlib.sh. The raw rows (the counties' and the
+# hubs' own observations) are in $work/raw/raw.csv.
+# shellcheck source=tests/faultlib.sh
+. "$here/faultlib.sh"
+fl_init "$1" tree
 
-cleanup() {
-	local p alive
-	for p in "${hub_pid[@]}" "${bg_pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	# A clean stop first; whatever is still running after 5 s is killed, so
-	# that no hub ever outlives the test.
-	for _ in $(seq 1 50); do
-		alive=0
-		for p in "${hub_pid[@]}" "${bg_pids[@]}"; do
-			kill -0 "$p" 2>/dev/null && alive=1
-		done
-		[ $alive -eq 0 ] && break
-		sleep 0.1
-	done
-	for p in "${hub_pid[@]}" "${bg_pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "FAIL - $*"
-}
-
-section() {
-	echo "# $* (at $(($(date +%s) - started)) s)"
-}
-
-# finish: the hubs' and commands' logs when anything failed, then the one
-# summary line, and the exit status. Also the way out of a step that the
-# rest cannot go on without.
-finish() {
-	local f
-	if [ $failed -gt 0 ]; then
-		for f in "$work"/log/*.log; do
-			[ -f "$f" ] || continue
-			echo "--- $(basename "$f") (last 40 lines)"
-			tail -40 "$f"
-		done
-	fi
-	echo "# $(($(date +%s) - started)) s"
-	echo "$passed passed, $failed failed"
-	[ $failed -eq 0 ] && exit 0
-	exit 1
-}
-
-# check DESCRIPTION ACTUAL EXPECTED
-check() {
-	if [ "$2" == "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: got '$2', expected '$3'"
-	fi
-}
-
-# check_true DESCRIPTION COMMAND...: passes when the command succeeds.
-check_true() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-
-# The tree. City A has observations of its own and is the one stopped, and
-# later wiped; city B is the one killed with kill -9.
-province=130000
+# The tree (the province is faultlib's, 130000). City A has observations
+# of its own and is the one stopped, and later wiped; city B is the one
+# killed with kill -9.
 city_a=130500
 city_b=130600
 counties_a="130502 130503 130505"
 counties_b="130602 130606 130607"
 fresh=130608 # a county of city B that joins only in case e
-periods="2020 2020Q1 2020Q2 2020Q3 2020Q4 $(printf '2020-%02d ' $(seq 1 12))"
-declare -A city_of=()
-for c in $counties_a; do city_of[$c]=$city_a; done
-for c in $counties_b $fresh; do city_of[$c]=$city_b; done
-declare -A url=()
-
-# ---------------------------------------------------------------- helpers
-
-# start_hub REGION [PARENT_REGION]: the province listens on tcp port 0 so
-# that loopback TCP is covered without a fixed port; the cities on ipc://
-# sockets in the temporary directory. The hub writes its bound URL to the
-# ready file once it listens, which is what we wait for.
-start_hub() {
-	local region=$1 parent=${2:-} listen ready=$work/sock/$1.ready
-	local args
-	if [ "$region" == "$province" ]; then
-		listen=tcp://127.0.0.1:0
-	else
-		listen=ipc://$work/sock/$region
-	fi
-	args=(run --db "$work/db/$region.db" --region "$region"
-		--listen "$listen" --ready-file "$ready")
-	[ -n "$parent" ] && args+=(--parent "${url[$parent]}")
-	rm -f "$ready"
-	echo "--- start $(date +%T.%N)" >>"$work/log/hub-$region.log"
-	"$hub" "${args[@]}" 2>>"$work/log/hub-$region.log" &
-	hub_pid[$region]=$!
-	local end=$((SECONDS + deadline_s))
-	while [ ! -s "$ready" ]; do
-		if ! kill -0 "${hub_pid[$region]}" 2>/dev/null || [ $SECONDS -ge $end ]; then
-			not_ok "hub $region did not become ready"
-			return 1
-		fi
-		sleep 0.02
-	done
-	url[$region]=$(cat "$ready")
-	return 0
-}
-
-# stop_hub REGION: SIGTERM, then the hub's exit status (bounded wait).
-stop_hub() {
-	local region=$1 pid=${hub_pid[$1]} rc end=$((SECONDS + deadline_s))
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $SECONDS -ge $end ]; then
-			kill -KILL "$pid"
-			break
-		fi
-		sleep 0.05
-	done
-	wait "$pid"
-	rc=$?
-	unset "hub_pid[$region]"
-	return $rc
-}
-
-kill9_hub() {
-	local region=$1 pid=${hub_pid[$1]}
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
-	unset "hub_pid[$region]"
-}
-
-# push COUNTY URL [ARGS...]: runs tally-node push; its output is left in
-# $work/out/push.out and .err, and the counts in $accepted and $duplicate.
-push() {
-	local county=$1 to=$2 rc
-	shift 2
-	"$node" push --db "$work/db/$county.db" --hub "$to" "$@" \
-		>"$work/out/push.out" 2>"$work/out/push.err"
-	rc=$?
-	cat "$work/out/push.err" >>"$work/log/node.log"
-	accepted=$(sed -n 's/.*: \([0-9]*\) accepted, .*/\1/p' "$work/out/push.out")
-	duplicate=$(sed -n 's/.* \([0-9]*\) duplicate, .*/\1/p' "$work/out/push.out")
-	return $rc
-}
-
-# node_cmd ARGS...: any other tally-node command, its stderr kept.
-node_cmd() {
-	"$node" "$@" 2>>"$work/log/node.log"
-}
-
-# report HUB PERIOD FILE [ARGS...]
-report() {
-	local h=$1 p=$2 f=$3
-	shift 3
-	"$hub" report --db "$work/db/$h.db" --period "$p" --format json "$@" \
-		>"$f" 2>>"$work/log/report.log"
-}
-
-# reports DIR HUB...: every period's report of each hub into DIR.
-reports() {
-	local dir=$1 h p
-	shift
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	for h in "$@"; do
-		for p in $periods; do
-			# Two levels: the province holds its counties too,
-			# forwarded by the cities, and they must match as well.
-			report "$h" "$p" "$dir/$h-$p.json" --depth 2 || return 1
-		done
-	done
-}
-
-# flat_compare FILE...: the flat reference against the given reports, on
-# the raw rows as they stand: the generated rows of the counties in use and
-# the hubs' own observations.
-flat_compare() {
-	local args=() f
-	for f in "$@"; do args+=(--report "$f"); done
-	"$python" "$here/flat.py" compare --indicators "$TALLY_DATA_DIR/indicators.csv" \
-		--tree "$TALLY_DATA_DIR/divisions.csv" --raw "$work/raw/gen.csv" \
-		--raw "$work/raw/own.csv" "${args[@]}"
-}
-
-field() {
-	"$python" "$here/flat.py" field "$@"
-}
-
-# converge LABEL HUB...: waits until the province's year agrees with the
-# flat computation (the uplinks forward within about a second), then until
-# every period of every given hub does. Bounded; on failure the last
-# comparison is shown.
-converge() {
-	local label=$1 end=$((SECONDS + deadline_s)) out=$work/out/compare.out
-	shift
-	while :; do
-		if report $province 2020 "$work/out/poll.json" --depth 2 &&
-			flat_compare "$work/out/poll.json" >"$out" 2>&1; then
-			break
-		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: the province did not converge within ${deadline_s}s"
-			head -40 "$out"
-			return 1
-		fi
-		sleep 0.2
-	done
-	while :; do
-		if reports "$work/rep/conv" "$@" &&
-			flat_compare "$work/rep/conv"/*.json >"$out" 2>&1; then
-			ok "$label: $* match the flat computation for every period ($(tail -1 "$out" | sed 's/flat.py: compared \([0-9]*\) figures.*/\1 figures/'))"
-			return 0
-		fi
-		if [ $SECONDS -ge $end ]; then
-			not_ok "$label: $* did not converge within ${deadline_s}s"
-			head -40 "$out"
-			tail -1 "$out"
-			return 1
-		fi
-		sleep 0.3
-	done
-}
-
-# pending COUNTY: snapshots newer than what the parent acknowledged.
-pending() {
-	sqlite3 "$work/db/$1.db" "SELECT count(*) FROM snapshot s
-		LEFT JOIN uplink_ack a ON a.uplink = 'parent'
-		AND a.indicator = s.indicator AND a.period = s.period
-		WHERE a.version IS NULL OR s.version > a.version"
-}
-
-# raw_set REGION INDICATOR PERIOD COLUMN VALUE: changes one raw row in
-# gen.csv the way a correction changes it at the county.
-raw_set() {
-	local col
-	case $4 in
-	numerator) col=4 ;;
-	value) col=6 ;;
-	*) return 1 ;;
-	esac
-	awk -F, -v OFS=, -v r="$1" -v i="$2" -v p="$3" -v c=$col -v v="$5" \
-		'$1 == r && $2 == i && $3 == p { $c = v } { print }' \
-		"$work/raw/gen.csv" >"$work/raw/gen.tmp" &&
-		mv "$work/raw/gen.tmp" "$work/raw/gen.csv"
-}
-
-# raw_get REGION INDICATOR PERIOD COLUMN-NUMBER
-raw_get() {
-	awk -F, -v r="$1" -v i="$2" -v p="$3" -v c="$4" \
-		'$1 == r && $2 == i && $3 == p { print $c }' "$work/raw/gen.csv"
-}
-
-# own HUB INDICATOR PERIOD NUM DEN VALUE WEIGHT: an observation of a hub's
-# own region, recorded into its database while it runs, and kept as a raw
-# row for the flat computation.
-own() {
-	local args=(record --db "$work/db/$1.db" --indicator "$2" --period "$3")
-	[ -n "$4" ] && args+=(--num "$4" --den "$5")
-	[ -n "$6" ] && args+=(--value "$6")
-	[ -n "$7" ] && args+=(--weight "$7")
-	if node_cmd "${args[@]}" >/dev/null; then
-		echo "$1,$2,$3,$4,$5,$6,$7" >>"$work/raw/own.csv"
-		return 0
-	fi
-	return 1
-}
-
-# add_county COUNTY: its store, its generated year, and its raw rows.
-add_county() {
-	node_cmd init --db "$work/db/$1.db" --region "$1" >/dev/null &&
-		node_cmd import --db "$work/db/$1.db" "$work/gen/$1.csv" >/dev/null &&
-		awk -F, -v r="$1" '$1 == r' "$work/gen/flat.csv" >>"$work/raw/gen.csv"
-}
 
 same_files() { # DIR1 DIR2: byte-identical reports
 	diff -r "$1" "$2" >/dev/null
@@ -339,29 +51,14 @@ same_hub_reports() { # DIR1 DIR2 HUB: that hub's reports byte-identical
 }
 
 # ------------------------------------------------------------------ setup
-for b in "$node" "$hub" "$gen"; do
-	if [ ! -x "$b" ]; then
-		not_ok "$b is missing; build first"
-		finish
-	fi
-done
-
-"$gen" --region $province --year 2020 --out "$work/gen" --flat "$work/gen/flat.csv" \
-	>/dev/null 2>>"$work/log/node.log" || {
-	not_ok "tally-gen failed"
-	finish
-}
-head -1 "$work/gen/flat.csv" >"$work/raw/gen.csv"
-head -1 "$work/gen/flat.csv" >"$work/raw/own.csv"
-
 start_hub $province || finish
 case ${url[$province]} in
 tcp://127.0.0.1:0 | "") not_ok "the province's ready file has no real port: ${url[$province]}" ;;
 tcp://127.0.0.1:*) ok "the province listens on ${url[$province]}" ;;
 *) not_ok "the province's URL is ${url[$province]}" ;;
 esac
-start_hub $city_a $province || finish
-start_hub $city_b $province || finish
+start_hub $city_a || finish
+start_hub $city_b || finish
 
 all_loaded=1
 for c in $counties_a $counties_b; do
@@ -372,12 +69,12 @@ check "six counties created and loaded" $all_loaded 1
 # ----------------------------------------------------- a. the first push
 section "a. every county pushes; the tree equals the flat computation"
 for c in $counties_a $counties_b; do
-	push "$c" "${url[${city_of[$c]}]}"
+	push "$c"
 	rc=$?
 	if [ $rc -eq 0 ] && [ "${accepted:-0}" -gt 0 ]; then
 		ok "a: $c pushed to ${city_of[$c]}: $accepted accepted"
 	else
-		not_ok "a: push $c: exit $rc, output: $(cat "$work/out/push.out" "$work/out/push.err")"
+		not_ok "a: push $c: exit $rc, output: $(cat "$work/out/push-$c.out" "$work/out/push-$c.err")"
 	fi
 done
 # Own observations of city A and of the province: a 5A count (a stock,
@@ -420,7 +117,7 @@ check "a: the province's report shows the province and its 11 cities" \
 section "b. the same snapshots again change nothing"
 reports "$work/rep/b-before" $province $city_a $city_b
 for c in $counties_a $counties_b; do
-	push "$c" "${url[${city_of[$c]}]}"
+	push "$c"
 	rc=$?
 	check "b: $c pushes again: exit, accepted" "$rc ${accepted:-?}" "0 0"
 done
@@ -429,7 +126,7 @@ done
 c=130606
 n=$(sqlite3 "$work/db/$c.db" "SELECT count(*) FROM snapshot")
 sqlite3 "$work/db/$c.db" "DELETE FROM uplink_ack"
-push $c "${url[$city_b]}"
+push $c
 rc=$?
 check "b: $c resends its $n snapshots: exit, accepted, duplicate" \
 	"$rc ${accepted:-?} ${duplicate:-?}" "0 0 $n"
@@ -443,7 +140,7 @@ check_true "b: every report of the province and both cities is byte-identical" \
 section "c. an unchanged county pushes nothing new; its versions stay"
 c=130502
 "$python" "$here/flat.py" versions "$work/rep/b-before/$city_a-2020.json" $c >"$work/out/c-before"
-push $c "${url[$city_a]}"
+push $c
 rc=$?
 check "c: $c with an unchanged store: exit, accepted" "$rc ${accepted:-?}" "0 0"
 report $city_a 2020 "$work/out/c-after.json"
@@ -464,7 +161,7 @@ reports "$work/rep/d-before" $province $city_a $city_b
 node_cmd record --db "$work/db/$c.db" --indicator mfg_pass_rate --period 2020-05 \
 	--num $new --den "$den" >"$work/out/record.out"
 check "d: record the correction" "$(cat "$work/out/record.out")" "corrected mfg_pass_rate 2020-05"
-push $c "${url[$city_a]}"
+push $c
 rc=$?
 # The month, its quarter and the year are the snapshots that changed.
 check "d: push the correction: exit, accepted" "$rc ${accepted:-?}" "0 3"
@@ -498,7 +195,7 @@ check_true "d: every report of the untouched city B is unchanged" \
 "$python" "$here/flat.py" versions "$work/rep/d-before/$province-2020.json" $city_b >"$work/out/d-vb"
 "$python" "$here/flat.py" versions "$work/rep/d-after/$province-2020.json" $city_b >"$work/out/d-va"
 check_true "d: city B's versions at the province are unchanged" cmp -s "$work/out/d-vb" "$work/out/d-va"
-raw_set $c mfg_pass_rate 2020-05 numerator $new
+raw_set $c mfg_pass_rate 2020-05 4 $new
 converge "d" $province $city_a $city_b
 
 # --------------------------------------------- e. kill -9 in mid-stream
@@ -509,13 +206,13 @@ section "e. a hub killed with kill -9 during a push loses no acknowledged snapsh
 # them.
 add_county $fresh || not_ok "e: cannot load $fresh"
 for y in $(seq 2011 2019); do
-	"$gen" --region $fresh --year $y --out "$work/gen-$y" --flat "$work/gen-$y/flat.csv" \
+	"$gen" --region $fresh --year $y --out "$work/fresh-$y" --flat "$work/fresh-$y/flat.csv" \
 		>/dev/null 2>>"$work/log/node.log" &&
-		node_cmd import --db "$work/db/$fresh.db" "$work/gen-$y/$fresh.csv" >/dev/null &&
-		tail -n +2 "$work/gen-$y/flat.csv" >>"$work/raw/gen.csv" ||
+		node_cmd import --db "$work/db/$fresh.db" "$work/fresh-$y/$fresh.csv" >/dev/null &&
+		tail -n +2 "$work/fresh-$y/flat.csv" >>"$work/raw/raw.csv" ||
 		not_ok "e: cannot load $fresh for $y"
 done
-total=$(pending $fresh)
+total=$(pending "$work/db/$fresh.db")
 "$node" push --db "$work/db/$fresh.db" --hub "${url[$city_b]}" --timeout-ms 8000 \
 	>"$work/out/e-push.out" 2>"$work/out/e-push.err" &
 e_push=$!
@@ -536,7 +233,7 @@ done
 running=$(kill -0 $e_push 2>/dev/null && echo "still running" || echo "already done")
 kill9_hub $city_b
 echo "# killed city B after $((($(date +%s%N) - t0) / 1000000)) ms (limit $delay_ms ms), ${n:-0} acknowledged, the push $running"
-start_hub $city_b $province
+start_hub $city_b
 end=$((SECONDS + deadline_s))
 while kill -0 $e_push 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.05; done
 kill -KILL $e_push 2>/dev/null
@@ -559,10 +256,10 @@ lost=$(sqlite3 "$work/db/$fresh.db" "ATTACH '$work/db/$city_b.db' AS hub;
 	AND (c.version IS NULL OR c.version < a.version)")
 echo "# $acked of $total snapshots were acknowledged when the push ended"
 check "e: of $acked acknowledged snapshots, missing at the restarted hub" "$lost" 0
-push $fresh "${url[$city_b]}"
+push $fresh
 rc=$?
 check "e: push again: exit" $rc 0
-check "e: nothing pending at $fresh" "$(pending $fresh)" 0
+check "e: nothing pending at $fresh" "$(pending "$work/db/$fresh.db")" 0
 converge "e" $province $city_a $city_b
 check "e: province mfg_pass_rate 2020 reporting with $fresh" \
 	"$(field "$work/rep/conv/$province-2020.json" $province mfg_pass_rate reporting)" 7
@@ -587,40 +284,41 @@ node_cmd record --db "$work/db/$c.db" --indicator supervision_spot_check_batches
 	--period 2020-07 --value $new >"$work/out/record.out"
 check "f: record a new figure at $c" "$(cat "$work/out/record.out")" \
 	"corrected supervision_spot_check_batches 2020-07"
-push $c "ipc://$work/sock/$city_a" --timeout-ms 500
+push_with $c --hub "ipc://$work/sock/$city_a" --timeout-ms 500
 check "f: push to the stopped hub exits 69" $? 69
-n=$(pending $c)
+n=$(pending "$work/db/$c.db")
 check "f: snapshots still pending at $c (month, quarter, year)" "$n" 3
-start_hub $city_a $province
-push $c "${url[$city_a]}"
+start_hub $city_a
+push $c
 rc=$?
 check "f: push once the hub is up: exit, accepted" "$rc ${accepted:-?}" "0 $n"
-raw_set $c supervision_spot_check_batches 2020-07 value $new
+raw_set $c supervision_spot_check_batches 2020-07 6 $new
 converge "f" $province $city_a $city_b
 
 # ----------------------------------------------- g. a hub lost its disk
 section "g. a hub restarted on an empty database gets everything again"
-old_instance=$(sqlite3 "$work/db/$city_a.db" "SELECT value FROM meta WHERE key = 'instance_id'")
+old_instance=$(instance_of "$work/db/$city_a.db")
 stop_hub $city_a
 check "g: city A stops cleanly" $? 0
 rm -f "$work/db/$city_a.db" "$work/db/$city_a.db-wal" "$work/db/$city_a.db-shm"
-start_hub $city_a $province
-new_instance=$(sqlite3 "$work/db/$city_a.db" "SELECT value FROM meta WHERE key = 'instance_id'")
+start_hub $city_a
+new_instance=$(instance_of "$work/db/$city_a.db")
 if [ -n "$new_instance" ] && [ "$new_instance" != "$old_instance" ]; then
 	ok "g: the new database has a new instance id"
 else
 	not_ok "g: instance id '$old_instance' -> '$new_instance'"
 fi
 # City A's own observations were in the deleted database: they are gone,
-# so they leave the flat raw rows too. They were recorded for periods in
+# so they leave the flat raw rows too (its counties' rows stay: they
+# carry the counties' codes). They were recorded for periods in
 # which its counties also report, so the city sends a new snapshot for
 # every (indicator, period) the province holds from it, and the province
 # ends up with exactly the flat figures without them.
-awk -F, -v r=$city_a '$1 != r' "$work/raw/own.csv" >"$work/raw/own.tmp" &&
-	mv "$work/raw/own.tmp" "$work/raw/own.csv"
+awk -F, -v r=$city_a '$1 != r' "$work/raw/raw.csv" >"$work/raw/raw.tmp" &&
+	mv "$work/raw/raw.tmp" "$work/raw/raw.csv"
 for c in $counties_a; do
 	n=$(sqlite3 "$work/db/$c.db" "SELECT count(*) FROM snapshot")
-	push $c "${url[$city_a]}"
+	push $c
 	rc=$?
 	check "g: $c sees the new instance and resends all: exit, accepted" \
 		"$rc ${accepted:-?}" "0 $n"
@@ -638,38 +336,22 @@ section "h. a submission from a region that is not a direct child is refused"
 # command line cannot produce one.)
 c=130502
 reports "$work/rep/h-before" $city_b
-instance_a=$(sqlite3 "$work/db/$city_a.db" "SELECT value FROM meta WHERE key = 'instance_id'")
+instance_a=$(instance_of "$work/db/$city_a.db")
 sqlite3 "$work/db/$c.db" "DELETE FROM uplink_ack" # so that it has states to send
-push $c "${url[$city_b]}"
+push_with $c --hub "${url[$city_b]}"
 check "h: $c (city A) pushing to city B exits 77" $? 77
 refusal="not a direct child|addressed to hub $city_a, this is hub $city_b"
-check_true "h: the push names the refusal" grep -q -E "$refusal" "$work/out/push.err"
+check_true "h: the push names the refusal" grep -q -E "$refusal" "$work/out/push-$c.err"
 check_true "h: city B's log names the refusal" grep -q -E "$refusal" "$work/log/hub-$city_b.log"
 check "h: $c still holds city A's instance id, not city B's" \
 	"$(sqlite3 "$work/db/$c.db" "SELECT value FROM meta WHERE key = 'uplink_instance:parent'")" "$instance_a"
 reports "$work/rep/h-after" $city_b
 check_true "h: city B's reports are unchanged" same_files "$work/rep/h-before" "$work/rep/h-after"
-push $c "${url[$city_a]}"
+push $c
 rc=$?
 check "h: $c pushing to its own hub: exit, accepted" "$rc ${accepted:-?}" "0 0"
 converge "h" $province $city_a $city_b
 
 # --------------------------------------------------------- clean stops
-section "every hub stops cleanly"
-for h in $city_a $city_b $province; do
-	stop_hub $h
-	check "hub $h exits 0 on SIGTERM" $? 0
-done
-# Sanitizer reports land in the logs of the hubs and the node commands.
-if grep -l -E "AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:" \
-	"$work"/log/*.log >"$work/out/san" 2>/dev/null; then
-	not_ok "sanitizer reports in: $(xargs -n1 basename <"$work/out/san" | tr '\n' ' ')"
-	for f in $(cat "$work/out/san"); do
-		echo "--- $f"
-		grep -A30 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$f" | head -60
-	done
-else
-	ok "no sanitizer reports in any log"
-fi
-
+final_stops $city_a $city_b $province
 finish
