@@ -9,6 +9,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,12 @@ struct tally_uplink {
 	 * NNG's pipe callback, so that a request left unanswered can drop
 	 * it (see drop_pipe). */
 	_Atomic uint32_t pipe_id;
+	/* Dialling: the TLS configuration (borrowed) for a new socket.
+	 * lock orders replacing the socket (by the pushing thread) against
+	 * tally_uplink_abort (from another), which sets aborted. */
+	const struct tally_tls *tls;
+	pthread_mutex_t         lock;
+	bool                    aborted;
 };
 
 static int
@@ -90,20 +97,89 @@ on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
  * its hub restarted, while its neighbour was served at once). A new
  * connection costs one dial; the resent request is harmless (the hub's
  * version rule). */
-static void
+static bool
 drop_pipe(struct tally_uplink *up)
 {
 	nng_pipe p  = NNG_PIPE_INITIALIZER;
 	uint32_t id = atomic_exchange(&up->pipe_id, 0);
 
 	if (id == 0) {
-		return;
+		return false;
 	}
 	p.id = id;
 	TALLY_LOG(TALLY_LOG_WARN,
 	    "uplink %s: no answer; dropping the connection and dialling again",
 	    up->url);
 	nng_pipe_close(p);
+	return true;
+}
+
+/* Opens a REQ socket that dials the hub, with the uplink's options, into
+ * *out. Dialling is non-blocking, so this never waits on the hub. */
+static int
+uplink_dial(struct tally_uplink *up, nng_socket *out, struct tally_errbuf *eb)
+{
+	nng_socket s;
+	nng_dialer d;
+	int        rv;
+
+	rv = nng_to_tally(nng_req0_open(&s), "req socket");
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	/* A request unanswered this long is sent again: the hub may have
+	 * restarted and lost it. The hub's version rule makes it safe. */
+	nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, 2000);
+	nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 2000);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
+	if (up->timeout_ms > 0) {
+		nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, up->timeout_ms);
+		nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, up->timeout_ms);
+	}
+	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, on_pipe, up);
+	nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_pipe, up);
+	rv = nng_to_tally(nng_dialer_create(&d, s, up->url), "dial");
+	/* TLS before the first dial: a tls+tcp:// hub is only talked to
+	 * once its certificate checks out. */
+	if (rv == TALLY_OK) {
+		rv = tally_tls_dialer(d, up->url, up->tls, eb);
+	}
+	if (rv == TALLY_OK) {
+		rv = nng_to_tally(
+		    nng_dialer_start(d, NNG_FLAG_NONBLOCK), "dial");
+	}
+	if (rv != TALLY_OK) {
+		nng_close(s);
+		return rv;
+	}
+	*out = s;
+	return TALLY_OK;
+}
+
+/* After a request went unanswered without any connection to the hub to
+ * drop: the socket's dialler has not connected for a whole request,
+ * although it retries every 2 s at the most. In the fault tests a county
+ * daemon stayed so for minutes after its hub restarted, timing out on
+ * every request, while its neighbour was served at once. A new socket
+ * dials afresh. */
+static void
+redial(struct tally_uplink *up)
+{
+	struct tally_errbuf eb = { "" };
+	nng_socket          s;
+
+	pthread_mutex_lock(&up->lock);
+	if (!up->aborted && uplink_dial(up, &s, &eb) == TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "uplink %s: no answer and no connection; dialling again "
+		    "on a new socket",
+		    up->url);
+		nng_close(up->sock);
+		atomic_store(&up->pipe_id, 0);
+		up->sock = s;
+	}
+	pthread_mutex_unlock(&up->lock);
 }
 
 int
@@ -119,45 +195,23 @@ tally_uplink_new_tls(struct tally_uplink **out, const char *name,
     struct tally_errbuf *eb)
 {
 	struct tally_uplink *up;
-	nng_dialer           d;
 	int                  rv;
 
 	up = calloc(1, sizeof(*up));
 	if (up == NULL) {
 		return TALLY_ENOMEM;
 	}
+	pthread_mutex_init(&up->lock, NULL);
 	up->name = strdup(name);
 	up->url  = strdup(url);
+	up->tls  = tls;
 	snprintf(up->hub, sizeof(up->hub), "%s", hub);
 	up->with_below = true;
 	if (up->name == NULL || up->url == NULL) {
 		rv = TALLY_ENOMEM;
 		goto fail;
 	}
-	rv = nng_to_tally(nng_req0_open(&up->sock), "req socket");
-	if (rv != TALLY_OK) {
-		goto fail;
-	}
-	/* A request unanswered this long is sent again: the hub may have
-	 * restarted and lost it. The hub's version rule makes it safe. */
-	nng_socket_set_ms(up->sock, NNG_OPT_REQ_RESENDTIME, 2000);
-	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMINT, 50);
-	nng_socket_set_ms(up->sock, NNG_OPT_RECONNMAXT, 2000);
-	nng_socket_set_size(up->sock, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
-	nng_pipe_notify(up->sock, NNG_PIPE_EV_ADD_POST, on_pipe, up);
-	nng_pipe_notify(up->sock, NNG_PIPE_EV_REM_POST, on_pipe, up);
-	rv = nng_to_tally(nng_dialer_create(&d, up->sock, url), "dial");
-	if (rv != TALLY_OK) {
-		goto fail;
-	}
-	/* TLS before the first dial: a tls+tcp:// hub is only talked to
-	 * once its certificate checks out. */
-	rv = tally_tls_dialer(d, url, tls, eb);
-	if (rv != TALLY_OK) {
-		goto fail;
-	}
-	/* Non-blocking: a hub that is down now is dialled again later. */
-	rv = nng_to_tally(nng_dialer_start(d, NNG_FLAG_NONBLOCK), "dial");
+	rv = uplink_dial(up, &up->sock, eb);
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
@@ -177,6 +231,7 @@ tally_uplink_free(struct tally_uplink *up)
 	if (nng_socket_id(up->sock) > 0) {
 		nng_close(up->sock);
 	}
+	pthread_mutex_destroy(&up->lock);
 	free(up->name);
 	free(up->url);
 	free(up);
@@ -202,7 +257,10 @@ tally_uplink_abort(struct tally_uplink *up)
 	 * with NNG_ECLOSED; the later close in tally_uplink_free is then a
 	 * harmless no-op. */
 	if (up != NULL) {
+		pthread_mutex_lock(&up->lock);
+		up->aborted = true;
 		nng_close(up->sock);
+		pthread_mutex_unlock(&up->lock);
 	}
 }
 
@@ -255,11 +313,14 @@ exchange(struct tally_uplink *up, const char *sender,
 	if (rv != TALLY_OK) {
 		/* nng_sendmsg takes the message only on success. */
 		nng_msg_free(msg);
+		if (rv == TALLY_ETIMEDOUT && !drop_pipe(up)) {
+			redial(up);
+		}
 		return rv;
 	}
 	rv = nng_to_tally(nng_recvmsg(up->sock, &msg, 0), "receive");
-	if (rv == TALLY_ETIMEDOUT) {
-		drop_pipe(up);
+	if (rv == TALLY_ETIMEDOUT && !drop_pipe(up)) {
+		redial(up);
 	}
 	if (rv != TALLY_OK) {
 		return rv;
