@@ -867,6 +867,13 @@ cmd_push(const struct node_args *a, bool daemon)
 	int                          watch = -1;
 
 	memset(hubs, 0, sizeof(hubs));
+	/* The handlers first: a stop asked for while the catalogue loads
+	 * and the store opens is a clean stop too, not death by the
+	 * signal's default action. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (a->db == NULL || a->n_hubs == 0) {
 		return usage_error(cmd, "--db and --hub are required");
 	}
@@ -931,8 +938,6 @@ cmd_push(const struct node_args *a, bool daemon)
 		}
 		tally_uplink_set_signer(hubs[i].up, key);
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
 	if (daemon) {
 		if (node_wake[0] < 0 && pipe(node_wake) != 0) {
 			node_wake[0] = node_wake[1] = -1;
@@ -949,8 +954,6 @@ cmd_push(const struct node_args *a, bool daemon)
 			    a->db, NODE_POLL_MS);
 		}
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	memset(&stats, 0, sizeof(stats));
 	/* Changes made before this point are sent by the first push. */
 	(void) tally_store_data_version(st, &seen);
@@ -959,6 +962,9 @@ cmd_push(const struct node_args *a, bool daemon)
 		 * hold back the periods of another; the first failure is
 		 * what is reported. */
 		rv = TALLY_OK;
+		if (daemon && node_stop) {
+			break;
+		}
 		for (size_t i = 0; i < nh; i++) {
 			int one =
 			    tally_uplink_push(hubs[i].up, st, timeout, &stats);

@@ -215,7 +215,18 @@ start_hub_with() {
 # term_wait WHAT PID: SIGTERM and a bounded wait (SIGKILL after
 # deadline_s); returns the exit status (137 when it had to be killed).
 term_wait() {
-	local what=$1 pid=$2 end=$((SECONDS + deadline_s))
+	local what=$1 pid=$2 end=$((SECONDS + deadline_s)) caught
+	# A program that has not yet installed its SIGTERM handler (a
+	# daemon stopped just after it started, still in the sanitizers'
+	# start-up) would die of the signal itself and look like one that
+	# failed to stop cleanly; wait, briefly, until it catches SIGTERM
+	# (bit 15 of SigCgt in /proc/PID/status).
+	for _ in $(seq 1 100); do
+		caught=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -z "$caught" ] && break
+		(((0x$caught >> 14) & 1)) && break
+		sleep 0.05
+	done
 	kill -TERM "$pid"
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $SECONDS -ge $end ]; then
