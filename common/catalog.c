@@ -546,6 +546,9 @@ leaves_out_count(const struct tally_catalog *cat, size_t r)
 	return n;
 }
 
+static int  left_out_table(struct tally_catalog *cat);
+static bool left_out_has(const struct tally_catalog *cat, size_t r, size_t m);
+
 static int
 change_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
 {
@@ -744,6 +747,9 @@ tally_catalog_load(
 	if (access(path, F_OK) == 0) {
 		rv = load_file(
 		    cat, dir, "division_changes.csv", change_row, eb);
+		if (rv == TALLY_OK) {
+			rv = left_out_table(cat);
+		}
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
@@ -805,6 +811,7 @@ tally_catalog_free(struct tally_catalog *cat)
 	}
 	free(cat->indicators);
 	free(cat->divisions);
+	free(cat->left_out);
 	free(cat->targets);
 	free(cat->changes);
 	free(cat->dir);
@@ -950,22 +957,16 @@ tally_catalog_leaves_out(
 	r = region != NULL ? division_index(cat, region) : TALLY_NO_INDEX;
 	m = code != NULL ? division_index(cat, code) : TALLY_NO_INDEX;
 	return r != TALLY_NO_INDEX && m != TALLY_NO_INDEX &&
-	    leaves_out_index(cat, r, m);
+	    left_out_has(cat, r, m);
 }
 
-void
-tally_catalog_leaves_out_text(const struct tally_catalog *cat,
-    const char *region, char buf[TALLY_LEAVES_OUT_STRLEN])
+static void
+leaves_out_build(const struct tally_catalog *cat, size_t r,
+    char buf[TALLY_LEAVES_OUT_STRLEN])
 {
-	size_t r   = region != NULL && cat->n_changes > 0
-	      ? division_index(cat, region)
-	      : TALLY_NO_INDEX;
 	size_t len = 0, after = TALLY_NO_INDEX;
 
 	buf[0] = '\0';
-	if (r == TALLY_NO_INDEX) {
-		return;
-	}
 	/* The moving regions in code order (indexes follow codes): the
 	 * smallest one above the last written, until none is left. */
 	for (;;) {
@@ -991,6 +992,77 @@ tally_catalog_leaves_out_text(const struct tally_catalog *cat,
 	}
 }
 
+/* Builds cat->left_out: the regions on either side of a move and those
+ * above them are the only ones that can leave anything out. */
+static int
+left_out_table(struct tally_catalog *cat)
+{
+	for (size_t i = 0; i < 2 * cat->n_changes; i++) {
+		const struct tally_division_change *c = &cat->changes[i / 2];
+		size_t                              r =
+                    i % 2 == 0 ? c->parent : cat->divisions[c->region].parent;
+
+		for (; r != TALLY_NO_INDEX; r = cat->divisions[r].parent) {
+			struct tally_left_out *t;
+			bool                   seen = false;
+
+			for (size_t j = 0; j < cat->n_left_out; j++) {
+				seen = seen || cat->left_out[j].division == r;
+			}
+			if (seen) {
+				continue;
+			}
+			t = realloc(
+			    cat->left_out, (cat->n_left_out + 1) * sizeof(*t));
+			if (t == NULL) {
+				return TALLY_ENOMEM;
+			}
+			cat->left_out = t;
+			t             = &t[cat->n_left_out];
+			t->division   = r;
+			leaves_out_build(cat, r, t->text);
+			if (t->text[0] != '\0') {
+				cat->n_left_out++;
+			}
+		}
+	}
+	return TALLY_OK;
+}
+
+/* The text form of what the division at index r leaves out ("" for
+ * nothing). */
+static const char *
+left_out_of(const struct tally_catalog *cat, size_t r)
+{
+	for (size_t j = 0; r != TALLY_NO_INDEX && j < cat->n_left_out; j++) {
+		if (cat->left_out[j].division == r) {
+			return cat->left_out[j].text;
+		}
+	}
+	return "";
+}
+
+/* Whether the division at index r leaves the one at index m out. Codes
+ * have six digits, so a code found in the text is a whole entry. */
+static bool
+left_out_has(const struct tally_catalog *cat, size_t r, size_t m)
+{
+	const char *text = left_out_of(cat, r);
+
+	return text[0] != '\0' && strstr(text, cat->divisions[m].code) != NULL;
+}
+
+void
+tally_catalog_leaves_out_text(const struct tally_catalog *cat,
+    const char *region, char buf[TALLY_LEAVES_OUT_STRLEN])
+{
+	size_t r = region != NULL && cat->n_left_out > 0
+	    ? division_index(cat, region)
+	    : TALLY_NO_INDEX;
+
+	snprintf(buf, TALLY_LEAVES_OUT_STRLEN, "%s", left_out_of(cat, r));
+}
+
 bool
 tally_catalog_absorbs(const struct tally_catalog *cat, const char *hub,
     const char *code, const struct tally_period *period)
@@ -1004,7 +1076,7 @@ tally_catalog_absorbs(const struct tally_catalog *cat, const char *hub,
 	h = division_index(cat, hub);
 	m = division_index(cat, code);
 	if (h == TALLY_NO_INDEX || m == TALLY_NO_INDEX ||
-	    !tally_catalog_moves(cat, code) || leaves_out_index(cat, h, m)) {
+	    !tally_catalog_moves(cat, code) || left_out_has(cat, h, m)) {
 		return false;
 	}
 	month = tally_period_last_month(period);
@@ -1013,7 +1085,7 @@ tally_catalog_absorbs(const struct tally_catalog *cat, const char *hub,
 		size_t p = parent_index_at(cat, k, month);
 
 		if (p == h) {
-			return k != m && leaves_out_index(cat, k, m);
+			return k != m && left_out_has(cat, k, m);
 		}
 		k = p;
 	}

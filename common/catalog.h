@@ -93,6 +93,16 @@ struct tally_division_change {
 	int    effective; /* first month, as tally_period_first_month */
 };
 
+/* What a region leaves out of its own states (see tally_catalog_leaves_out
+ * below): at most TALLY_LEAVES_OUT_MAX moving regions, in text form. */
+#define TALLY_LEAVES_OUT_MAX    16
+#define TALLY_LEAVES_OUT_STRLEN (TALLY_LEAVES_OUT_MAX * TALLY_REGION_STRLEN)
+
+struct tally_left_out {
+	size_t division; /* index into divisions */
+	char   text[TALLY_LEAVES_OUT_STRLEN];
+};
+
 struct tally_catalog {
 	char                   *dir;
 	struct tally_indicator *indicators;
@@ -105,6 +115,10 @@ struct tally_catalog {
 	 * order of their effective month. */
 	struct tally_division_change *changes;
 	size_t                        n_changes;
+	/* Every region that leaves something out, worked out once when the
+	 * changes are read: the rollup asks for each state it merges. */
+	struct tally_left_out *left_out;
+	size_t                 n_left_out;
 };
 
 /* Loads indicators.csv, divisions.csv, targets.csv and, when it exists,
@@ -194,8 +208,6 @@ bool tally_catalog_moves(const struct tally_catalog *cat, const char *code);
  * is signed with it, so a hub can tell whether a state was made by the
  * same division_changes.csv as its own.
  */
-#define TALLY_LEAVES_OUT_MAX    16
-#define TALLY_LEAVES_OUT_STRLEN (TALLY_LEAVES_OUT_MAX * TALLY_REGION_STRLEN)
 
 /* True when region leaves code out of its own state: code changes parent
  * and lies below region for some periods but not all. */

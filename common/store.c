@@ -529,18 +529,6 @@ sql_sends(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, yes);
 }
 
-/* tally_moves(region): region has a change of parent. */
-static void
-sql_moves(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct tally_store *st = sqlite3_user_data(ctx);
-
-	(void) argc;
-	sqlite3_result_int(ctx,
-	    tally_catalog_moves(
-	        st->cat, (const char *) sqlite3_value_text(argv[0])));
-}
-
 /* tally_left_out(region): the store's region leaves region out of its
  * own states (catalog.h). */
 static void
@@ -586,10 +574,6 @@ register_functions(struct tally_store *st)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_create_function(st->db, "tally_sends", 3, flags,
 		    st, sql_sends, NULL, NULL);
-	}
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_create_function(st->db, "tally_moves", 1, flags,
-		    st, sql_moves, NULL, NULL);
 	}
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_create_function(st->db, "tally_left_out", 1,
