@@ -156,7 +156,7 @@ stop_poller() {
 # then the change deployed in ORDER (a or b) under the poller.
 scenario() {
 	label=$1
-	local order=$2 c r rc t_from t_to
+	local order=$2 c rc t_from t_to
 	section "$label"
 	rm -f "$work"/db/* "$ref/division_changes.csv" "$work"/data-*/division_changes.csv
 	cp "$work"/tmpl/* "$work/db/"

@@ -369,8 +369,7 @@ START_TEST(test_changes_leave_out)
 	 * would have 杭州 leave out a 17th county is refused at that row. */
 	c = NULL;
 	ck_assert_int_eq(tally_catalog_load_default(&c, &eb), 0);
-	len = (size_t) snprintf(
-	    rows, sizeof(rows), "region,parent_code,effective\n");
+	rows[0] = '\0';
 	for (size_t k = 0; k < c->n_divisions && n < 17; k++) {
 		const struct tally_division *d = &c->divisions[k];
 
@@ -385,7 +384,7 @@ START_TEST(test_changes_leave_out)
 	}
 	tally_catalog_free(c);
 	ck_assert_int_eq(n, 17);
-	expect_bad_changes(strchr(rows, '\n') + 1,
+	expect_bad_changes(rows,
 	    "division_changes.csv:18: field region: more than 16 moving "
 	    "regions would lie below '330100' for some periods only");
 }

@@ -230,12 +230,6 @@ flat(const bool which[N_COUNTIES], int ind, const char             *period,
 	}
 }
 
-/* With either, the figure may also be that of the raw data before the
- * last observation: right after a county's new figure it has not reached
- * the province yet, and the province may still show the one before, but
- * never one that counts the county twice or not at all. */
-static bool either;
-
 static bool
 equals_flat(const struct tally_state *s, bool found,
     const bool which[N_COUNTIES], int ind, const char *period,
@@ -251,10 +245,15 @@ equals_flat(const struct tally_state *s, bool found,
 	return found && s->leaves == leaves && s->sum_a == a && s->sum_b == b;
 }
 
+/* Checks s (found: whether there is one) against the flat figure of the
+ * counties in which. With either, it may also be that of the raw data
+ * before the last observation: right after a county's new figure it has
+ * not reached the province yet, and the province may still show the one
+ * before, but never one that counts the county twice or not at all. */
 static void
 check_state(const struct tally_state *s, bool found,
     const bool which[N_COUNTIES], int ind, const char *period,
-    const char *what, const char *step)
+    const char *what, const char *step, bool either)
 {
 	double   a, b;
 	unsigned leaves;
@@ -282,7 +281,7 @@ check_state(const struct tally_state *s, bool found,
 /* The province's own figure for every indicator and period must count
  * each county once: the province holds all three whatever the shape. */
 static void
-check_province(const char *step)
+province_figures(const char *step, bool either)
 {
 	static const bool all[N_COUNTIES] = { true, true, true };
 
@@ -300,19 +299,39 @@ check_province(const char *step)
 			    tally_period_parse(periods[i], &p), 0);
 			found = tally_store_snapshot(
 			            prov.st, in, &p, &s, &v) == TALLY_OK;
-			check_state(
-			    &s, found, all, ind, periods[i], "province", step);
+			check_state(&s, found, all, ind, periods[i],
+			    "province", step, either);
 		}
 	}
 }
 
-/* check_province while a correction is on its way up. */
+static void
+check_province(const char *step)
+{
+	province_figures(step, false);
+}
+
+/* check_province while a new figure is on its way up. */
 static void
 check_once(const char *step)
 {
-	either = true;
+	province_figures(step, true);
+}
+
+/* C records a figure of a period after the change: it goes to B alone,
+ * and the province counts C once before and after it arrives. */
+static void
+new_figure_via_b(int ind, int month, double num, double den, const char *what)
+{
+	char step[128];
+
+	record(0, ind, month, num, den);
+	push_county(0);
+	snprintf(step, sizeof(step), "%s, B not yet up", what);
+	check_once(step);
+	deliver(&city_b, &prov);
+	snprintf(step, sizeof(step), "%s, at the province", what);
 	check_province(step);
-	either = false;
 }
 
 /* A report as of now must show what the current one shows, with the
@@ -362,7 +381,7 @@ same_as_of_now(struct site *site, const struct tally_indicator *in,
  * also checks the cities' own hubs, which hold C's states only once C has
  * sent them there. */
 static void
-check_cities(const char *step, bool sites_too)
+check_cities(const char *step, bool moved, bool sites_too)
 {
 	for (int ind = 0; ind < 2; ind++) {
 		const struct tally_indicator *in =
@@ -378,7 +397,7 @@ check_cities(const char *step, bool sites_too)
 
 			ck_assert_int_eq(
 			    tally_period_parse(periods[i], &p), 0);
-			old = tally_period_last_month(&p) % 12 < 6;
+			old = !moved || tally_period_last_month(&p) % 12 < 6;
 			for (int c = 0; c < N_COUNTIES; c++) {
 				const char *parent = c == 0
 				    ? (old ? "330100" : "330200")
@@ -390,55 +409,25 @@ check_cities(const char *step, bool sites_too)
 			found = tally_store_region_state(prov.st, "330100", in,
 			            &p, &rs) == TALLY_OK;
 			check_state(&rs.state, found, in_a, ind, periods[i],
-			    "330100 at the province", step);
+			    "330100 at the province", step, false);
 			found = tally_store_region_state(prov.st, "330200", in,
 			            &p, &rs) == TALLY_OK;
 			check_state(&rs.state, found, in_b, ind, periods[i],
-			    "330200 at the province", step);
+			    "330200 at the province", step, false);
 			if (!sites_too) {
 				continue;
 			}
 			found = tally_store_snapshot(
 			            city_a.st, in, &p, &s, &v) == TALLY_OK;
 			check_state(&s, found, in_a, ind, periods[i],
-			    "330100's own hub", step);
+			    "330100's own hub", step, false);
 			found = tally_store_snapshot(
 			            city_b.st, in, &p, &s, &v) == TALLY_OK;
 			check_state(&s, found, in_b, ind, periods[i],
-			    "330200's own hub", step);
+			    "330200's own hub", step, false);
 			same_as_of_now(&city_a, in, &p, step);
 			same_as_of_now(&city_b, in, &p, step);
 			same_as_of_now(&prov, in, &p, step);
-		}
-	}
-}
-
-/* Without the file, C belongs to A for every period. */
-static void
-check_cities_base(const char *step)
-{
-	static const bool in_a[N_COUNTIES] = { true, true, false };
-	static const bool in_b[N_COUNTIES] = { false, false, true };
-
-	for (int ind = 0; ind < 2; ind++) {
-		const struct tally_indicator *in =
-		    tally_catalog_indicator(cat_before, indicators[ind]);
-
-		for (size_t i = 0; i < N_PERIODS; i++) {
-			struct tally_period       p;
-			struct tally_region_state rs;
-			bool                      found;
-
-			ck_assert_int_eq(
-			    tally_period_parse(periods[i], &p), 0);
-			found = tally_store_region_state(prov.st, "330100", in,
-			            &p, &rs) == TALLY_OK;
-			check_state(&rs.state, found, in_a, ind, periods[i],
-			    "330100 at the province", step);
-			found = tally_store_region_state(prov.st, "330200", in,
-			            &p, &rs) == TALLY_OK;
-			check_state(&rs.state, found, in_b, ind, periods[i],
-			    "330200 at the province", step);
 		}
 	}
 }
@@ -452,7 +441,6 @@ setup(void)
 	make_data_dir("after", "330122,330200,2020-07");
 	cat_before = load("before");
 	cat_after  = load("after");
-	either     = false;
 	memset(raw_num, 0, sizeof(raw_num));
 	memset(raw_den, 0, sizeof(raw_den));
 	memset(&prov, 0, sizeof(prov));
@@ -501,7 +489,7 @@ start_tree(void)
 	deliver(&city_a, &prov);
 	deliver(&city_b, &prov);
 	check_province("before the change");
-	check_cities_base("before the change");
+	check_cities("before the change", false, false);
 }
 
 /* The old city first: it leaves C out and its totals reach the province
@@ -521,27 +509,24 @@ START_TEST(test_old_city_first)
 	check_province("all hubs have the file, B has not sent");
 	deliver(&city_b, &prov);
 	check_province("all hubs have the file, C has not sent to B");
-	check_cities("all hubs have the file, C has not sent to B", false);
+	check_cities(
+	    "all hubs have the file, C has not sent to B", true, false);
 	open_site(&node[0], "330122", cat_after);
 	deliver(&node[0], &city_b);
 	check_province("C sent to B, B not yet to the province");
 	deliver(&city_b, &prov);
 	check_province("C sent to B and B to the province");
-	check_cities("converged", true);
+	check_cities("converged", true, true);
 
 	/* Corrections after the change go to the parent of their period. */
-	record(0, 0, 7, 55, 60);
-	push_county(0);
-	check_once("C corrected 2020-08, sent to B only");
-	deliver(&city_b, &prov);
-	check_province("C's 2020-08 correction reached the province");
+	new_figure_via_b(0, 7, 55, 60, "C corrected 2020-08");
 	record(0, 0, 2, 11, 20);
 	push_county(0);
 	deliver(&city_b, &prov);
 	check_once("C corrected 2020-03, sent to A, A not yet up");
 	deliver(&city_a, &prov);
 	check_province("C's 2020-03 correction reached the province");
-	check_cities("after corrections", true);
+	check_cities("after corrections", true, true);
 }
 END_TEST
 
@@ -565,15 +550,11 @@ START_TEST(test_new_city_first)
 	deliver(&city_a, &prov);
 	deliver(&city_b, &prov);
 	check_province("converged");
-	check_cities("converged", true);
+	check_cities("converged", true, true);
 
 	/* C's new figures reach the province through B alone. */
-	record(0, 1, 10, 40, 1);
-	push_county(0);
-	check_once("C recorded 2020-11, B not yet up");
-	deliver(&city_b, &prov);
-	check_province("C's 2020-11 reached the province");
-	check_cities("after C's new month", true);
+	new_figure_via_b(1, 10, 40, 1, "C recorded 2020-11");
+	check_cities("after C's new month", true, true);
 
 	/* Taking the file away restores the old shape everywhere, with the
 	 * same care, in the opposite order. */
@@ -589,7 +570,7 @@ START_TEST(test_new_city_first)
 	deliver(&node[0], &city_a);
 	deliver(&city_a, &prov);
 	check_province("all without the file");
-	check_cities_base("all without the file");
+	check_cities("all without the file", false, false);
 }
 END_TEST
 
@@ -625,7 +606,7 @@ START_TEST(test_upgrade_from_3)
 	ck_assert_int_eq(tally_period_parse("2020Q1", &p), 0);
 	ck_assert_int_eq(tally_store_snapshot(node[0].st, in, &p, &s, &v), 0);
 	check_state(&s, true, only_c, 0, "2020Q1", "the upgraded store",
-	    "after the upgrade");
+	    "after the upgrade", false);
 	record(0, 0, 3, 41, 50);
 	tally_store_close(node[0].st);
 	node[0].st = NULL;
