@@ -9,6 +9,18 @@
 #include <math.h>
 #include <string.h>
 
+const char *
+tally_figure_a_name(const struct tally_indicator *ind)
+{
+	return ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum";
+}
+
+const char *
+tally_figure_b_name(const struct tally_indicator *ind)
+{
+	return ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight";
+}
+
 void
 tally_figure_json(
     json_t *o, const struct tally_indicator *ind, const struct tally_state *s)
@@ -17,12 +29,10 @@ tally_figure_json(
 	bool   has_v = s != NULL && tally_state_value(s, ind, &v) == TALLY_OK;
 
 	json_object_set_new(o, "value", has_v ? json_real(v) : json_null());
-	json_object_set_new(o,
-	    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
+	json_object_set_new(o, tally_figure_a_name(ind),
 	    s != NULL ? json_real(s->sum_a) : json_null());
 	if (ind->kind != TALLY_KIND_COUNT) {
-		json_object_set_new(o,
-		    ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight",
+		json_object_set_new(o, tally_figure_b_name(ind),
 		    s != NULL ? json_real(s->sum_b) : json_null());
 	}
 }
@@ -93,12 +103,10 @@ void
 tally_figure_sums(
     const struct tally_indicator *ind, json_t *f, json_t **a, json_t **b)
 {
-	*a = json_object_get(
-	    f, ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum");
+	*a = json_object_get(f, tally_figure_a_name(ind));
 	*b = ind->kind == TALLY_KIND_COUNT
 	    ? NULL
-	    : json_object_get(
-	          f, ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight");
+	    : json_object_get(f, tally_figure_b_name(ind));
 }
 
 void
@@ -167,6 +175,20 @@ tally_figure_csv_text(FILE *out, const char *s)
 	if (s != NULL) {
 		tally_figure_csv_field(out, s);
 	}
+}
+
+void
+tally_figure_csv_sums(FILE *out, const struct tally_indicator *ind, json_t *f)
+{
+	bool ratio = ind->kind == TALLY_KIND_RATIO;
+
+	tally_figure_csv_num(out, json_object_get(f, "value"));
+	tally_figure_csv_num(
+	    out, ratio ? json_object_get(f, "numerator") : NULL);
+	tally_figure_csv_num(
+	    out, ratio ? json_object_get(f, "denominator") : NULL);
+	tally_figure_csv_num(out, ratio ? NULL : json_object_get(f, "sum"));
+	tally_figure_csv_num(out, json_object_get(f, "weight"));
 }
 
 void

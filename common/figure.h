@@ -16,6 +16,12 @@
 #include <jansson.h>
 #include <stdio.h>
 
+/* The names of a figure's sums by the indicator's kind: "numerator" and
+ * "denominator" for a ratio, "sum" and "weight" otherwise (a count has
+ * no second sum). */
+const char *tally_figure_a_name(const struct tally_indicator *ind);
+const char *tally_figure_b_name(const struct tally_indicator *ind);
+
 /* Sets "value" and the sums' keys on o; null where there is nothing. */
 void tally_figure_json(
     json_t *o, const struct tally_indicator *ind, const struct tally_state *s);
@@ -79,5 +85,10 @@ void tally_figure_doc_text(
 void tally_figure_csv_field(FILE *out, const char *s);
 void tally_figure_csv_text(FILE *out, const char *s);
 void tally_figure_csv_num(FILE *out, json_t *v);
+
+/* tally_figure_csv of a figure's JSON entry f: ",value,numerator,
+ * denominator,sum,weight". */
+void tally_figure_csv_sums(
+    FILE *out, const struct tally_indicator *ind, json_t *f);
 
 #endif

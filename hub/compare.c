@@ -863,8 +863,7 @@ print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		    "%4s %-17s %-7s %12s %14s %14s %11s  %-16s %-10s %9s  "
 		    "%-10s %9s %9s\n",
 		    "rank", "member", "period", "value",
-		    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
-		    ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight",
+		    tally_figure_a_name(ind), tally_figure_b_name(ind),
 		    "reporting", "own target", "status", "gap", "standard",
 		    "gap", "to best");
 		json_array_foreach(json_object_get(f, "members"), i, m)
@@ -941,10 +940,9 @@ csv_row(FILE *out, const char *group, const struct tally_indicator *ind,
     json_t *f, json_t *m, const char *code, const char *name,
     const char *basis)
 {
-	bool    ratio = ind->kind == TALLY_KIND_RATIO;
-	json_t *t     = json_array_get(json_object_get(m, "targets"), 0);
-	json_t *s     = json_object_get(m, "standard");
-	json_t *std   = json_object_get(f, "standard");
+	json_t *t   = json_array_get(json_object_get(m, "targets"), 0);
+	json_t *s   = json_object_get(m, "standard");
+	json_t *std = json_object_get(f, "standard");
 
 	fputs(group, out);
 	tally_figure_csv_text(out, ind->id);
@@ -952,13 +950,7 @@ csv_row(FILE *out, const char *group, const struct tally_indicator *ind,
 	tally_figure_csv_text(out, name);
 	tally_figure_csv_text(out, str_of(m, "period"));
 	tally_figure_csv_text(out, basis);
-	tally_figure_csv_num(out, json_object_get(m, "value"));
-	tally_figure_csv_num(
-	    out, ratio ? json_object_get(m, "numerator") : NULL);
-	tally_figure_csv_num(
-	    out, ratio ? json_object_get(m, "denominator") : NULL);
-	tally_figure_csv_num(out, ratio ? NULL : json_object_get(m, "sum"));
-	tally_figure_csv_num(out, json_object_get(m, "weight"));
+	tally_figure_csv_sums(out, ind, m);
 	fprintf(out, ",%lld,%lld,%s",
 	    json_integer_value(json_object_get(m, "reporting")),
 	    json_integer_value(json_object_get(m, "expected")),

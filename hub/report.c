@@ -1118,10 +1118,9 @@ print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		    period);
 		fprintf(out,
 		    "%-6s %-18s %12s %14s %14s %s  %-18s %-10s %10s\n",
-		    "region", "name", "value",
-		    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
-		    ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight",
-		    "reporting", "target", "status", "gap");
+		    "region", "name", "value", tally_figure_a_name(ind),
+		    tally_figure_b_name(ind), "reporting", "target", "status",
+		    "gap");
 		json_array_foreach(regions, i, r)
 		{
 			json_t *f = json_array_get(
@@ -1165,7 +1164,6 @@ print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			    json_object_get(r, "indicators"), k);
 			const struct tally_indicator *ind =
 			    doc_indicator(cat, f);
-			bool    ratio = ind->kind == TALLY_KIND_RATIO;
 			json_t *t;
 			size_t  count;
 
@@ -1180,15 +1178,7 @@ print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			              json_object_get(r, "parent"))
 			        : "",
 			    ind->id);
-			tally_figure_csv_num(out, json_object_get(f, "value"));
-			tally_figure_csv_num(out,
-			    ratio ? json_object_get(f, "numerator") : NULL);
-			tally_figure_csv_num(out,
-			    ratio ? json_object_get(f, "denominator") : NULL);
-			tally_figure_csv_num(
-			    out, ratio ? NULL : json_object_get(f, "sum"));
-			tally_figure_csv_num(
-			    out, json_object_get(f, "weight"));
+			tally_figure_csv_sums(out, ind, f);
 			fprintf(out, ",%lld,%lld,%s,%s",
 			    json_integer_value(
 			        json_object_get(f, "reporting")),
@@ -1242,16 +1232,12 @@ print_explain(
 		    json_string_value(json_object_get(doc, "period")), t.value,
 		    t.a, t.b);
 		fprintf(out, "%-6s %-18s %12s %14s %14s %s %9s %12s\n", "part",
-		    "name", "value",
-		    ind->kind == TALLY_KIND_RATIO ? "numerator" : "sum",
-		    ind->kind == TALLY_KIND_RATIO ? "denominator" : "weight",
-		    "reporting", "share", "pull");
+		    "name", "value", tally_figure_a_name(ind),
+		    tally_figure_b_name(ind), "reporting", "share", "pull");
 	}
 	json_array_foreach(list, i, e)
 	{
 		if (format == TALLY_FORMAT_CSV) {
-			bool ratio = ind->kind == TALLY_KIND_RATIO;
-
 			fprintf(out, "%s,%s,%s,%s,",
 			    json_string_value(json_object_get(doc, "period")),
 			    json_string_value(json_object_get(doc, "region")),
@@ -1262,15 +1248,7 @@ print_explain(
 			fprintf(out, ",%s",
 			    json_is_true(json_object_get(e, "own")) ? "true"
 			                                            : "false");
-			tally_figure_csv_num(out, json_object_get(e, "value"));
-			tally_figure_csv_num(out,
-			    ratio ? json_object_get(e, "numerator") : NULL);
-			tally_figure_csv_num(out,
-			    ratio ? json_object_get(e, "denominator") : NULL);
-			tally_figure_csv_num(
-			    out, ratio ? NULL : json_object_get(e, "sum"));
-			tally_figure_csv_num(
-			    out, json_object_get(e, "weight"));
+			tally_figure_csv_sums(out, ind, e);
 			fprintf(out, ",%lld,%lld",
 			    json_integer_value(
 			        json_object_get(e, "reporting")),
