@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The independent client (tests/wire_client.py) against real hubs: a city
+# hub (130100) and the province hub (130000), each in open mode on
+# loopback TCP with a kernel-chosen port. The client, written from
+# docs/protocol.md in Python with no code shared with the C side, does
+# the talking and the checking; this script starts the hubs, runs it under
+# Debian's interpreter (python3-protobuf loads only there), and checks
+# that both hubs stop cleanly with clean sanitizer logs.
+# Usage: bash tests/wire_client.sh BUILD_DIR
+set -u
+# shellcheck source=tests/faultlib.sh
+. "$(dirname "$0")/faultlib.sh"
+fl_init "$1" wire_client
+
+for b in /usr/bin/python3 protoc sqlite3; do
+	command -v "$b" >/dev/null || { not_ok "$b is missing (scripts/install-deps.sh)"; finish; }
+done
+
+start_hub_with city --db "$work/db/city.db" --region 130100 \
+	--listen tcp://127.0.0.1:0 || finish
+start_hub_with province --db "$work/db/province.db" --region 130000 \
+	--listen tcp://127.0.0.1:0 || finish
+
+section "the independent client"
+/usr/bin/python3 "$fl_tests/wire_client.py" \
+	--city-url "${url[city]}" --city-db "$work/db/city.db" \
+	--city-log "$work/log/hub-city.log" \
+	--province-url "${url[province]}" --province-db "$work/db/province.db" \
+	--province-log "$work/log/hub-province.log" \
+	--proto "$fl_tests/../proto/tally.proto" \
+	--node "$node" --hub "$hub" --work "$work/out"
+check "the independent client's checks all pass" $? 0
+
+final_stops city province
+finish
