@@ -24,6 +24,8 @@ any check failed.
 """
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import random
@@ -143,6 +145,68 @@ def field_bytes(num, data):
     return varint(num << 3 | 2) + varint(len(data)) + data
 
 
+# ------------------------------------------------------ keys and claims
+
+
+def load_private_key(path):
+    """A private key file (docs: Keys): comment lines, and one line
+    `ed25519-seed:` with the 32-byte seed in base64."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import \
+        Ed25519PrivateKey
+    seeds = []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line == "" or line.startswith("#"):
+                continue
+            if not line.startswith("ed25519-seed:"):
+                raise ValueError("%s: not a key line: %r" % (path, line))
+            seeds.append(base64.b64decode(line[len("ed25519-seed:"):],
+                                          validate=True))
+    if len(seeds) != 1 or len(seeds[0]) != 32:
+        raise ValueError("%s: expected one 32-byte seed" % path)
+    return Ed25519PrivateKey.from_private_bytes(seeds[0])
+
+
+def public_bytes(key):
+    from cryptography.hazmat.primitives import serialization
+    return key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(public_key):
+    """BLAKE2b with a 16-byte output over the public key; its first 8
+    bytes in lowercase hex."""
+    return hashlib.blake2b(public_key, digest_size=16).hexdigest()[:16]
+
+
+def claim(region, st):
+    """The bytes a region signs for one of its states (docs: Signatures)."""
+
+    def text(v):
+        b = v.encode("utf-8")
+        if len(b) > 255:
+            raise ValueError("a claim's string is at most 255 bytes")
+        return bytes([len(b)]) + b
+
+    def f64(v):
+        return struct.pack(">d", 0.0 if v == 0 else v)
+
+    out = b"tally-state-v1\x00"
+    out += text(region) + text(st.indicator) + text(st.period)
+    out += struct.pack(">Q", st.version) + f64(st.sum_a) + f64(st.sum_b)
+    out += struct.pack(">I", st.leaves)
+    if st.HasField("min_value"):
+        out += b"\x01" + f64(st.min_value) + text(st.min_region)
+        out += f64(st.max_value) + text(st.max_region)
+    else:
+        out += b"\x00"
+    out += text(st.newest_period)
+    if st.HasField("leaves_out"):
+        out += text(st.leaves_out)
+    return out
+
+
 # ------------------------------------------------------------ the client
 
 
@@ -152,6 +216,8 @@ class Client:
         self.url = url
         self.sp = SPRequester(url)
         self.last_version = 0
+        self.signer = None
+        self.key_id = None
 
     def version(self):
         """A new version: at least the current time in microseconds and
@@ -205,7 +271,16 @@ class Client:
     def envelope(self, body):
         env = self.pb.Envelope()
         env.body = body
+        if self.signer is not None:
+            env.signature = self.signer.sign(body)
+            env.key_id = self.key_id
         return env.SerializeToString()
+
+    def sign_state(self, st, region):
+        """The state's origin signature: the Ed25519 signature of its
+        claim (docs: Signatures) by the key of the region it is of."""
+        st.origin_signature = self.signer.sign(claim(region, st))
+        st.origin_key_id = self.key_id
 
     def send_raw(self, payload):
         """Sends an envelope's bytes; returns the Ack."""
@@ -216,6 +291,11 @@ class Client:
         return ack
 
     def send(self, sender, hub, states, raw_states=()):
+        if self.signer is not None:
+            for st in states:
+                if not st.HasField("origin_signature"):
+                    self.sign_state(
+                        st, st.region if st.HasField("region") else sender)
         return self.send_raw(
             self.envelope(self.submission_bytes(sender, hub, states, raw_states)))
 
@@ -309,8 +389,14 @@ class Test:
         self.c.sender = COUNTY
         self.p = Client(pb, args.province_url)
         self.p.sender = CITY
+        self.city.client = self.c
+        self.province.client = self.p
         self.honest_round = 0
         self.sibling_db = os.path.join(args.work, "sibling.db")
+        self.signed = Hub("signed", args.signed_db, args.signed_log, args.hub)
+        self.s = Client(pb, args.signed_url)
+        self.s.sender = COUNTY
+        self.signed.client = self.s
 
     # -- the acknowledgements
 
@@ -418,10 +504,10 @@ class Test:
 
     def state_refused(self, what, state=None, raw=None, reason="",
                       follow_key=None, kind="ratio", sender=None,
-                      via_province=False):
-        client = self.p if via_province else self.c
-        hub = self.province if via_province else self.city
-        to = PROVINCE if via_province else CITY
+                      via_province=False, hub=None):
+        hub = hub or (self.province if via_province else self.city)
+        client = hub.client
+        to = PROVINCE if hub is self.province else CITY
         sender = sender or client.sender
         states = [state] if state is not None else []
         raws = [raw] if raw is not None else []
@@ -441,7 +527,7 @@ class Test:
 
     def whole_refused(self, what, payload, error, hub=None):
         hub = hub or self.city
-        client = self.c if hub is self.city else self.p
+        client = hub.client
         self.refused(
             what, hub, lambda: client.send_raw(payload),
             lambda ack: self.ack_error(what, ack, error),
@@ -674,10 +760,61 @@ class Test:
             follow_key=("mfg_pass_rate", "2020"))
 
 
+    def signed_mode(self):
+        """A city hub with a keys file: the key file's format, the key id
+        formula, the envelope's signature and the state's claim, as the
+        docs give them, must be what the hub checks."""
+        s, pb, args = self.s, self.pb, self.args
+        s.signer = load_private_key(args.key)
+        pub = public_bytes(s.signer)
+        with open(args.pub) as f:
+            check("the .pub file is the public key of the .key file in base64",
+                  f.read().strip(), base64.b64encode(pub).decode())
+        s.key_id = key_id(pub)
+        check("the key id by the docs' formula is tally-node keygen's",
+              s.key_id, args.key_id)
+        # A quarter, with min and max: the claim holds its canonical text.
+        st = s.leaf_state("mfg_pass_rate", "2020Q1", 270, 300, s.version(),
+                          newest="2020-03")
+        ack = s.send(COUNTY, CITY, [st])
+        self.ack_one("a signed state of 2020Q1 with min and max", ack,
+                     pb.ACCEPTED)
+        # A state whose sums changed after its region signed it.
+        st = s.leaf_state("mfg_pass_rate", "2020Q2", 270, 300, s.version())
+        s.sign_state(st, COUNTY)
+        st.sum_a = 280
+        st.min_value = st.max_value = 100.0 * 280 / 300
+        self.state_refused(
+            "a signed state changed after it was signed", st,
+            reason="bad origin signature: the state of %s does not match "
+            "the signature of key %s" % (COUNTY, s.key_id),
+            follow_key=("mfg_pass_rate", "2020Q2"), hub=self.signed)
+        body = s.submission_bytes(COUNTY, CITY, [])
+        signer, s.signer = s.signer, None
+        unsigned = s.envelope(body)
+        s.signer = signer
+        self.whole_refused("an unsigned envelope", unsigned,
+                           "unsigned envelope: this hub accepts signed "
+                           "envelopes only", hub=self.signed)
+        env = pb.Envelope()
+        env.ParseFromString(s.envelope(body))
+        env.body = s.submission_bytes(COUNTY, CITY, []) + b""
+        sub = pb.Submission()
+        sub.ParseFromString(env.body)
+        sub.sent_at += 1
+        env.body = sub.SerializeToString()
+        self.whole_refused("an envelope whose body changed after signing",
+                           env.SerializeToString(),
+                           "bad signature: the body does not match the "
+                           "signature of key %s" % s.key_id, hub=self.signed)
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("city-url", "city-db", "city-log", "province-url",
-              "province-db", "province-log", "proto", "node", "hub", "work"):
+              "province-db", "province-log", "signed-url", "signed-db",
+              "signed-log", "key", "pub", "key-id", "proto", "node", "hub",
+              "work"):
         ap.add_argument("--" + a, required=True)
     args = ap.parse_args()
     # The protocol module, generated here from the schema alone.
@@ -698,8 +835,9 @@ def main():
     t.table_rows()
     t.malformed()
     t.forwarded()
-    t.c.sp.close()
-    t.p.sp.close()
+    t.signed_mode()
+    for client in (t.c, t.p, t.s):
+        client.sp.close()
     print("# the independent client: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
