@@ -5,8 +5,9 @@ other test tools), speaks the SP framing itself over a plain TCP socket,
 and encodes the messages with a Python module that protoc generates from
 proto/tally.proto at test time.
 
-It drives a real `tally-hub run` (a city hub in open mode, and the
-province hub above it) through the rows of issue 14's table, each time
+It drives a real `tally-hub run` (a city hub in open mode over tcp://,
+the province hub above it over ipc://, and the city in signed mode)
+through the rows of issue 14's table, each time
 checking the acknowledgement's status and reason, the line the hub logs,
 and that a `sqlite3 .dump` of the hub's figure tables is byte-identical
 before and after a refusal; then that the same child's next honest state
@@ -72,21 +73,29 @@ def check(what, got, want):
 
 
 class SPRequester:
-    """The requester's side of SP REQ/REP over TCP (docs/protocol.md,
-    Transport): an 8-byte header each way, then messages as a 64-bit
-    big-endian length and the bytes; a request starts with a 32-bit
-    request id whose top bit is set, and the reply starts with the same
-    id."""
+    """The requester's side of SP REQ/REP over tcp:// or ipc://
+    (docs/protocol.md, Transport): an 8-byte header each way, then
+    messages as a 64-bit big-endian length and the bytes (over ipc://
+    after one byte 0x01); a request starts with a 32-bit request id whose
+    top bit is set, and the reply starts with the same id."""
 
     REQ = 0x30
     REP = 0x31
 
     def __init__(self, url):
         m = re.fullmatch(r"tcp://(127\.0\.0\.1):(\d+)", url)
-        if m is None:
-            raise SystemExit("wire_client: a loopback tcp:// URL, not %r" % url)
-        self.sock = socket.create_connection(
-            (m.group(1), int(m.group(2))), timeout=RECV_TIMEOUT_S)
+        if m is not None:
+            self.sock = socket.create_connection(
+                (m.group(1), int(m.group(2))), timeout=RECV_TIMEOUT_S)
+            self.lead = b""
+        elif url.startswith("ipc://"):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(RECV_TIMEOUT_S)
+            self.sock.connect(url[len("ipc://"):])
+            self.lead = b"\x01"
+        else:
+            raise SystemExit("wire_client: a loopback tcp:// or an ipc:// "
+                             "URL, not %r" % url)
         self.sock.settimeout(RECV_TIMEOUT_S)
         self.sock.sendall(b"\x00SP\x00" + struct.pack(">HH", self.REQ, 0))
         head = self._read(8)
@@ -94,8 +103,11 @@ class SPRequester:
             raise RuntimeError("not an SP REP peer: header %s" % head.hex())
         self.next_id = random.randrange(0, 1 << 31)
 
-    def local_port(self):
-        return self.sock.getsockname()[1]
+    def peer_text(self):
+        """How the hub's log names this connection."""
+        if self.lead:
+            return "ipc"
+        return "127.0.0.1:%d" % self.sock.getsockname()[1]
 
     def _read(self, n):
         data = b""
@@ -110,8 +122,10 @@ class SPRequester:
         self.next_id = (self.next_id + 1) & 0x7FFFFFFF
         rid = struct.pack(">I", self.next_id | 0x80000000)
         msg = rid + body
-        self.sock.sendall(struct.pack(">Q", len(msg)) + msg)
+        self.sock.sendall(self.lead + struct.pack(">Q", len(msg)) + msg)
         while True:
+            if self.lead and self._read(1) != self.lead:
+                raise RuntimeError("an ipc message of another type")
             (n,) = struct.unpack(">Q", self._read(8))
             reply = self._read(n)
             if reply[:4] == rid:
@@ -531,8 +545,7 @@ class Test:
         self.refused(
             what, hub, lambda: client.send_raw(payload),
             lambda ack: self.ack_error(what, ack, error),
-            "submission from 127.0.0.1:%d refused: %s"
-            % (client.sp.local_port(), error))
+            "submission from %s refused: %s" % (client.sp.peer_text(), error))
 
     # ------------------------------------------------------ the scenarios
 
@@ -750,6 +763,10 @@ class Test:
         self.state_refused(
             "a forwarded county state of 120 passed of 100 sampled", bad,
             reason=REASONS["percent_over"], via_province=True)
+        self.whole_refused(
+            "a submission to the province addressed to the city",
+            p.envelope(p.submission_bytes(CITY, CITY, [])),
+            "addressed to hub 130100, this is hub 130000", hub=self.province)
         far = p.leaf_state("mfg_pass_rate", "2020", 1, 2, p.version(),
                            region=OTHER_CITY_COUNTY)
         far.first_received_at = now - 1000

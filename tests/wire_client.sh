@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The independent client (tests/wire_client.py) against real hubs: a city
-# hub (130100) and the province hub (130000), each in open mode, and the
-# same city in signed mode, each on loopback TCP with a kernel-chosen
-# port. The client, written from
-# docs/protocol.md in Python with no code shared with the C side, does
-# the talking and the checking; this script starts the hubs, runs it under
-# Debian's interpreter (python3-protobuf loads only there), and checks
-# that both hubs stop cleanly with clean sanitizer logs.
+# hub (130100) in open mode on loopback TCP with a kernel-chosen port,
+# the province hub (130000) in open mode on an ipc:// socket in the work
+# directory, and the same city in signed mode on loopback TCP. The
+# client, written from docs/protocol.md in Python with no code shared
+# with the C side, does the talking and the checking; this script starts
+# the hubs, runs it under Debian's interpreter (python3-protobuf loads
+# only there), and checks that every hub stops cleanly with clean
+# sanitizer logs.
 # Usage: bash tests/wire_client.sh BUILD_DIR
 set -u
 # shellcheck source=tests/faultlib.sh
@@ -20,7 +21,7 @@ done
 start_hub_with city --db "$work/db/city.db" --region 130100 \
 	--listen tcp://127.0.0.1:0 || finish
 start_hub_with province --db "$work/db/province.db" --region 130000 \
-	--listen tcp://127.0.0.1:0 || finish
+	--listen "ipc://$work/sock/province" || finish
 
 # A third hub, the same city in signed mode, with the county's key made
 # by the real tally-node.
