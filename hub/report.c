@@ -19,6 +19,7 @@
 #include "asof.h"
 #include "errors.h"
 #include "figure.h"
+#include "refusal.h"
 #include "rollup.h"
 #include "text.h"
 
@@ -552,6 +553,28 @@ report_top(const struct view *v, const char *region)
 	return tally_catalog_division(v->cat, region);
 }
 
+/* What the hub refused and from whom (refusal.h): counts as they are
+ * now, so an as-of report leaves them out. */
+static int
+refused_json(const struct view *v, json_t *root)
+{
+	struct tally_refusal *r = NULL;
+	size_t                n = 0;
+	json_t               *arr;
+	int                   rv = tally_refusal_list(v->st, &r, &n);
+
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	arr = tally_refusal_json(r, n);
+	free(r);
+	if (arr == NULL) {
+		return TALLY_ENOMEM;
+	}
+	json_object_set_new(root, "refused", arr);
+	return TALLY_OK;
+}
+
 static int
 report_json(
     const struct view *v, const struct hub_report_opts *o, json_t **out)
@@ -615,7 +638,11 @@ report_json(
 		held_fini(&h);
 	}
 	span_fini(&sp);
+	if (rv == TALLY_OK && v->as_of_ms == 0) {
+		rv = refused_json(v, root);
+	}
 	if (rv != TALLY_OK) {
+		json_decref(regions);
 		json_decref(root);
 		return rv;
 	}
@@ -1295,6 +1322,35 @@ print_as_of(FILE *out, int64_t as_of_ms)
 	fprintf(out, "as of %s (%s China Standard Time)\n", utc, cst);
 }
 
+/* The refusals of the report, under its table: one line per child. */
+static void
+print_refused(FILE *out, json_t *doc)
+{
+	json_t *arr = json_object_get(doc, "refused");
+	size_t  i;
+	json_t *r;
+
+	if (json_array_size(arr) == 0) {
+		return;
+	}
+	fprintf(out, "\nrefused by this hub, by child:\n");
+	json_array_foreach(arr, i, r)
+	{
+		const char *sender =
+		    json_string_value(json_object_get(r, "sender"));
+
+		fprintf(out,
+		    "  %-8s %lld states (%lld conflicts), %lld submissions; "
+		    "last %s: %s\n",
+		    sender != NULL ? sender : "unknown",
+		    json_integer_value(json_object_get(r, "states")),
+		    json_integer_value(json_object_get(r, "conflicts")),
+		    json_integer_value(json_object_get(r, "submissions")),
+		    json_string_value(json_object_get(r, "last_at")),
+		    json_string_value(json_object_get(r, "last_reason")));
+	}
+}
+
 int
 hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_report_opts *o)
@@ -1331,6 +1387,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		print_csv(out, cat, doc);
 	} else {
 		print_table(out, cat, doc);
+		print_refused(out, doc);
 	}
 	json_decref(doc);
 	return rv;

@@ -17,10 +17,12 @@
  */
 #include "server.h"
 
+#include "admit.h"
 #include "envelope.h"
 #include "errors.h"
 #include "http.h"
 #include "log.h"
+#include "refusal.h"
 #include "sign.h"
 #include "stopguard.h"
 #include "store.h"
@@ -85,6 +87,12 @@ struct hub_ctx {
 	uint8_t               sig[TALLY_SIGN_BYTES];
 	uint8_t               pk[TALLY_PUBLIC_BYTES];
 	char                  key_id[TALLY_KEY_ID_STRLEN];
+	/* A submission refused whole goes through the writer too, without
+	 * sub, so that the refusal is counted (refusal.h) before it is
+	 * answered: why, and the sender it named ("" when unreadable). */
+	bool refused;
+	char refusal[TALLY_WIRE_REASON_MAX];
+	char refused_sender[TALLY_REGION_STRLEN];
 };
 
 struct hub {
@@ -155,21 +163,55 @@ ctx_send(struct hub_ctx *c, const struct tally_ack *ack)
 	nng_ctx_send(c->ctx, c->aio);
 }
 
-/* Refuses a submission whole: the reason goes back in the
- * acknowledgement and into the log, with the peer's address. */
+/* Hands a context to the writer. */
 static void
-ctx_refuse(struct hub_ctx *c, const char *why, const char *peer)
+ctx_queue(struct hub_ctx *c)
+{
+	struct hub *hub = c->hub;
+
+	c->next  = NULL;
+	c->state = HUB_CTX_QUEUED;
+	pthread_mutex_lock(&hub->mtx);
+	if (hub->tail != NULL) {
+		hub->tail->next = c;
+	} else {
+		hub->head = c;
+	}
+	hub->tail = c;
+	pthread_cond_signal(&hub->work_cv);
+	pthread_mutex_unlock(&hub->mtx);
+}
+
+/* Refuses a submission whole: the reason goes into the log, with the
+ * peer's address, and, once the writer has counted it against sender
+ * (NULL when the submission could not be read), back in the
+ * acknowledgement. */
+static void
+ctx_refuse(
+    struct hub_ctx *c, const char *why, const char *peer, const char *sender)
+{
+	c->refused = true;
+	snprintf(c->refusal, sizeof(c->refusal), "%s", why);
+	tally_one_line(c->refusal);
+	snprintf(c->refused_sender, sizeof(c->refused_sender), "%s",
+	    sender != NULL ? sender : "");
+	TALLY_LOG(TALLY_LOG_WARN, "submission from %s refused: %s", peer,
+	    c->refusal);
+	ctx_queue(c);
+}
+
+/* Sends the refusal of a context the writer counted. */
+static void
+ctx_send_refusal(struct hub *hub, struct hub_ctx *c)
 {
 	struct tally_ack ack;
 
 	memset(&ack, 0, sizeof(ack));
-	snprintf(ack.hub_instance, sizeof(ack.hub_instance), "%s",
-	    c->hub->instance);
+	snprintf(
+	    ack.hub_instance, sizeof(ack.hub_instance), "%s", hub->instance);
 	ack.has_error = true;
-	snprintf(ack.error, sizeof(ack.error), "%s", why);
-	tally_one_line(ack.error);
-	TALLY_LOG(
-	    TALLY_LOG_WARN, "submission from %s refused: %s", peer, ack.error);
+	memcpy(ack.error, c->refusal, sizeof(ack.error));
+	c->refused = false;
 	ctx_send(c, &ack);
 }
 
@@ -383,6 +425,26 @@ origins_verify(const struct hub *hub, struct tally_submission *sub)
 	}
 }
 
+/* Rejects every state still valid whose version is further ahead of the
+ * hub's clock than max_clock_skew allows (admit.h): one from a clock
+ * years ahead would make every honest version after it stale. */
+static void
+versions_admit(const struct hub *hub, struct tally_submission *sub)
+{
+	uint64_t now = tally_admit_now_us();
+
+	for (size_t k = 0; k < sub->n_states; k++) {
+		struct tally_wire_state *ws = &sub->states[k];
+
+		if (ws->status == TALLY_ACK_NONE &&
+		    tally_admit_version(ws->version, now,
+		        hub->cfg->max_clock_skew_s, ws->reason,
+		        sizeof(ws->reason)) != TALLY_OK) {
+			ws->status = TALLY_ACK_REJECTED;
+		}
+	}
+}
+
 /* Closes the envelope a context kept for the audit trail. */
 static void
 ctx_drop(struct hub_ctx *c)
@@ -431,24 +493,20 @@ ctx_cb(void *arg)
 	    tally_envelope_open(nng_msg_body(msg), nng_msg_len(msg), env, &eb);
 	nng_msg_free(msg);
 	if (rv != TALLY_OK) {
-		snprintf(
-		    why, sizeof(why), "malformed submission: %.120s", eb.text);
-		ctx_refuse(c, why, peer);
+		ctx_refuse(c, eb.text, peer, NULL);
 		return;
 	}
 	if (!envelope_verified(c, env, &key_region, why, sizeof(why))) {
 		ctx_drop(c);
-		ctx_refuse(c, why, peer);
+		ctx_refuse(c, why, peer, NULL);
 		return;
 	}
 	rv = tally_submission_decode_body(
 	    hub->cat, env->body, env->body_len, &sub, &eb);
 	if (rv != TALLY_OK) {
 		ctx_drop(c);
-		snprintf(
-		    why, sizeof(why), "malformed submission: %.120s", eb.text);
 		tally_submission_free(sub);
-		ctx_refuse(c, why, peer);
+		ctx_refuse(c, eb.text, peer, NULL);
 		return;
 	}
 	/* A key speaks for one region: a county's key cannot submit for
@@ -459,30 +517,21 @@ ctx_cb(void *arg)
 		    tally_verify_reason(TALLY_VERIFY_WRONG_REGION), c->key_id,
 		    key_region, sub->sender);
 		ctx_drop(c);
+		ctx_refuse(c, why, peer, sub->sender);
 		tally_submission_free(sub);
-		ctx_refuse(c, why, peer);
 		return;
 	}
 	if (!(hub->grp != NULL ? group_admits(hub, sub, why, sizeof(why))
 	                       : region_admits(hub, sub, why, sizeof(why)))) {
 		ctx_drop(c);
+		ctx_refuse(c, why, peer, sub->sender);
 		tally_submission_free(sub);
-		ctx_refuse(c, why, peer);
 		return;
 	}
+	versions_admit(hub, sub);
 	origins_verify(hub, sub);
-	c->sub   = sub;
-	c->next  = NULL;
-	c->state = HUB_CTX_QUEUED;
-	pthread_mutex_lock(&hub->mtx);
-	if (hub->tail != NULL) {
-		hub->tail->next = c;
-	} else {
-		hub->head = c;
-	}
-	hub->tail = c;
-	pthread_cond_signal(&hub->work_cv);
-	pthread_mutex_unlock(&hub->mtx);
+	c->sub = sub;
+	ctx_queue(c);
 }
 
 /* Appends what one submission changed to the audit trail, in the
@@ -505,6 +554,40 @@ audit_submission(struct hub *hub, const struct hub_ctx *c,
 	return tally_store_audit_append(hub->st, &env, items, n);
 }
 
+/* The instance id as the store holds it now: `tally-hub repair` gives
+ * the file a new one so that every child sends everything again. */
+static int
+instance_refresh(struct hub *hub)
+{
+	int rv = tally_store_instance_refresh(hub->st);
+
+	if (rv == TALLY_OK &&
+	    strcmp(hub->instance, tally_store_instance_id(hub->st)) != 0) {
+		TALLY_LOG(TALLY_LOG_INFO,
+		    "the database has a new instance id %s (repair): the "
+		    "children will send everything again",
+		    tally_store_instance_id(hub->st));
+		snprintf(hub->instance, sizeof(hub->instance), "%s",
+		    tally_store_instance_id(hub->st));
+	}
+	return rv;
+}
+
+/* Logs a rejected state and counts it against the child that sent it. */
+static int
+state_refused(
+    struct hub *hub, const char *sender, const struct tally_wire_state *ws)
+{
+	bool conflict = strncmp(ws->reason, "conflict:", 9) == 0;
+
+	TALLY_LOG(TALLY_LOG_WARN, "%s: %s%s%s %s v%llu rejected: %s", sender,
+	    ws->region, ws->region[0] != '\0' ? " " : "", ws->indicator,
+	    ws->period_text, (unsigned long long) ws->version, ws->reason);
+	return tally_refusal_count(hub->st, sender,
+	    conflict ? TALLY_REFUSED_CONFLICT : TALLY_REFUSED_STATE,
+	    ws->reason, tally_now_ms());
+}
+
 /* Applies a batch of submissions in one transaction, and records in the
  * audit trail each state that changed, with what it replaced. */
 static int
@@ -514,10 +597,19 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 	size_t                   cap   = 0;
 	int                      rv    = tally_store_begin(hub->st);
 
+	if (rv == TALLY_OK) {
+		rv = instance_refresh(hub);
+	}
 	for (int i = 0; rv == TALLY_OK && i < n; i++) {
 		struct tally_submission *sub     = batch[i]->sub;
 		size_t                   audited = 0;
 
+		if (batch[i]->refused) {
+			rv = tally_refusal_count(hub->st,
+			    batch[i]->refused_sender, TALLY_REFUSED_SUBMISSION,
+			    batch[i]->refusal, tally_now_ms());
+			continue;
+		}
 		if (sub->n_states > cap) {
 			struct tally_audit_item *p =
 			    realloc(items, sub->n_states * sizeof(*p));
@@ -531,20 +623,21 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 		for (size_t k = 0; rv == TALLY_OK && k < sub->n_states; k++) {
 			struct tally_wire_state *ws = &sub->states[k];
 
-			if (ws->status == TALLY_ACK_REJECTED) {
-				TALLY_LOG(TALLY_LOG_WARN,
-				    "%s: %s %s rejected: %s", sub->sender,
-				    ws->indicator, ws->period_text,
-				    ws->reason);
-				continue;
+			if (ws->status != TALLY_ACK_REJECTED) {
+				rv = tally_store_put_state_audited(hub->st,
+				    sub->sender, ws, (uint32_t) k,
+				    &items[audited], &ws->status);
 			}
-			rv = tally_store_put_state_audited(hub->st,
-			    sub->sender, ws, (uint32_t) k, &items[audited],
-			    &ws->status);
 			if (rv == TALLY_OK &&
 			    ws->status == TALLY_ACK_ACCEPTED) {
 				*changed = true;
 				audited++;
+			}
+			/* A conflict is found by the store, every other
+			 * reason before; each is logged and counted. */
+			if (rv == TALLY_OK &&
+			    ws->status == TALLY_ACK_REJECTED) {
+				rv = state_refused(hub, sub->sender, ws);
 			}
 		}
 		/* A submission that changed nothing (duplicates, an empty
@@ -644,7 +737,11 @@ writer_main(void *arg)
 			/* The envelope kept for the audit was written with the
 			 * batch; it goes now, for the same reason. */
 			ctx_drop(batch[i]);
-			if (rv == TALLY_OK) {
+			if (batch[i]->refused) {
+				/* Refused whole: the answer stands, counted or
+				 * not. */
+				ctx_send_refusal(hub, batch[i]);
+			} else if (rv == TALLY_OK) {
 				ack_submission(hub, batch[i], sub);
 			} else {
 				batch[i]->state = HUB_CTX_RECV;
@@ -928,6 +1025,9 @@ start_security(struct hub *hub)
 	int                      rv;
 
 	rv = tally_store_audit_ensure(hub->st);
+	if (rv == TALLY_OK) {
+		rv = tally_refusal_ensure(hub->st);
+	}
 	if (rv == TALLY_OK) {
 		rv = tally_store_set_open_mode(hub->st, cfg->keys == NULL);
 	}

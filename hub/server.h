@@ -15,6 +15,7 @@
 #include "tlsconf.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A comparison hub that a region's hub also reports its own figures to
  * (--compare NAME=URL), beside its parent. */
@@ -55,6 +56,9 @@ struct hub_config {
 	 * tls+tcp:// (the parent, the comparison hubs). */
 	struct tally_tls tls;
 	struct tally_tls uplink_tls;
+	/* How far ahead of the hub's clock a state's version may be, in
+	 * seconds (max_clock_skew; admit.h). */
+	int64_t max_clock_skew_s;
 };
 
 /* Runs the hub until SIGINT or SIGTERM. Returns a Tally error code; the
