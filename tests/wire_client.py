@@ -343,12 +343,15 @@ class Hub:
         args += [".dump " + t for t in self.TABLES]
         return subprocess.run(args, check=True, capture_output=True).stdout
 
-    def figure(self, indicator, period):
+    def report_json(self, period, *extra):
         out = subprocess.run(
             [self.hub_bin, "report", "--db", self.db, "--period", period,
-             "--indicator", indicator, "--depth", "0", "--format", "json"],
+             "--depth", "0", "--format", "json"] + list(extra),
             check=True, capture_output=True, text=True).stdout
-        doc = json.loads(out)
+        return json.loads(out)
+
+    def figure(self, indicator, period):
+        doc = self.report_json(period, "--indicator", indicator)
         for ind in doc["regions"][0]["indicators"]:
             if ind["id"] == indicator:
                 return ind
@@ -369,26 +372,39 @@ def log_has(what, text, line):
 # The days of a version from the future are counted from this hub's clock.
 FUTURE_DAYS = 3652
 REASONS = {
-    "percent_over": "numerator 120 exceeds the denominator 100 of a percentage",
-    "zero_den": "a denominator of 0 needs a numerator of 0, not 5",
-    "count_fraction": "a count is a whole number within 2^53: 42.5 is not",
-    "count_huge": "a count is a whole number within 2^53: 1e+300 is not",
-    "leaves_wide": "field leaves: 4294967297 is outside uint32 (never truncated)",
-    "leaves_five": "leaves 5 is not between 1 and the 1 leaf regions under 130102",
-    "leaves_zero": "leaves 0 is not between 1 and the 1 leaf regions under 130102",
-    "minmax_neighbour": "min_region 130105 is not 130102 or below it",
-    "minmax_scale": "min_value 0.95 is not consistent with the state's value 95",
-    "future": "version %d is %d days ahead of this hub's clock",
-    "conflict": "conflict: version %d is already held with other figures",
+    "percent_over": "field sum_a: numerator 120 exceeds the denominator 100 "
+                    "of a percentage",
+    "zero_den": "field sum_a: numerator 5 over a denominator of 0: "
+                "a denominator of 0 needs a numerator of 0",
+    "count_fraction": "field sum_a: a count is a whole number within 2^53, "
+                      "not 42.5",
+    "count_huge": "field sum_a: a count is a whole number within 2^53, "
+                  "not 1e+300",
+    "leaves_wide": "field leaves: 4294967297 is out of range (at most 100000)",
+    "leaves_five": "field leaves: 5, but 130102 is a leaf region: its state "
+                   "with data counts 1",
+    "leaves_zero": "field leaves: 0, but 130102 is a leaf region: its state "
+                   "with data counts 1",
+    "minmax_neighbour": "field min_region: 130105, but the min and max of "
+                        "leaf 130102 are its own",
+    "minmax_scale": "field min_value: 0.95, but the state's value is 95",
+    "future": "field version: version %d is %d days ahead of this hub's clock",
+    "conflict": "conflict: version %d of 130102 mfg_pass_rate 2020-09 is held "
+                "with other figures",
     "not_child": "region 130202 is not a direct child of 130100",
     "misaddressed": "addressed to hub 130200, this is hub 130100",
     "unknown_indicator": "unknown indicator",
     "not_below": "region 130202 is not below 130100",
-    "env_no_body": "malformed submission: Envelope: missing required field body",
-    "env_wire_type": "malformed submission: Envelope: field body: wrong wire type",
-    "sub_no_hub": "malformed submission: Submission: missing required field hub",
-    "sub_wire_type": "malformed submission: Submission: field sender: wrong wire type",
-    "state_no_version": "malformed submission: PartialState: missing required field version",
+    "env_no_body": "malformed envelope: message Envelope: missing required "
+                   "field body",
+    "env_wire_type": "malformed envelope: message Envelope: field body: wire "
+                     "type varint where length-delimited is expected",
+    "sub_no_hub": "malformed submission: message Submission: missing "
+                  "required field hub",
+    "sub_wire_type": "malformed submission: message Submission: field sender: "
+                     "wire type varint where length-delimited is expected",
+    "state_no_version": "malformed submission: message PartialState "
+                        "(states[0]): missing required field version",
 }
 
 
@@ -411,6 +427,10 @@ class Test:
         self.s = Client(pb, args.signed_url)
         self.s.sender = COUNTY
         self.signed.client = self.s
+        # What each hub must count as refused, by sender (None: a
+        # submission too malformed to name one): [states, conflicts,
+        # submissions, last reason].
+        self.refusals = {}
 
     # -- the acknowledgements
 
@@ -464,7 +484,13 @@ class Test:
         sent for: it must land."""
         self.honest_round += 1
         r = self.honest_round
-        if kind == "ratio":
+        if client.sender == CITY:
+            # A city's own state: two counties merged, min and max theirs.
+            st = client.leaf_state(indicator, period, 1750 + r, 2000,
+                                   client.version(), leaves=2)
+            st.min_value, st.min_region = 80.0, COUNTY
+            st.max_value, st.max_region = 95.0, SIBLING
+        elif kind == "ratio":
             st = client.leaf_state(indicator, period, 800 + r, 1000,
                                    client.version())
         else:
@@ -516,6 +542,29 @@ class Test:
         if hub is self.city:
             self.sibling_push(what)
 
+    def count_refusal(self, hub, sender, states, conflicts, submissions,
+                      reason):
+        r = self.refusals.setdefault(hub.name, {}).setdefault(
+            sender, [0, 0, 0, ""])
+        r[0] += states
+        r[1] += conflicts
+        r[2] += submissions
+        r[3] = reason
+
+    def check_refusals(self, hub):
+        """The hub's report counts what it refused, from whom, with the
+        last reason: exactly what this client sent it."""
+        doc = hub.report_json("2020")
+        got = sorted(([r["sender"], r["states"], r["conflicts"],
+                       r["submissions"], r["last_reason"]]
+                      for r in doc.get("refused", [])),
+                     key=lambda r: r[0] or "")
+        want = sorted(([k] + v for k, v in
+                       self.refusals.get(hub.name, {}).items()),
+                      key=lambda r: r[0] or "")
+        check("the %s hub's report counts every refusal by child" % hub.name,
+              got, want)
+
     def state_refused(self, what, state=None, raw=None, reason="",
                       follow_key=None, kind="ratio", sender=None,
                       via_province=False, hub=None):
@@ -527,7 +576,12 @@ class Test:
         raws = [raw] if raw is not None else []
         ind = state.indicator if state is not None else follow_key[0]
         period = state.period if state is not None else follow_key[1]
+        version = state.version if state is not None else raw[0]
         region = state.region if state is not None and state.HasField("region") else None
+
+        self.count_refusal(hub, sender, 1,
+                           1 if reason.startswith("conflict:") else 0, 0,
+                           reason)
 
         def follow():
             if follow_key is not None:
@@ -537,11 +591,16 @@ class Test:
             what, hub, lambda: client.send(sender, to, states, raws),
             lambda ack: self.ack_one(what, ack, self.pb.REJECTED, reason,
                                      region=region),
-            "%s: %s %s rejected: %s" % (sender, ind, period, reason), follow)
+            "%s: %s%s %s v%d rejected: %s" % (
+                sender, region + " " if region else "", ind, period, version,
+                reason), follow)
 
-    def whole_refused(self, what, payload, error, hub=None):
+    def whole_refused(self, what, payload, error, hub=None, sender=None):
+        """sender: the region the submission names, None when it is too
+        malformed to name one."""
         hub = hub or self.city
         client = hub.client
+        self.count_refusal(hub, sender, 0, 0, 1, error)
         self.refused(
             what, hub, lambda: client.send_raw(payload),
             lambda ack: self.ack_error(what, ack, error),
@@ -599,6 +658,8 @@ class Test:
         ack = c.send(COUNTY, CITY, [good, bad])
         got = [(s.indicator, s.period, pb.AckStatus.Name(s.status), s.reason)
                for s in ack.states]
+        self.count_refusal(city, COUNTY, 1, 0, 0,
+                           REASONS["unknown_indicator"])
         check("a bad state is rejected on its own, the rest is taken", got,
               [("mfg_pass_rate", "2020Q1", "ACCEPTED", ""),
                ("no_such_indicator", "2020", "REJECTED",
@@ -612,12 +673,12 @@ class Test:
         self.whole_refused(
             "a submission from a region that is not a child",
             c.envelope(c.submission_bytes(OTHER_CITY_COUNTY, CITY, [st])),
-            REASONS["not_child"])
+            REASONS["not_child"], sender=OTHER_CITY_COUNTY)
         st = c.leaf_state("mfg_pass_rate", "2020", 1, 2, c.version())
         self.whole_refused(
             "a submission addressed to another hub",
             c.envelope(c.submission_bytes(COUNTY, "130200", [st])),
-            REASONS["misaddressed"])
+            REASONS["misaddressed"], sender=COUNTY)
 
     def table_rows(self):
         c = self.c
@@ -766,7 +827,8 @@ class Test:
         self.whole_refused(
             "a submission to the province addressed to the city",
             p.envelope(p.submission_bytes(CITY, CITY, [])),
-            "addressed to hub 130100, this is hub 130000", hub=self.province)
+            "addressed to hub 130100, this is hub 130000", hub=self.province,
+            sender=CITY)
         far = p.leaf_state("mfg_pass_rate", "2020", 1, 2, p.version(),
                            region=OTHER_CITY_COUNTY)
         far.first_received_at = now - 1000
@@ -853,6 +915,8 @@ def main():
     t.malformed()
     t.forwarded()
     t.signed_mode()
+    for hub in (t.city, t.province, t.signed):
+        t.check_refusals(hub)
     for client in (t.c, t.p, t.s):
         client.sp.close()
     print("# the independent client: %d passed, %d failed" % (passed, failed))
