@@ -427,6 +427,10 @@ class Test:
         self.s = Client(pb, args.signed_url)
         self.s.sender = COUNTY
         self.signed.client = self.s
+        self.lenient = Hub("lenient", args.lenient_db, args.lenient_log,
+                           args.hub)
+        self.lenient.client = Client(pb, args.lenient_url)
+        self.lenient.client.sender = COUNTY
         # What each hub must count as refused, by sender (None: a
         # submission too malformed to name one): [states, conflicts,
         # submissions, last reason].
@@ -888,12 +892,68 @@ class Test:
                            "signature of key %s" % s.key_id, hub=self.signed)
 
 
+    def repair(self):
+        """A hub that allows ten years of skew takes a version from a
+        clock ten years ahead; every honest version after it is stale.
+        `tally-hub repair` drops it, records it in the audit trail and
+        gives the database a new instance id; the child's next state
+        lands."""
+        h, pb = self.lenient, self.pb
+        c = h.client
+        ahead = (time.time_ns() // 1000 + FUTURE_DAYS * 86400 * 10 ** 6
+                 + 3600 * 10 ** 6)
+        ack = c.send(COUNTY, CITY, [
+            c.leaf_state("mfg_pass_rate", "2020-08", 90, 100, ahead)])
+        self.ack_one("a hub with --max-clock-skew 3660d: a version ten years "
+                     "ahead", ack, pb.ACCEPTED)
+        old_instance = ack.hub_instance
+        ack = c.send(COUNTY, CITY, [
+            c.leaf_state("mfg_pass_rate", "2020-08", 91, 100, c.version())])
+        self.ack_one("then the county's honest correction", ack, pb.STALE)
+        out = subprocess.run(
+            [self.args.hub, "repair", "--db", h.db, "--region", COUNTY],
+            capture_output=True, text=True)
+        lines = out.stdout.splitlines()
+        new_instance = None
+        m = re.fullmatch(r"1 states dropped and recorded in the audit "
+                         r"trail; new instance id ([0-9a-f]{32}): every "
+                         r"child will send all its states again",
+                         lines[-1] if lines else "")
+        if m is not None:
+            new_instance = m.group(1)
+        check("tally-hub repair drops the state from the future",
+              (out.returncode, lines[:1], new_instance is not None),
+              (0, ["dropped %s mfg_pass_rate 2020-08 version %d (%d days "
+                   "ahead of this clock), received through %s"
+                   % (COUNTY, ahead, FUTURE_DAYS, COUNTY)], True))
+        ack = c.send(COUNTY, CITY, [])
+        check("the running hub answers with the repaired database's new "
+              "instance id", (ack.hub_instance, ack.hub_instance != old_instance),
+              (new_instance, True))
+        ack = c.send(COUNTY, CITY, [
+            c.leaf_state("mfg_pass_rate", "2020-08", 92, 100, c.version())])
+        self.ack_one("after the repair, the county's honest state", ack,
+                     pb.ACCEPTED)
+        audit = subprocess.run(
+            [self.args.hub, "audit", "--db", h.db, "--region", COUNTY],
+            capture_output=True, text=True)
+        got = [l for l in audit.stdout.splitlines() if " dropped " in l]
+        pattern = r"repair \S+: dropped " + re.escape(
+            "%s mfg_pass_rate 2020-08 v%d (90, 100, 1 leaves, received "
+            "through %s); new instance %s" % (COUNTY, ahead, COUNTY,
+                                              new_instance))
+        check("the audit trail records the repair",
+              (audit.returncode, len(got),
+               bool(got) and re.fullmatch(pattern, got[0]) is not None),
+              (0, 1, True))
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("city-url", "city-db", "city-log", "province-url",
               "province-db", "province-log", "signed-url", "signed-db",
-              "signed-log", "key", "pub", "key-id", "proto", "node", "hub",
-              "work"):
+              "signed-log", "lenient-url", "lenient-db", "lenient-log",
+              "key", "pub", "key-id", "proto", "node", "hub", "work"):
         ap.add_argument("--" + a, required=True)
     args = ap.parse_args()
     # The protocol module, generated here from the schema alone.
@@ -915,6 +975,7 @@ def main():
     t.malformed()
     t.forwarded()
     t.signed_mode()
+    t.repair()
     for hub in (t.city, t.province, t.signed):
         t.check_refusals(hub)
     for client in (t.c, t.p, t.s):
