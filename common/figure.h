@@ -26,7 +26,8 @@ const char *tally_figure_b_name(const struct tally_indicator *ind);
 void tally_figure_json(
     json_t *o, const struct tally_indicator *ind, const struct tally_state *s);
 
-/* Appends ",value,numerator,denominator,sum,weight" at full precision,
+/* Appends ",value,numerator,denominator,sum,weight", each the shortest
+ * text that reads back exactly (number.h),
  * leaving empty the columns the kind does not use. */
 void tally_figure_csv(
     FILE *out, const struct tally_indicator *ind, const struct tally_state *s);
@@ -81,7 +82,7 @@ void tally_figure_doc_text(
 
 /* Writes s as one CSV field, quoted only when it must be; the _text and
  * _num forms write a comma first, then s (nothing for NULL) or v at full
- * precision (nothing when it is not a number). */
+ * exact (number.h; nothing when it is not a number). */
 void tally_figure_csv_field(FILE *out, const char *s);
 void tally_figure_csv_text(FILE *out, const char *s);
 void tally_figure_csv_num(FILE *out, json_t *v);
