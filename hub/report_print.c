@@ -13,7 +13,9 @@
 #include "text.h"
 
 #include <csv.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct tally_indicator *
 doc_indicator(const struct tally_catalog *cat, json_t *f)
@@ -34,31 +36,65 @@ doc_target(json_t *f, size_t *count)
 	return json_is_array(t) ? json_array_get(t, 0) : t;
 }
 
-static void
-target_text(json_t *t, size_t count, char *spec, size_t slen, char *status,
-    size_t stlen, char *gap, size_t glen)
+/* True when a gap or change of t's figure is in percentage points: the
+ * indicator is a percentage, or the target a change in percent. */
+static bool
+in_points(const struct tally_indicator *ind, json_t *t)
 {
+	json_t *scope = t != NULL ? json_object_get(t, "scope") : NULL;
+
+	return strcmp(ind->unit, "%") == 0 ||
+	    (json_is_string(scope) &&
+	        strcmp(json_string_value(scope), "change_pct") == 0);
+}
+
+/* A signed difference of ind's figure (a gap, a change), with " pp" when
+ * it is in percentage points: −0.10 of a rate is a tenth of a point, not
+ * a tenth of a percent. */
+static void
+diff_text(const struct tally_indicator *ind, json_t *t, json_t *v, int style,
+    char *buf, size_t len)
+{
+	size_t n;
+
+	tally_figure_num(buf, len, v, style);
+	n = strlen(buf);
+	if (json_is_number(v) && in_points(ind, t) && n + 4 < len) {
+		snprintf(buf + n, len - n, " pp");
+	}
+}
+
+static void
+target_text(const struct tally_indicator *ind, json_t *t, size_t count,
+    bool bench, char *spec, size_t slen, char *status, size_t stlen, char *gap,
+    size_t glen)
+{
+	const char *scope;
+
 	snprintf(spec, slen, "-");
 	snprintf(status, stlen, "-");
 	snprintf(gap, glen, "-");
 	if (t == NULL) {
 		return;
 	}
-	snprintf(spec, slen, "%s %g%s%s%s",
+	scope = json_string_value(json_object_get(t, "scope"));
+	snprintf(spec, slen, "%s%s %g%s%s%s", bench ? "~" : "",
 	    json_string_value(json_object_get(t, "op")),
 	    json_number_value(json_object_get(t, "value")),
-	    strcmp(json_string_value(json_object_get(t, "scope")), "total") ==
-	            0
-	        ? ""
-	        : " ",
-	    strcmp(json_string_value(json_object_get(t, "scope")), "total") ==
-	            0
-	        ? ""
-	        : json_string_value(json_object_get(t, "scope")),
-	    count > 1 ? " (+)" : "");
+	    strcmp(scope, "total") == 0 ? "" : " ",
+	    strcmp(scope, "total") == 0 ? "" : scope, count > 1 ? " (+)" : "");
 	snprintf(status, stlen, "%s",
 	    json_string_value(json_object_get(t, "status")));
-	tally_figure_num(gap, glen, json_object_get(t, "gap"), TALLY_NUM_GAP);
+	diff_text(ind, t, json_object_get(t, "gap"), TALLY_NUM_GAP, gap, glen);
+}
+
+/* The benchmark of an entry with no target of its own (the first). */
+static json_t *
+doc_benchmark(json_t *f)
+{
+	json_t *b = json_object_get(f, "benchmark");
+
+	return json_is_array(b) ? json_array_get(b, 0) : b;
 }
 
 static void
@@ -72,16 +108,95 @@ print_entry_cols(FILE *out, const struct tally_indicator *ind, json_t *f)
 	    json_integer_value(json_object_get(f, "expected")));
 }
 
+/* The target columns (a benchmark, marked ~, where the region has no
+ * target of its own) and the year-on-year and period-on-period change. */
 static void
-print_target_cols(FILE *out, json_t *f)
+print_target_cols(FILE *out, const struct tally_indicator *ind, json_t *f)
 {
-	char    spec[64], status[16], gap[32];
+	char    spec[64], status[16], gap[32], yoy[32], pop[32];
 	size_t  count;
-	json_t *t = doc_target(f, &count);
+	json_t *t     = doc_target(f, &count);
+	bool    bench = t == NULL && doc_benchmark(f) != NULL;
 
-	target_text(t, count, spec, sizeof(spec), status, sizeof(status), gap,
-	    sizeof(gap));
-	fprintf(out, "  %-18s %-10s %10s\n", spec, status, gap);
+	if (bench) {
+		t     = doc_benchmark(f);
+		count = 1;
+	}
+	target_text(ind, t, count, bench, spec, sizeof(spec), status,
+	    sizeof(status), gap, sizeof(gap));
+	diff_text(ind, NULL,
+	    json_object_get(json_object_get(f, "yoy"), "change"),
+	    TALLY_NUM_DIFF, yoy, sizeof(yoy));
+	diff_text(ind, NULL,
+	    json_object_get(json_object_get(f, "pop"), "change"),
+	    TALLY_NUM_DIFF, pop, sizeof(pop));
+	fprintf(out, "  %-18s %-10s %12s %12s %12s\n", spec, status, gap, yoy,
+	    pop);
+}
+
+/* The targets of later years and where the figure is heading. */
+static void
+print_ahead(
+    FILE *out, const struct tally_indicator *ind, const char *code, json_t *f)
+{
+	json_t *a = json_object_get(f, "ahead"), *e;
+	size_t  i;
+
+	json_array_foreach(a, i, e)
+	{
+		json_t *tr = json_object_get(e, "trajectory");
+		char    proj[32], pace[32], need[32];
+
+		tally_figure_num(proj, sizeof(proj),
+		    json_object_get(tr, "projected"), TALLY_NUM_LEVEL);
+		diff_text(ind, e, json_object_get(tr, "pace_per_year"),
+		    TALLY_NUM_GAP, pace, sizeof(pace));
+		diff_text(ind, e, json_object_get(tr, "needed_per_year"),
+		    TALLY_NUM_GAP, need, sizeof(need));
+		fprintf(out, "  %s %s: target %s %s %g%s%s: %s", code, ind->id,
+		    json_string_value(json_object_get(e, "period")),
+		    json_string_value(json_object_get(e, "op")),
+		    json_number_value(json_object_get(e, "value")),
+		    json_object_get(e, "baseline_period") != NULL
+		        ? " change from "
+		        : "",
+		    json_object_get(e, "baseline_period") != NULL
+		        ? json_string_value(
+		              json_object_get(e, "baseline_period"))
+		        : "",
+		    json_string_value(json_object_get(tr, "status")));
+		if (json_is_string(json_object_get(tr, "reason"))) {
+			fprintf(out, " (%s)\n",
+			    json_string_value(json_object_get(tr, "reason")));
+		} else {
+			fprintf(out,
+			    ", projected %s, pace %s a year, needs %s a "
+			    "year\n",
+			    proj, pace, need);
+		}
+	}
+}
+
+/* An ISO time of the JSON (UTC) in China Standard Time, where the
+ * programmes' offices read it. */
+static void
+cst_text(const char *iso, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t    t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (iso == NULL ||
+	    sscanf(iso, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon,
+	        &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		snprintf(buf, len, "%s", iso != NULL ? iso : "-");
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm) + 8 * 3600;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S CST", &tm);
 }
 
 /* Lists the children of a region that are missing or late. */
@@ -111,11 +226,18 @@ print_children(FILE *out, const char *code, json_t *f)
 	}
 	json_array_foreach(late, i, e)
 	{
+		char first[40], last[40];
+
+		cst_text(
+		    json_string_value(json_object_get(e, "first_submitted")),
+		    first, sizeof(first));
+		cst_text(
+		    json_string_value(json_object_get(e, "last_submitted")),
+		    last, sizeof(last));
 		fprintf(out, "  %s: late: %s %s, first %s, last %s\n", code,
 		    json_string_value(json_object_get(e, "code")),
-		    json_string_value(json_object_get(e, "name")),
-		    json_string_value(json_object_get(e, "first_submitted")),
-		    json_string_value(json_object_get(e, "last_submitted")));
+		    json_string_value(json_object_get(e, "name")), first,
+		    last);
 	}
 }
 
@@ -139,9 +261,10 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		    json_string_value(json_object_get(top, "name")),
 		    json_string_value(json_object_get(top, "level")), period);
 		fprintf(out,
-		    "%-38s %12s  %-8s %14s %14s %s  %-18s %-10s %10s\n",
+		    "%-38s %12s  %-8s %14s %14s %s  %-18s %-10s %12s %12s "
+		    "%12s\n",
 		    "indicator", "value", "unit", "num/sum", "den/weight",
-		    "reporting", "target", "status", "gap");
+		    "reporting", "target", "status", "gap", "yoy", "pop");
 		for (size_t k = 0; k < nind; k++) {
 			json_t *f = json_array_get(
 			    json_object_get(top, "indicators"), k);
@@ -157,7 +280,15 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			        json_object_get(f, "reporting")),
 			    json_integer_value(
 			        json_object_get(f, "expected")));
-			print_target_cols(out, f);
+			print_target_cols(out, ind, f);
+		}
+		for (size_t k = 0; k < nind; k++) {
+			json_t *f = json_array_get(
+			    json_object_get(top, "indicators"), k);
+
+			print_ahead(out, doc_indicator(cat, f),
+			    json_string_value(json_object_get(top, "code")),
+			    f);
 		}
 		return;
 	}
@@ -172,10 +303,11 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		    ind->name_zh, ind->unit, tally_kind_name(ind->kind),
 		    period);
 		fprintf(out,
-		    "%-6s %-18s %12s %14s %14s %s  %-18s %-10s %10s\n",
+		    "%-6s %-18s %12s %14s %14s %s  %-18s %-10s %12s %12s "
+		    "%12s\n",
 		    "region", "name", "value", tally_figure_a_name(ind),
 		    tally_figure_b_name(ind), "reporting", "target", "status",
-		    "gap");
+		    "gap", "yoy", "pop");
 		json_array_foreach(regions, i, r)
 		{
 			json_t *f = json_array_get(
@@ -189,12 +321,58 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			    json_string_value(json_object_get(r, "name")),
 			    depth * 2 >= 18 ? 1 : 18 - 2 * depth);
 			print_entry_cols(out, ind, f);
-			print_target_cols(out, f);
+			print_target_cols(out, ind, f);
+		}
+		json_array_foreach(regions, i, r)
+		{
+			print_ahead(out, ind,
+			    json_string_value(json_object_get(r, "code")),
+			    json_array_get(
+			        json_object_get(r, "indicators"), k));
 		}
 		print_children(
 		    out, json_string_value(json_object_get(top, "code")), f0);
 		fputc('\n', out);
 	}
+}
+
+/* The CSV columns of what a figure is compared with: yoy, pop, the
+ * benchmark and the first target ahead with its trajectory. */
+static void
+print_csv_outlook(FILE *out, json_t *f)
+{
+	static const char *const change[] = { "yoy", "pop" };
+	json_t                  *b        = doc_benchmark(f);
+	json_t *a  = json_array_get(json_object_get(f, "ahead"), 0);
+	json_t *tr = json_object_get(a, "trajectory");
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *c = json_object_get(f, change[i]);
+
+		tally_figure_csv_text(
+		    out, json_string_value(json_object_get(c, "period")));
+		tally_figure_csv_num(out, json_object_get(c, "value"));
+		tally_figure_csv_num(out, json_object_get(c, "change"));
+	}
+	tally_figure_csv_text(out,
+	    json_string_value(
+	        json_object_get(json_object_get(b, "region"), "code")));
+	tally_figure_csv_text(
+	    out, json_string_value(json_object_get(b, "op")));
+	tally_figure_csv_num(out, json_object_get(b, "value"));
+	tally_figure_csv_text(
+	    out, json_string_value(json_object_get(b, "status")));
+	tally_figure_csv_num(out, json_object_get(b, "gap"));
+	tally_figure_csv_text(
+	    out, json_string_value(json_object_get(a, "period")));
+	tally_figure_csv_text(
+	    out, json_string_value(json_object_get(a, "op")));
+	tally_figure_csv_num(out, json_object_get(a, "value"));
+	tally_figure_csv_text(
+	    out, json_string_value(json_object_get(tr, "status")));
+	tally_figure_csv_num(out, json_object_get(tr, "projected"));
+	tally_figure_csv_num(out, json_object_get(tr, "pace_per_year"));
+	tally_figure_csv_num(out, json_object_get(tr, "needed_per_year"));
 }
 
 void
@@ -208,7 +386,12 @@ hub_report_print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 	fprintf(out,
 	    "period,region,name,level,parent,indicator,value,numerator,"
 	    "denominator,sum,weight,reporting,expected,due,overdue,"
-	    "target_op,target_value,target_scope,target_status,target_gap\n");
+	    "target_op,target_value,target_scope,target_status,target_gap,"
+	    "yoy_period,yoy_value,yoy_change,pop_period,pop_value,pop_change,"
+	    "benchmark_region,benchmark_op,benchmark_value,benchmark_status,"
+	    "benchmark_gap,ahead_period,ahead_op,ahead_value,"
+	    "trajectory_status,trajectory_projected,trajectory_pace_per_year,"
+	    "trajectory_needed_per_year\n");
 	for (size_t k = 0; k < nind; k++) {
 		json_t *r;
 		size_t  i;
@@ -256,6 +439,7 @@ hub_report_print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
 			      : NULL);
 			tally_figure_csv_num(
 			    out, t ? json_object_get(t, "gap") : NULL);
+			print_csv_outlook(out, f);
 			fputc('\n', out);
 		}
 	}

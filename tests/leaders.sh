@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# What a province's leadership office reads (issue 16), end to end: a real
+# city hub (Shijiazhuang, 130100) and three of its counties' tally-node
+# stores on real SQLite files, the counties pushing over ipc://. Each
+# check below failed before its fix:
+#
+#   * "who drags it down" follows the indicator's direction: for the bulk
+#     goods repair rate (lower is better) the county with the highest rate
+#     comes first in report --explain, in JSON, table and CSV;
+#   * a region with no target of its own for the period is judged against
+#     its nearest ancestor's as a "benchmark" (Hebei's, for the city and
+#     its counties), apart from its own targets;
+#   * year-on-year and period-on-period change ("yoy", "pop") of every
+#     figure, for a year, a quarter and a month;
+#   * a report for 2018 shows the 2020 targets with their trajectory (the
+#     issue's example: 90, 91, 92 in 2016-2018 project 94, at risk against
+#     >= 95; PM2.5 falling from its 2016 baseline, on track);
+#   * the chase list: the children missing for the period;
+#   * CSV numbers are the shortest text that reads back (84.6), the table
+#     gives the gap of a percentage in points (pp) and times in China
+#     Standard Time.
+# Every yoy, pop and trajectory is also checked against tests/flat.py, an
+# independent computation from the raw rows.
+#
+# Usage: leaders.sh BUILD_DIR
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=faultlib.sh
+. "$here/faultlib.sh"
+fl_init "$1" leaders
+data=$TALLY_DATA_DIR
+city=130100
+kids="130102 130104 130105"
+
+# The deployment's own targets: the city's 2020 plan, and Hebei's level
+# for 2018, which the city and its counties are benchmarked against.
+cat >"$work/targets.csv" <<'CSV'
+region_code,region_name,indicator_id,period,op,value,scope,baseline_period,source
+130100,石家庄市,mfg_pass_rate,2020,>=,95,total,,test plan
+130100,石家庄市,pm25_concentration,2020,<=,-20,change_pct,2016,test plan
+130000,河北省,mfg_pass_rate,2018,>=,91,total,,test level
+CSV
+hub_extra[$city]="--targets $work/targets.csv"
+start_hub $city || finish
+
+rec() { # COUNTY INDICATOR PERIOD NUM DEN VALUE WEIGHT
+	local args=(record -q --db "$work/db/$1.db" --indicator "$2" --period "$3")
+	[ -n "$4" ] && args+=(--num "$4" --den "$5")
+	[ -n "$6" ] && args+=(--value "$6")
+	[ -n "$7" ] && args+=(--weight "$7")
+	node_cmd "${args[@]}" >/dev/null || not_ok "record $*"
+	echo "$1,$2,$3,$4,$5,$6,$7" >>"$work/raw/raw.csv"
+}
+for c in $kids; do
+	city_of[$c]=$city
+	node_cmd init -q --db "$work/db/$c.db" --region "$c" >/dev/null || not_ok "init $c"
+done
+# mfg_pass_rate: the city at 90, 91, 92 in 2016-2018; in 2018 the
+# counties at 88, 92 and 96.
+for y in 2016 2017; do
+	for c in $kids; do rec $c mfg_pass_rate $y $((y - 1926)) 100 "" ""; done
+done
+rec 130102 mfg_pass_rate 2018 88 100 "" ""
+rec 130104 mfg_pass_rate 2018 92 100 "" ""
+rec 130105 mfg_pass_rate 2018 96 100 "" ""
+# 84.6%: a figure whose %.17g text is 84.599999999999994.
+rec 130102 agri_pass_rate 2018 846 1000 "" ""
+# bulk_goods_repair_rate, lower is better: 2%, 5%, 8%.
+rec 130102 bulk_goods_repair_rate 2018 2 100 "" ""
+rec 130104 bulk_goods_repair_rate 2018 5 100 "" ""
+rec 130105 bulk_goods_repair_rate 2018 8 100 "" ""
+# PM2.5: 60, 56, 52 in 2016-2018 in every county.
+for y in 2016 2017 2018; do
+	for c in $kids; do rec $c pm25_concentration $y "" "" $((60 - 4 * (y - 2016))) 1; done
+done
+# Months and their quarters: food spot checks in 2017-03, 2017-12,
+# 2018-01, 2018-02 and 2018-03.
+n=0
+for p in 2017-03 2017-12 2018-01 2018-02 2018-03; do
+	n=$((n + 1))
+	rec 130102 food_spot_check_pass_rate $p $((90 + n)) 100 "" ""
+	rec 130104 food_spot_check_pass_rate $p $((80 + 2 * n)) 100 "" ""
+done
+for c in $kids; do push $c || not_ok "push $c"; done
+
+report() { # FILE ARGS...
+	local f=$1
+	shift
+	"$hub" report --db "$work/db/$city.db" --targets "$work/targets.csv" "$@" >"$f" 2>>"$work/log/report.log"
+}
+jq_py() { # FILE EXPR: a Python expression over the document d
+	"$python" -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+def fig(code, ind):
+    for r in d["regions"]:
+        if r["code"] == code:
+            for f in r["indicators"]:
+                if f["id"] == ind:
+                    return f
+v = eval(sys.argv[2])
+print(round(v, 9) if isinstance(v, float) else v)' "$1" "$2"
+}
+
+section "who drags it down follows the indicator's direction"
+f=$work/out/explain.json
+report "$f" --period 2018 --explain --indicator bulk_goods_repair_rate --format json
+check "explain, lower is better: the worst part (8%) first" \
+	"$(jq_py "$f" '[c["code"] for c in d["contributions"]][:3]')" "['130105', '130104', '130102']"
+check "explain: better is named" "$(jq_py "$f" 'd["better"]')" lower
+check "explain: drag is the pull made positive on the bad side" \
+	"$(jq_py "$f" 'd["contributions"][0]["drag"] > 0 and d["contributions"][0]["pull"] > 0')" True
+report "$work/out/explain.txt" --period 2018 --explain --indicator bulk_goods_repair_rate
+check "explain table: the worst part first" \
+	"$(awk 'NR == 3 { print $1 }' "$work/out/explain.txt")" 130105
+report "$work/out/explain.csv" --period 2018 --explain --indicator bulk_goods_repair_rate --format csv
+check "explain CSV: the worst part first" \
+	"$(awk -F, 'NR == 2 { print $4 }' "$work/out/explain.csv")" 130105
+report "$f" --period 2018 --explain --indicator mfg_pass_rate --format json
+check "explain, higher is better: the lowest part (88%) first" \
+	"$(jq_py "$f" '[c["code"] for c in d["contributions"]][:3]')" "['130102', '130104', '130105']"
+
+section "a region with no target of its own is benchmarked against its ancestor's"
+f=$work/out/y2018.json
+report "$f" --period 2018 --depth 1 --format json
+check "the city has no target of its own for 2018" \
+	"$(jq_py "$f" 'fig("130100", "mfg_pass_rate").get("target")')" None
+check "the city's benchmark: Hebei's >= 91 (3 of its counties in: provisional)" \
+	"$(jq_py "$f" '(lambda b: (b["region"]["code"], b["op"], b["value"], b["status"], b["gap"]))(fig("130100", "mfg_pass_rate")["benchmark"])')" \
+	"('130000', '>=', 91.0, 'incomplete', 1.0)"
+check "a county above the benchmark: met by 5 points" \
+	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130105", "mfg_pass_rate")["benchmark"])')" \
+	"('met', 5.0)"
+check "a county below the benchmark: missed by 3 points" \
+	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130102", "mfg_pass_rate")["benchmark"])')" \
+	"('missed', -3.0)"
+
+section "year-on-year and period-on-period change"
+check "yoy of the city's 2018 figure" \
+	"$(jq_py "$f" '(lambda y: (y["period"], y["value"], round(y["change"], 9)))(fig("130100", "mfg_pass_rate")["yoy"])')" \
+	"('2017', 91.0, 1.0)"
+check "a year has no pop" "$(jq_py "$f" '"pop" in fig("130100", "mfg_pass_rate")')" False
+check "yoy of a county with nothing the year before" \
+	"$(jq_py "$f" '(lambda y: (y["period"], y["value"], y["change"]))(fig("130102", "agri_pass_rate")["yoy"])')" \
+	"('2017', None, None)"
+fm=$work/out/m.json
+report "$fm" --period 2018-03 --depth 1 --format json
+check "a month's yoy and pop periods" \
+	"$(jq_py "$fm" '(fig("130100", "food_spot_check_pass_rate")["yoy"]["period"], fig("130100", "food_spot_check_pass_rate")["pop"]["period"])')" \
+	"('2017-03', '2018-02')"
+fq=$work/out/q.json
+report "$fq" --period 2018Q1 --depth 1 --format json
+check "a quarter's yoy and pop periods" \
+	"$(jq_py "$fq" '(fig("130100", "food_spot_check_pass_rate")["yoy"]["period"], fig("130100", "food_spot_check_pass_rate")["pop"]["period"])')" \
+	"('2017Q1', '2017Q4')"
+
+section "targets ahead and their trajectory"
+check "2018 shows the 2020 target: the issue's example, at risk" \
+	"$(jq_py "$f" '(lambda a: (a["period"], a["op"], a["value"], a["trajectory"]["status"], round(a["trajectory"]["projected"], 9), round(a["trajectory"]["needed_per_year"], 9), round(a["trajectory"]["pace_per_year"], 9)))(fig("130100", "mfg_pass_rate")["ahead"][0])')" \
+	"('2020', '>=', 95.0, 'at_risk', 94.0, 1.5, 1.0)"
+check "PM2.5 down from 2016, lower is better: on track" \
+	"$(jq_py "$f" '(lambda t: (t["status"], round(t["projected"], 6)))(fig("130100", "pm25_concentration")["ahead"][0]["trajectory"])')" \
+	"('on_track', -26.666667)"
+f17=$work/out/y2016.json
+report "$f17" --period 2016 --depth 0 --format json
+check "one year is not a trajectory" \
+	"$(jq_py "$f17" '(lambda t: (t["status"], "two years" in t["reason"]))(fig("130100", "mfg_pass_rate")["ahead"][0]["trajectory"])')" \
+	"('incomplete', True)"
+
+section "the chase list"
+check "the city's missing counties for mfg_pass_rate 2018" \
+	"$(jq_py "$f" '[e for e in d["chase"] if e["indicator"] == "mfg_pass_rate"][0]["children"].__len__()')" \
+	"$(($(counties_of $city | wc -l) - 3))"
+check "a county that reported is not chased" \
+	"$(jq_py "$f" '"130102" in [c["code"] for e in d["chase"] for c in e["children"]]')" False
+
+section "the independent computation (flat.py)"
+if "$python" "$here/flat.py" compare --indicators "$data/indicators.csv" \
+	--tree "$data/divisions.csv" --raw "$work/raw/raw.csv" \
+	--targets "$data/targets.csv" --targets "$work/targets.csv" \
+	--report "$f" --report "$fm" --report "$fq" --report "$f17" >"$work/out/flat.out" 2>&1; then
+	ok "flat.py: $(tail -1 "$work/out/flat.out")"
+else
+	not_ok "flat.py disagrees"
+	cat "$work/out/flat.out"
+fi
+
+section "CSV and table forms"
+report "$work/out/y2018.csv" --period 2018 --depth 1 --format csv
+check "CSV: 84.6, the shortest text that reads back" \
+	"$(awk -F, '$2 == "130102" && $6 == "agri_pass_rate" { print $7 }' "$work/out/y2018.csv")" 84.6
+report "$work/out/y2018.txt" --period 2018 --depth 1
+check "table: the gap of a percentage in points" \
+	"$(grep -c -- '-3 pp' "$work/out/y2018.txt")" 1
+
+finish
