@@ -18,7 +18,12 @@
 #   * the chase list: the children missing for the period;
 #   * CSV numbers are the shortest text that reads back (84.6), the table
 #     gives the gap of a percentage in points (pp) and times in China
-#     Standard Time.
+#     Standard Time;
+#   * the dashboard, rendered by headless Chromium: explanation bars in
+#     order of harm and red where they make the figure worse, children
+#     sorted by their gap to the benchmark, gaps in 个百分点 / pp, yoy,
+#     targets ahead, the chase list, times in Beijing time. Screenshots
+#     are kept in BUILD_DIR/tests/artifacts/leaders-*.png.
 # Every yoy, pop and trajectory is also checked against tests/flat.py, an
 # independent computation from the raw rows.
 #
@@ -40,7 +45,7 @@ region_code,region_name,indicator_id,period,op,value,scope,baseline_period,sourc
 130100,石家庄市,pm25_concentration,2020,<=,-20,change_pct,2016,test plan
 130000,河北省,mfg_pass_rate,2018,>=,91,total,,test level
 CSV
-hub_extra[$city]="--targets $work/targets.csv"
+hub_extra[$city]="--targets $work/targets.csv --http 127.0.0.1:0"
 start_hub $city || finish
 
 rec() { # COUNTY INDICATOR PERIOD NUM DEN VALUE WEIGHT
@@ -191,5 +196,99 @@ check "CSV: 84.6, the shortest text that reads back" \
 report "$work/out/y2018.txt" --period 2018 --depth 1
 check "table: the gap of a percentage in points" \
 	"$(grep -c -- '-3 pp' "$work/out/y2018.txt")" 1
+
+section "the dashboard in headless Chromium"
+chromium=$(command -v chromium || true)
+artifacts=$build/tests/artifacts
+mkdir -p "$artifacts"
+web=$(sed -n 2p "$work/sock/$city.ready")
+chrome() {
+	timeout 120 "$chromium" --headless --no-sandbox --disable-gpu \
+		--disable-dev-shm-usage --no-first-run --disable-extensions \
+		--hide-scrollbars --user-data-dir="$work/profile" \
+		--virtual-time-budget=30000 "$@" 2>>"$work/log/chromium.log"
+}
+dom() { # NAME VIEW: the DOM after the page's script has run
+	local f=$artifacts/leaders-$1.html
+	for _ in 1 2 3; do
+		chrome --dump-dom "$web#$2" >"$f"
+		grep -q 'data-ready="1"' "$f" && break
+	done
+	grep -q 'data-ready="1"' "$f" || not_ok "$1: the page did not finish rendering"
+}
+# domq NAME EXPR: a Python expression over the DOM's elements: E(tag,
+# **attrs) finds them in document order (class_ matches one class).
+domq() {
+	"$python" - "$artifacts/leaders-$1.html" "$2" <<'PY'
+import sys
+from html.parser import HTMLParser
+els = []
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.stack = []
+    def handle_starttag(self, tag, attrs):
+        e = {"tag": tag, "a": dict(attrs), "text": ""}
+        els.append(e)
+        if tag not in ("br", "img", "input", "meta", "link"):
+            self.stack.append(e)
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()["tag"] == tag: break
+    def handle_data(self, d):
+        for e in self.stack: e["text"] += d
+P().feed(open(sys.argv[1], encoding="utf-8").read())
+def E(tag=None, class_=None, **kw):
+    out = []
+    for e in els:
+        if tag and e["tag"] != tag: continue
+        if class_ and class_ not in (e["a"].get("class") or "").split(): continue
+        if any(e["a"].get(k.replace("_", "-")) != v for k, v in kw.items()): continue
+        out.append(e)
+    return out
+print(eval(sys.argv[2]))
+PY
+}
+if [ -z "$chromium" ] || [ -z "$web" ]; then
+	not_ok "chromium and the hub's dashboard are needed (scripts/install-deps.sh)"
+else
+	dom explain "period=2018&indicator=bulk_goods_repair_rate"
+	check "page: explanation bars in order of harm (lower is better)" \
+		"$(domq explain '[g["a"]["data-region"] for g in E("g", "bar")][:3]')" "['130105', '130104', '130102']"
+	check "page: the worst bar is red, the best green" \
+		"$(domq explain '[r["a"]["class"] for r in E("rect") if r["a"]["class"].startswith("drag")][::2]')" \
+		"['drag-worse', 'drag-better']"
+	dom mfg "period=2018&indicator=mfg_pass_rate"
+	check "page: children sorted by their gap to the benchmark, worst first" \
+		"$(domq mfg '[r["a"]["data-region"] for r in E("tr") if r["a"].get("data-region") and r["a"].get("data-status")][:3]')" \
+		"['130102', '130104', '130105']"
+	check "page: a percentage's gap in 个百分点" \
+		"$(domq mfg '[e["text"] for e in E(class_="bench-gap") if e["a"]["data-bench-gap"] == "-3"]')" \
+		"['−3.00 个百分点']"
+	check "page: the city's benchmark names Hebei" \
+		"$(domq mfg '[e["text"] for e in E(class_="bench-of")][0]')" "对标上级目标：河北省"
+	check "page: yoy of the city" \
+		"$(domq mfg '[e["text"] for e in E("tr", data_indicator="mfg_pass_rate")[0:1] for e in []] or [c["text"] for c in E("span", class_="yoy")][0]')" \
+		"同比+1.00 个百分点"
+	check "page: the 2020 target ahead, at risk" \
+		"$(domq mfg '[(e["a"]["data-period"], e["a"]["data-trajectory"]) for e in E(class_="ahead-item")][0]')" \
+		"('2020', 'at_risk')"
+	check "page: the at-risk card" \
+		"$(domq mfg 'E(id="summary-at-risk")[0]["a"]["data-count"]')" 1
+	check "page: the chase list of mfg_pass_rate" \
+		"$(domq mfg 'E("li", class_="chase-item", data_indicator="mfg_pass_rate")[0]["a"]["data-count"]')" \
+		"$(($(counties_of $city | wc -l) - 3))"
+	check "page: the due date in Beijing time" \
+		"$(domq mfg '"2019-01-16 00:00 北京时间" in E(id="detail-hint")[0]["text"]')" True
+	dom mfg-en "period=2018&indicator=mfg_pass_rate&lang=en"
+	check "page in English: the gap in pp" \
+		"$(domq mfg-en '[e["text"] for e in E(class_="bench-gap") if e["a"]["data-bench-gap"] == "-3"]')" \
+		"['−3.00 pp']"
+	for v in "mfg:period=2018&indicator=mfg_pass_rate" "explain:period=2018&indicator=bulk_goods_repair_rate"; do
+		png=$artifacts/leaders-${v%%:*}.png
+		rm -f "$png"
+		chrome --window-size=1280,1700 --screenshot="$png" "$web#${v#*:}" >/dev/null
+		if [ -s "$png" ]; then ok "screenshot: $png"; else not_ok "no screenshot of #${v#*:}"; fi
+	done
+fi
 
 finish
