@@ -693,6 +693,26 @@ hub_compare_json(const struct tally_catalog *cat, struct tally_store *st,
 	return TALLY_OK;
 }
 
+/* Sets "title" on root: the group's display name, or its id when it has
+ * none, so that the page always has a name to show. */
+static int
+meta_title(struct tally_store *st, const char *id, json_t *root)
+{
+	char *title = NULL;
+	int   rv    = tally_store_read_begin(st);
+
+	if (rv == TALLY_OK) {
+		rv = tally_store_group_title(st, &title);
+		tally_store_read_end(st);
+	}
+	if (rv == TALLY_OK) {
+		json_object_set_new(
+		    root, "title", json_string(title[0] != '\0' ? title : id));
+	}
+	free(title);
+	return rv;
+}
+
 int
 hub_compare_meta_json(
     const struct tally_catalog *cat, struct tally_store *st, json_t **out)
@@ -716,6 +736,12 @@ hub_compare_meta_json(
 	}
 	root = json_object();
 	json_object_set_new(root, "group", json_string(c.g.name));
+	rv = meta_title(st, c.g.name, root);
+	if (rv != TALLY_OK) {
+		json_decref(root);
+		cmp_fini(&c);
+		return rv;
+	}
 	list = json_array();
 	for (size_t i = 0; i < c.g.n_members; i++) {
 		const struct tally_division *d =
