@@ -2,11 +2,13 @@
  * Unit tests of the pure parts of issue 16: the shortest text that reads
  * back to the same double (common/number.c), as every CSV prints it
  * through figure.c, and the least-squares trajectory toward a later
- * target (common/trajectory.c). Expected figures come from the issue's
- * example and from closed forms worked out here, not from the code.
+ * target (common/trajectory.c), and the ranks of a comparison, where
+ * equal values share a rank (common/rank.c). Expected figures come from the
+ * issue's example and from closed forms worked out here, not from the code.
  */
 #include "figure.h"
 #include "number.h"
+#include "rank.h"
 #include "trajectory.h"
 
 #include <check.h>
@@ -181,6 +183,36 @@ START_TEST(test_trajectory_incomplete)
 }
 END_TEST
 
+/* Equal values share a rank (1, 1, 3), also when they are the same
+ * figure reached by different sums: 0.1 + 0.2 and 0.3 differ in the last
+ * bit. Lower is better turns the order; unranked members get 0. */
+START_TEST(test_rank_ties)
+{
+	double v[]  = { 93.5, 0.1 + 0.2, 93.5, 0.3, 95, 99 };
+	bool   ok[] = { true, true, true, true, true, false };
+	int    r[6] = { 0 };
+	size_t best;
+
+	ck_assert(0.1 + 0.2 != 0.3);
+	best = tally_rank(v, ok, 6, true, r);
+	ck_assert_uint_eq(best, 4);
+	ck_assert_int_eq(r[4], 1);
+	ck_assert_int_eq(r[0], 2);
+	ck_assert_int_eq(r[2], 2);
+	ck_assert_int_eq(r[1], 4);
+	ck_assert_int_eq(r[3], 4);
+	ck_assert_int_eq(r[5], 0);
+	best = tally_rank(v, ok, 6, false, r);
+	ck_assert_uint_eq(best, 1);
+	ck_assert_int_eq(r[1], 1);
+	ck_assert_int_eq(r[3], 1);
+	ck_assert_int_eq(r[0], 3);
+	ck_assert_int_eq(r[2], 3);
+	ck_assert_int_eq(r[4], 5);
+	ck_assert_uint_eq(tally_rank(v, ok, 0, true, r), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -194,6 +226,7 @@ main(void)
 	tcase_add_test(tc, test_trajectory_issue_example);
 	tcase_add_test(tc, test_trajectory_lower_and_noise);
 	tcase_add_test(tc, test_trajectory_incomplete);
+	tcase_add_test(tc, test_rank_ties);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
