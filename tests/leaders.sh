@@ -68,8 +68,10 @@ done
 rec 130102 mfg_pass_rate 2018 88 100 "" ""
 rec 130104 mfg_pass_rate 2018 92 100 "" ""
 rec 130105 mfg_pass_rate 2018 96 100 "" ""
-# 84.6%: a figure whose %.17g text is 84.599999999999994.
+# 84.6%: a figure whose %.17g text is 84.599999999999994; none in 2017,
+# which the trend chart shows as a gap.
 rec 130102 agri_pass_rate 2018 846 1000 "" ""
+rec 130102 agri_pass_rate 2016 800 1000 "" ""
 # bulk_goods_repair_rate, lower is better: 2%, 5%, 8%.
 rec 130102 bulk_goods_repair_rate 2018 2 100 "" ""
 rec 130104 bulk_goods_repair_rate 2018 5 100 "" ""
@@ -283,7 +285,21 @@ else
 	check "page in English: the gap in pp" \
 		"$(domq mfg-en '[e["text"] for e in E(class_="bench-gap") if e["a"]["data-bench-gap"] == "-3"]')" \
 		"['−3.00 pp']"
-	for v in "mfg:period=2018&indicator=mfg_pass_rate" "explain:period=2018&indicator=bulk_goods_repair_rate"; do
+	dom trend "period=2018&indicator=agri_pass_rate"
+	check "page: the trend spans the years held, with a gap for 2017" \
+		"$(domq trend '([e["text"] for e in E("text", class_="x-label")], [c["a"]["data-period"] for c in E("circle", class_="pt")], E("path", class_="series")[0]["a"]["d"].count("M"), "L" in E("path", class_="series")[0]["a"]["d"])')" \
+		"(['2016', '2017', '2018'], ['2016', '2018'], 2, False)"
+	check "page: the 2020 target ahead drawn as a line at 95" \
+		"$(domq mfg '[(l["a"]["data-period"], l["a"]["data-target"]) for l in E("line", class_="target-line")]')" \
+		"[('2020', '95')]"
+	dom pm25 "period=2018&indicator=pm25_concentration"
+	check "page: PM2.5's 2016 baseline and the level a 20% fall asks for" \
+		"$(domq pm25 '([(l["a"]["data-period"], l["a"]["data-value"]) for l in E("line", class_="baseline-line")], [round(float(l["a"]["data-level"]), 6) for l in E("line", class_="target-pct-line")])')" \
+		"([('2016', '60')], [48.0])"
+	check "page: the trend's labels at the right do not overlap" \
+		"$(domq pm25 '(lambda ys: all(b - a >= 11.9 for a, b in zip(ys, ys[1:])))(sorted(float(e["a"]["y"]) for e in E("text") if e["a"].get("class") in ("target-label", "baseline-label")))')" \
+		True
+	for v in "mfg:period=2018&indicator=mfg_pass_rate" "pm25:period=2018&indicator=pm25_concentration" "explain:period=2018&indicator=bulk_goods_repair_rate"; do
 		png=$artifacts/leaders-${v%%:*}.png
 		rm -f "$png"
 		chrome --window-size=1280,1700 --screenshot="$png" "$web#${v#*:}" >/dev/null
