@@ -299,6 +299,10 @@ else
 	check "page: the trend's labels at the right do not overlap" \
 		"$(domq pm25 '(lambda ys: all(b - a >= 11.9 for a, b in zip(ys, ys[1:])))(sorted(float(e["a"]["y"]) for e in E("text") if e["a"].get("class") in ("target-label", "baseline-label")))')" \
 		True
+	dom asof "period=2018&as_of=2020-01-01"
+	check "page: as of a time before any figure, the picker holds it and no figure is shown" \
+		"$(domq asof '(E("input", id="asof-input")[0]["a"].get("data-as-of"), E("body")[0]["a"].get("data-as-of"), sorted({v["a"]["data-value"] for v in E("span", class_="value")}), E("body")[0]["a"].get("data-error"))')" \
+		"('2020-01-01', '2020-01-01T15:59:59.999Z', [''], None)"
 	for v in "mfg:period=2018&indicator=mfg_pass_rate" "pm25:period=2018&indicator=pm25_concentration" "explain:period=2018&indicator=bulk_goods_repair_rate"; do
 		png=$artifacts/leaders-${v%%:*}.png
 		rm -f "$png"
