@@ -241,6 +241,111 @@ print_children(FILE *out, const char *code, json_t *f)
 	}
 }
 
+/* The worst gap of an entry to what it is judged against: its own
+ * targets, else its benchmark; false when it has none. */
+static bool
+entry_gap(json_t *f, double *out)
+{
+	json_t *t = json_object_get(f, "target");
+	json_t *e;
+	size_t  i;
+	bool    has = false;
+
+	if (t == NULL) {
+		t = json_object_get(f, "benchmark");
+	}
+	if (t != NULL && !json_is_array(t)) {
+		json_t *one = json_array();
+
+		json_array_append(one, t);
+		t = one;
+	} else {
+		json_incref(t);
+	}
+	json_array_foreach(t, i, e)
+	{
+		json_t *g = json_object_get(e, "gap");
+
+		if (json_is_number(g) &&
+		    (!has || json_number_value(g) < *out)) {
+			*out = json_number_value(g);
+			has  = true;
+		}
+	}
+	json_decref(t);
+	return has;
+}
+
+struct row_key {
+	size_t index;
+	bool   has;
+	double gap;
+};
+
+static int
+compare_row_key(const void *a, const void *b)
+{
+	const struct row_key *x = a, *y = b;
+
+	if (x->has != y->has) {
+		return x->has ? -1 : 1;
+	}
+	if (x->has && x->gap != y->gap) {
+		return x->gap < y->gap ? -1 : 1;
+	}
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+row_depth(json_t *regions, size_t i)
+{
+	return (int) json_integer_value(
+	    json_object_get(json_array_get(regions, i), "depth"));
+}
+
+/* Appends to order region i and below it its subtree, each region's
+ * children sorted by their gap for indicator k, worst first (those with
+ * no gap after, in tree order). Returns the index after i's subtree. */
+static size_t
+order_rows(json_t *regions, size_t k, size_t i, size_t *order, size_t *m)
+{
+	size_t          n = json_array_size(regions), j, nk = 0;
+	int             d = row_depth(regions, i);
+	struct row_key *kids;
+
+	order[(*m)++] = i;
+	for (j = i + 1; j < n && row_depth(regions, j) > d; j++) {
+		nk += row_depth(regions, j) == d + 1;
+	}
+	kids = calloc(nk + 1, sizeof(*kids));
+	if (kids == NULL) {
+		/* Out of memory: the tree order, unsorted. */
+		for (size_t c = i + 1; c < j; c++) {
+			order[(*m)++] = c;
+		}
+		return j;
+	}
+	nk = 0;
+	for (size_t c = i + 1; c < j; c++) {
+		if (row_depth(regions, c) == d + 1) {
+			json_t *f = json_array_get(
+			    json_object_get(
+			        json_array_get(regions, c), "indicators"),
+			    k);
+
+			kids[nk].index = c;
+			kids[nk].has   = entry_gap(f, &kids[nk].gap);
+			nk++;
+		}
+	}
+	qsort(kids, nk, sizeof(*kids), compare_row_key);
+	for (size_t c = 0; c < nk; c++) {
+		order_rows(regions, k, kids[c].index, order, m);
+	}
+	free(kids);
+	return j;
+}
+
 void
 hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 {
@@ -248,6 +353,7 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 	json_t     *top     = json_array_get(regions, 0);
 	const char *period = json_string_value(json_object_get(doc, "period"));
 	size_t      nind = json_array_size(json_object_get(top, "indicators"));
+	size_t     *order;
 
 	if (nind == 0) {
 		fprintf(out, "(no figures for %s)\n", period);
@@ -292,12 +398,15 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		}
 		return;
 	}
+	/* Each indicator's rows: siblings ordered by their gap, worst first
+	 * (NULL when out of memory: the tree order). */
+	order = calloc(json_array_size(regions) + 1, sizeof(*order));
 	for (size_t k = 0; k < nind; k++) {
 		json_t *f0 =
 		    json_array_get(json_object_get(top, "indicators"), k);
 		const struct tally_indicator *ind = doc_indicator(cat, f0);
 		json_t                       *r;
-		size_t                        i;
+		size_t                        i, m;
 
 		fprintf(out, "%s %s (%s), %s, period %s\n", ind->id,
 		    ind->name_zh, ind->unit, tally_kind_name(ind->kind),
@@ -308,17 +417,22 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		    "region", "name", "value", tally_figure_a_name(ind),
 		    tally_figure_b_name(ind), "reporting", "target", "status",
 		    "gap", "yoy", "pop");
-		json_array_foreach(regions, i, r)
-		{
+		m = 0;
+		if (order != NULL) {
+			order_rows(regions, k, 0, order, &m);
+		}
+		for (size_t o = 0; o < json_array_size(regions); o++) {
+			json_t *reg = json_array_get(
+			    regions, order != NULL && o < m ? order[o] : o);
 			json_t *f = json_array_get(
-			    json_object_get(r, "indicators"), k);
+			    json_object_get(reg, "indicators"), k);
 			int depth = (int) json_integer_value(
-			    json_object_get(r, "depth"));
+			    json_object_get(reg, "depth"));
 
 			fprintf(out, "%*s%-6s ", 2 * depth, "",
-			    json_string_value(json_object_get(r, "code")));
+			    json_string_value(json_object_get(reg, "code")));
 			tally_text_pad(out,
-			    json_string_value(json_object_get(r, "name")),
+			    json_string_value(json_object_get(reg, "name")),
 			    depth * 2 >= 18 ? 1 : 18 - 2 * depth);
 			print_entry_cols(out, ind, f);
 			print_target_cols(out, ind, f);
@@ -334,6 +448,7 @@ hub_report_print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
 		    out, json_string_value(json_object_get(top, "code")), f0);
 		fputc('\n', out);
 	}
+	free(order);
 }
 
 /* The CSV columns of what a figure is compared with: yoy, pop, the

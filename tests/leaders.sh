@@ -61,13 +61,14 @@ for c in $kids; do
 	node_cmd init -q --db "$work/db/$c.db" --region "$c" >/dev/null || not_ok "init $c"
 done
 # mfg_pass_rate: the city at 90, 91, 92 in 2016-2018; in 2018 the
-# counties at 88, 92 and 96.
+# counties 130102, 130104 and 130105 at 96, 92 and 88, so that the worst
+# is the last by code.
 for y in 2016 2017; do
 	for c in $kids; do rec $c mfg_pass_rate $y $((y - 1926)) 100 "" ""; done
 done
-rec 130102 mfg_pass_rate 2018 88 100 "" ""
+rec 130102 mfg_pass_rate 2018 96 100 "" ""
 rec 130104 mfg_pass_rate 2018 92 100 "" ""
-rec 130105 mfg_pass_rate 2018 96 100 "" ""
+rec 130105 mfg_pass_rate 2018 88 100 "" ""
 # 84.6%: a figure whose %.17g text is 84.599999999999994; none in 2017,
 # which the trend chart shows as a gap.
 rec 130102 agri_pass_rate 2018 846 1000 "" ""
@@ -124,7 +125,7 @@ check "explain CSV: the worst part first" \
 	"$(awk -F, 'NR == 2 { print $4 }' "$work/out/explain.csv")" 130105
 report "$f" --period 2018 --explain --indicator mfg_pass_rate --format json
 check "explain, higher is better: the lowest part (88%) first" \
-	"$(jq_py "$f" '[c["code"] for c in d["contributions"]][:3]')" "['130102', '130104', '130105']"
+	"$(jq_py "$f" '[c["code"] for c in d["contributions"]][:3]')" "['130105', '130104', '130102']"
 
 section "a region with no target of its own is benchmarked against its ancestor's"
 f=$work/out/y2018.json
@@ -135,10 +136,10 @@ check "the city's benchmark: Hebei's >= 91 (3 of its counties in: provisional)" 
 	"$(jq_py "$f" '(lambda b: (b["region"]["code"], b["op"], b["value"], b["status"], b["gap"]))(fig("130100", "mfg_pass_rate")["benchmark"])')" \
 	"('130000', '>=', 91.0, 'incomplete', 1.0)"
 check "a county above the benchmark: met by 5 points" \
-	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130105", "mfg_pass_rate")["benchmark"])')" \
+	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130102", "mfg_pass_rate")["benchmark"])')" \
 	"('met', 5.0)"
 check "a county below the benchmark: missed by 3 points" \
-	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130102", "mfg_pass_rate")["benchmark"])')" \
+	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130105", "mfg_pass_rate")["benchmark"])')" \
 	"('missed', -3.0)"
 
 section "year-on-year and period-on-period change"
@@ -198,6 +199,9 @@ check "CSV: 84.6, the shortest text that reads back" \
 report "$work/out/y2018.txt" --period 2018 --depth 1
 check "table: the gap of a percentage in points" \
 	"$(grep -c -- '-3 pp' "$work/out/y2018.txt")" 1
+check "table: the children sorted by their gap to the benchmark, worst first" \
+	"$(awk '/^mfg_pass_rate /{on=1; next} on && /^  1301/{print $1} /^$/{on=0}' "$work/out/y2018.txt" | head -3 | tr '\n' ' ')" \
+	"130105 130104 130102 "
 
 section "the dashboard in headless Chromium"
 chromium=$(command -v chromium || true)
@@ -262,7 +266,7 @@ else
 	dom mfg "period=2018&indicator=mfg_pass_rate"
 	check "page: children sorted by their gap to the benchmark, worst first" \
 		"$(domq mfg '[r["a"]["data-region"] for r in E("tr") if r["a"].get("data-region") and r["a"].get("data-status")][:3]')" \
-		"['130102', '130104', '130105']"
+		"['130105', '130104', '130102']"
 	check "page: a percentage's gap in 个百分点" \
 		"$(domq mfg '[e["text"] for e in E(class_="bench-gap") if e["a"]["data-bench-gap"] == "-3"]')" \
 		"['−3.00 个百分点']"
