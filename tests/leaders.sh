@@ -192,6 +192,15 @@ else
 	cat "$work/out/flat.out"
 fi
 
+if "$python" "$here/targets_check.py" --indicators "$data/indicators.csv" \
+	--tree "$data/divisions.csv" --targets "$data/targets.csv" --targets "$work/targets.csv" \
+	--raw "$work/raw/raw.csv" "$f" "$fm" "$fq" "$f17" >"$work/out/tc.out" 2>&1; then
+	ok "targets_check.py (targets and benchmarks): $(tail -1 "$work/out/tc.out")"
+else
+	not_ok "targets_check.py disagrees"
+	cat "$work/out/tc.out"
+fi
+
 section "CSV and table forms"
 report "$work/out/y2018.csv" --period 2018 --depth 1 --format csv
 check "CSV: 84.6, the shortest text that reads back" \
