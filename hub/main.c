@@ -513,8 +513,9 @@ run_group(struct hub_args *a, struct hub_config *cfg)
 	if (rv != TALLY_OK) {
 		return complain(EX_CONFIG, "run: %s", err);
 	}
-	cfg->group     = &g;
-	cfg->standards = standards;
+	cfg->group       = &g;
+	cfg->standards   = standards;
+	cfg->group_title = hub_groups_title(&a->groups, a->group);
 	tally_log_set_region(g.name);
 	rv = hub_run(a->cat, cfg);
 	free(standards);
