@@ -130,39 +130,58 @@ brief_items(struct brief *b)
 	return TALLY_OK;
 }
 
+/* Makes b say what doc says (b takes a reference to it), issued by who. */
+static int
+brief_from_doc(struct brief *b, const struct tally_catalog *cat, json_t *doc,
+    const struct hub_issuer *who)
+{
+	memset(b, 0, sizeof(*b));
+	b->cat = cat;
+	b->who = *who;
+	b->doc = json_incref(doc);
+	snprintf(b->period, sizeof(b->period), "%s",
+	    hub_reportdoc_str(doc, "period"));
+	b->top = tally_catalog_division(cat, hub_reportdoc_str(doc, "region"));
+	if (b->top == NULL) {
+		return TALLY_EINVAL;
+	}
+	b->chase = hub_reportdoc_chase(doc);
+	if (b->chase == NULL) {
+		return TALLY_ENOMEM;
+	}
+	return brief_items(b);
+}
+
+/* The brief of the hub's store: the report one level deep, and the
+ * explanation of each off-track indicator. */
 static int
 brief_gather(const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_brief_opts *o, struct brief *b)
 {
-	struct hub_report_opts ro;
-	int                    rv;
+	const struct tally_division *hub;
+	struct hub_report_opts       ro;
+	struct hub_issuer            who;
+	json_t                      *doc = NULL;
+	int                          rv;
 
 	memset(b, 0, sizeof(*b));
 	memset(&ro, 0, sizeof(ro));
-	b->cat          = cat;
-	ro.period       = o->period;
-	ro.region       = o->region;
-	ro.depth        = 1;
-	ro.due          = o->due;
-	ro.now_ms       = o->now_ms > 0 ? o->now_ms : tally_now_ms();
-	b->who.now_ms   = ro.now_ms;
-	b->who.hub      = tally_store_region(st);
-	b->who.instance = tally_store_instance_id(st);
-	b->who.hub_name = tally_catalog_division(cat, b->who.hub) != NULL
-	    ? tally_catalog_division(cat, b->who.hub)->name
-	    : "";
-	tally_period_format(&o->period, b->period);
-	rv = hub_report_json(cat, st, &ro, &b->doc);
+	ro.period    = o->period;
+	ro.region    = o->region;
+	ro.depth     = 1;
+	ro.due       = o->due;
+	ro.now_ms    = o->now_ms > 0 ? o->now_ms : tally_now_ms();
+	hub          = tally_catalog_division(cat, tally_store_region(st));
+	who.now_ms   = ro.now_ms;
+	who.hub      = tally_store_region(st);
+	who.instance = tally_store_instance_id(st);
+	who.hub_name = hub != NULL ? hub->name : "";
+	rv           = hub_report_json(cat, st, &ro, &doc);
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	b->top =
-	    tally_catalog_division(cat, hub_reportdoc_str(b->doc, "region"));
-	b->chase = hub_reportdoc_chase(b->doc);
-	if (b->top == NULL || b->chase == NULL) {
-		return TALLY_ENOMEM;
-	}
-	rv = brief_items(b);
+	rv = brief_from_doc(b, cat, doc, &who);
+	json_decref(doc);
 	for (size_t i = 0; rv == TALLY_OK && i < b->n_items; i++) {
 		ro.ind     = b->items[i].ind;
 		ro.explain = true;
@@ -889,19 +908,16 @@ hub_brief_release(void)
 	FcFini();
 }
 
-int
-hub_brief_pdf(const struct tally_catalog *cat, struct tally_store *st,
-    const struct hub_brief_opts *opts, unsigned char **out, size_t *len)
+/* Renders b into *out and frees b. */
+static int
+brief_finish(struct brief *b, int rv, unsigned char **out, size_t *len)
 {
-	struct brief  b;
 	struct membuf m = { NULL, 0, 0, false };
-	int           rv;
 
-	rv = brief_gather(cat, st, opts, &b);
 	if (rv == TALLY_OK) {
-		rv = render(&b, &m);
+		rv = render(b, &m);
 	}
-	brief_fini(&b);
+	brief_fini(b);
 	if (rv != TALLY_OK) {
 		free(m.p);
 		return rv;
@@ -909,6 +925,31 @@ hub_brief_pdf(const struct tally_catalog *cat, struct tally_store *st,
 	*out = m.p;
 	*len = m.n;
 	return TALLY_OK;
+}
+
+int
+hub_brief_pdf(const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_brief_opts *opts, unsigned char **out, size_t *len)
+{
+	struct brief b;
+	int          rv = brief_gather(cat, st, opts, &b);
+
+	return brief_finish(&b, rv, out, len);
+}
+
+int
+hub_brief_pdf_doc(const struct tally_catalog *cat, json_t *doc,
+    json_t *explains, const struct hub_issuer *who, unsigned char **out,
+    size_t *len)
+{
+	struct brief b;
+	int          rv = brief_from_doc(&b, cat, doc, who);
+
+	for (size_t i = 0; rv == TALLY_OK && i < b.n_items; i++) {
+		b.items[i].explain =
+		    json_incref(json_object_get(explains, b.items[i].ind->id));
+	}
+	return brief_finish(&b, rv, out, len);
 }
 
 int

@@ -13,9 +13,11 @@
 
 #include "catalog.h"
 #include "period.h"
+#include "reportdoc.h"
 #include "store.h"
 #include "target.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,15 @@ struct hub_brief_opts {
  * TALLY_ENOENT when opts->region is not held here. */
 int hub_brief_pdf(const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_brief_opts *opts, unsigned char **out, size_t *len);
+
+/* The briefing of documents already made: doc a report of the region
+ * one level deep (hub_report_json) and explains an object of the
+ * explanations (hub_explain_json) by indicator id, which may lack some
+ * (then no part is named as dragging it). who says who issued it and
+ * when. The caller keeps its documents and frees *out with free(). */
+int hub_brief_pdf_doc(const struct tally_catalog *cat, json_t *doc,
+    json_t *explains, const struct hub_issuer *who, unsigned char **out,
+    size_t *len);
 
 /* The same written to path, which appears only once it is whole. */
 int hub_brief_write(const char *path, const struct tally_catalog *cat,
