@@ -255,7 +255,7 @@ target_text(FILE *m, const struct tally_indicator *ind, json_t *t)
 	const char *scope = hub_reportdoc_str(t, "scope");
 	char        v[32];
 
-	snprintf(v, sizeof(v), "%g",
+	snprintf(v, sizeof(v), "%.10g",
 	    json_number_value(json_object_get(t, "value")));
 	if (strcmp(scope, "change_pct") == 0) {
 		fprintf(m, "较 %s 年变化 %s %s%%",
@@ -269,15 +269,6 @@ target_text(FILE *m, const struct tally_indicator *ind, json_t *t)
 		esc(m, ind->unit);
 	}
 	fprintf(m, "（%s）", hub_reportdoc_str(t, "period"));
-}
-
-/* The unit of a target's gap: points of a percentage. */
-static const char *
-gap_unit(const struct tally_indicator *ind, json_t *t)
-{
-	return strcmp(hub_reportdoc_str(t, "scope"), "change_pct") == 0
-	    ? "个百分点"
-	    : hub_reportdoc_gap_unit(ind);
 }
 
 /* The target an off-track item is judged by: the first missed one, or
@@ -331,7 +322,8 @@ item_figures(FILE *m, const struct brief_item *it)
 		if (json_is_number(json_object_get(t, "gap"))) {
 			num_text(c, sizeof(c), ind, json_object_get(t, "gap"),
 			    true);
-			fprintf(m, "；差距 %s %s", c, gap_unit(ind, t));
+			fprintf(m, "；差距 %s %s", c,
+			    hub_reportdoc_target_gap_unit(ind, t));
 		}
 		if (strcmp(hub_reportdoc_str(t, "scope"), "total") != 0 &&
 		    json_is_number(json_object_get(t, "compared"))) {

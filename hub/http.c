@@ -836,6 +836,28 @@ file_name(const struct hub_http *h, const char *region,
 	    region != NULL ? region : tally_store_region(h->st), period, ext);
 }
 
+/* The workbook of the report o, issued by this hub now. */
+static int
+report_xlsx(struct hub_http *h, const struct hub_report_opts *o,
+    unsigned char **data, size_t *len)
+{
+	const struct tally_division *hd =
+	    tally_catalog_division(h->cat, tally_store_region(h->st));
+	struct hub_issuer who;
+	json_t           *doc = NULL;
+	int               rv  = hub_report_json(h->cat, h->st, o, &doc);
+
+	if (rv == TALLY_OK) {
+		who.hub      = tally_store_region(h->st);
+		who.hub_name = hd != NULL ? hd->name : "";
+		who.instance = tally_store_instance_id(h->st);
+		who.now_ms   = tally_now_ms();
+		rv           = hub_xlsx_buffer(h->cat, doc, &who, data, len);
+	}
+	json_decref(doc);
+	return rv;
+}
+
 /* GET /api/report.csv and /api/report.xlsx: the report of /api/report
  * as the CLI's --format csv (with a byte order mark) or xlsx. */
 static enum MHD_Result
@@ -844,7 +866,6 @@ send_report_file(struct hub_http *h, struct MHD_Connection *conn,
 {
 	struct http_reply      r = { 0, NULL };
 	struct hub_report_opts o;
-	struct hub_issuer      who;
 	unsigned char         *data = NULL;
 	size_t                 len  = 0;
 	char                   name[96];
@@ -855,18 +876,7 @@ send_report_file(struct hub_http *h, struct MHD_Connection *conn,
 		return send_json(conn, &r, false);
 	}
 	if (xlsx) {
-		json_t *doc = NULL;
-
-		rv = hub_report_json(h->cat, h->st, &o, &doc);
-		if (rv == TALLY_OK) {
-			who.hub = tally_store_region(h->st);
-			who.hub_name =
-			    tally_catalog_division(h->cat, who.hub)->name;
-			who.instance = tally_store_instance_id(h->st);
-			who.now_ms   = tally_now_ms();
-			rv = hub_xlsx_buffer(h->cat, doc, &who, &data, &len);
-		}
-		json_decref(doc);
+		rv = report_xlsx(h, &o, &data, &len);
 	} else {
 		o.format = TALLY_FORMAT_CSV;
 		mem      = open_memstream((char **) &data, &len);

@@ -184,6 +184,14 @@ hub_reportdoc_gap_unit(const struct tally_indicator *ind)
 	return strcmp(ind->unit, "%") == 0 ? "个百分点" : ind->unit;
 }
 
+const char *
+hub_reportdoc_target_gap_unit(const struct tally_indicator *ind, json_t *t)
+{
+	return strcmp(hub_reportdoc_str(t, "scope"), "change_pct") == 0
+	    ? "个百分点"
+	    : hub_reportdoc_gap_unit(ind);
+}
+
 /* True when v is a list of regions ({code, ...} objects). */
 static bool
 region_list(json_t *v)

@@ -62,6 +62,11 @@ const char *hub_reportdoc_standing_zh(int standing);
  * else the indicator's unit. */
 const char *hub_reportdoc_gap_unit(const struct tally_indicator *ind);
 
+/* The unit of target t's gap: points of a percentage for a change_pct
+ * target, else hub_reportdoc_gap_unit. */
+const char *hub_reportdoc_target_gap_unit(
+    const struct tally_indicator *ind, json_t *t);
+
 /* The chase list of doc's top region: a new array (the caller frees it)
  * of {"indicator": ID, "lists": {KIND: [{code, name, ...}], ...}}, one
  * per indicator with anyone to chase. It is the report's own "chase"

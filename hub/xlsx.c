@@ -209,7 +209,7 @@ put_figure(struct sheet *s, const struct tally_catalog *cat, json_t *doc,
 	    json_is_true(json_object_get(f, "overdue")) ? "是 yes" : "否 no");
 	if (hub_reportdoc_targets(f, ts, 1) > 0) {
 		put_target_brief(s, ts[0]);
-		put_str(s, hub_reportdoc_gap_unit(ind));
+		put_str(s, hub_reportdoc_target_gap_unit(ind, ts[0]));
 	} else {
 		s->col += 5;
 	}
@@ -310,7 +310,7 @@ put_target(struct sheet *s, const struct tally_indicator *ind, json_t *r,
 	put_str(s, hub_reportdoc_status_zh(st));
 	put_str(s, st);
 	put_num(s, json_object_get(t, "gap"));
-	put_str(s, hub_reportdoc_gap_unit(ind));
+	put_str(s, hub_reportdoc_target_gap_unit(ind, t));
 	put_str(s, hub_reportdoc_str(t, "reason"));
 	put_str(s, hub_reportdoc_str(t, "source"));
 	if (traj) {
