@@ -23,7 +23,11 @@ struct sheet {
 	lxw_col_t      col;
 	lxw_format    *head;
 	lxw_format    *num;
-	lxw_error      err;
+	/* How a figure and a gap read: two decimals, or whole numbers for
+	 * a count (the cell keeps every digit either way). */
+	lxw_format *fig[2], *gap[2];
+	bool        count; /* the row's indicator is a count */
+	lxw_error   err;
 };
 
 static void
@@ -54,6 +58,28 @@ put_num(struct sheet *s, json_t *v)
 		        s->ws, s->row, s->col, json_number_value(v), s->num));
 	}
 	s->col++;
+}
+
+/* A figure (a value, a target, a projection) in its indicator's format. */
+static void
+put_fig(struct sheet *s, json_t *v)
+{
+	lxw_format *num = s->num;
+
+	s->num = s->fig[s->count];
+	put_num(s, v);
+	s->num = num;
+}
+
+/* A signed difference (a gap, a change, a pace), its sign shown. */
+static void
+put_gap(struct sheet *s, json_t *v)
+{
+	lxw_format *num = s->num;
+
+	s->num = s->gap[s->count];
+	put_num(s, v);
+	s->num = num;
 }
 
 static void
@@ -88,16 +114,13 @@ end_sheet(struct sheet *s, size_t ncols)
 	}
 }
 
+/* A new sheet with the workbook's formats of f. */
 static struct sheet
-new_sheet(
-    lxw_workbook *wb, const char *name, lxw_format *head, lxw_format *num)
+new_sheet(lxw_workbook *wb, const char *name, const struct sheet *f)
 {
-	struct sheet s;
+	struct sheet s = *f;
 
-	memset(&s, 0, sizeof(s));
-	s.ws   = workbook_add_worksheet(wb, name);
-	s.head = head;
-	s.num  = num;
+	s.ws = workbook_add_worksheet(wb, name);
 	if (s.ws == NULL) {
 		s.err = LXW_ERROR_MEMORY_MALLOC_FAILED;
 	}
@@ -131,6 +154,21 @@ indicator_of(const struct tally_catalog *cat, json_t *f, const char *key)
 	return tally_catalog_indicator(cat, hub_reportdoc_str(f, key));
 }
 
+/* A level in both languages: "市 city". */
+static const char *
+level_text(const char *level)
+{
+	static const char *const map[][2] = { { "province", "省 province" },
+		{ "city", "市 city" }, { "county", "县 county" } };
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(level, map[i][0]) == 0) {
+			return map[i][1];
+		}
+	}
+	return level;
+}
+
 static void
 put_indicator(struct sheet *s, const struct tally_indicator *ind)
 {
@@ -145,8 +183,8 @@ static void
 put_change(struct sheet *s, json_t *c)
 {
 	put_str(s, hub_reportdoc_str(c, "period"));
-	put_num(s, json_object_get(c, "value"));
-	put_num(s, json_object_get(c, "change"));
+	put_fig(s, json_object_get(c, "value"));
+	put_gap(s, json_object_get(c, "change"));
 }
 
 /* The columns of one target: op, value, status, gap. */
@@ -154,9 +192,9 @@ static void
 put_target_brief(struct sheet *s, json_t *t)
 {
 	put_str(s, hub_reportdoc_str(t, "op"));
-	put_num(s, json_object_get(t, "value"));
+	put_fig(s, json_object_get(t, "value"));
 	put_str(s, hub_reportdoc_status_zh(hub_reportdoc_str(t, "status")));
-	put_num(s, json_object_get(t, "gap"));
+	put_gap(s, json_object_get(t, "gap"));
 }
 
 static const char *const figure_head[] = { "期间 Period",
@@ -189,14 +227,15 @@ put_figure(struct sheet *s, const struct tally_catalog *cat, json_t *doc,
 	if (ind == NULL) {
 		return;
 	}
-	ratio = ind->kind == TALLY_KIND_RATIO;
+	ratio    = ind->kind == TALLY_KIND_RATIO;
+	s->count = ind->kind == TALLY_KIND_COUNT;
 	put_str(s, hub_reportdoc_str(doc, "period"));
 	put_str(s, hub_reportdoc_str(r, "code"));
 	put_str(s, hub_reportdoc_str(r, "name"));
-	put_str(s, hub_reportdoc_str(r, "level"));
+	put_str(s, level_text(hub_reportdoc_str(r, "level")));
 	put_str(s, hub_reportdoc_str(r, "parent"));
 	put_indicator(s, ind);
-	put_num(s, json_object_get(f, "value"));
+	put_fig(s, json_object_get(f, "value"));
 	put_num(s, ratio ? json_object_get(f, "numerator") : NULL);
 	put_num(s, ratio ? json_object_get(f, "denominator") : NULL);
 	put_num(s, ratio ? NULL : json_object_get(f, "sum"));
@@ -293,6 +332,7 @@ put_target(struct sheet *s, const struct tally_indicator *ind, json_t *r,
 	json_t     *tr = json_object_get(t, "trajectory");
 	const char *st = hub_reportdoc_str(t, "status");
 
+	s->count = ind->kind == TALLY_KIND_COUNT;
 	put_str(s, hub_reportdoc_str(r, "code"));
 	put_str(s, hub_reportdoc_str(r, "name"));
 	put_str(s, ind->id);
@@ -302,21 +342,21 @@ put_target(struct sheet *s, const struct tally_indicator *ind, json_t *r,
 	put_str(s, kind);
 	put_str(s, hub_reportdoc_str(t, "period"));
 	put_str(s, hub_reportdoc_str(t, "op"));
-	put_num(s, json_object_get(t, "value"));
+	put_fig(s, json_object_get(t, "value"));
 	put_str(s, hub_reportdoc_str(t, "scope"));
 	put_str(s, hub_reportdoc_str(t, "baseline_period"));
-	put_num(s, json_object_get(t, "baseline_value"));
-	put_num(s, json_object_get(t, "compared"));
+	put_fig(s, json_object_get(t, "baseline_value"));
+	put_fig(s, json_object_get(t, "compared"));
 	put_str(s, hub_reportdoc_status_zh(st));
 	put_str(s, st);
-	put_num(s, json_object_get(t, "gap"));
+	put_gap(s, json_object_get(t, "gap"));
 	put_str(s, hub_reportdoc_target_gap_unit(ind, t));
 	put_str(s, hub_reportdoc_str(t, "reason"));
 	put_str(s, hub_reportdoc_str(t, "source"));
 	if (traj) {
-		put_num(s, json_object_get(tr, "projected"));
-		put_num(s, json_object_get(tr, "needed_per_year"));
-		put_num(s, json_object_get(tr, "pace_per_year"));
+		put_fig(s, json_object_get(tr, "projected"));
+		put_gap(s, json_object_get(tr, "needed_per_year"));
+		put_gap(s, json_object_get(tr, "pace_per_year"));
 		put_str(s,
 		    hub_reportdoc_status_zh(hub_reportdoc_str(tr, "status")));
 	}
@@ -480,23 +520,32 @@ static int
 write_workbook(const char *path, const struct tally_catalog *cat, json_t *doc,
     const struct hub_issuer *who)
 {
-	lxw_workbook *wb = workbook_new(path);
-	lxw_format   *head, *num;
-	struct sheet  s[4];
-	lxw_error     err = LXW_NO_ERROR;
+	static const char *const fig[2] = { "#,##0.00", "#,##0" };
+	static const char *const gap[2] = { "+#,##0.00;-#,##0.00;0",
+		"+#,##0;-#,##0;0" };
+	lxw_workbook            *wb     = workbook_new(path);
+	struct sheet             f, s[4];
+	lxw_error                err = LXW_NO_ERROR;
 
 	if (wb == NULL) {
 		return TALLY_EIO;
 	}
-	head = workbook_add_format(wb);
-	format_set_bold(head);
-	format_set_bg_color(head, 0xDDEBF7);
-	format_set_text_wrap(head);
-	num  = workbook_add_format(wb);
-	s[0] = new_sheet(wb, "指标 Figures", head, num);
-	s[1] = new_sheet(wb, "目标 Targets", head, num);
-	s[2] = new_sheet(wb, "催报 Chase", head, num);
-	s[3] = new_sheet(wb, "说明 About", head, num);
+	memset(&f, 0, sizeof(f));
+	f.head = workbook_add_format(wb);
+	format_set_bold(f.head);
+	format_set_bg_color(f.head, 0xDDEBF7);
+	format_set_text_wrap(f.head);
+	f.num = workbook_add_format(wb);
+	for (int i = 0; i < 2; i++) {
+		f.fig[i] = workbook_add_format(wb);
+		format_set_num_format(f.fig[i], fig[i]);
+		f.gap[i] = workbook_add_format(wb);
+		format_set_num_format(f.gap[i], gap[i]);
+	}
+	s[0] = new_sheet(wb, "指标 Figures", &f);
+	s[1] = new_sheet(wb, "目标 Targets", &f);
+	s[2] = new_sheet(wb, "催报 Chase", &f);
+	s[3] = new_sheet(wb, "说明 About", &f);
 	for (int i = 0; i < 4 && err == LXW_NO_ERROR; i++) {
 		err = s[i].err;
 	}
