@@ -298,9 +298,28 @@ item_target(const struct brief_item *it, bool *bench)
 	return json_object_get(it->f, "benchmark");
 }
 
+/* "；上级基准（河北省 130000）": whose target a benchmark is, by the name the
+ * report gives it or else the catalogue's. */
+static void
+bench_label(FILE *m, const struct tally_catalog *cat, json_t *t)
+{
+	const char                  *code = hub_reportdoc_str(t, "region");
+	const char                  *name = hub_reportdoc_str(t, "name");
+	const struct tally_division *d    = tally_catalog_division(cat, code);
+
+	if (name[0] == '\0' && d != NULL) {
+		name = d->name;
+	}
+	fputs("；上级基准（", m);
+	esc(m, name);
+	fputs(name[0] != '\0' ? " " : "", m);
+	esc(m, code);
+	fputs("）", m);
+}
+
 /* "现值 …；目标 …；差距 …；同比 …" of an item. */
 static void
-item_figures(FILE *m, const struct brief_item *it)
+item_figures(FILE *m, const struct brief *b, const struct brief_item *it)
 {
 	const struct tally_indicator *ind = it->ind;
 	bool                          bench;
@@ -312,11 +331,10 @@ item_figures(FILE *m, const struct brief_item *it)
 	fputs("现值 ", m);
 	esc(m, a);
 	if (t != NULL) {
-		fputs(bench ? "；上级基准" : "；目标 ", m);
 		if (bench) {
-			fputs("（", m);
-			esc(m, hub_reportdoc_str(t, "region"));
-			fputs("）", m);
+			bench_label(m, b->cat, t);
+		} else {
+			fputs("；目标 ", m);
 		}
 		target_text(m, ind, t);
 		if (json_is_number(json_object_get(t, "gap"))) {
@@ -470,7 +488,7 @@ item_markup(const struct brief *b, size_t i)
 	    hub_reportdoc_standing_zh(it->standing));
 	esc(m, it->ind->name_en);
 	fputs("</span>\n", m);
-	item_figures(m, it);
+	item_figures(m, b, it);
 	item_trajectories(m, it);
 	item_drags(m, it);
 	if (fclose(m) != 0) {
