@@ -12,6 +12,8 @@ packages=(
   check libsubunit-dev
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
   curl chromium fonts-wqy-microhei
+  libxlsxwriter-dev python3-openpyxl
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
 )
