@@ -6,13 +6,16 @@
  */
 #include "catalog.h"
 #include "cli.h"
-#include "csvfile.h"
+#include "encoding.h"
 #include "errors.h"
+#include "import.h"
+#include "indicators.h"
 #include "input.h"
 #include "log.h"
 #include "show.h"
 #include "sign.h"
 #include "store.h"
+#include "template.h"
 #include "text.h"
 #include "uplink.h"
 
@@ -52,10 +55,17 @@ usage(FILE *out)
 	    "         (--num N --den D | --value V | --value V --weight W)\n"
 	    "         Record one observation; the same (indicator, period)\n"
 	    "         again is a correction.\n"
-	    "  import --db FILE CSVFILE\n"
-	    "         Import rows with the header\n"
-	    "         indicator,period,numerator,denominator,value,weight\n"
-	    "         in one transaction: one bad row imports nothing.\n"
+	    "  import --db FILE [--encoding utf-8|gbk] FILE.csv|FILE.xlsx\n"
+	    "         Import a sheet (CSV in UTF-8 or GBK, or .xlsx) whose\n"
+	    "         header names indicator,period,numerator,denominator,\n"
+	    "         value,weight (or 指标,期间,分子,分母,数值,权重) in any\n"
+	    "         order, in one transaction: every problem of the file\n"
+	    "         is listed and one bad row imports nothing.\n"
+	    "  template --period P [--out FILE.xlsx|FILE.csv]\n"
+	    "         A sheet to fill: every indicator, the period filled "
+	    "in.\n"
+	    "  indicators [--format table|json|csv]\n"
+	    "         The indicators: id, Chinese name, unit, what to enter.\n"
 	    "  show   --db FILE --period P [--indicator ID]\n"
 	    "         [--format table|json|csv]\n"
 	    "         The region's own figures for P.\n"
@@ -81,8 +91,9 @@ usage(FILE *out)
 	    "--tls-ca FILE [--tls-server-name NAME], presenting\n"
 	    "--tls-cert FILE --tls-key FILE when the hub requires it.\n"
 	    "\n"
-	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read "
-	    "from\n"
+	    "Periods are YYYY, YYYYQn or YYYY-MM; record and import also\n"
+	    "read 2020-3, 2020/3, 2020年3月, 2020年第二季度, 2020年.\n"
+	    "Reference data is read from\n"
 	    "$TALLY_DATA_DIR, the installed data directory, or the source\n"
 	    "tree's configs/.\n"
 	    "\n"
@@ -123,6 +134,7 @@ struct node_args {
 	const char *tls_cert;
 	const char *tls_key;
 	const char *tls_server_name;
+	const char *encoding;
 };
 
 enum {
@@ -143,6 +155,7 @@ enum {
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_TLS_SERVER_NAME,
+	OPT_ENCODING,
 };
 
 static const struct option long_options[] = {
@@ -166,6 +179,7 @@ static const struct option long_options[] = {
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME },
+	{ "encoding", required_argument, NULL, OPT_ENCODING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -323,187 +337,72 @@ cmd_record(const struct node_args *a)
 	return ex;
 }
 
-/* Import state: the rows seen so far, so that the same (indicator,
- * period) twice in one file is refused, with both lines named. */
-struct import_ctx {
-	const char                 *path;
-	const struct tally_catalog *cat;
-	struct tally_store         *st;
-	uint64_t                   *keys; /* open addressing, 0 = empty */
-	size_t                     *lines;
-	size_t                      cap;
-	size_t                      used;
-	size_t                      counts[3];
-	bool                        header_seen;
-};
-
-static uint64_t
-import_key(const struct tally_catalog *cat, const struct tally_indicator *ind,
-    const struct tally_period *p)
-{
-	uint64_t i = (uint64_t) (ind - cat->indicators);
-
-	/* +1 keeps every key away from 0, the empty slot. */
-	uint64_t span =
-	    ((uint64_t) tally_period_first_month(p) << 2) | (uint64_t) p->kind;
-
-	return ((i << 32) | span) + 1;
-}
-
-static int
-import_seen(struct import_ctx *c, uint64_t key, size_t line, size_t *prev)
-{
-	size_t mask, i;
-
-	if ((c->used + 1) * 2 > c->cap) {
-		size_t    ncap   = c->cap == 0 ? 1024 : c->cap * 2;
-		uint64_t *nkeys  = calloc(ncap, sizeof(*nkeys));
-		size_t   *nlines = calloc(ncap, sizeof(*nlines));
-
-		if (nkeys == NULL || nlines == NULL) {
-			free(nkeys);
-			free(nlines);
-			return TALLY_ENOMEM;
-		}
-		for (size_t k = 0; k < c->cap; k++) {
-			if (c->keys[k] == 0) {
-				continue;
-			}
-			i = (size_t) (c->keys[k] * 0x9E3779B97F4A7C15u) &
-			    (ncap - 1);
-			while (nkeys[i] != 0) {
-				i = (i + 1) & (ncap - 1);
-			}
-			nkeys[i]  = c->keys[k];
-			nlines[i] = c->lines[k];
-		}
-		free(c->keys);
-		free(c->lines);
-		c->keys  = nkeys;
-		c->lines = nlines;
-		c->cap   = ncap;
-	}
-	mask = c->cap - 1;
-	i    = (size_t) (key * 0x9E3779B97F4A7C15u) & mask;
-	while (c->keys[i] != 0) {
-		if (c->keys[i] == key) {
-			*prev = c->lines[i];
-			return TALLY_EEXIST;
-		}
-		i = (i + 1) & mask;
-	}
-	c->keys[i]  = key;
-	c->lines[i] = line;
-	c->used++;
-	return TALLY_OK;
-}
-
-static int
-import_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
-{
-	static const char     *header[] = { "indicator", "period", "numerator",
-		    "denominator", "value", "weight" };
-	struct import_ctx     *c        = arg;
-	struct tally_input_row row;
-	const struct tally_indicator *ind;
-	struct tally_obs              obs;
-	size_t                        prev;
-	int                           rv, outcome;
-
-	if (line == 1) {
-		bool ok = n == 6;
-		for (size_t i = 0; ok && i < 6; i++) {
-			ok = strcmp(f[i], header[i]) == 0;
-		}
-		if (!ok) {
-			return tally_fail(eb, TALLY_EDATA,
-			    "%s:1: field header: expected "
-			    "'indicator,period,numerator,denominator,value,"
-			    "weight'",
-			    c->path);
-		}
-		c->header_seen = true;
-		return TALLY_OK;
-	}
-	if (n != 6) {
-		return tally_fail(eb, TALLY_EDATA,
-		    "%s:%zu: %zu fields, expected 6", c->path, line, n);
-	}
-	row.indicator   = f[0];
-	row.period      = f[1];
-	row.numerator   = f[2];
-	row.denominator = f[3];
-	row.value       = f[4];
-	row.weight      = f[5];
-	rv              = tally_input_parse(c->cat, &row, &ind, &obs, eb);
-	if (rv == TALLY_OK) {
-		rv = import_seen(
-		    c, import_key(c->cat, ind, &obs.period), line, &prev);
-		if (rv == TALLY_EEXIST) {
-			rv = tally_fail(eb, TALLY_EDATA,
-			    "field period: %s %s already given on line %zu",
-			    f[0], f[1], prev);
-		} else if (rv != TALLY_OK) {
-			rv = tally_fail(eb, rv, "%s", tally_strerror(rv));
-		}
-	}
-	if (rv == TALLY_OK) {
-		rv = tally_store_put(c->st, ind, &obs, &outcome, eb);
-	}
-	if (rv != TALLY_OK) {
-		tally_errbuf_prefix(eb, "%s:%zu: ", c->path, line);
-		return rv;
-	}
-	c->counts[outcome]++;
-	return TALLY_OK;
-}
-
 static int
 cmd_import(const struct node_args *a)
 {
 	struct tally_catalog *cat = NULL;
 	struct tally_store   *st  = NULL;
-	struct tally_errbuf   eb  = { "" };
-	struct import_ctx     c;
-	int                   ex, rv;
+	int                   ex, enc = TALLY_ENC_AUTO;
 
 	if (a->db == NULL || a->file == NULL) {
+		return usage_error("import", "--db and a file are required");
+	}
+	if (a->encoding != NULL &&
+	    tally_encoding_parse(a->encoding, &enc) != TALLY_OK) {
 		return usage_error(
-		    "import", "--db and a CSV file are required");
+		    "import", "--encoding must be utf-8, gbk or gb18030");
 	}
 	ex = open_store("import", a->db, &cat, &st);
 	if (ex != EX_OK) {
 		return ex;
 	}
-	memset(&c, 0, sizeof(c));
-	c.path = a->file;
-	c.cat  = cat;
-	c.st   = st;
-	rv     = tally_store_begin(st);
-	if (rv == TALLY_OK) {
-		rv = tally_csv_read(a->file, import_row, &c, &eb);
-	}
-	if (rv == TALLY_OK && !c.header_seen) {
-		rv = tally_fail(&eb, TALLY_EDATA,
-		    "%s:1: field header: missing (the file is empty)",
-		    a->file);
-	}
-	if (rv == TALLY_OK) {
-		rv = tally_store_commit(st);
-	}
-	if (rv != TALLY_OK) {
-		/* One bad row imports nothing. */
-		tally_store_rollback(st);
-		ex = report(rv, "", &eb);
-	} else {
-		printf("imported %s: %zu new, %zu corrected, %zu unchanged\n",
-		    a->file, c.counts[TALLY_PUT_NEW],
-		    c.counts[TALLY_PUT_CORRECTED],
-		    c.counts[TALLY_PUT_UNCHANGED]);
-	}
-	free(c.keys);
-	free(c.lines);
+	ex = node_import(prog, cat, st, a->file, enc);
 	tally_store_close(st);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+static int
+cmd_template(const struct node_args *a)
+{
+	struct tally_catalog *cat = NULL;
+	struct tally_period   period;
+	int                   ex, rv;
+
+	if (a->period == NULL) {
+		return usage_error("template", "--period is required");
+	}
+	rv = tally_period_parse_loose(a->period, &period);
+	if (rv != TALLY_OK) {
+		return complain(EX_USAGE,
+		    "template: --period: '%s' is not a period (2020-03, "
+		    "2020Q2, 2020)",
+		    a->period);
+	}
+	ex = tally_cli_load_catalog(prog, &cat);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	ex = node_template(prog, cat, &period, a->out);
+	tally_catalog_free(cat);
+	return ex;
+}
+
+static int
+cmd_indicators(const struct node_args *a)
+{
+	struct tally_catalog *cat = NULL;
+	int                   ex, format = TALLY_FORMAT_TABLE;
+
+	if (a->format != NULL && tally_format_parse(a->format, &format) != 0) {
+		return usage_error(
+		    "indicators", "--format must be table, json or csv");
+	}
+	ex = tally_cli_load_catalog(prog, &cat);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	ex = node_indicators(stdout, cat, format);
 	tally_catalog_free(cat);
 	return ex;
 }
@@ -1173,6 +1072,9 @@ main(int argc, char **argv)
 		case OPT_TLS_SERVER_NAME:
 			a.tls_server_name = optarg;
 			break;
+		case OPT_ENCODING:
+			a.encoding = optarg;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -1185,7 +1087,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "import") == 0) {
 		if (optind + 1 != argc) {
 			return usage_error(
-			    "import", "give exactly one CSV file");
+			    "import", "give exactly one file (.csv or .xlsx)");
 		}
 		a.file = argv[optind];
 	} else if (optind != argc) {
@@ -1199,6 +1101,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "import") == 0) {
 		return cmd_import(&a);
+	}
+	if (strcmp(cmd, "template") == 0) {
+		return cmd_template(&a);
+	}
+	if (strcmp(cmd, "indicators") == 0) {
+		return cmd_indicators(&a);
 	}
 	if (strcmp(cmd, "show") == 0) {
 		return cmd_show(&a);
