@@ -6,16 +6,12 @@
  */
 #include "catalog.h"
 #include "cli.h"
-#include "encoding.h"
 #include "errors.h"
-#include "import.h"
-#include "indicators.h"
 #include "input.h"
 #include "log.h"
 #include "show.h"
 #include "sign.h"
 #include "store.h"
-#include "template.h"
 #include "text.h"
 #include "uplink.h"
 
@@ -123,7 +119,6 @@ struct node_args {
 	const char *value;
 	const char *weight;
 	const char *format;
-	const char *file;
 	/* --hub, repeated: `URL`, or `CODE=URL` per parent (catalog.h). */
 	const char *hubs[NODE_HUBS_MAX];
 	size_t      n_hubs;
@@ -134,7 +129,6 @@ struct node_args {
 	const char *tls_cert;
 	const char *tls_key;
 	const char *tls_server_name;
-	const char *encoding;
 };
 
 enum {
@@ -155,7 +149,6 @@ enum {
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_TLS_SERVER_NAME,
-	OPT_ENCODING,
 };
 
 static const struct option long_options[] = {
@@ -179,7 +172,6 @@ static const struct option long_options[] = {
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME },
-	{ "encoding", required_argument, NULL, OPT_ENCODING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -337,74 +329,43 @@ cmd_record(const struct node_args *a)
 	return ex;
 }
 
+/* The commands that read and write spreadsheets run in a program of their
+ * own, tally-node-intake, beside this one: libxml2, libzip and
+ * libxlsxwriter (and the ICU, C++ and OpenSSL libraries they pull in)
+ * would add megabytes to every process of this program, the idle daemon
+ * `run` among them. argv is passed on unchanged. */
 static int
-cmd_import(const struct node_args *a)
+run_intake(const char *cmd, char **argv)
 {
-	struct tally_catalog *cat = NULL;
-	struct tally_store   *st  = NULL;
-	int                   ex, enc = TALLY_ENC_AUTO;
+	char        self[PATH_MAX], helper[PATH_MAX + 32];
+	ssize_t     n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *paths[2];
 
-	if (a->db == NULL || a->file == NULL) {
-		return usage_error("import", "--db and a file are required");
-	}
-	if (a->encoding != NULL &&
-	    tally_encoding_parse(a->encoding, &enc) != TALLY_OK) {
-		return usage_error(
-		    "import", "--encoding must be utf-8, gbk or gb18030");
-	}
-	ex = open_store("import", a->db, &cat, &st);
-	if (ex != EX_OK) {
-		return ex;
-	}
-	ex = node_import(prog, cat, st, a->file, enc);
-	tally_store_close(st);
-	tally_catalog_free(cat);
-	return ex;
-}
+	paths[0] = NULL;
+	if (n > 0) {
+		char *slash;
 
-static int
-cmd_template(const struct node_args *a)
-{
-	struct tally_catalog *cat = NULL;
-	struct tally_period   period;
-	int                   ex, rv;
-
-	if (a->period == NULL) {
-		return usage_error("template", "--period is required");
+		self[n] = '\0';
+		slash   = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(helper, sizeof(helper),
+			    "%s/tally-node-intake", self);
+			paths[0] = helper;
+		}
 	}
-	rv = tally_period_parse_loose(a->period, &period);
-	if (rv != TALLY_OK) {
-		return complain(EX_USAGE,
-		    "template: --period: '%s' is not a period (2020-03, "
-		    "2020Q2, 2020)",
-		    a->period);
+	paths[1] = TALLY_INTAKE_HELPER;
+	for (int i = 0; i < 2; i++) {
+		if (paths[i] != NULL && access(paths[i], X_OK) == 0) {
+			execv(paths[i], argv);
+			return complain(EX_SOFTWARE, "%s: cannot run %s: %s",
+			    cmd, paths[i], strerror(errno));
+		}
 	}
-	ex = tally_cli_load_catalog(prog, &cat);
-	if (ex != EX_OK) {
-		return ex;
-	}
-	ex = node_template(prog, cat, &period, a->out);
-	tally_catalog_free(cat);
-	return ex;
-}
-
-static int
-cmd_indicators(const struct node_args *a)
-{
-	struct tally_catalog *cat = NULL;
-	int                   ex, format = TALLY_FORMAT_TABLE;
-
-	if (a->format != NULL && tally_format_parse(a->format, &format) != 0) {
-		return usage_error(
-		    "indicators", "--format must be table, json or csv");
-	}
-	ex = tally_cli_load_catalog(prog, &cat);
-	if (ex != EX_OK) {
-		return ex;
-	}
-	ex = node_indicators(stdout, cat, format);
-	tally_catalog_free(cat);
-	return ex;
+	return complain(EX_SOFTWARE,
+	    "%s: the helper tally-node-intake is not installed (looked in "
+	    "%s and beside this program)",
+	    cmd, TALLY_INTAKE_HELPER);
 }
 
 static int
@@ -997,6 +958,12 @@ main(int argc, char **argv)
 	int              c;
 
 	memset(&a, 0, sizeof(a));
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "import") == 0 ||
+	        strcmp(argv[1], "template") == 0 ||
+	        strcmp(argv[1], "indicators") == 0)) {
+		return run_intake(argv[1], argv);
+	}
 	if (argc >= 2 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -1072,9 +1039,6 @@ main(int argc, char **argv)
 		case OPT_TLS_SERVER_NAME:
 			a.tls_server_name = optarg;
 			break;
-		case OPT_ENCODING:
-			a.encoding = optarg;
-			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -1084,13 +1048,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (strcmp(cmd, "import") == 0) {
-		if (optind + 1 != argc) {
-			return usage_error(
-			    "import", "give exactly one file (.csv or .xlsx)");
-		}
-		a.file = argv[optind];
-	} else if (optind != argc) {
+	if (optind != argc) {
 		return usage_error(cmd, "unexpected argument");
 	}
 	if (strcmp(cmd, "init") == 0) {
@@ -1098,15 +1056,6 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "record") == 0) {
 		return cmd_record(&a);
-	}
-	if (strcmp(cmd, "import") == 0) {
-		return cmd_import(&a);
-	}
-	if (strcmp(cmd, "template") == 0) {
-		return cmd_template(&a);
-	}
-	if (strcmp(cmd, "indicators") == 0) {
-		return cmd_indicators(&a);
 	}
 	if (strcmp(cmd, "show") == 0) {
 		return cmd_show(&a);

@@ -13,6 +13,7 @@ packages=(
   curl chromium fonts-wqy-microhei
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
+  libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
 )
 
 missing=()
