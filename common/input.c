@@ -39,7 +39,7 @@ static bool
 is_percentage(const char *text)
 {
 	char   buf[64];
-	size_t n = strlen(text);
+	size_t n = text != NULL ? strlen(text) : 0;
 	double v;
 
 	if (n < 2 || n >= sizeof(buf) || text[n - 1] != '%') {
@@ -231,10 +231,26 @@ check_ratio(const struct tally_indicator *ind,
     const struct tally_input_row *row, struct tally_obs *obs,
     struct tally_input_errors *e)
 {
-	bool num = need_number("numerator", row->numerator, ind, &obs->num, e);
-	bool den =
-	    need_number("denominator", row->denominator, ind, &obs->den, e);
+	bool num, den;
 
+	/* A rate typed where the counts go (in the numerator, or in the
+	 * value column with no counts) is one mistake: its hint says what
+	 * to enter, and the counts it lacks are not listed as well. */
+	if (tally_text_empty(row->numerator) &&
+	    tally_text_empty(row->denominator) &&
+	    !tally_text_empty(row->value)) {
+		(void) need_empty("value", row->value, ind, e);
+		(void) need_empty("weight", row->weight, ind, e);
+		return;
+	}
+	num = need_number("numerator", row->numerator, ind, &obs->num, e);
+	if (is_percentage(row->numerator) &&
+	    tally_text_empty(row->denominator)) {
+		den = false;
+	} else {
+		den = need_number(
+		    "denominator", row->denominator, ind, &obs->den, e);
+	}
 	(void) need_empty("value", row->value, ind, e);
 	(void) need_empty("weight", row->weight, ind, e);
 	if (num && den && ind->percent && obs->num > obs->den) {
