@@ -503,13 +503,17 @@ cell_text(const struct xlsx *x, xmlNodePtr c)
 	return out;
 }
 
+/* Reads one <row>. Each cell goes to the column its reference names (in
+ * whatever order the cells come), or after the previous one when it has
+ * no reference; the columns between are empty. */
 static int
 read_row(const struct xlsx *x, xmlNodePtr row, size_t line,
     struct tally_sheet *sh, struct tally_errbuf *eb)
 {
 	char **cells;
-	size_t n    = 0;
-	long   next = 0;
+	size_t n     = 0;
+	long   next  = 0;
+	bool   nomem = false;
 
 	cells = calloc(XLSX_MAX_COLS, sizeof(*cells));
 	if (cells == NULL) {
@@ -525,26 +529,30 @@ read_row(const struct xlsx *x, xmlNodePtr row, size_t line,
 		ref = attr(c, "r");
 		col = ref != NULL ? column_of(ref) : next;
 		xmlFree(ref);
-		if (col < 0 || col >= XLSX_MAX_COLS || col < next) {
+		if (col < 0) {
 			col = next;
 		}
 		if (col >= XLSX_MAX_COLS) {
-			break;
+			continue; /* far right of any table Tally reads */
 		}
-		while ((long) n < col) {
-			cells[n++] = strdup("");
-		}
-		cells[n++] = cell_text(x, c);
+		free(cells[col]);
+		cells[col] = cell_text(x, c);
+		nomem      = nomem || cells[col] == NULL;
+		n          = (size_t) col + 1 > n ? (size_t) col + 1 : n;
 		next       = col + 1;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !nomem; i++) {
 		if (cells[i] == NULL) {
-			for (size_t j = 0; j < n; j++) {
-				free(cells[j]);
-			}
-			free(cells);
-			return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+			cells[i] = strdup("");
+			nomem    = cells[i] == NULL;
 		}
+	}
+	if (nomem) {
+		for (size_t j = 0; j < XLSX_MAX_COLS; j++) {
+			free(cells[j]);
+		}
+		free(cells);
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
 	}
 	if (tally_sheet_add_row(sh, line, cells, n) != TALLY_OK) {
 		return tally_fail(eb, TALLY_ENOMEM, "out of memory");

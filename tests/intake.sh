@@ -168,6 +168,44 @@ cp own.xlsx looks_like.csv
 run 0 xlsx_named_csv "$node" import --db xlsx.db looks_like.csv
 has xlsx_named_csv out "0 new, 0 corrected, 6 unchanged"
 
+# A workbook as other programs write it: inline strings, no styles, no
+# shared strings, cells without references, the 1904 date system; made
+# part by part with Python's zipfile.
+"$PY" - <<'PYEOF' || not_ok "could not write inline.xlsx"
+import zipfile
+ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+      '<Default Extension="xml" ContentType="application/xml"/></Types>')
+wb = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr date1904="1"/>'
+      '<sheets><sheet name="数据" sheetId="1" r:id="rId7"/></sheets></workbook>')
+rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/data.xml"/>'
+        '</Relationships>')
+def istr(t):
+    return '<c t="inlineStr"><is><t>%s</t></is></c>' % t
+sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+         '<row>' + istr("指标") + istr("期间") + istr("分子") + istr("分母") + '</row>'
+         '<row>' + istr("制造业产品质量合格率") + istr("2020年8月") + '<c><v>77</v></c><c><v>80</v></c></row>'
+         '<row r="5"><c r="B5" t="inlineStr"><is><r><t>2020年</t></r><r><t>9月</t></r></is></c>'
+         '<c r="A5" t="inlineStr"><is><t>mfg_pass_rate</t></is></c><c r="C5"><v>1</v></c><c r="D5"><v>2</v></c></row>'
+         '</sheetData></worksheet>')
+with zipfile.ZipFile("inline.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", ct)
+    z.writestr("xl/workbook.xml", wb)
+    z.writestr("xl/_rels/workbook.xml.rels", rels)
+    z.writestr("xl/worksheets/data.xml", sheet)
+with zipfile.ZipFile("notxlsx.xlsx", "w") as z:
+    z.writestr("readme.txt", "a zip, not a workbook")
+PYEOF
+new_store inline.db
+run 0 inline "$node" import --db inline.db inline.xlsx
+expect_rows inline inline.db \
+    "mfg_pass_rate 2020-08 77 80 0 0" \
+    "mfg_pass_rate 2020-09 1 2 0 0"
+run 65 notxlsx "$node" import --db inline.db notxlsx.xlsx
+has notxlsx err "not an .xlsx workbook"
+
 section "a bad file: every problem in one run, nothing imported"
 new_store bad.db
 "$node" record --db bad.db --indicator mfg_pass_rate --period 2020-01 \
@@ -202,6 +240,28 @@ has bad err "bad.csv:12: field period: 2020 overlaps 2020-01"
 has bad err "import: 10 problems in bad.csv; nothing imported"
 check "bad: one line per problem and the summary" "$(wc -l <out/bad.err)" 11
 check "bad: store unchanged (sqlite3 .dump)" "$(sqlite3 bad.db .dump)" "$before"
+
+# The same mistakes in a workbook: a percentage cell where the counts go,
+# a date cell on the 15th, a misspelt Chinese name; reported with the
+# rows Excel shows.
+"$PY" - <<'PYEOF' || not_ok "openpyxl could not write bad.xlsx"
+import datetime, openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.append(["指标", "期间", "分子", "分母", "数值", "权重"])
+ws.append(["mfg_pass_rate", "2020-03", 0.934, None])
+ws["C2"].number_format = "0.0%"
+ws.append(["mfg_pass_rate", datetime.datetime(2020, 4, 15), 1, 2])
+ws["B3"].number_format = "yyyy-mm-dd"
+ws.append(["工业类名牌产", "2020", None, None, 3])
+wb.save("bad.xlsx")
+PYEOF
+run 65 bad_xlsx "$node" import --db bad.db bad.xlsx
+has bad_xlsx err "bad.xlsx:2: field numerator: '93.4%' is a percentage; this indicator pools counts"
+has bad_xlsx err "bad.xlsx:3: field period: '2020-04-15' is a day, not a month"
+has bad_xlsx err "bad.xlsx:4: field indicator: unknown indicator '工业类名牌产'; did you mean 'industrial_brand_products' (工业类名牌产品)?"
+has bad_xlsx err "import: 3 problems in bad.xlsx; nothing imported"
+check "bad_xlsx: store unchanged" "$(sqlite3 bad.db .dump)" "$before"
 
 # More than 100 problems: the first 100, then how many more.
 {
@@ -247,6 +307,9 @@ for row in ws.iter_rows(min_row=2):
 assert seen == 50, seen
 wb.save("tpl_filled.xlsx")
 PYEOF
+# Unfilled, the template imports nothing and says so.
+run 0 template_empty "$node" import --db tpl.db tpl.xlsx
+has template_empty out "0 new, 0 corrected, 0 unchanged; 50 rows without figures skipped"
 run 0 template_import "$node" import --db tpl.db tpl_filled.xlsx
 has template_import out "3 new, 0 corrected, 0 unchanged; 47 rows without figures skipped"
 expect_rows template_xlsx tpl.db \
