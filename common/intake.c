@@ -8,6 +8,7 @@
 #include "intake.h"
 
 #include "errors.h"
+#include "input.h"
 #include "text.h"
 
 #include <stdarg.h>

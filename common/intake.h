@@ -10,7 +10,6 @@
 #define TALLY_INTAKE_H
 
 #include "catalog.h"
-#include "input.h"
 #include "rollup.h"
 #include "sheet.h"
 
