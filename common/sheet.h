@@ -4,7 +4,8 @@
  * of an .xlsx workbook (or its sheet named TALLY_SHEET_ENTRY, the one
  * `tally-node template` writes). The kind of file is decided from its
  * first bytes (an .xlsx is a ZIP archive), not from its name. Cells are
- * UTF-8 text, trimmed; an xlsx number cell is its shortest decimal text,
+ * UTF-8 text, trimmed; an xlsx number cell is its decimal text to the 15
+ * significant digits Excel shows,
  * a date cell `YYYY-MM-DD`, a percentage cell `93.4%`, so that the rows
  * read the same as the CSV Excel saves from the same sheet.
  */

@@ -425,26 +425,17 @@ date_text(const struct xlsx *x, double serial)
 	return strdup(buf);
 }
 
-/* The shortest decimal text that reads back as v. */
+/* The text of a number cell with the 15 significant digits Excel keeps
+ * and shows: a formula's 0.30000000000000004 is 0.3, as on screen. */
 static char *
 number_text(double v, bool percent)
 {
-	char   buf[64];
-	double back;
+	char buf[64];
 
 	if (percent) {
 		v *= 100;
 	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		back = strtod(buf, NULL);
-		if (back == v || prec == 17) {
-			break;
-		}
-	}
-	if (percent) {
-		strcat(buf, "%");
-	}
+	snprintf(buf, sizeof(buf), "%.15g%s", v, percent ? "%" : "");
 	return strdup(buf);
 }
 

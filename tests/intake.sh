@@ -146,18 +146,20 @@ ws["B3"].number_format = "yyyy/m/d"
 ws.append(["mfg_pass_rate", datetime.datetime(2020, 5, 1), "1,215", "1,301"])
 ws["B4"].number_format = "yyyy\"年\"m\"月\""
 ws.append(["agri_pass_rate", "2020年6月", 97.5, 100.0])
+ws.append(["agri_pass_rate", "2020年7月", 0.1 + 0.2, 1])  # 0.30000000000000004
 ws.append([])
 ws.append(["工业类名牌产品", "2020年第2季度", None, None, 14])
 ws.append(["PM2.5年均浓度", 2020, None, None, 38.25, 2190])
 ws.append(["supervision_spot_check_batches", datetime.datetime(2020, 7, 1), None, None, "1,234"])
-ws["B9"].number_format = "mm-dd-yy"   # built-in format 14
+ws["B10"].number_format = "mm-dd-yy"  # built-in format 14
 wb.create_sheet("说明").append(["notes: ignored"])
 wb.save("own.xlsx")
 PYEOF
 run 0 xlsx "$node" import --db xlsx.db own.xlsx
-has xlsx out "6 new"
+has xlsx out "7 new"
 expect_rows xlsx xlsx.db \
     "agri_pass_rate 2020-06 97.5 100 0 0" \
+    "agri_pass_rate 2020-07 0.3 1 0 0" \
     "industrial_brand_products 2020Q2 0 0 14 0" \
     "mfg_pass_rate 2020-04 1210 1300 0 0" \
     "mfg_pass_rate 2020-05 1215 1301 0 0" \
@@ -166,7 +168,7 @@ expect_rows xlsx xlsx.db \
 # Decided by content, not by name: the workbook named .csv is still one.
 cp own.xlsx looks_like.csv
 run 0 xlsx_named_csv "$node" import --db xlsx.db looks_like.csv
-has xlsx_named_csv out "0 new, 0 corrected, 6 unchanged"
+has xlsx_named_csv out "0 new, 0 corrected, 7 unchanged"
 
 # A workbook as other programs write it: inline strings, no styles, no
 # shared strings, cells without references, the 1904 date system; made
