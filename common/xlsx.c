@@ -290,6 +290,42 @@ load_styles(struct xlsx *x, struct tally_errbuf *eb)
 	return TALLY_OK;
 }
 
+/* The part name of the sheet with relationship id rid, from the
+ * workbook's relationships; TALLY_ENOENT when they do not name it. */
+static int
+sheet_part(struct xlsx *x, const char *rid, char *part, size_t cap,
+    struct tally_errbuf *eb)
+{
+	bool      missing;
+	xmlDocPtr rels =
+	    read_part(x, "xl/_rels/workbook.xml.rels", &missing, eb);
+	xmlNodePtr r  = rels != NULL ? xmlDocGetRootElement(rels) : NULL;
+	int        rv = TALLY_ENOENT;
+
+	for (r = r != NULL ? r->children : NULL; r != NULL; r = r->next) {
+		char *id, *target;
+
+		if (!named(r, "Relationship")) {
+			continue;
+		}
+		id     = attr(r, "Id");
+		target = attr(r, "Target");
+		if (id != NULL && target != NULL && strcmp(id, rid) == 0) {
+			/* Targets are relative to xl/, or absolute. */
+			if (target[0] == '/') {
+				snprintf(part, cap, "%s", target + 1);
+			} else {
+				snprintf(part, cap, "xl/%s", target);
+			}
+			rv = TALLY_OK;
+		}
+		xmlFree(id);
+		xmlFree(target);
+	}
+	xmlFreeDoc(rels);
+	return rels == NULL && !missing ? TALLY_EDATA : rv;
+}
+
 /* Finds the sheet to read in workbook.xml and its part name through the
  * workbook's relationships. */
 static int
@@ -297,7 +333,7 @@ find_sheet(struct xlsx *x, struct tally_sheet *sh, char *part, size_t cap,
     struct tally_errbuf *eb)
 {
 	bool       missing;
-	xmlDocPtr  wb = read_part(x, "xl/workbook.xml", &missing, eb), rels;
+	xmlDocPtr  wb = read_part(x, "xl/workbook.xml", &missing, eb);
 	xmlNodePtr sheets, pick = NULL, pr;
 	char      *rid = NULL;
 	int        rv  = TALLY_EDATA;
@@ -340,31 +376,9 @@ find_sheet(struct xlsx *x, struct tally_sheet *sh, char *part, size_t cap,
 	}
 	rid = attr(pick, "id");
 	xmlFreeDoc(wb);
-	rels = read_part(x, "xl/_rels/workbook.xml.rels", &missing, eb);
-	for (xmlNodePtr r = rels != NULL ? xmlDocGetRootElement(rels)->children
-	                                 : NULL;
-	     r != NULL && rid != NULL; r = r->next) {
-		char *id, *target;
-
-		if (!named(r, "Relationship")) {
-			continue;
-		}
-		id     = attr(r, "Id");
-		target = attr(r, "Target");
-		if (id != NULL && target != NULL && strcmp(id, rid) == 0) {
-			if (target[0] == '/') {
-				snprintf(part, cap, "%s", target + 1);
-			} else {
-				snprintf(part, cap, "xl/%s", target);
-			}
-			rv = TALLY_OK;
-		}
-		xmlFree(id);
-		xmlFree(target);
-	}
+	rv = rid != NULL ? sheet_part(x, rid, part, cap, eb) : TALLY_ENOENT;
 	xmlFree(rid);
-	xmlFreeDoc(rels);
-	if (rv != TALLY_OK) {
+	if (rv == TALLY_ENOENT) {
 		rv = tally_fail(eb, TALLY_EDATA,
 		    "%s: the workbook does not say where its sheet '%s' is",
 		    x->path, sh->sheet);
