@@ -16,6 +16,7 @@ packages=(
   libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
+  libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
 )
 
 missing=()

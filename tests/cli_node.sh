@@ -111,6 +111,21 @@ expect_stderr_one_line() {
 	fi
 }
 
+# A refused import prints one line per problem of the file, each
+# `tally-node: FILE:LINE: ...`, then one line saying that nothing was
+# imported.
+expect_stderr_import_refused() {
+	local bad
+	bad=$(grep -v -c '^tally-node: ' "$ERR")
+	if [ "$bad" -eq 0 ] && tail -n 1 "$ERR" | grep -q 'nothing imported$'; then
+		pass
+	else
+		fail "stderr of: $LAST_CMD" \
+		    "expected: lines 'tally-node: ...', the last 'nothing imported'" \
+		    "seen: $(cat "$ERR")"
+	fi
+}
+
 expect_stdout_empty() {
 	if [ ! -s "$OUT" ]; then
 		pass
@@ -146,7 +161,10 @@ expect_refused() {
 	shift
 	dump "$db" >"$T/before.sql"
 	expect_exit 65 -- "$@"
-	expect_stderr_one_line
+	case " $* " in
+	*" import "*) expect_stderr_import_refused ;;
+	*) expect_stderr_one_line ;;
+	esac
 	for needle in "${needles[@]}"; do
 		expect_stderr_contains "$needle"
 	done
@@ -255,7 +273,7 @@ record() {
 
 expect_exit 0 -- "$NODE" --help
 expect_stdout_contains "Usage: tally-node"
-expect_stdout_contains "import --db FILE CSVFILE"
+expect_stdout_contains "import --db FILE"
 expect_exit 0 -- "$NODE" --version
 expect_stdout_contains "tally-node "
 
@@ -649,7 +667,8 @@ expect_refused "$BDB" "--indicator" -- \
     "$NODE" show --db "$BDB" --period 2020 --indicator no_such_indicator
 
 # 2. Malformed or impossible periods.
-for p in 2020-13 2020Q5 20 2020-00 2020Q0 abcd 2020-1 2020q1; do
+# (2020-1 and 2020q1 are accepted: see tests/intake.sh.)
+for p in 2020-13 2020Q5 20 2020-00 2020Q0 abcd 2020-1x 2020q; do
 	record_refused "--period" "'$p'" -- \
 	    --indicator mfg_pass_rate --period "$p" --num 1 --den 2
 	import_refused "mfg_pass_rate,$p,1,2,," "period" "'$p'"
@@ -670,7 +689,10 @@ for n in abc nan NaN inf -inf 1e999 0x10 ""; do
 	    --weight "$n"
 	import_refused "mfg_pass_rate,2021-02,$n,100,," "numerator"
 	import_refused "mfg_pass_rate,2021-02,1,$n,," "denominator"
-	import_refused "supervision_spot_check_batches,2021-02,,,$n," "value"
+	# A row with no figure at all is a template row left empty and is
+	# skipped (tests/intake.sh), so the empty value is not tried here.
+	[ -n "$n" ] && import_refused \
+	    "supervision_spot_check_batches,2021-02,,,$n," "value"
 	import_refused "pm25_concentration,2021-02,,,40,$n" "weight"
 done
 
@@ -728,8 +750,9 @@ import_refused "supervision_spot_check_batches,2021-02,,,3,1" "weight"
 import_refused "supervision_spot_check_batches,2021-02,1,,3," "numerator"
 import_refused "pm25_concentration,2021-02,,,40," "weight"
 import_refused "pm25_concentration,2021-02,,3,40,30" "denominator"
-# A row with too few fields cannot be read at all.
-import_refused "mfg_pass_rate,2021-02,1,2," "fields"
+# A short row (Excel leaves off trailing empty cells) is read as if the
+# missing cells were empty, so it is refused for what it lacks.
+import_refused "pm25_concentration,2021-02,,,40" "weight" "required"
 
 # A count counts whole things.
 record_refused "--value" -- \
@@ -781,14 +804,25 @@ header_refused() {
 printf '%s\n%s\n' "indicator,period,numerator,denominater,value,weight" \
     "$GOOD1" >hdr_name.csv
 header_refused hdr_name.csv
+# Columns in any order, a missing column no row needs and columns of the
+# file's own are all read (on a copy: they import).
+header_read() {
+	local file=$1
+	cp "$BDB" hdr.db
+	expect_exit 0 -- "$NODE" import --db hdr.db "$file"
+	expect_stdout_contains "1 new"
+}
 printf '%s\n%s\n' "indicator,period,numerator,denominator,value" \
     "sme_quality_training,2021-01,,,3" >hdr_missing.csv
-header_refused hdr_missing.csv
+header_read hdr_missing.csv
 printf '%s\n%s\n' "$HEADER,note" "$GOOD1,x" >hdr_extra.csv
-header_refused hdr_extra.csv
+header_read hdr_extra.csv
 printf '%s\n%s\n' "period,indicator,numerator,denominator,value,weight" \
     "2021-01,sme_quality_training,,,3," >hdr_order.csv
-header_refused hdr_order.csv
+header_read hdr_order.csv
+# The same column twice cannot be read.
+printf '%s\n%s\n' "$HEADER,数值" "$GOOD1,3" >hdr_twice.csv
+header_refused hdr_twice.csv
 printf '%s\n' "$GOOD1" "$GOOD2" >hdr_none.csv
 header_refused hdr_none.csv
 : >empty.csv
