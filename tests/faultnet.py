@@ -32,7 +32,8 @@ Commands:
                  replies pile up in the kernel's buffers.
       Each of the N connections does the same. The ready file is written
       once every connection has sent what it sends first; the command
-      stops by itself after --seconds (and prints what it sent).
+      stops by itself after --seconds, or once the process that started
+      it is gone (and prints what it sent).
 """
 
 import argparse
@@ -258,7 +259,8 @@ def cmd_stuck(args):
                     break
     write_atomic(args.ready, "%d\n" % sent)
     end = time.monotonic() + args.seconds
-    while time.monotonic() < end and not stopping:
+    parent = os.getppid()
+    while time.monotonic() < end and not stopping and os.getppid() == parent:
         if slow:
             for item in slow:
                 s, data, off = item

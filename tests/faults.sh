@@ -436,10 +436,12 @@ case_partition() {
 # ------------------------------------------------------------------ stuck
 
 # stuck_start MODE COUNT: COUNT clients of faultnet.py's MODE on the city
-# hub's TCP listener, for 120 s at most; waits until they are going.
+# hub's TCP listener, until the test stops them (they must still be there
+# after the pushes, however long a loaded machine takes over them; an hour
+# is only the last bound); waits until they are going.
 stuck_start() {
 	"$python" "$here/faultnet.py" stuck --to "${url[130500]}" --mode "$1" --count "$2" \
-		--seconds 120 --ready "$work/sock/stuck-$1.ready" >>"$work/log/stuck-$1.log" 2>&1 &
+		--seconds 3600 --ready "$work/sock/stuck-$1.ready" >>"$work/log/stuck-$1.log" 2>&1 &
 	sp[$1]=$!
 	bg_pids+=($!)
 	wait_until 30 test -s "$work/sock/stuck-$1.ready" || not_ok "6: the $1 client did not get going"
