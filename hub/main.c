@@ -149,7 +149,9 @@ usage(FILE *out)
 	    "  -c, --config FILE  read run settings from an INI file\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
-	    "  -q, --quiet        log errors only\n"
+	    "  -q, --quiet        log errors only (no warnings, not even\n"
+	    "                     the open-mode one of report, compare\n"
+	    "                     and audit)\n"
 	    "  -v, --verbose      log debugging detail\n",
 	    prog);
 }
@@ -634,12 +636,17 @@ cmd_run(struct hub_args *a)
 }
 
 /* Every report of a hub that runs without keys says so: its figures
- * could have been sent by anyone who reached it. */
+ * could have been sent by anyone who reached it. Unless asked for errors
+ * only (-q): a script that runs many reports of one tree (the demos) says
+ * it once itself instead of once per report, between the figures. */
 static void
 warn_open_mode(struct tally_store *st)
 {
 	bool open = false;
 
+	if (tally_log_level < TALLY_LOG_WARN) {
+		return;
+	}
 	if (tally_store_open_mode(st, &open) == TALLY_OK && open) {
 		(void) complain(0,
 		    "warning: this hub runs in OPEN MODE (no keys file): "

@@ -1133,8 +1133,8 @@ contribution_json(const struct tally_indicator *ind,
     const struct tally_division *d, bool own, const struct tally_state *part,
     const struct tally_state *total, size_t expected)
 {
-	json_t *o = json_object();
-	double  tv, wv, share;
+	json_t *o     = json_object();
+	double  share = 0, pull = 0, tv, wv;
 	bool    has_share = false, has_pull = false;
 
 	json_object_set_new(o, "code", json_string(d->code));
@@ -1158,11 +1158,12 @@ contribution_json(const struct tally_indicator *ind,
 		}
 		if (tally_state_value(total, ind, &tv) == TALLY_OK &&
 		    value_without(ind, total, part, &wv)) {
+			pull     = tv - wv;
 			has_pull = true;
 		}
 	}
 	json_object_set_new(o, "share", tally_figure_real(has_share, share));
-	json_object_set_new(o, "pull", tally_figure_real(has_pull, tv - wv));
+	json_object_set_new(o, "pull", tally_figure_real(has_pull, pull));
 	return o;
 }
 

@@ -130,18 +130,15 @@ print("none")
 EOF
 }
 
-# save_members FILE DIR CODE...: each member's figures, per indicator.
+# save_members FILE DIR CODE...: each member's figures, per indicator, in
+# DIR/CODE-INDICATOR.json (one Python for them all, not one a file).
 save_members() {
-	local f=$1 dir=$2 code ind
+	local f=$1 dir=$2
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	for ind in $("$python" -c 'import json,sys
-for e in json.load(open(sys.argv[1]))["indicators"]: print(e["id"])' "$f"); do
-		for code in "$@"; do
-			"$python" "$here/compare_check.py" member "$f" "$ind" "$code" >"$dir/$code-$ind.json"
-		done
-	done
+	"$python" "$here/compare_check.py" members "$f" "$dir" "$@" ||
+		not_ok "cannot write the members' figures of $f"
 }
 
 # ------------------------------------------------------------------ setup

@@ -22,6 +22,8 @@ compared no figure.
       Prints the member's entry without the fields that depend on the other
       members (rank, gap to the best), as canonical JSON, so that a shell
       script can compare one member's figures across two comparisons.
+  compare_check.py members COMPARE.json DIR CODE...
+      The same for every indicator of each member, into DIR/CODE-ID.json.
 
   compare_check.py same A.json B.json
       Exits 0 when the two documents are equal as JSON (the API's compact
@@ -338,19 +340,36 @@ class Check:
                     self.bad(path, "indicator " + ind, ind in shown, has)
 
 
+def member_entry(doc, indicator, code):
+    """A member's entry for one indicator without rank and gap to the best,
+    as one line of canonical JSON ("none" when it has none)."""
+    for e in doc["indicators"]:
+        if e["id"] != indicator:
+            continue
+        for m in e["members"]:
+            if m["code"] == code:
+                m = {k: v for k, v in m.items() if k not in ("rank", "gap_to_best")}
+                return json.dumps(m, sort_keys=True, ensure_ascii=False)
+    return "none"
+
+
 def cmd_member(args):
     with open(args.report, encoding="utf-8") as f:
         doc = json.load(f)
+    print(member_entry(doc, args.indicator, args.code))
+    return 0
+
+
+def cmd_members(args):
+    """Every indicator's entry of each member, one file each
+    (DIR/CODE-INDICATOR.json), in one process rather than one a file."""
+    with open(args.report, encoding="utf-8") as f:
+        doc = json.load(f)
     for e in doc["indicators"]:
-        if e["id"] != args.indicator:
-            continue
-        for m in e["members"]:
-            if m["code"] == args.code:
-                for k in ("rank", "gap_to_best"):
-                    m.pop(k, None)
-                print(json.dumps(m, sort_keys=True, ensure_ascii=False))
-                return 0
-    print("none")
+        for code in args.codes:
+            path = os.path.join(args.dir, "%s-%s.json" % (code, e["id"]))
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(member_entry(doc, e["id"], code) + "\n")
     return 0
 
 
@@ -495,6 +514,13 @@ def main():
         p.add_argument("doc")
         p.add_argument("indicator")
         return cmd_dom(p.parse_args())
+    if len(sys.argv) > 1 and sys.argv[1] == "members":
+        p = argparse.ArgumentParser()
+        p.add_argument("cmd")
+        p.add_argument("report")
+        p.add_argument("dir")
+        p.add_argument("codes", nargs="+")
+        return cmd_members(p.parse_args())
     if len(sys.argv) > 1 and sys.argv[1] == "member":
         p = argparse.ArgumentParser()
         p.add_argument("cmd")
