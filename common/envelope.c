@@ -3,9 +3,11 @@
  */
 #include "envelope.h"
 
+#include "pbwhy.h"
 #include "tally.pb-c.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,20 +42,28 @@ tally_envelope_open(const uint8_t *buf, size_t len, struct tally_envelope *env,
 	tally_budget_init(&env->budget, TALLY_ENVELOPE_BUDGET);
 	m = tally__envelope__unpack(&env->budget.alloc, len, buf);
 	if (m == NULL) {
-		return tally_fail(eb, TALLY_EPROTO,
-		    env->budget.exceeded ? "envelope over the memory budget"
-		                         : "malformed envelope");
+		char why[200];
+
+		if (env->budget.exceeded) {
+			snprintf(why, sizeof(why), "over the memory budget");
+		} else {
+			tally_pbwhy(&tally__envelope__descriptor, buf, len,
+			    why, sizeof(why));
+		}
+		return tally_fail(
+		    eb, TALLY_EPROTO, "malformed envelope: %s", why);
 	}
 	env->pb = m;
 	if (m->base.n_unknown_fields != 0) {
 		tally_envelope_close(env);
 		return tally_fail(
-		    eb, TALLY_EPROTO, "envelope: unknown fields");
+		    eb, TALLY_EPROTO, "malformed envelope: unknown fields");
 	}
 	if (m->key_id != NULL && !key_id_valid(m->key_id)) {
 		tally_envelope_close(env);
 		return tally_fail(eb, TALLY_EPROTO,
-		    "envelope: field key_id: not a key id (at most %d "
+		    "malformed envelope: field key_id: not a key id (at most "
+		    "%d "
 		    "printable ASCII characters)",
 		    TALLY_ENVELOPE_KEY_ID_MAX);
 	}

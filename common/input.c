@@ -3,12 +3,13 @@
  */
 #include "input.h"
 
+#include "admit.h"
 #include "text.h"
 
-#include <math.h>
 #include <string.h>
 
-/* A field a kind needs: present, a finite number, not negative. */
+/* A field a kind needs: present and a finite number (admit.h says
+ * which numbers are allowed). */
 static int
 need_number(const char *name, const char *text, const char *ind_id,
     double *out, struct tally_errbuf *eb)
@@ -22,10 +23,6 @@ need_number(const char *name, const char *text, const char *ind_id,
 	if (tally_parse_double(text, &v) != TALLY_OK) {
 		return tally_fail(eb, TALLY_EDATA,
 		    "field %s: '%s' is not a finite number", name, text);
-	}
-	if (v < 0) {
-		return tally_fail(
-		    eb, TALLY_EDATA, "field %s: %s is negative", name, text);
 	}
 	*out = v == 0 ? 0 : v; /* folds -0 into 0 */
 	return TALLY_OK;
@@ -52,6 +49,8 @@ tally_input_parse(const struct tally_catalog *cat,
 {
 	const struct tally_indicator *ind;
 	struct tally_obs              obs;
+	const char                   *field = NULL;
+	char                          why[160];
 	int                           rv;
 
 	memset(&obs, 0, sizeof(obs));
@@ -86,12 +85,6 @@ tally_input_parse(const struct tally_catalog *cat,
 		if (rv == TALLY_OK) {
 			rv = need_empty("weight", row->weight, ind, eb);
 		}
-		if (rv == TALLY_OK && ind->percent && obs.num > obs.den) {
-			rv = tally_fail(eb, TALLY_EDATA,
-			    "field numerator: %s exceeds the denominator %s "
-			    "of a percentage",
-			    row->numerator, row->denominator);
-		}
 		break;
 	case TALLY_KIND_COUNT:
 		rv = need_number("value", row->value, ind->id, &obs.value, eb);
@@ -105,24 +98,12 @@ tally_input_parse(const struct tally_catalog *cat,
 		if (rv == TALLY_OK) {
 			rv = need_empty("weight", row->weight, ind, eb);
 		}
-		/* Every count in the catalogue counts whole things (batches,
-		 * firms, brands); a fraction is a typing error. */
-		if (rv == TALLY_OK && obs.value != floor(obs.value)) {
-			rv = tally_fail(eb, TALLY_EDATA,
-			    "field value: %s is not a whole number",
-			    row->value);
-		}
 		break;
 	default:
 		rv = need_number("value", row->value, ind->id, &obs.value, eb);
 		if (rv == TALLY_OK) {
 			rv = need_number(
 			    "weight", row->weight, ind->id, &obs.weight, eb);
-		}
-		if (rv == TALLY_OK && obs.weight <= 0) {
-			rv = tally_fail(eb, TALLY_EDATA,
-			    "field weight: %s is not greater than zero",
-			    row->weight);
 		}
 		if (rv == TALLY_OK) {
 			rv = need_empty("numerator", row->numerator, ind, eb);
@@ -135,6 +116,10 @@ tally_input_parse(const struct tally_catalog *cat,
 	}
 	if (rv != TALLY_OK) {
 		return rv;
+	}
+	/* The numbers' own rules are those every hub holds states to. */
+	if (tally_admit_obs(ind, &obs, &field, why, sizeof(why)) != TALLY_OK) {
+		return tally_fail(eb, TALLY_EDATA, "field %s: %s", field, why);
 	}
 	*indp = ind;
 	*obsp = obs;

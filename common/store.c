@@ -5,6 +5,7 @@
  */
 #include "store.h"
 
+#include "admit.h"
 #include "group.h"
 #include "log.h"
 #include "text.h"
@@ -76,6 +77,8 @@ struct tally_store {
 	char members[TALLY_GROUP_MEMBERS_TEXT];
 	char instance_id[33];
 	bool is_leaf;
+	/* Why next_version last refused to make a version (admit.h). */
+	char clock_error[256];
 	/* What the region leaves out of its own states by this catalogue's
 	 * division_changes.csv (catalog.h), and whether a snapshot held back
 	 * for a state made by another file has been logged. */
@@ -259,6 +262,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"  \
 	"CREATE TRIGGER IF NOT EXISTS audit_state_no_delete"             \
 	"  BEFORE DELETE ON audit_state BEGIN"                           \
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"  \
+	"CREATE TABLE IF NOT EXISTS audit_repair ("                      \
+	"  id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"                 \
+	"  region TEXT NOT NULL, indicator TEXT NOT NULL,"               \
+	"  period TEXT NOT NULL, version INTEGER NOT NULL,"              \
+	"  via TEXT NOT NULL, sum_a REAL NOT NULL, sum_b REAL NOT NULL," \
+	"  leaves INTEGER NOT NULL, new_instance TEXT NOT NULL);"        \
+	"CREATE TRIGGER IF NOT EXISTS audit_repair_no_update"            \
+	"  BEFORE UPDATE ON audit_repair BEGIN"                          \
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"  \
+	"CREATE TRIGGER IF NOT EXISTS audit_repair_no_delete"            \
+	"  BEFORE DELETE ON audit_repair BEGIN"                          \
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 
 /* The history: every version of every state the store has held (the
@@ -1073,18 +1088,20 @@ tally_store_group_members(const struct tally_store *st)
 	return st->group[0] != '\0' ? st->members : NULL;
 }
 
-int
-tally_store_group_standards(struct tally_store *st, char **out)
+/* The meta value of key, "" when it is not set. */
+static int
+meta_text(struct tally_store *st, const char *key, char **out)
 {
 	sqlite3_stmt *s;
 	char         *text;
 	int           rc, rv = TALLY_OK;
 
-	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT value FROM meta WHERE key = 'standards'", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    st->db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL);
 	if (rc != SQLITE_OK) {
-		return db_err(st, rc, "standards");
+		return db_err(st, rc, key);
 	}
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		text = strdup((const char *) sqlite3_column_text(s, 0));
@@ -1092,7 +1109,7 @@ tally_store_group_standards(struct tally_store *st, char **out)
 		text = strdup("");
 	} else {
 		text = NULL;
-		rv   = db_err(st, rc, "standards");
+		rv   = db_err(st, rc, key);
 	}
 	sqlite3_finalize(s);
 	if (rv == TALLY_OK && text == NULL) {
@@ -1102,6 +1119,27 @@ tally_store_group_standards(struct tally_store *st, char **out)
 		*out = text;
 	}
 	return rv;
+}
+
+int
+tally_store_group_standards(struct tally_store *st, char **out)
+{
+	return meta_text(st, "standards", out);
+}
+
+int
+tally_store_group_title(struct tally_store *st, char **out)
+{
+	return meta_text(st, "group_title", out);
+}
+
+int
+tally_store_set_group_title(struct tally_store *st, const char *text)
+{
+	if (st->group[0] == '\0') {
+		return TALLY_EINVAL;
+	}
+	return meta_put(st, "group_title", text);
 }
 
 int
@@ -1229,7 +1267,15 @@ next_version(struct tally_store *st, uint64_t *out)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-	v   = now > clock ? now : clock + 1;
+	/* A wrong clock would make versions that every hub above refuses,
+	 * or, worse, that it takes and then holds against every honest
+	 * correction: nothing is made from it. */
+	if (tally_admit_mint(now, clock, TALLY_ADMIT_SKEW_DEFAULT_S,
+	        st->clock_error, sizeof(st->clock_error)) != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR, "%s", st->clock_error);
+		return TALLY_ECONFIG;
+	}
+	v = now > clock ? now : clock + 1;
 	sqlite3_bind_int64(st->stmt[ST_CLOCK_SET], 1, (sqlite3_int64) v);
 	rv = step_done(st, st->stmt[ST_CLOCK_SET], "clock");
 	if (rv != TALLY_OK) {
@@ -1720,7 +1766,8 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 
 	rv = next_version(st, &version);
 	if (rv != TALLY_OK) {
-		return tally_fail(eb, rv, "database error");
+		return tally_fail(eb, rv, "%s",
+		    rv == TALLY_ECONFIG ? st->clock_error : "database error");
 	}
 	sqlite3_bind_text(st->stmt[ST_UPSERT], 1, ind->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st->stmt[ST_UPSERT], 2, period, -1, SQLITE_STATIC);
@@ -2052,10 +2099,59 @@ held_version(struct tally_store *st, const char *region,
 	return TALLY_OK;
 }
 
+/* Whether a and b hold the same figures, bit for bit: the store keeps
+ * what was sent exactly. */
+static bool
+same_figures(const struct tally_state *a, const struct tally_state *b)
+{
+	if (a->sum_a != b->sum_a || a->sum_b != b->sum_b ||
+	    a->leaves != b->leaves || a->has_minmax != b->has_minmax ||
+	    a->has_newest != b->has_newest) {
+		return false;
+	}
+	if (a->has_newest && !tally_period_equal(&a->newest, &b->newest)) {
+		return false;
+	}
+	return !a->has_minmax ||
+	    (a->min_value == b->min_value && a->max_value == b->max_value &&
+	        strcmp(a->min_region, b->min_region) == 0 &&
+	        strcmp(a->max_region, b->max_region) == 0);
+}
+
+/* A state of the version held: a resend (duplicate) when it holds the
+ * same figures, else a conflict, refused with its reason in ws. A
+ * version names one state; two different ones under it cannot both be
+ * right, and taking either silently would hide it. */
 static int
-put_state(struct tally_store *st, const char *via,
-    const struct tally_wire_state *ws, int *status,
-    struct tally_region_state *prev, bool *has_prev)
+same_version(struct tally_store *st, const char *region,
+    struct tally_wire_state *ws, const char *text,
+    const struct tally_region_state *prev, int *status)
+{
+	struct tally_region_state held;
+	int                       rv = TALLY_OK;
+
+	if (prev == NULL) {
+		rv   = rstate_get(st, region, ws->ind, &ws->period, &held);
+		prev = &held;
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	if (same_figures(&ws->state, &prev->state) &&
+	    strcmp(ws->leaves_out, prev->leaves_out) == 0) {
+		*status = TALLY_ACK_DUPLICATE;
+		return TALLY_OK;
+	}
+	snprintf(ws->reason, sizeof(ws->reason),
+	    "conflict: version %llu of %s %s %s is held with other figures",
+	    (unsigned long long) ws->version, region, ws->ind->id, text);
+	*status = TALLY_ACK_REJECTED;
+	return TALLY_OK;
+}
+
+static int
+put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
+    int *status, struct tally_region_state *prev, bool *has_prev)
 {
 	sqlite3_stmt *s;
 	const char   *region = ws->region[0] != '\0' ? ws->region : via;
@@ -2074,8 +2170,7 @@ put_state(struct tally_store *st, const char *via,
 		*has_prev = have;
 	}
 	if (have && ws->version == held) {
-		*status = TALLY_ACK_DUPLICATE;
-		return TALLY_OK;
+		return same_version(st, region, ws, text, prev, status);
 	}
 	if (have && ws->version < held) {
 		*status = TALLY_ACK_STALE;
@@ -2134,7 +2229,7 @@ put_state(struct tally_store *st, const char *via,
 
 int
 tally_store_put_state(struct tally_store *st, const char *via,
-    const struct tally_wire_state *ws, int *status)
+    struct tally_wire_state *ws, int *status)
 {
 	return put_state(st, via, ws, status, NULL, NULL);
 }
@@ -2604,8 +2699,8 @@ tally_store_audit_ensure(struct tally_store *st)
 
 int
 tally_store_put_state_audited(struct tally_store *st, const char *via,
-    const struct tally_wire_state *ws, uint32_t seq,
-    struct tally_audit_item *item, int *status)
+    struct tally_wire_state *ws, uint32_t seq, struct tally_audit_item *item,
+    int *status)
 {
 	struct tally_region_state prev;
 	const char *region   = ws->region[0] != '\0' ? ws->region : via;
@@ -3247,4 +3342,248 @@ tally_store_set_cache_kib(struct tally_store *st, int kib)
 
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
 	return exec_sql(st, sql);
+}
+
+sqlite3 *
+tally_store_handle(struct tally_store *st)
+{
+	return st->db;
+}
+
+int
+tally_store_instance_refresh(struct tally_store *st)
+{
+	char id[sizeof(st->instance_id)];
+	int  rv = meta_get(st, "instance_id", id, sizeof(id));
+
+	if (rv == TALLY_OK) {
+		memcpy(st->instance_id, id, sizeof(id));
+	}
+	return rv;
+}
+
+/* The held states a repair drops: region's, of ind and period when
+ * given, with a version above limit. */
+static const char *const repair_select_sql =
+    "SELECT region, version, " STATE_COLS ", first_received_at,"
+    " received_at, via, leaves_out, indicator, period FROM region_state"
+    " WHERE region = ?1 AND version > ?2"
+    " AND (?3 IS NULL OR indicator = ?3) AND (?4 IS NULL OR period = ?4)"
+    " ORDER BY indicator, period";
+
+/* Drops one held state with what was made from it: its history above
+ * limit (an as-of report would show it again), and every uplink's
+ * acknowledgement above limit (the honest version that replaces it would
+ * never be pending); records it in the audit trail and marks the
+ * snapshot it entered. */
+static int
+repair_one(struct tally_store *st, const struct tally_repair_item *it,
+    uint64_t limit, const char *instance)
+{
+	static const char *const sql[] = {
+		"DELETE FROM region_state WHERE region = ?1 AND indicator = ?2"
+		" AND period = ?3",
+		"DELETE FROM state_history WHERE region = ?1 AND indicator = "
+		"?2"
+		" AND period = ?3 AND version > ?4",
+		"DELETE FROM uplink_ack WHERE region = ?1 AND indicator = ?2"
+		" AND period = ?3 AND version > ?4",
+		"INSERT INTO audit_repair (at, region, indicator, period,"
+		" version, via, sum_a, sum_b, leaves, new_instance)"
+		" VALUES (?5, ?1, ?2, ?3, ?6, ?7, ?8, ?9, ?10, ?11)",
+	};
+	const struct tally_indicator *ind;
+	struct tally_period           p;
+	int                           rv = TALLY_OK;
+
+	for (size_t i = 0; rv == TALLY_OK && i < sizeof(sql) / sizeof(*sql);
+	     i++) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL);
+
+		if (rc != SQLITE_OK) {
+			sqlite3_finalize(s);
+			return db_err(st, rc, "repair");
+		}
+		sqlite3_bind_text(s, 1, it->region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, it->indicator, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, it->period, -1, SQLITE_STATIC);
+		if (i > 0) {
+			sqlite3_bind_int64(s, 4, (sqlite3_int64) limit);
+		}
+		if (i == 3) {
+			sqlite3_bind_int64(s, 5, st->txn_ms);
+			sqlite3_bind_int64(s, 6, (sqlite3_int64) it->version);
+			sqlite3_bind_text(s, 7, it->via, -1, SQLITE_STATIC);
+			sqlite3_bind_double(s, 8, it->state.sum_a);
+			sqlite3_bind_double(s, 9, it->state.sum_b);
+			sqlite3_bind_int64(s, 10, it->state.leaves);
+			sqlite3_bind_text(s, 11, instance, -1, SQLITE_STATIC);
+		}
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			rv = db_err(st, rc, "repair");
+		}
+	}
+	ind = tally_catalog_indicator(st->cat, it->indicator);
+	if (rv == TALLY_OK && ind != NULL &&
+	    tally_period_parse(it->period, &p) == TALLY_OK &&
+	    (strcmp(it->via, it->region) == 0 ||
+	        (st->cat->n_changes > 0 &&
+	            tally_catalog_absorbs(
+	                st->cat, st->region, it->region, &p)))) {
+		rv = mark_dirty(st, ind, &p);
+	}
+	return rv;
+}
+
+/* Reads the states a repair drops. */
+static int
+repair_select(struct tally_store *st, const char *region,
+    const char *indicator, const char *period, uint64_t limit,
+    struct tally_repair_item **out, size_t *n)
+{
+	struct tally_repair_item *arr   = NULL;
+	size_t                    count = 0, cap = 0;
+	sqlite3_stmt             *s = NULL;
+	int                       rc, rv = TALLY_OK;
+
+	rc = sqlite3_prepare_v2(st->db, repair_select_sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return db_err(st, rc, "repair");
+	}
+	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64) limit);
+	if (indicator != NULL) {
+		sqlite3_bind_text(s, 3, indicator, -1, SQLITE_STATIC);
+	}
+	if (period != NULL) {
+		sqlite3_bind_text(s, 4, period, -1, SQLITE_STATIC);
+	}
+	while (rv == TALLY_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_region_state r;
+		struct tally_repair_item  it;
+		const char               *text;
+
+		read_region_state(s, &r);
+		memset(&it, 0, sizeof(it));
+		memcpy(it.region, r.region, sizeof(it.region));
+		memcpy(it.via, r.via, sizeof(it.via));
+		it.version = r.version;
+		it.state   = r.state;
+		text       = (const char *) sqlite3_column_text(s, 14);
+		snprintf(it.indicator, sizeof(it.indicator), "%s",
+		    text != NULL ? text : "");
+		text = (const char *) sqlite3_column_text(s, 15);
+		snprintf(it.period, sizeof(it.period), "%s",
+		    text != NULL ? text : "");
+		rv = append((void **) &arr, &count, &cap, &it, sizeof(it));
+	}
+	if (rv == TALLY_OK && rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "repair");
+	}
+	sqlite3_finalize(s);
+	if (rv != TALLY_OK) {
+		free(arr);
+		return rv;
+	}
+	*out = arr;
+	*n   = count;
+	return TALLY_OK;
+}
+
+int
+tally_store_repair(struct tally_store *st, const char *region,
+    const char *indicator, const char *period, uint64_t limit,
+    struct tally_repair_item **out, size_t *n)
+{
+	struct tally_repair_item *arr = NULL;
+	char                      instance[sizeof(st->instance_id)];
+	size_t                    count = 0;
+	int                       rv;
+
+	rv = tally_store_audit_ensure(st);
+	if (rv == TALLY_OK) {
+		rv = tally_store_begin(st);
+	}
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	rv = repair_select(st, region, indicator, period, limit, &arr, &count);
+	random_hex(instance, 16);
+	for (size_t i = 0; rv == TALLY_OK && i < count; i++) {
+		rv = repair_one(st, &arr[i], limit, instance);
+	}
+	/* Every child sends everything again, the one whose honest
+	 * versions were stale behind the dropped state among them. */
+	if (rv == TALLY_OK && count > 0) {
+		rv = meta_put(st, "instance_id", instance);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(st);
+	}
+	if (rv != TALLY_OK) {
+		tally_store_rollback(st);
+		free(arr);
+		return rv;
+	}
+	if (count > 0) {
+		memcpy(st->instance_id, instance, sizeof(st->instance_id));
+	}
+	*out = arr;
+	*n   = count;
+	return TALLY_OK;
+}
+
+int
+tally_store_audit_repairs(struct tally_store *st, const char *region,
+    const char *period, tally_repair_fn fn, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int           rc, rv = TALLY_OK;
+
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT at, region, indicator, period, version, via, sum_a,"
+	    " sum_b, leaves, new_instance FROM audit_repair"
+	    " WHERE (?1 IS NULL OR region = ?1)"
+	    " AND (?2 IS NULL OR period = ?2) ORDER BY id",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		/* A store made before repairs existed has none. */
+		sqlite3_finalize(s);
+		return TALLY_OK;
+	}
+	if (region != NULL) {
+		sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
+	}
+	if (period != NULL) {
+		sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+	}
+	while (rv == TALLY_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_repair_item it;
+		const char              *t[5];
+
+		memset(&it, 0, sizeof(it));
+		for (int i = 0; i < 5; i++) {
+			t[i] = (const char *) sqlite3_column_text(
+			    s, i == 4 ? 9 : (i == 3 ? 5 : i + 1));
+			t[i] = t[i] != NULL ? t[i] : "";
+		}
+		snprintf(it.region, sizeof(it.region), "%s", t[0]);
+		snprintf(it.indicator, sizeof(it.indicator), "%s", t[1]);
+		snprintf(it.period, sizeof(it.period), "%s", t[2]);
+		snprintf(it.via, sizeof(it.via), "%s", t[3]);
+		it.version      = (uint64_t) sqlite3_column_int64(s, 4);
+		it.state.sum_a  = sqlite3_column_double(s, 6);
+		it.state.sum_b  = sqlite3_column_double(s, 7);
+		it.state.leaves = (uint32_t) sqlite3_column_int64(s, 8);
+		rv = fn(arg, sqlite3_column_int64(s, 0), &it, t[4]);
+	}
+	if (rv == TALLY_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rv = db_err(st, rc, "audit repairs");
+	}
+	sqlite3_finalize(s);
+	return rv;
 }

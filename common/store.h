@@ -67,6 +67,11 @@ int tally_store_group_standards(struct tally_store *st, char **out);
 /* Replaces the group's standards (a group's store only). */
 int tally_store_set_group_standards(struct tally_store *st, const char *text);
 
+/* The group's display name (京津冀), "" when none was given; the caller
+ * frees *out. Set, like the standards, when the comparison hub starts. */
+int tally_store_group_title(struct tally_store *st, char **out);
+int tally_store_set_group_title(struct tally_store *st, const char *text);
+
 /* Closes and frees st; NULL is accepted. */
 void tally_store_close(struct tally_store *st);
 
@@ -117,10 +122,13 @@ int tally_store_snapshot(struct tally_store *st,
  * region below the child, which the caller has checked. *status is
  * TALLY_ACK_ACCEPTED (new or newer: stored; for the child's own state the
  * region's snapshot is recomputed with a new version), TALLY_ACK_DUPLICATE
- * (this version is held already) or TALLY_ACK_STALE (a newer one is held).
+ * (this version is held already, with the same figures), TALLY_ACK_STALE
+ * (a newer one is held) or TALLY_ACK_REJECTED: a conflict, this version
+ * is held with other figures (sums, leaves, min and max, newest period or
+ * what it leaves out), with the reason in ws->reason; nothing changes.
  * ws must be valid (status NONE). */
 int tally_store_put_state(struct tally_store *st, const char *via,
-    const struct tally_wire_state *ws, int *status);
+    struct tally_wire_state *ws, int *status);
 
 /* A state held for a region below the store's region. */
 struct tally_region_state {
@@ -267,8 +275,8 @@ int tally_store_audit_ensure(struct tally_store *st);
  * replaced, when *status is TALLY_ACK_ACCEPTED. seq is the state's index
  * in its submission. */
 int tally_store_put_state_audited(struct tally_store *st, const char *via,
-    const struct tally_wire_state *ws, uint32_t seq,
-    struct tally_audit_item *item, int *status);
+    struct tally_wire_state *ws, uint32_t seq, struct tally_audit_item *item,
+    int *status);
 
 /* Appends env and its n items inside a transaction; sets env->id and
  * env->chain. */
@@ -346,6 +354,49 @@ int tally_store_prune_history(
 /* The time from which the history is whole (the latest prune), in Unix
  * ms; 0 when it was never pruned. */
 int tally_store_history_from(struct tally_store *st, int64_t *ms);
+
+/* The SQLite connection, for the modules that keep their own tables in
+ * the store's file (refusal.h); it stays the store's. */
+struct sqlite3;
+struct sqlite3 *tally_store_handle(struct tally_store *st);
+
+/* Reads the instance id again: another process (tally-hub repair) may
+ * have given the file a new one. */
+int tally_store_instance_refresh(struct tally_store *st);
+
+/* A held state an operator dropped (tally-hub repair). */
+struct tally_repair_item {
+	char               region[TALLY_REGION_STRLEN];
+	char               via[TALLY_REGION_STRLEN];
+	char               indicator[TALLY_WIRE_TEXT_MAX];
+	char               period[TALLY_PERIOD_STRLEN];
+	uint64_t           version;
+	struct tally_state state;
+};
+
+/* Drops, in one transaction, every state held for region (of indicator
+ * and period when they are not NULL) whose version is above limit, such
+ * as one from a clock years ahead that would make every honest version
+ * after it stale: from the held states, from their history above limit
+ * and from every uplink's acknowledgements above limit (the honest state
+ * that replaces it is sent on). The snapshots it entered are recomputed
+ * with new versions; each drop is appended to the audit trail
+ * (audit_repair); and the store gets a new instance id, so that every
+ * child sends all its states again and the honest one lands. *out (the
+ * caller frees it with free()) lists what was dropped, *n of them. */
+int tally_store_repair(struct tally_store *st, const char *region,
+    const char *indicator, const char *period, uint64_t limit,
+    struct tally_repair_item **out, size_t *n);
+
+/* Called for each repair recorded in the audit trail, oldest first: when
+ * (Unix ms), the state dropped, and the instance id the store got. */
+typedef int (*tally_repair_fn)(void *arg, int64_t at_ms,
+    const struct tally_repair_item *it, const char *new_instance);
+
+/* Walks the repairs of the audit trail, of region and period when they
+ * are not NULL. */
+int tally_store_audit_repairs(struct tally_store *st, const char *region,
+    const char *period, tally_repair_fn fn, void *arg);
 
 /* Caps the connection's page cache at kib KiB (SQLite's default is
  * 2 MiB): for a long-running process that reads little, such as an idle

@@ -5,8 +5,10 @@
  */
 #include "wire.h"
 
+#include "admit.h"
 #include "budget.h"
 #include "envelope.h"
+#include "pbwhy.h"
 #include "text.h"
 
 #include "tally.pb-c.h"
@@ -142,18 +144,61 @@ copy_echo(char *dst, size_t cap, const char *src)
 /* Received times later than the year 2999 are refused as nonsense. */
 #define WIRE_TIME_MAX_MS 32503680000000LL
 
-static bool
-finite_nonneg(double v)
+/* Reads the figures of one state into ws->state after checking their
+ * form; what they may be is for admit.h. On failure returns the reason,
+ * which may be written in ws->reason. */
+static const char *
+state_figures(const Tally__PartialState *m, struct tally_wire_state *ws)
 {
-	return isfinite(v) && v >= 0;
+	struct tally_state *s = &ws->state;
+
+	/* uint64 on the wire, so that a value beyond 32 bits is seen, not
+	 * cut to its low bits by the decoder. */
+	if (m->leaves > TALLY_WIRE_LEAVES_MAX) {
+		snprintf(ws->reason, sizeof(ws->reason),
+		    "field leaves: %llu is out of range (at most %u)",
+		    (unsigned long long) m->leaves, TALLY_WIRE_LEAVES_MAX);
+		return ws->reason;
+	}
+	if (m->has_min_value != m->has_max_value ||
+	    (m->min_region == NULL) != (m->max_region == NULL) ||
+	    (m->has_min_value != (m->min_region != NULL))) {
+		return "min and max must come together";
+	}
+	tally_state_init(s);
+	s->sum_a  = m->sum_a;
+	s->sum_b  = m->sum_b;
+	s->leaves = (uint32_t) m->leaves;
+	if (m->has_min_value) {
+		if (!tally_region_code_valid(m->min_region) ||
+		    !tally_region_code_valid(m->max_region)) {
+			return "field min_region: not a region code";
+		}
+		s->has_minmax = true;
+		s->min_value  = m->min_value;
+		s->max_value  = m->max_value;
+		memcpy(s->min_region, m->min_region, TALLY_REGION_STRLEN);
+		memcpy(s->max_region, m->max_region, TALLY_REGION_STRLEN);
+	}
+	/* An empty newest period is a state without data: a figure that lost
+	 * the last data it had (proto/tally.proto), which holds nothing. */
+	if (m->newest_period[0] != '\0') {
+		if (tally_period_parse(m->newest_period, &s->newest) !=
+		    TALLY_OK) {
+			return "field newest_period: malformed period";
+		}
+		s->has_newest = true;
+	}
+	return NULL;
 }
 
-/* Validates one state; on failure returns the reason. */
+/* Validates one state; on failure returns the reason, which may be
+ * written in ws->reason. */
 static const char *
 state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
     struct tally_wire_state *ws)
 {
-	struct tally_state *s = &ws->state;
+	const char *why;
 
 	if (m->base.n_unknown_fields != 0) {
 		return "unknown fields";
@@ -165,50 +210,9 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 	if (tally_period_parse(m->period, &ws->period) != TALLY_OK) {
 		return "malformed period";
 	}
-	if (!finite_nonneg(m->sum_a) || !finite_nonneg(m->sum_b)) {
-		return "sums must be finite and not negative";
-	}
-	if (ws->ind->kind == TALLY_KIND_COUNT && m->sum_b != 0) {
-		return "sum_b must be 0 for a count";
-	}
-	if (m->leaves > 100000) {
-		return "leaves out of range";
-	}
-	if (m->has_min_value != m->has_max_value ||
-	    (m->min_region == NULL) != (m->max_region == NULL) ||
-	    (m->has_min_value != (m->min_region != NULL))) {
-		return "min and max must come together";
-	}
-	tally_state_init(s);
-	s->sum_a  = m->sum_a;
-	s->sum_b  = m->sum_b;
-	s->leaves = m->leaves;
-	if (m->has_min_value) {
-		if (!tally_region_code_valid(m->min_region) ||
-		    !tally_region_code_valid(m->max_region) ||
-		    !isfinite(m->min_value) || !isfinite(m->max_value) ||
-		    m->min_value > m->max_value) {
-			return "invalid min or max";
-		}
-		s->has_minmax = true;
-		s->min_value  = m->min_value;
-		s->max_value  = m->max_value;
-		memcpy(s->min_region, m->min_region, TALLY_REGION_STRLEN);
-		memcpy(s->max_region, m->max_region, TALLY_REGION_STRLEN);
-	}
-	/* An empty newest period is a state without data: a figure that lost
-	 * the last data it had (proto/tally.proto), which holds nothing. */
-	if (m->newest_period[0] == '\0') {
-		if (s->sum_a != 0 || s->sum_b != 0 || s->leaves != 0 ||
-		    s->has_minmax) {
-			return "a state without newest_period must be empty";
-		}
-	} else if (tally_period_parse(m->newest_period, &s->newest) !=
-	        TALLY_OK ||
-	    !tally_period_contains(&ws->period, &s->newest)) {
-		return "newest_period is not a period inside period";
-	} else {
-		s->has_newest = true;
+	why = state_figures(m, ws);
+	if (why != NULL) {
+		return why;
 	}
 	if (m->version == 0 || m->version > (uint64_t) INT64_MAX) {
 		return "version out of range";
@@ -256,6 +260,21 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 	if (m->leaves_out != NULL) {
 		snprintf(ws->leaves_out, sizeof(ws->leaves_out), "%s",
 		    m->leaves_out);
+	}
+	return NULL;
+}
+
+/* Holds a well-formed state to the rules of admit.h, as a state of its
+ * region (the sender's own when it has none). */
+static const char *
+state_admit(const struct tally_catalog *cat, const char *sender,
+    struct tally_wire_state *ws)
+{
+	const char *region = ws->region[0] != '\0' ? ws->region : sender;
+
+	if (tally_admit_state(cat, ws->ind, region, &ws->period, &ws->state,
+	        ws->reason, sizeof(ws->reason)) != TALLY_OK) {
+		return ws->reason;
 	}
 	return NULL;
 }
@@ -389,46 +408,59 @@ tally_submission_decode_body(const struct tally_catalog *cat,
 	tally_budget_init(&budget, TALLY_WIRE_DECODE_BUDGET);
 	m = tally__submission__unpack(&budget.alloc, len, body);
 	if (m == NULL) {
-		tally_fail(eb, rv,
-		    budget.exceeded ? "submission over the memory budget of "
-		                      "%u bytes"
-		                    : "malformed submission",
-		    TALLY_WIRE_DECODE_BUDGET);
+		char why[200];
+
+		if (budget.exceeded) {
+			snprintf(why, sizeof(why),
+			    "over the memory budget of %u bytes",
+			    TALLY_WIRE_DECODE_BUDGET);
+		} else {
+			tally_pbwhy(&tally__submission__descriptor, body, len,
+			    why, sizeof(why));
+		}
+		tally_fail(eb, rv, "malformed submission: %s", why);
 		goto fail;
 	}
 	if (m->base.n_unknown_fields != 0) {
-		tally_fail(eb, rv, "submission: unknown fields");
+		tally_fail(eb, rv, "malformed submission: unknown fields");
 		goto fail;
 	}
 	bad = submission_texts_ok(m, &bad_state);
 	if (bad != NULL &&
 	    (strcmp(bad, "sender") == 0 || strcmp(bad, "hub") == 0)) {
 		tally_fail(eb, rv,
-		    "field %s: not UTF-8 text of at most %d bytes without "
+		    "malformed submission: field %s: not UTF-8 text of at "
+		    "most %d bytes without "
 		    "control characters",
 		    bad, TALLY_WIRE_TEXT_MAX - 1);
 		goto fail;
 	}
 	if (bad != NULL) {
 		tally_fail(eb, rv,
-		    "field states[%zu].%s: not UTF-8 text of at most %d bytes "
+		    "malformed submission: field states[%zu].%s: not UTF-8 "
+		    "text of at most %d bytes "
 		    "without control characters",
 		    bad_state, bad, TALLY_WIRE_TEXT_MAX - 1);
 		goto fail;
 	}
 	if (!tally_region_code_valid(m->sender)) {
-		tally_fail(eb, rv, "field sender: not a region code");
+		tally_fail(eb, rv,
+		    "malformed submission: field sender: not a region code");
 		goto fail;
 	}
 	/* A comparison hub is addressed by its group's name. */
 	if (!tally_region_code_valid(m->hub) &&
 	    !tally_group_name_valid(m->hub)) {
-		tally_fail(
-		    eb, rv, "field hub: not a region code or group name");
+		tally_fail(eb, rv,
+		    "malformed submission: field hub: not a region code or "
+		    "group "
+		    "name");
 		goto fail;
 	}
 	if (m->n_states > TALLY_WIRE_STATES_MAX) {
-		tally_fail(eb, rv, "field states: %zu states, at most %d",
+		tally_fail(eb, rv,
+		    "malformed submission: field states: %zu states, at most "
+		    "%d",
 		    m->n_states, TALLY_WIRE_STATES_MAX);
 		goto fail;
 	}
@@ -459,10 +491,16 @@ tally_submission_decode_body(const struct tally_catalog *cat,
 		}
 		ws->version = m->states[i]->version;
 		why         = state_check(cat, m->states[i], ws);
+		if (why == NULL) {
+			why = state_admit(cat, m->sender, ws);
+		}
 		if (why != NULL) {
 			ws->ind    = NULL;
 			ws->status = TALLY_ACK_REJECTED;
-			snprintf(ws->reason, sizeof(ws->reason), "%s", why);
+			if (why != ws->reason) {
+				snprintf(
+				    ws->reason, sizeof(ws->reason), "%s", why);
+			}
 		}
 	}
 	*out = sub;
@@ -556,6 +594,14 @@ tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
 	rv = TALLY_EPROTO;
 	tally_budget_init(&budget, TALLY_WIRE_DECODE_BUDGET);
 	m = tally__ack__unpack(&budget.alloc, env.body_len, env.body);
+	if (m == NULL && !budget.exceeded) {
+		char why[200];
+
+		tally_pbwhy(&tally__ack__descriptor, env.body, env.body_len,
+		    why, sizeof(why));
+		tally_fail(eb, rv, "malformed acknowledgement: %s", why);
+		goto fail;
+	}
 	if (m == NULL || m->base.n_unknown_fields != 0 ||
 	    m->n_states > TALLY_WIRE_STATES_MAX ||
 	    strlen(m->hub_instance) >= TALLY_WIRE_TEXT_MAX) {

@@ -28,6 +28,9 @@
 #define TALLY_WIRE_STATES_MAX 8192
 #define TALLY_WIRE_TEXT_MAX   64
 #define TALLY_WIRE_REASON_MAX 160
+/* The most leaf regions a state may count; the wire field is wider, so
+ * that a larger value is refused, never truncated. */
+#define TALLY_WIRE_LEAVES_MAX 100000u
 /* What unpacking one submission or acknowledgement may allocate: a few
  * times what the largest legitimate one takes (8192 states, about 3 MB),
  * far less than the 4 MiB of tiny states a hostile peer could send would

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "errors.h"
+#include "number.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -40,6 +41,7 @@ struct list_ctx {
 	FILE   *out;
 	int     format;
 	json_t *envelopes; /* JSON only */
+	json_t *repairs;   /* JSON only */
 };
 
 static json_t *
@@ -111,19 +113,24 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 		const struct tally_audit_item *it = &items[i];
 
 		if (c->format == TALLY_FORMAT_CSV) {
+			char a[TALLY_NUMBER_STRLEN], b[TALLY_NUMBER_STRLEN];
+
+			tally_number_shortest(it->state.sum_a, a, sizeof(a));
+			tally_number_shortest(it->state.sum_b, b, sizeof(b));
 			fprintf(c->out,
 			    "%" PRId64 ",%s,%s,%s,%s,%s,%s,%" PRIu64
-			    ",%.17g,%.17g,%u,",
+			    ",%s,%s,%u,",
 			    env->id, when, env->sender,
 			    env->signature != NULL ? env->key_id : "",
 			    it->region, it->indicator, it->period, it->version,
-			    it->state.sum_a, it->state.sum_b,
-			    it->state.leaves);
+			    a, b, it->state.leaves);
 			if (it->has_prev) {
-				fprintf(c->out,
-				    "%" PRIu64 ",%.17g,%.17g,%u,%s,",
-				    it->prev_version, it->prev.sum_a,
-				    it->prev.sum_b, it->prev.leaves,
+				tally_number_shortest(
+				    it->prev.sum_a, a, sizeof(a));
+				tally_number_shortest(
+				    it->prev.sum_b, b, sizeof(b));
+				fprintf(c->out, "%" PRIu64 ",%s,%s,%u,%s,",
+				    it->prev_version, a, b, it->prev.leaves,
 				    it->prev_via);
 			} else {
 				fprintf(c->out, ",,,,,");
@@ -149,15 +156,53 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 	return TALLY_OK;
 }
 
+/* A repair (tally-hub repair) as the listing shows it. */
+static int
+repair_fn(void *arg, int64_t at_ms, const struct tally_repair_item *it,
+    const char *new_instance)
+{
+	struct list_ctx *c = arg;
+	char             when[40];
+
+	format_ms(at_ms, when, sizeof(when));
+	if (c->format == TALLY_FORMAT_JSON) {
+		json_t *o = json_pack(
+		    "{s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:f, s:f, s:i, s:s}",
+		    "at", when, "at_ms", (json_int_t) at_ms, "region",
+		    it->region, "indicator", it->indicator, "period",
+		    it->period, "dropped_version", (json_int_t) it->version,
+		    "via", it->via, "sum_a", it->state.sum_a, "sum_b",
+		    it->state.sum_b, "leaves", (int) it->state.leaves,
+		    "new_instance", new_instance);
+
+		return o == NULL || json_array_append_new(c->repairs, o) != 0
+		    ? TALLY_ENOMEM
+		    : TALLY_OK;
+	}
+	if (c->format == TALLY_FORMAT_TABLE) {
+		fprintf(c->out,
+		    "repair %s: dropped %s %s %s v%" PRIu64
+		    " (%.15g, %.15g, %u leaves, received through %s); new "
+		    "instance %s\n",
+		    when, it->region, it->indicator, it->period, it->version,
+		    it->state.sum_a, it->state.sum_b, it->state.leaves,
+		    it->via, new_instance);
+	}
+	return TALLY_OK;
+}
+
 static int
 list(FILE *out, struct tally_store *st, const struct hub_audit_opts *o)
 {
-	struct list_ctx c = { out, o->format, NULL };
+	struct list_ctx c = { out, o->format, NULL, NULL };
 	int             rv;
 
 	if (o->format == TALLY_FORMAT_JSON) {
 		c.envelopes = json_array();
-		if (c.envelopes == NULL) {
+		c.repairs   = json_array();
+		if (c.envelopes == NULL || c.repairs == NULL) {
+			json_decref(c.envelopes);
+			json_decref(c.repairs);
 			return TALLY_ENOMEM;
 		}
 	} else if (o->format == TALLY_FORMAT_CSV) {
@@ -175,9 +220,15 @@ list(FILE *out, struct tally_store *st, const struct hub_audit_opts *o)
 		    "leaves", "replaced");
 	}
 	rv = tally_store_audit_each(st, o->region, o->period, list_fn, &c);
+	/* The repairs after the envelopes: the CSV keeps its columns. */
+	if (rv == TALLY_OK) {
+		rv = tally_store_audit_repairs(
+		    st, o->region, o->period, repair_fn, &c);
+	}
 	if (rv == TALLY_OK && c.envelopes != NULL) {
-		json_t *doc = json_pack("{s:s, s:O}", "hub",
-		    tally_store_region(st), "envelopes", c.envelopes);
+		json_t *doc =
+		    json_pack("{s:s, s:O, s:O}", "hub", tally_store_region(st),
+		        "envelopes", c.envelopes, "repairs", c.repairs);
 
 		if (doc == NULL ||
 		    json_dumpf(doc, out,
@@ -188,6 +239,7 @@ list(FILE *out, struct tally_store *st, const struct hub_audit_opts *o)
 		json_decref(doc);
 	}
 	json_decref(c.envelopes);
+	json_decref(c.repairs);
 	return rv;
 }
 

@@ -3,6 +3,7 @@
  * and forwards that rollup to its own parent. `run` serves; `report` reads
  * a hub's database and prints what it holds.
  */
+#include "admit.h"
 #include "asof.h"
 #include "audit.h"
 #include "brief.h"
@@ -12,6 +13,7 @@
 #include "errors.h"
 #include "groups.h"
 #include "log.h"
+#include "repair.h"
 #include "report.h"
 #include "server.h"
 #include "sign.h"
@@ -21,6 +23,7 @@
 
 #include <getopt.h>
 #include <ini.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,12 @@ usage(FILE *out)
 	    "         The figures as the hub held them at TIME: YYYY-MM-DD\n"
 	    "         (the end of that day) or YYYY-MM-DDTHH:MM[:SS], in\n"
 	    "         China Standard Time unless it ends in Z or +HH:MM.\n"
+	    "  repair --db FILE --region CODE [--indicator ID] [--period P]\n"
+	    "         [--max-clock-skew D]\n"
+	    "         Drop the states held for the region whose version is\n"
+	    "         more than D (default 1d) ahead of this clock, record\n"
+	    "         it in the audit trail and give the database a new\n"
+	    "         instance id, so that the child's honest states land.\n"
 	    "  prune-history --db FILE --before TIME\n"
 	    "         Forget the versions replaced before TIME: --as-of\n"
 	    "         TIME and later still shows the same figures.\n"
@@ -124,6 +133,9 @@ usage(FILE *out)
 	    "  --tls-require-client]\n"
 	    "                     serve tls+tcp:// with this certificate;\n"
 	    "                     require children's certificates of the CA\n"
+	    "  --max-clock-skew D refuse states whose version is more than\n"
+	    "                     D ahead of this clock: seconds, or with\n"
+	    "                     s, m, h or d (default 1d)\n"
 	    "  --parent-ca FILE [--parent-cert FILE --parent-key FILE]\n"
 	    "  [--parent-server-name NAME]\n"
 	    "                     check a tls+tcp:// parent or comparison\n"
@@ -172,17 +184,19 @@ struct hub_args {
 	struct tally_catalog *cat;
 	struct tally_due      due;
 	/* Security: keys, the hub's own key, TLS (README.md, Security). */
-	const char           *keys;
-	const char           *key;
-	const char           *tls_cert;
-	const char           *tls_key;
-	const char           *tls_ca;
-	const char           *tls_require_client; /* yes or no */
-	const char           *parent_ca;
-	const char           *parent_cert;
-	const char           *parent_key;
-	const char           *parent_server_name;
-	bool                  verify;
+	const char *keys;
+	const char *key;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_ca;
+	const char *tls_require_client; /* yes or no */
+	const char *parent_ca;
+	const char *parent_cert;
+	const char *parent_key;
+	const char *parent_server_name;
+	bool        verify;
+	/* How far ahead of the clock a version may be (run, repair). */
+	const char           *max_clock_skew;
 	struct tally_keyring *keyring; /* loaded, freed at exit */
 	struct tally_signer  *signer;  /* loaded, freed at exit */
 	/* Strings read from the INI file, freed at exit. */
@@ -225,6 +239,7 @@ enum {
 	OPT_VERIFY,
 	OPT_AS_OF,
 	OPT_BEFORE,
+	OPT_MAX_CLOCK_SKEW,
 	OPT_OUT,
 	OPT_BOM,
 };
@@ -271,6 +286,7 @@ static const struct option long_options[] = {
 	{ "parent-server-name", required_argument, NULL,
 	    OPT_PARENT_SERVER_NAME },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "max-clock-skew", required_argument, NULL, OPT_MAX_CLOCK_SKEW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -290,6 +306,50 @@ parse_days(const char *s, int *out)
 	}
 	*out = (int) d;
 	return TALLY_OK;
+}
+
+/* Parses max_clock_skew: seconds, or a number with a unit s, m, h or d,
+ * from 0 to ten years; the default is one day. */
+static int
+parse_skew(const char *s, int64_t *out)
+{
+	static const char   units[] = "smhd";
+	static const double mult[]  = { 1, 60, 3600, 86400 };
+	char                num[32];
+	size_t              n = s != NULL ? strlen(s) : 0;
+	double              v, m = 1;
+
+	if (s == NULL) {
+		*out = TALLY_ADMIT_SKEW_DEFAULT_S;
+		return TALLY_OK;
+	}
+	if (n == 0 || n >= sizeof(num)) {
+		return TALLY_EINVAL;
+	}
+	memcpy(num, s, n + 1);
+	if (strchr(units, num[n - 1]) != NULL) {
+		m          = mult[strchr(units, num[n - 1]) - units];
+		num[n - 1] = '\0';
+	}
+	if (tally_parse_double(num, &v) != TALLY_OK || v < 0 ||
+	    v * m > (double) TALLY_ADMIT_SKEW_MAX_S || v * m != floor(v * m)) {
+		return TALLY_EINVAL;
+	}
+	*out = (int64_t) (v * m);
+	return TALLY_OK;
+}
+
+/* The skew of run and repair, or a usage error. */
+static int
+load_skew(struct hub_args *a, const char *cmd, int64_t *out)
+{
+	if (parse_skew(a->max_clock_skew, out) != TALLY_OK) {
+		return complain(EX_USAGE,
+		    "%s: --max-clock-skew: '%s' is not a duration: give "
+		    "seconds or a number with s, m, h or d (at most 3660d)",
+		    cmd, a->max_clock_skew);
+	}
+	return EX_OK;
 }
 
 /* A key of the [due] section: an indicator and its own due days. */
@@ -326,13 +386,14 @@ hub_ini_handler(
 		"ready_file", "contexts", "http", "targets", "due_days",
 		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
 		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
-		"parent_server_name" };
+		"parent_server_name", "max_clock_skew" };
 	struct hub_args   *a      = arg;
 	const char **slots[] = { &a->db, &a->region, &a->listen, &a->parent,
 		&a->ready_file, &a->contexts, &a->http, &a->targets,
 		&a->due_days, &a->group, &a->keys, &a->key, &a->tls_cert,
 		&a->tls_key, &a->tls_ca, &a->tls_require_client, &a->parent_ca,
-		&a->parent_cert, &a->parent_key, &a->parent_server_name };
+		&a->parent_cert, &a->parent_key, &a->parent_server_name,
+		&a->max_clock_skew };
 	char        *copy;
 	int          taken;
 
@@ -469,8 +530,9 @@ run_group(struct hub_args *a, struct hub_config *cfg)
 	if (rv != TALLY_OK) {
 		return complain(EX_CONFIG, "run: %s", err);
 	}
-	cfg->group     = &g;
-	cfg->standards = standards;
+	cfg->group       = &g;
+	cfg->standards   = standards;
+	cfg->group_title = hub_groups_title(&a->groups, a->group);
 	tally_log_set_region(g.name);
 	rv = hub_run(a->cat, cfg);
 	free(standards);
@@ -547,7 +609,11 @@ cmd_run(struct hub_args *a)
 		}
 	}
 	cfg.due = &a->due;
-	ex      = load_security(a, &cfg);
+	ex      = load_skew(a, "run", &cfg.max_clock_skew_s);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	ex = load_security(a, &cfg);
 	if (ex != EX_OK) {
 		return ex;
 	}
@@ -734,6 +800,33 @@ cmd_prune_history(struct hub_args *a)
 	printf("removed %llu history rows replaced by %s\n",
 	    (unsigned long long) removed, text);
 	return EX_OK;
+}
+
+/* `repair`: drops the states held for --region from a clock too far
+ * ahead (repair.h). */
+static int
+cmd_repair(struct hub_args *a)
+{
+	struct hub_repair_opts o;
+	int                    ex;
+
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	if (a->db == NULL || a->region == NULL) {
+		return usage_error("repair", "--db and --region are required");
+	}
+	memset(&o, 0, sizeof(o));
+	ex = load_skew(a, "repair", &o.skew_s);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	o.db        = a->db;
+	o.region    = a->region;
+	o.indicator = a->indicator;
+	o.period    = a->period;
+	return hub_repair(stdout, a->cat, &o);
 }
 
 /* Who issues what this hub's store holds. */
@@ -1152,6 +1245,9 @@ main(int argc, char **argv)
 		case OPT_BEFORE:
 			a.before = optarg;
 			break;
+		case OPT_MAX_CLOCK_SKEW:
+			a.max_clock_skew = optarg;
+			break;
 		case OPT_OUT:
 			a.out = optarg;
 			break;
@@ -1182,6 +1278,8 @@ main(int argc, char **argv)
 		ex = cmd_brief(&a);
 	} else if (strcmp(cmd, "prune-history") == 0) {
 		ex = cmd_prune_history(&a);
+	} else if (strcmp(cmd, "repair") == 0) {
+		ex = cmd_repair(&a);
 	} else {
 		ex = usage_error(cmd, "unknown command");
 	}

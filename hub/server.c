@@ -17,10 +17,12 @@
  */
 #include "server.h"
 
+#include "admit.h"
 #include "envelope.h"
 #include "errors.h"
 #include "http.h"
 #include "log.h"
+#include "refusal.h"
 #include "sign.h"
 #include "stopguard.h"
 #include "store.h"
@@ -87,6 +89,19 @@ struct hub_ctx {
 	char                  key_id[TALLY_KEY_ID_STRLEN];
 };
 
+/* A submission refused whole, for the writer to count (refusal.h): the
+ * refusal is answered at once, and counted with the next batch. */
+struct hub_note {
+	char             sender[TALLY_REGION_STRLEN]; /* "" when unreadable */
+	char             reason[TALLY_WIRE_REASON_MAX];
+	int64_t          at_ms;
+	struct hub_note *next;
+};
+
+/* Refusals waiting to be counted at most: a flood of garbage costs a
+ * bounded amount of memory, and what is beyond is logged, not counted. */
+#define HUB_NOTES_MAX 4096
+
 struct hub {
 	const struct tally_catalog *cat;
 	const struct hub_config    *cfg;
@@ -104,6 +119,10 @@ struct hub {
 	struct hub_ctx *head;
 	struct hub_ctx *tail;
 	bool            stopping;
+	/* Refusals to count, newest first, and how many. */
+	struct hub_note *notes;
+	size_t           n_notes;
+	bool             notes_full_logged;
 	/* The uplinks: made and freed by hub_run, each used by its own
 	 * thread, so that a stop can interrupt a push that waits on an
 	 * unreachable parent without any lock held and without racing a
@@ -155,21 +174,76 @@ ctx_send(struct hub_ctx *c, const struct tally_ack *ack)
 	nng_ctx_send(c->ctx, c->aio);
 }
 
-/* Refuses a submission whole: the reason goes back in the
- * acknowledgement and into the log, with the peer's address. */
+/* Hands a context to the writer. */
 static void
-ctx_refuse(struct hub_ctx *c, const char *why, const char *peer)
+ctx_queue(struct hub_ctx *c)
 {
+	struct hub *hub = c->hub;
+
+	c->next  = NULL;
+	c->state = HUB_CTX_QUEUED;
+	pthread_mutex_lock(&hub->mtx);
+	if (hub->tail != NULL) {
+		hub->tail->next = c;
+	} else {
+		hub->head = c;
+	}
+	hub->tail = c;
+	pthread_cond_signal(&hub->work_cv);
+	pthread_mutex_unlock(&hub->mtx);
+}
+
+/* Leaves a refusal for the writer to count against sender. */
+static void
+note_refusal(struct hub *hub, const char *sender, const char *why)
+{
+	struct hub_note *n = NULL;
+
+	pthread_mutex_lock(&hub->mtx);
+	if (hub->n_notes < HUB_NOTES_MAX) {
+		n = calloc(1, sizeof(*n));
+	}
+	if (n != NULL) {
+		snprintf(n->sender, sizeof(n->sender), "%s",
+		    sender != NULL ? sender : "");
+		snprintf(n->reason, sizeof(n->reason), "%s", why);
+		n->at_ms   = tally_now_ms();
+		n->next    = hub->notes;
+		hub->notes = n;
+		hub->n_notes++;
+		pthread_cond_signal(&hub->work_cv);
+	} else if (!hub->notes_full_logged) {
+		hub->notes_full_logged = true;
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "more than %d refusals wait to be counted: the counts in "
+		    "the report miss some (each is still in this log)",
+		    HUB_NOTES_MAX);
+	}
+	pthread_mutex_unlock(&hub->mtx);
+}
+
+/* Refuses a submission whole: the reason goes back in the
+ * acknowledgement and into the log, with the peer's address, and is
+ * counted against sender (NULL when the submission could not be read). */
+static void
+ctx_refuse(
+    struct hub_ctx *c, const char *why, const char *peer, const char *sender)
+{
+	struct hub      *hub = c->hub;
 	struct tally_ack ack;
 
 	memset(&ack, 0, sizeof(ack));
-	snprintf(ack.hub_instance, sizeof(ack.hub_instance), "%s",
-	    c->hub->instance);
+	/* The writer changes the instance after a repair. */
+	pthread_mutex_lock(&hub->mtx);
+	snprintf(
+	    ack.hub_instance, sizeof(ack.hub_instance), "%s", hub->instance);
+	pthread_mutex_unlock(&hub->mtx);
 	ack.has_error = true;
 	snprintf(ack.error, sizeof(ack.error), "%s", why);
 	tally_one_line(ack.error);
 	TALLY_LOG(
 	    TALLY_LOG_WARN, "submission from %s refused: %s", peer, ack.error);
+	note_refusal(hub, sender, ack.error);
 	ctx_send(c, &ack);
 }
 
@@ -383,6 +457,26 @@ origins_verify(const struct hub *hub, struct tally_submission *sub)
 	}
 }
 
+/* Rejects every state still valid whose version is further ahead of the
+ * hub's clock than max_clock_skew allows (admit.h): one from a clock
+ * years ahead would make every honest version after it stale. */
+static void
+versions_admit(const struct hub *hub, struct tally_submission *sub)
+{
+	uint64_t now = tally_admit_now_us();
+
+	for (size_t k = 0; k < sub->n_states; k++) {
+		struct tally_wire_state *ws = &sub->states[k];
+
+		if (ws->status == TALLY_ACK_NONE &&
+		    tally_admit_version(ws->version, now,
+		        hub->cfg->max_clock_skew_s, ws->reason,
+		        sizeof(ws->reason)) != TALLY_OK) {
+			ws->status = TALLY_ACK_REJECTED;
+		}
+	}
+}
+
 /* Closes the envelope a context kept for the audit trail. */
 static void
 ctx_drop(struct hub_ctx *c)
@@ -431,24 +525,20 @@ ctx_cb(void *arg)
 	    tally_envelope_open(nng_msg_body(msg), nng_msg_len(msg), env, &eb);
 	nng_msg_free(msg);
 	if (rv != TALLY_OK) {
-		snprintf(
-		    why, sizeof(why), "malformed submission: %.120s", eb.text);
-		ctx_refuse(c, why, peer);
+		ctx_refuse(c, eb.text, peer, NULL);
 		return;
 	}
 	if (!envelope_verified(c, env, &key_region, why, sizeof(why))) {
 		ctx_drop(c);
-		ctx_refuse(c, why, peer);
+		ctx_refuse(c, why, peer, NULL);
 		return;
 	}
 	rv = tally_submission_decode_body(
 	    hub->cat, env->body, env->body_len, &sub, &eb);
 	if (rv != TALLY_OK) {
 		ctx_drop(c);
-		snprintf(
-		    why, sizeof(why), "malformed submission: %.120s", eb.text);
 		tally_submission_free(sub);
-		ctx_refuse(c, why, peer);
+		ctx_refuse(c, eb.text, peer, NULL);
 		return;
 	}
 	/* A key speaks for one region: a county's key cannot submit for
@@ -459,30 +549,21 @@ ctx_cb(void *arg)
 		    tally_verify_reason(TALLY_VERIFY_WRONG_REGION), c->key_id,
 		    key_region, sub->sender);
 		ctx_drop(c);
+		ctx_refuse(c, why, peer, sub->sender);
 		tally_submission_free(sub);
-		ctx_refuse(c, why, peer);
 		return;
 	}
 	if (!(hub->grp != NULL ? group_admits(hub, sub, why, sizeof(why))
 	                       : region_admits(hub, sub, why, sizeof(why)))) {
 		ctx_drop(c);
+		ctx_refuse(c, why, peer, sub->sender);
 		tally_submission_free(sub);
-		ctx_refuse(c, why, peer);
 		return;
 	}
+	versions_admit(hub, sub);
 	origins_verify(hub, sub);
-	c->sub   = sub;
-	c->next  = NULL;
-	c->state = HUB_CTX_QUEUED;
-	pthread_mutex_lock(&hub->mtx);
-	if (hub->tail != NULL) {
-		hub->tail->next = c;
-	} else {
-		hub->head = c;
-	}
-	hub->tail = c;
-	pthread_cond_signal(&hub->work_cv);
-	pthread_mutex_unlock(&hub->mtx);
+	c->sub = sub;
+	ctx_queue(c);
 }
 
 /* Appends what one submission changed to the audit trail, in the
@@ -505,6 +586,69 @@ audit_submission(struct hub *hub, const struct hub_ctx *c,
 	return tally_store_audit_append(hub->st, &env, items, n);
 }
 
+/* The instance id as the store holds it now: `tally-hub repair` gives
+ * the file a new one so that every child sends everything again. */
+static int
+instance_refresh(struct hub *hub)
+{
+	int rv = tally_store_instance_refresh(hub->st);
+
+	if (rv == TALLY_OK &&
+	    strcmp(hub->instance, tally_store_instance_id(hub->st)) != 0) {
+		TALLY_LOG(TALLY_LOG_INFO,
+		    "the database has a new instance id %s (repair): the "
+		    "children will send everything again",
+		    tally_store_instance_id(hub->st));
+		pthread_mutex_lock(&hub->mtx);
+		snprintf(hub->instance, sizeof(hub->instance), "%s",
+		    tally_store_instance_id(hub->st));
+		pthread_mutex_unlock(&hub->mtx);
+	}
+	return rv;
+}
+
+/* Counts the refusals left by the context callbacks. */
+static int
+count_notes(struct hub *hub)
+{
+	struct hub_note *n;
+	int              rv = TALLY_OK;
+
+	pthread_mutex_lock(&hub->mtx);
+	n                      = hub->notes;
+	hub->notes             = NULL;
+	hub->n_notes           = 0;
+	hub->notes_full_logged = false;
+	pthread_mutex_unlock(&hub->mtx);
+	while (n != NULL) {
+		struct hub_note *next = n->next;
+
+		if (rv == TALLY_OK) {
+			rv = tally_refusal_count(hub->st, n->sender,
+			    TALLY_REFUSED_SUBMISSION, n->reason, n->at_ms);
+		}
+		free(n);
+		n = next;
+	}
+	return rv;
+}
+
+/* Logs a rejected state and counts it against the child that sent it. */
+static int
+state_refused(
+    struct hub *hub, const char *sender, const struct tally_wire_state *ws)
+{
+	bool conflict = strncmp(ws->reason, "conflict:", 9) == 0;
+
+	TALLY_LOG(TALLY_LOG_WARN, "%s: %s %s rejected: %s (%s%sv%llu)", sender,
+	    ws->indicator, ws->period_text, ws->reason, ws->region,
+	    ws->region[0] != '\0' ? " " : "",
+	    (unsigned long long) ws->version);
+	return tally_refusal_count(hub->st, sender,
+	    conflict ? TALLY_REFUSED_CONFLICT : TALLY_REFUSED_STATE,
+	    ws->reason, tally_now_ms());
+}
+
 /* Applies a batch of submissions in one transaction, and records in the
  * audit trail each state that changed, with what it replaced. */
 static int
@@ -514,6 +658,12 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 	size_t                   cap   = 0;
 	int                      rv    = tally_store_begin(hub->st);
 
+	if (rv == TALLY_OK) {
+		rv = instance_refresh(hub);
+	}
+	if (rv == TALLY_OK) {
+		rv = count_notes(hub);
+	}
 	for (int i = 0; rv == TALLY_OK && i < n; i++) {
 		struct tally_submission *sub     = batch[i]->sub;
 		size_t                   audited = 0;
@@ -531,20 +681,21 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 		for (size_t k = 0; rv == TALLY_OK && k < sub->n_states; k++) {
 			struct tally_wire_state *ws = &sub->states[k];
 
-			if (ws->status == TALLY_ACK_REJECTED) {
-				TALLY_LOG(TALLY_LOG_WARN,
-				    "%s: %s %s rejected: %s", sub->sender,
-				    ws->indicator, ws->period_text,
-				    ws->reason);
-				continue;
+			if (ws->status != TALLY_ACK_REJECTED) {
+				rv = tally_store_put_state_audited(hub->st,
+				    sub->sender, ws, (uint32_t) k,
+				    &items[audited], &ws->status);
 			}
-			rv = tally_store_put_state_audited(hub->st,
-			    sub->sender, ws, (uint32_t) k, &items[audited],
-			    &ws->status);
 			if (rv == TALLY_OK &&
 			    ws->status == TALLY_ACK_ACCEPTED) {
 				*changed = true;
 				audited++;
+			}
+			/* A conflict is found by the store, every other
+			 * reason before; each is logged and counted. */
+			if (rv == TALLY_OK &&
+			    ws->status == TALLY_ACK_REJECTED) {
+				rv = state_refused(hub, sub->sender, ws);
 			}
 		}
 		/* A submission that changed nothing (duplicates, an empty
@@ -608,7 +759,8 @@ writer_main(void *arg)
 		int  rv;
 
 		pthread_mutex_lock(&hub->mtx);
-		while (hub->head == NULL && !hub->stopping) {
+		while (hub->head == NULL && hub->notes == NULL &&
+		    !hub->stopping) {
 			pthread_cond_wait(&hub->work_cv, &hub->mtx);
 		}
 		if (hub->stopping) {
@@ -792,6 +944,11 @@ open_or_create_group_store(struct hub *hub)
 		    hub->cfg->standards != NULL ? hub->cfg->standards : "");
 	}
 	if (rv == TALLY_OK) {
+		rv = tally_store_set_group_title(hub->st,
+		    hub->cfg->group_title != NULL ? hub->cfg->group_title
+		                                  : "");
+	}
+	if (rv == TALLY_OK) {
 		rv = tally_store_commit(hub->st);
 	}
 	if (rv != TALLY_OK) {
@@ -928,6 +1085,9 @@ start_security(struct hub *hub)
 	int                      rv;
 
 	rv = tally_store_audit_ensure(hub->st);
+	if (rv == TALLY_OK) {
+		rv = tally_refusal_ensure(hub->st);
+	}
 	if (rv == TALLY_OK) {
 		rv = tally_store_set_open_mode(hub->st, cfg->keys == NULL);
 	}
@@ -1186,6 +1346,12 @@ fail:
 		ctx_drop(&hub.ctxs[i]);
 	}
 	free(hub.ctxs);
+	while (hub.notes != NULL) {
+		struct hub_note *next = hub.notes->next;
+
+		free(hub.notes);
+		hub.notes = next;
+	}
 	hub_stopguard_finish(guard);
 	pthread_cond_destroy(&hub.work_cv);
 	pthread_cond_destroy(&hub.uplink_cv);

@@ -15,6 +15,7 @@
 #include "tlsconf.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A comparison hub that a region's hub also reports its own figures to
  * (--compare NAME=URL), beside its parent. */
@@ -42,6 +43,8 @@ struct hub_config {
 	/* A comparison hub's common standards in the text form of group.h,
 	 * kept in its database for the comparison to read; NULL: none. */
 	const char *standards;
+	/* A comparison hub's display name ([group_names]); NULL: none. */
+	const char *group_title;
 	/* The comparison hubs a region's hub also reports to. */
 	const struct hub_compare *compare;
 	size_t                    n_compare;
@@ -55,6 +58,9 @@ struct hub_config {
 	 * tls+tcp:// (the parent, the comparison hubs). */
 	struct tally_tls tls;
 	struct tally_tls uplink_tls;
+	/* How far ahead of the hub's clock a state's version may be, in
+	 * seconds (max_clock_skew; admit.h). */
+	int64_t max_clock_skew_s;
 };
 
 /* Runs the hub until SIGINT or SIGTERM. Returns a Tally error code; the

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config clang-format python3 bc
   libnng-dev nng-utils
   libprotobuf-c-dev protobuf-c-compiler
+  python3-protobuf protobuf-compiler python3-cryptography
   libsqlite3-dev sqlite3
   check libsubunit-dev
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev

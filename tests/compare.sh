@@ -175,6 +175,9 @@ listen = $g_url
 $group = $members
 other = 310000,320000,330000
 
+[group_names]
+$group = 京津冀
+
 [standard]
 mfg_pass_rate = strictest
 agri_pass_rate = 97.5
@@ -284,6 +287,8 @@ check "b: ... group, members, default period, a standard" \
 	"$("$python" -c 'import json,sys; m=json.load(open(sys.argv[1]))
 print(m["group"], ",".join(x["code"] for x in m["members"]), m["default_period"], "2016" in m["periods"], m["standards"]["mfg_pass_rate"])' "$work/out/meta.json")" \
 	"$group $members 2020 True strictest"
+check "b: ... and the group's display name from [group_names]" \
+	"$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("title"))' "$work/out/meta.json")" 京津冀
 for bad in "/api/compare|400|period is required" \
 	"/api/compare?period=2020-13|400|not a valid period" \
 	"/api/compare?period=2020&latest=2|400|latest '2' must be 0 or 1" \
@@ -333,6 +338,8 @@ else
 			cat "$work/out/dom.out"
 		fi
 	done
+	check "b: the page names the group 京津冀 beside its id" \
+		"$(grep -c '京津冀 (jingjinji)' "$work/out/dom.html")" 1
 	# A picture of the page, for people to look at.
 	mkdir -p "$build/tests/artifacts"
 	png=$build/tests/artifacts/compare.png

@@ -522,12 +522,12 @@ sample_state(const char *indicator, const char *period)
 	tally_state_init(&ws.state);
 	ws.state.sum_a      = 151234;
 	ws.state.sum_b      = 161556;
-	ws.state.leaves     = 167;
+	ws.state.leaves     = 20;
 	ws.state.has_minmax = true;
 	ws.state.min_value  = 80.5;
 	ws.state.max_value  = 99.9;
 	strcpy(ws.state.min_region, "130102");
-	strcpy(ws.state.max_region, "131182");
+	strcpy(ws.state.max_region, "130184");
 	ws.state.has_newest = true;
 	ws.state.newest     = ws.period;
 	ws.version          = 42;
@@ -562,9 +562,9 @@ START_TEST(test_wire_submission_roundtrip)
 	ck_assert_ptr_eq(got->states[0].ind, states[0].ind);
 	ck_assert_double_eq(got->states[0].state.sum_a, 151234);
 	ck_assert_double_eq(got->states[0].state.sum_b, 161556);
-	ck_assert_uint_eq(got->states[0].state.leaves, 167);
+	ck_assert_uint_eq(got->states[0].state.leaves, 20);
 	ck_assert_str_eq(got->states[0].state.min_region, "130102");
-	ck_assert_str_eq(got->states[0].state.max_region, "131182");
+	ck_assert_str_eq(got->states[0].state.max_region, "130184");
 	ck_assert_uint_eq(got->states[0].version, 42);
 	ck_assert_int_eq(got->states[1].status, TALLY_ACK_NONE);
 	tally_submission_free(got);
