@@ -295,7 +295,7 @@ item_target(const struct brief_item *it, bool *bench)
 		}
 	}
 	*bench = true;
-	return json_object_get(it->f, "benchmark");
+	return hub_reportdoc_benchmark(it->f);
 }
 
 /* "；上级基准（河北省 130000）": whose target a benchmark is, by the name the
@@ -303,10 +303,11 @@ item_target(const struct brief_item *it, bool *bench)
 static void
 bench_label(FILE *m, const struct tally_catalog *cat, json_t *t)
 {
-	const char                  *code = hub_reportdoc_str(t, "region");
-	const char                  *name = hub_reportdoc_str(t, "name");
-	const struct tally_division *d    = tally_catalog_division(cat, code);
+	const struct tally_division *d;
+	const char                  *code, *name;
 
+	hub_reportdoc_region(t, &code, &name);
+	d = tally_catalog_division(cat, code);
 	if (name[0] == '\0' && d != NULL) {
 		name = d->name;
 	}

@@ -85,7 +85,9 @@ hub_reportdoc_targets(json_t *f, json_t **out, size_t max)
 
 	json_object_foreach(f, key, v)
 	{
-		if (strcmp(key, "target") != 0 && ends_with(key, "targets")) {
+		if (strcmp(key, "ahead") == 0 ||
+		    (strcmp(key, "target") != 0 &&
+		        ends_with(key, "targets"))) {
 			n = add_targets(v, out, n, max);
 		}
 	}
@@ -141,11 +143,41 @@ hub_reportdoc_standing(json_t *f)
 	for (size_t i = 0; i < n; i++) {
 		st = worse(st, target_standing(ts[i]));
 	}
-	if (st == HUB_STANDING_NONE &&
-	    json_is_object(json_object_get(f, "benchmark"))) {
-		st = target_standing(json_object_get(f, "benchmark"));
+	if (st == HUB_STANDING_NONE) {
+		json_t *b = json_object_get(f, "benchmark");
+		json_t *t;
+		size_t  i;
+
+		if (json_is_object(b)) {
+			st = target_standing(b);
+		}
+		json_array_foreach(b, i, t)
+		{
+			st = worse(st, target_standing(t));
+		}
 	}
 	return st;
+}
+
+json_t *
+hub_reportdoc_benchmark(json_t *f)
+{
+	json_t *b = json_object_get(f, "benchmark");
+
+	if (json_is_array(b)) {
+		b = json_array_get(b, 0);
+	}
+	return json_is_object(b) ? b : NULL;
+}
+
+void
+hub_reportdoc_region(json_t *t, const char **code, const char **name)
+{
+	json_t *r = json_object_get(t, "region");
+
+	*code = json_is_string(r) ? json_string_value(r)
+	                          : hub_reportdoc_str(r, "code");
+	*name = hub_reportdoc_str(r, "name");
 }
 
 const char *
@@ -201,8 +233,40 @@ region_list(json_t *v)
 	        json_is_string(json_object_get(json_array_get(v, 0), "code")));
 }
 
+/* The kind of a child to chase: missing or partial, overdue or not. */
+static const char *
+chase_kind(bool overdue, const char *status)
+{
+	bool partial = strcmp(status, "partial") == 0;
+
+	if (overdue) {
+		return partial ? "overdue_partial" : "overdue";
+	}
+	return partial ? "partial" : "missing";
+}
+
+/* Adds the children of a chase entry to lists, by their kind. */
+static void
+chase_children(json_t *lists, json_t *kids, bool overdue)
+{
+	json_t *c;
+	size_t  i;
+
+	json_array_foreach(kids, i, c)
+	{
+		const char *kind =
+		    chase_kind(overdue, hub_reportdoc_str(c, "status"));
+
+		if (json_object_get(lists, kind) == NULL) {
+			json_object_set_new(lists, kind, json_array());
+		}
+		json_array_append(json_object_get(lists, kind), c);
+	}
+}
+
 /* One entry of the report's own chase list, in the shape of
- * hub_reportdoc_chase: every list of regions it has, by its key. */
+ * hub_reportdoc_chase: its children by their kind, or every list of
+ * regions it has, by its key. */
 static json_t *
 chase_entry(json_t *e)
 {
@@ -213,10 +277,15 @@ chase_entry(json_t *e)
 	if (id[0] == '\0') {
 		id = hub_reportdoc_str(e, "id");
 	}
-	json_object_foreach(e, key, v)
-	{
-		if (region_list(v) && json_array_size(v) > 0) {
-			json_object_set(lists, key, v);
+	if (json_is_array(json_object_get(e, "children"))) {
+		chase_children(lists, json_object_get(e, "children"),
+		    json_is_true(json_object_get(e, "overdue")));
+	} else {
+		json_object_foreach(e, key, v)
+		{
+			if (region_list(v) && json_array_size(v) > 0) {
+				json_object_set(lists, key, v);
+			}
 		}
 	}
 	if (id[0] == '\0' || json_object_size(lists) == 0) {
@@ -276,6 +345,12 @@ hub_reportdoc_chase_zh(const char *kind)
 	}
 	if (strcmp(kind, "late") == 0) {
 		return "迟报";
+	}
+	if (strcmp(kind, "partial") == 0) {
+		return "报送不全";
+	}
+	if (strcmp(kind, "overdue_partial") == 0) {
+		return "逾期未报全";
 	}
 	return kind;
 }

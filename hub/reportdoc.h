@@ -46,13 +46,21 @@ enum hub_standing {
 const char *hub_reportdoc_str(json_t *o, const char *key);
 
 /* The targets of a figure entry f: those under "target" (one object or a
- * list) and those of any other key ending in "targets" (later years).
- * Fills up to max borrowed references and returns how many there are. */
+ * list) and those of later years under "ahead" (or any other key ending
+ * in "targets"). Fills up to max borrowed references and returns how
+ * many there are. */
 size_t hub_reportdoc_targets(json_t *f, json_t **out, size_t max);
 
 /* The standing of a figure entry: its own targets first (status of the
  * period's, trajectory of later ones), else its "benchmark". */
 int hub_reportdoc_standing(json_t *f);
+
+/* The first of f's "benchmark" (one object or a list), or NULL. */
+json_t *hub_reportdoc_benchmark(json_t *f);
+
+/* The region a target or benchmark names: "region" as a code or as a
+ * {code, name} object. *code and *name are "" where there is none. */
+void hub_reportdoc_region(json_t *t, const char **code, const char **name);
 
 /* Chinese words for a status or a standing ("met" -> "达标"). */
 const char *hub_reportdoc_status_zh(const char *status);
@@ -70,8 +78,10 @@ const char *hub_reportdoc_target_gap_unit(
 /* The chase list of doc's top region: a new array (the caller frees it)
  * of {"indicator": ID, "lists": {KIND: [{code, name, ...}], ...}}, one
  * per indicator with anyone to chase. It is the report's own "chase"
- * when there is one; else made from each figure's missing children,
- * KIND "overdue" when the figure is overdue, else "missing". */
+ * when there is one ({indicator, overdue, children: [{code, name,
+ * status: missing|partial}]}, or lists of regions by kind); else made
+ * from each figure's missing children. KIND is "missing" or "partial",
+ * "overdue" or "overdue_partial" once the figure is overdue. */
 json_t *hub_reportdoc_chase(json_t *doc);
 
 /* The Chinese word of a chase list's kind ("overdue" -> "逾期未报"). */

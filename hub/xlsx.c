@@ -259,9 +259,11 @@ put_figure(struct sheet *s, const struct tally_catalog *cat, json_t *doc,
 		put_change(s, json_object_get(f, "pop"));
 	}
 	if (bench) {
-		json_t *b = json_object_get(f, "benchmark");
+		json_t     *b = hub_reportdoc_benchmark(f);
+		const char *code, *name;
 
-		put_str(s, hub_reportdoc_str(b, "region"));
+		hub_reportdoc_region(b, &code, &name);
+		put_str(s, code);
 		put_target_brief(s, b);
 	}
 	next_row(s);
@@ -363,6 +365,32 @@ put_target(struct sheet *s, const struct tally_indicator *ind, json_t *r,
 	next_row(s);
 }
 
+/* The rows of f's benchmarks (one object or a list), each naming the
+ * ancestor whose target it is. */
+static void
+put_benchmarks(struct sheet *s, const struct tally_indicator *ind, json_t *r,
+    json_t *f, bool traj)
+{
+	json_t *b    = json_object_get(f, "benchmark");
+	json_t *list = json_is_array(b) ? json_incref(b) : json_pack("[O]", b);
+	json_t *t;
+	const char *code, *name;
+	char        kind[160];
+	size_t      i;
+
+	json_array_foreach(list, i, t)
+	{
+		if (!json_is_object(t)) {
+			continue;
+		}
+		hub_reportdoc_region(t, &code, &name);
+		snprintf(kind, sizeof(kind), "上级基准 benchmark %s %s", code,
+		    name);
+		put_target(s, ind, r, t, kind, traj);
+	}
+	json_decref(list);
+}
+
 /* True when some target of doc carries a trajectory. */
 static bool
 doc_has_trajectory(json_t *doc)
@@ -411,8 +439,7 @@ targets_sheet(struct sheet *s, const struct tally_catalog *cat, json_t *doc)
 		{
 			const struct tally_indicator *ind =
 			    indicator_of(cat, f, "id");
-			size_t  nt = hub_reportdoc_targets(f, ts, 16);
-			json_t *b  = json_object_get(f, "benchmark");
+			size_t nt = hub_reportdoc_targets(f, ts, 16);
 
 			if (ind == NULL) {
 				continue;
@@ -421,10 +448,7 @@ targets_sheet(struct sheet *s, const struct tally_catalog *cat, json_t *doc)
 				put_target(
 				    s, ind, r, ts[j], "本级目标 own", traj);
 			}
-			if (json_is_object(b)) {
-				put_target(
-				    s, ind, r, b, "上级基准 benchmark", traj);
-			}
+			put_benchmarks(s, ind, r, f, traj);
 		}
 	}
 	end_sheet(s, n);

@@ -233,6 +233,7 @@ else
 		chrome --dump-dom "$dash#$view" >"$work/out/page.html"
 		grep -q 'data-ready="1"' "$work/out/page.html" && break
 	done
+	check_true "the page finished rendering #$view" grep -q 'data-ready="1"' "$work/out/page.html"
 	for kind in csv xlsx pdf; do
 		case $kind in
 		pdf) want="/api/brief.pdf?period=$period&amp;region=$county1" ;;

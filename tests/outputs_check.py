@@ -53,11 +53,13 @@ def indicators(path):
 
 
 def targets_of(f):
-    """Every target object of a figure entry: "target" and any later ones."""
+    """Every target object of a figure entry: "target" and the later ones
+    ("ahead")."""
     out = []
-    for key, v in f.items():
-        if key == "target" or (key.endswith("targets") and key != "target"):
-            out.extend(v if isinstance(v, list) else [v])
+    keys = ["target"] + [k for k in f if k == "ahead" or k.endswith("targets")]
+    for key in keys:
+        v = f.get(key)
+        out.extend(v if isinstance(v, list) else [v])
     return [t for t in out if isinstance(t, dict)]
 
 
@@ -133,11 +135,11 @@ def check_targets(book, rep):
                     continue
                 r = match[0]
                 n += 1
-                if r["Status (English)"] != t["status"] or not close(r["差距 Gap"], t.get("gap")) \
+                if r["Status (English)"] != t.get("status") or not close(r["差距 Gap"], t.get("gap")) \
                         or r["条件 Op"] != t["op"]:
                     fail("target %s %s: %r %r %r, expected %r %r %r" % (
                         reg["code"], f["id"], r["条件 Op"], r["Status (English)"], r["差距 Gap"],
-                        t["op"], t["status"], t.get("gap")))
+                        t["op"], t.get("status"), t.get("gap")))
                 if t.get("gap") is not None and not isinstance(r["差距 Gap"], (int, float)):
                     fail("target %s %s: the gap is not a number cell" % (reg["code"], f["id"]))
     return n
@@ -192,8 +194,9 @@ def standing(f):
     """The worst of the figure's targets: missed, at risk, incomplete, met."""
     worst = None
     items = targets_of(f)
-    if not items and isinstance(f.get("benchmark"), dict):
-        items = [f["benchmark"]]
+    if not items:
+        b = f.get("benchmark")
+        items = [t for t in (b if isinstance(b, list) else [b]) if isinstance(t, dict)]
     for t in items:
         tr = t.get("trajectory")
         if isinstance(tr, dict):

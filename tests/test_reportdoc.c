@@ -56,9 +56,11 @@ parse(const char *text)
  * by the province's benchmark only, and a chase list of its own. */
 static const char doc_full[] =
     "{\"period\":\"2018\",\"hub\":\"130100\",\"region\":\"130100\","
-    "\"chase\":[{\"indicator\":\"mfg_pass_rate\",\"missing\":[{\"code\":"
-    "\"130102\",\"name\":\"长安区\"}],\"overdue\":[{\"code\":\"130104\","
-    "\"name\":\"桥西区\"}]}],"
+    "\"chase\":[{\"indicator\":\"mfg_pass_rate\",\"overdue\":true,"
+    "\"children\":[{\"code\":\"130102\",\"name\":\"长安区\",\"status\":"
+    "\"missing\",\"reporting\":0,\"expected\":1},{\"code\":\"130104\","
+    "\"name\":\"桥西区\",\"status\":\"partial\",\"reporting\":0,"
+    "\"expected\":1}]}],"
     "\"regions\":[{\"code\":\"130100\",\"name\":\"石家庄市\",\"level\":"
     "\"city\",\"parent\":\"130000\",\"depth\":0,\"indicators\":["
     "{\"id\":\"mfg_pass_rate\",\"value\":92.5,\"numerator\":925.0,"
@@ -75,7 +77,7 @@ static const char doc_full[] =
     "{\"id\":\"pm25_concentration\",\"value\":50.0,\"sum\":500.0,\"weight\":"
     "10.0,\"reporting\":22,\"expected\":22,\"due\":\"2019-01-15T16:00:00Z\","
     "\"overdue\":false,\"pop\":{\"period\":\"2017\",\"value\":55.0,"
-    "\"change\":-5.0},\"later_targets\":[{\"op\":\"<=\",\"value\":45.0,"
+    "\"change\":-5.0},\"ahead\":[{\"op\":\"<=\",\"value\":45.0,"
     "\"scope\":\"total\",\"period\":\"2020\",\"status\":\"incomplete\","
     "\"gap\":null,\"source\":\"t\",\"trajectory\":{\"projected\":44.0,"
     "\"needed_per_year\":-2.5,\"pace_per_year\":-3.0,\"status\":"
@@ -122,14 +124,15 @@ START_TEST(test_chase)
 	json_t *lists = json_object_get(json_array_get(chase, 0), "lists");
 	json_t *top, *f;
 
-	/* the report's own list, both of its kinds */
+	/* the report's own list: a missing and a partial child, overdue */
 	ck_assert_uint_eq(json_array_size(chase), 1);
 	ck_assert_str_eq(
 	    hub_reportdoc_str(
-	        json_array_get(json_object_get(lists, "missing"), 0), "name"),
+	        json_array_get(json_object_get(lists, "overdue"), 0), "name"),
 	    "长安区");
 	ck_assert_uint_eq(
-	    json_array_size(json_object_get(lists, "overdue")), 1);
+	    json_array_size(json_object_get(lists, "overdue_partial")), 1);
+	ck_assert_ptr_null(json_object_get(lists, "missing"));
 	json_decref(chase);
 	/* without one: the missing children, overdue when the figure is */
 	json_object_del(doc, "chase");
@@ -197,7 +200,8 @@ static const char xlsx_check[] =
     "assert later[0]['每年需提升 Needed per year'] == 1.25\n"
     "assert later[0]['进度 Trajectory'] == '有风险'\n"
     "assert later[1]['进度 Trajectory'] == '进度正常'\n"
-    "assert [x['类别 Kind'] for x in t].count('上级基准 benchmark') == 1\n"
+    "assert [x['类别 Kind'].startswith('上级基准 benchmark 130000') "
+    "for x in t].count(True) == 1\n"
     "c, h = rows('催报 Chase')\n"
     "assert sorted(x['地区代码 Region code'] for x in c) == "
     "['130102', '130104'], c\n"
@@ -255,7 +259,7 @@ START_TEST(test_xlsx_optional_fields)
 		json_object_del(f, "yoy");
 		json_object_del(f, "pop");
 		json_object_del(f, "benchmark");
-		json_object_del(f, "later_targets");
+		json_object_del(f, "ahead");
 		json_object_del(f, "target");
 	}
 	ck_assert_int_eq(hub_xlsx_write(path, cat, doc, &who), TALLY_OK);
@@ -320,8 +324,8 @@ START_TEST(test_brief_optional_fields)
 		"目标≥95%（2020）；同比+1.00个百分点（2017年91.50）",
 		"按近年每年+1.00的速度预计达到94.00，需每年+1.25，有风险",
 		"拖累最多：长安区90.00%（拖累0.30个百分点）",
-		"未报送1个：长安区",
-		"逾期未报1个：桥西区",
+		"逾期未报1个：长安区",
+		"逾期未报全1个：桥西区",
 		"1970-01-0108:00",
 		"实例abc123",
 	};
