@@ -87,13 +87,20 @@ struct hub_ctx {
 	uint8_t               sig[TALLY_SIGN_BYTES];
 	uint8_t               pk[TALLY_PUBLIC_BYTES];
 	char                  key_id[TALLY_KEY_ID_STRLEN];
-	/* A submission refused whole goes through the writer too, without
-	 * sub, so that the refusal is counted (refusal.h) before it is
-	 * answered: why, and the sender it named ("" when unreadable). */
-	bool refused;
-	char refusal[TALLY_WIRE_REASON_MAX];
-	char refused_sender[TALLY_REGION_STRLEN];
 };
+
+/* A submission refused whole, for the writer to count (refusal.h): the
+ * refusal is answered at once, and counted with the next batch. */
+struct hub_note {
+	char             sender[TALLY_REGION_STRLEN]; /* "" when unreadable */
+	char             reason[TALLY_WIRE_REASON_MAX];
+	int64_t          at_ms;
+	struct hub_note *next;
+};
+
+/* Refusals waiting to be counted at most: a flood of garbage costs a
+ * bounded amount of memory, and what is beyond is logged, not counted. */
+#define HUB_NOTES_MAX 4096
 
 struct hub {
 	const struct tally_catalog *cat;
@@ -112,6 +119,10 @@ struct hub {
 	struct hub_ctx *head;
 	struct hub_ctx *tail;
 	bool            stopping;
+	/* Refusals to count, newest first, and how many. */
+	struct hub_note *notes;
+	size_t           n_notes;
+	bool             notes_full_logged;
 	/* The uplinks: made and freed by hub_run, each used by its own
 	 * thread, so that a stop can interrupt a push that waits on an
 	 * unreachable parent without any lock held and without racing a
@@ -182,36 +193,57 @@ ctx_queue(struct hub_ctx *c)
 	pthread_mutex_unlock(&hub->mtx);
 }
 
-/* Refuses a submission whole: the reason goes into the log, with the
- * peer's address, and, once the writer has counted it against sender
- * (NULL when the submission could not be read), back in the
- * acknowledgement. */
+/* Leaves a refusal for the writer to count against sender. */
+static void
+note_refusal(struct hub *hub, const char *sender, const char *why)
+{
+	struct hub_note *n = NULL;
+
+	pthread_mutex_lock(&hub->mtx);
+	if (hub->n_notes < HUB_NOTES_MAX) {
+		n = calloc(1, sizeof(*n));
+	}
+	if (n != NULL) {
+		snprintf(n->sender, sizeof(n->sender), "%s",
+		    sender != NULL ? sender : "");
+		snprintf(n->reason, sizeof(n->reason), "%s", why);
+		n->at_ms   = tally_now_ms();
+		n->next    = hub->notes;
+		hub->notes = n;
+		hub->n_notes++;
+		pthread_cond_signal(&hub->work_cv);
+	} else if (!hub->notes_full_logged) {
+		hub->notes_full_logged = true;
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "more than %d refusals wait to be counted: the counts in "
+		    "the report miss some (each is still in this log)",
+		    HUB_NOTES_MAX);
+	}
+	pthread_mutex_unlock(&hub->mtx);
+}
+
+/* Refuses a submission whole: the reason goes back in the
+ * acknowledgement and into the log, with the peer's address, and is
+ * counted against sender (NULL when the submission could not be read). */
 static void
 ctx_refuse(
     struct hub_ctx *c, const char *why, const char *peer, const char *sender)
 {
-	c->refused = true;
-	snprintf(c->refusal, sizeof(c->refusal), "%s", why);
-	tally_one_line(c->refusal);
-	snprintf(c->refused_sender, sizeof(c->refused_sender), "%s",
-	    sender != NULL ? sender : "");
-	TALLY_LOG(TALLY_LOG_WARN, "submission from %s refused: %s", peer,
-	    c->refusal);
-	ctx_queue(c);
-}
-
-/* Sends the refusal of a context the writer counted. */
-static void
-ctx_send_refusal(struct hub *hub, struct hub_ctx *c)
-{
+	struct hub      *hub = c->hub;
 	struct tally_ack ack;
 
 	memset(&ack, 0, sizeof(ack));
+	/* The writer changes the instance after a repair. */
+	pthread_mutex_lock(&hub->mtx);
 	snprintf(
 	    ack.hub_instance, sizeof(ack.hub_instance), "%s", hub->instance);
+	pthread_mutex_unlock(&hub->mtx);
 	ack.has_error = true;
-	memcpy(ack.error, c->refusal, sizeof(ack.error));
-	c->refused = false;
+	snprintf(ack.error, sizeof(ack.error), "%s", why);
+	tally_one_line(ack.error);
+	TALLY_LOG(
+	    TALLY_LOG_WARN, "submission from %s refused: %s", peer, ack.error);
+	note_refusal(hub, sender, ack.error);
 	ctx_send(c, &ack);
 }
 
@@ -567,8 +599,36 @@ instance_refresh(struct hub *hub)
 		    "the database has a new instance id %s (repair): the "
 		    "children will send everything again",
 		    tally_store_instance_id(hub->st));
+		pthread_mutex_lock(&hub->mtx);
 		snprintf(hub->instance, sizeof(hub->instance), "%s",
 		    tally_store_instance_id(hub->st));
+		pthread_mutex_unlock(&hub->mtx);
+	}
+	return rv;
+}
+
+/* Counts the refusals left by the context callbacks. */
+static int
+count_notes(struct hub *hub)
+{
+	struct hub_note *n;
+	int              rv = TALLY_OK;
+
+	pthread_mutex_lock(&hub->mtx);
+	n                      = hub->notes;
+	hub->notes             = NULL;
+	hub->n_notes           = 0;
+	hub->notes_full_logged = false;
+	pthread_mutex_unlock(&hub->mtx);
+	while (n != NULL) {
+		struct hub_note *next = n->next;
+
+		if (rv == TALLY_OK) {
+			rv = tally_refusal_count(hub->st, n->sender,
+			    TALLY_REFUSED_SUBMISSION, n->reason, n->at_ms);
+		}
+		free(n);
+		n = next;
 	}
 	return rv;
 }
@@ -580,9 +640,10 @@ state_refused(
 {
 	bool conflict = strncmp(ws->reason, "conflict:", 9) == 0;
 
-	TALLY_LOG(TALLY_LOG_WARN, "%s: %s%s%s %s v%llu rejected: %s", sender,
-	    ws->region, ws->region[0] != '\0' ? " " : "", ws->indicator,
-	    ws->period_text, (unsigned long long) ws->version, ws->reason);
+	TALLY_LOG(TALLY_LOG_WARN, "%s: %s %s rejected: %s (%s%sv%llu)", sender,
+	    ws->indicator, ws->period_text, ws->reason, ws->region,
+	    ws->region[0] != '\0' ? " " : "",
+	    (unsigned long long) ws->version);
 	return tally_refusal_count(hub->st, sender,
 	    conflict ? TALLY_REFUSED_CONFLICT : TALLY_REFUSED_STATE,
 	    ws->reason, tally_now_ms());
@@ -600,16 +661,13 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 	if (rv == TALLY_OK) {
 		rv = instance_refresh(hub);
 	}
+	if (rv == TALLY_OK) {
+		rv = count_notes(hub);
+	}
 	for (int i = 0; rv == TALLY_OK && i < n; i++) {
 		struct tally_submission *sub     = batch[i]->sub;
 		size_t                   audited = 0;
 
-		if (batch[i]->refused) {
-			rv = tally_refusal_count(hub->st,
-			    batch[i]->refused_sender, TALLY_REFUSED_SUBMISSION,
-			    batch[i]->refusal, tally_now_ms());
-			continue;
-		}
 		if (sub->n_states > cap) {
 			struct tally_audit_item *p =
 			    realloc(items, sub->n_states * sizeof(*p));
@@ -701,7 +759,8 @@ writer_main(void *arg)
 		int  rv;
 
 		pthread_mutex_lock(&hub->mtx);
-		while (hub->head == NULL && !hub->stopping) {
+		while (hub->head == NULL && hub->notes == NULL &&
+		    !hub->stopping) {
 			pthread_cond_wait(&hub->work_cv, &hub->mtx);
 		}
 		if (hub->stopping) {
@@ -737,11 +796,7 @@ writer_main(void *arg)
 			/* The envelope kept for the audit was written with the
 			 * batch; it goes now, for the same reason. */
 			ctx_drop(batch[i]);
-			if (batch[i]->refused) {
-				/* Refused whole: the answer stands, counted or
-				 * not. */
-				ctx_send_refusal(hub, batch[i]);
-			} else if (rv == TALLY_OK) {
+			if (rv == TALLY_OK) {
 				ack_submission(hub, batch[i], sub);
 			} else {
 				batch[i]->state = HUB_CTX_RECV;
@@ -1286,6 +1341,12 @@ fail:
 		ctx_drop(&hub.ctxs[i]);
 	}
 	free(hub.ctxs);
+	while (hub.notes != NULL) {
+		struct hub_note *next = hub.notes->next;
+
+		free(hub.notes);
+		hub.notes = next;
+	}
 	hub_stopguard_finish(guard);
 	pthread_cond_destroy(&hub.work_cv);
 	pthread_cond_destroy(&hub.uplink_cv);

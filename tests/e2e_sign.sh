@@ -5,7 +5,7 @@
 # tests/flat.py over the raw rows. Then a malicious city, signing its
 # envelopes with its own valid key (tests/sec_client.c crafts them), tries
 # to change a county's figures at the province: (a) a county state with
-# sum_a altered under the county's original signature, (b) the origin
+# its sums altered under the county's original signature, (b) the origin
 # signature stripped, (c) the county state re-signed with the city's key,
 # (d) an older county version replayed with its valid signature, and (e)
 # its own state without an origin signature. The province must reject
@@ -209,7 +209,7 @@ attack() { # what, expected answer, craft options...
 attack "control: the county's state as the city holds it, with its real signature, is verified (a duplicate)" \
   "duplicate 130102 $ind $per v$cur_version" \
   --state "$cur_state" --origin-sig "$cur_sig" --origin-key-id "$cur_kid"
-attack "(a) sum_a altered under the county's original signature: rejected" \
+attack "(a) the sums altered under the county's original signature: rejected" \
   "rejected 130102 $ind $per v$cur_version: bad origin signature: the state of 130102 does not match the signature of key $id102" \
   --state "$cur_state" --origin-sig "$cur_sig" --origin-key-id "$cur_kid" --origin-alter
 newer=$((cur_version + 1000))

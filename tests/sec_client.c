@@ -17,7 +17,10 @@
  * signs its claim (common/sign.h) as a state of REGION (or of the
  * sender) with that key; --origin-sig and --origin-key-id set the
  * signature and key id as given (a signature copied from a hub's store);
- * --origin-alter then adds 1 to SUM_A, keeping the signature. REGION
+ * --origin-alter then doubles SUM_A and SUM_B, keeping the signature:
+ * the figures change while the value, and so min and max, stay what the
+ * admission rules (common/admit.h) take, so that only the signature can
+ * tell. REGION
  * `-` is the sender's own state.
  *   sec_client send URL FILE [--timeout-ms N]
  *
@@ -122,7 +125,7 @@ parse_state(char *spec, Tally__PartialState *p)
 		p->region = f[5];
 	}
 	if (n >= 8) {
-		p->leaves        = (uint32_t) strtoul(f[6], NULL, 10);
+		p->leaves        = strtoull(f[6], NULL, 10);
 		p->newest_period = f[7];
 	}
 	if (n >= 12) {
@@ -265,7 +268,8 @@ cmd_craft(int argc, char **argv)
 				states[sub.n_states - 1].p.origin_key_id =
 				    optarg;
 			} else {
-				states[sub.n_states - 1].p.sum_a += 1;
+				states[sub.n_states - 1].p.sum_a *= 2;
+				states[sub.n_states - 1].p.sum_b *= 2;
 			}
 			break;
 		case 'k':

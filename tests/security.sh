@@ -195,20 +195,20 @@ raw_attack "an oversized message (5 MiB, over NNG_OPT_RECVMAXSZ: dropped unread)
 "$client" craft --out "$work/good.bin" --sender 130102 --key "$work/c102.key" \
   --state "$state"
 head -c $(($(stat -c %s "$work/good.bin") - 10)) "$work/good.bin" >"$work/trunc.bin"
-raw_attack "a truncated message" "malformed submission: malformed envelope" \
+raw_attack "a truncated message" "malformed envelope: message Envelope: field key_id: a length of" \
   "$work/trunc.bin"
 python3 -c 'import random, sys; random.seed(6); sys.stdout.buffer.write(bytes(random.randrange(256) for _ in range(1000)))' \
   >"$work/random.bin"
-raw_attack "random bytes" "malformed submission: malformed envelope" \
+raw_attack "random bytes" "malformed envelope: message Envelope" \
   "$work/random.bin"
 cp "$work/good.bin" "$work/unknown.bin"
 printf '\170\001' >>"$work/unknown.bin" # field 15, varint 1
 raw_attack "an envelope with an unknown field" \
-  "malformed submission: envelope: unknown fields" "$work/unknown.bin"
+  "malformed envelope: unknown fields" "$work/unknown.bin"
 python3 -c 'import sys; sys.stdout.buffer.write(b"\x0a\x05hello\xff\xff\xff")' \
   >"$work/junk.body"
 attack "malformed protobuf inside a good signature" \
-  "refused: malformed submission: malformed submission" \
+  "refused: malformed submission: message Submission: the message ends inside a tag" \
   --body-file "$work/junk.body" --key "$work/c102.key"
 
 # SQL and control characters in strings, signed by the county itself.
