@@ -557,7 +557,13 @@ class Test:
 
     def check_refusals(self, hub):
         """The hub's report counts what it refused, from whom, with the
-        last reason: exactly what this client sent it."""
+        last reason: exactly what this client sent it. A refusal is
+        counted by the time the hub answers a later submission (docs:
+        Answers and reasons), so an empty exchange comes first."""
+        ack = hub.client.send(hub.client.sender,
+                              PROVINCE if hub is self.province else CITY, [])
+        check("the %s hub answers an empty exchange" % hub.name,
+              (ack.HasField("error"), len(ack.states)), (False, 0))
         doc = hub.report_json("2020")
         got = sorted(([r["sender"], r["states"], r["conflicts"],
                        r["submissions"], r["last_reason"]]
@@ -595,9 +601,9 @@ class Test:
             what, hub, lambda: client.send(sender, to, states, raws),
             lambda ack: self.ack_one(what, ack, self.pb.REJECTED, reason,
                                      region=region),
-            "%s: %s%s %s v%d rejected: %s" % (
-                sender, region + " " if region else "", ind, period, version,
-                reason), follow)
+            "%s: %s %s rejected: %s (%sv%d)" % (
+                sender, ind, period, reason, region + " " if region else "",
+                version), follow)
 
     def whole_refused(self, what, payload, error, hub=None, sender=None):
         """sender: the region the submission names, None when it is too
