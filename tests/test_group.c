@@ -197,20 +197,11 @@ state(const char *indicator, const char *period, double a, double b,
 	ws.state.has_newest = true;
 	ws.state.newest     = ws.period;
 	if (tally_state_value(&ws.state, ws.ind, &v) == 0) {
-		/* A min and max credit a leaf region at or below the
-		 * state's own (common/admit.h): the first one down. */
-		const struct tally_division *d =
-		    tally_catalog_division(cat, region);
-
-		ck_assert_ptr_nonnull(d);
-		while (d->first_child != TALLY_NO_INDEX) {
-			d = &cat->divisions[d->first_child];
-		}
 		ws.state.has_minmax = true;
 		ws.state.min_value  = v;
 		ws.state.max_value  = v;
-		strcpy(ws.state.min_region, d->code);
-		strcpy(ws.state.max_region, d->code);
+		strcpy(ws.state.min_region, region);
+		strcpy(ws.state.max_region, region);
 	}
 	ws.version = version;
 	return ws;
