@@ -215,16 +215,23 @@ start_hub_with() {
 # term_wait WHAT PID: SIGTERM and a bounded wait (SIGKILL after
 # deadline_s); returns the exit status (137 when it had to be killed).
 term_wait() {
-	local what=$1 pid=$2 end=$((SECONDS + deadline_s)) caught
+	local what=$1 pid=$2 end=$((SECONDS + deadline_s)) masks m ready
 	# A program that has not yet installed its SIGTERM handler (a
 	# daemon stopped just after it started, still in the sanitizers'
 	# start-up) would die of the signal itself and look like one that
 	# failed to stop cleanly; wait, briefly, until it catches SIGTERM
-	# (bit 15 of SigCgt in /proc/PID/status).
+	# (bit 15 of SigCgt in /proc/PID/status) or blocks it to take it with
+	# sigwait, as a hub does. sigwait unblocks the signal in the thread
+	# that waits, so that shows only in the other threads' SigBlk, which
+	# they inherit from the main thread once it blocked the signal.
 	for _ in $(seq 1 100); do
-		caught=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-		[ -z "$caught" ] && break
-		(((0x$caught >> 14) & 1)) && break
+		masks=$(awk '/^(SigCgt|SigBlk):/ {print $2}' "/proc/$pid/task/"*/status 2>/dev/null)
+		[ -z "$masks" ] && break
+		ready=0
+		for m in $masks; do
+			(((0x$m >> 14) & 1)) && ready=1
+		done
+		[ $ready -eq 1 ] && break
 		sleep 0.05
 	done
 	kill -TERM "$pid"

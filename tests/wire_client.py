@@ -1,27 +1,36 @@
 #!/usr/bin/python3
 """An independent client of the hub's wire protocol, written from
 docs/protocol.md alone: it shares no code with the C side (nor with the
-other test tools), speaks the SP framing itself over a plain TCP socket,
-and encodes the messages with a Python module that protoc generates from
-proto/tally.proto at test time.
+other test tools), speaks the SP framing itself over a plain socket
+(tcp:// and ipc://), encodes the messages with a Python module that
+protoc generates from proto/tally.proto at test time, and reads keys,
+derives key ids and signs envelopes and state claims by the documented
+formats.
 
-It drives a real `tally-hub run` (a city hub in open mode over tcp://,
-the province hub above it over ipc://, and the city in signed mode)
-through the rows of issue 14's table, each time
-checking the acknowledgement's status and reason, the line the hub logs,
-and that a `sqlite3 .dump` of the hub's figure tables is byte-identical
-before and after a refusal; then that the same child's next honest state
-lands and that an honest sibling, pushed by the real tally-node, is still
-served. It also checks the honest semantics: accepted, duplicate, stale,
-a correction that moves the city's figure by exactly its difference, an
-empty exchange, and the submissions refused whole.
+It drives real `tally-hub run` processes: a city hub in open mode over
+tcp://, the province hub above it over ipc://, the same city in signed
+mode, and the same city allowing ten years of clock skew. For every
+kind of state a node could not have made (a percentage over 100, a ratio
+over 0, counts that are not whole or too large, leaves out of range or
+wrong for the region, min and max credited elsewhere or on another
+scale, a version from the future, a conflicting version), for malformed
+protobuf and for the submissions refused whole, it checks the
+acknowledgement's status and reason, the line the hub logs, and that a
+`sqlite3 .dump` of the hub's figure tables is byte-identical before and
+after; then that the same child's next honest state lands and that an
+honest sibling, pushed by the real tally-node, is still served. It also
+checks the honest semantics (accepted, duplicate, stale, a correction
+that moves the city's figure by exactly its difference, an empty
+exchange), a forwarded county state held to the county's rules at the
+province, the refusals counted in each hub's report, signed mode, and
+`tally-hub repair` of a version from the future.
 
-Run by tests/wire_client.sh, which starts and stops the hubs:
-  wire_client.py --city-url URL --city-db FILE --city-log FILE
-                 --province-url URL --province-db FILE --province-log FILE
-                 --proto FILE --node FILE --hub FILE --work DIR
-Prints one line per check ("ok - ..." or "FAIL - ...") and exits 1 when
-any check failed.
+Run by tests/wire_client.sh, which starts and stops the hubs and gives
+their URLs, databases and logs (--city-*, --province-*, --signed-*,
+--lenient-*), the county's key files and id (--key, --pub, --key-id),
+the schema (--proto), the programs (--node, --hub) and a work directory
+(--work). Prints one line per check ("ok - ..." or "FAIL - ...") and
+exits 1 when any check failed.
 """
 
 import argparse
@@ -557,7 +566,13 @@ class Test:
 
     def check_refusals(self, hub):
         """The hub's report counts what it refused, from whom, with the
-        last reason: exactly what this client sent it."""
+        last reason: exactly what this client sent it. A refusal is
+        counted by the time the hub answers a later submission (docs:
+        Answers and reasons), so an empty exchange comes first."""
+        ack = hub.client.send(hub.client.sender,
+                              PROVINCE if hub is self.province else CITY, [])
+        check("the %s hub answers an empty exchange" % hub.name,
+              (ack.HasField("error"), len(ack.states)), (False, 0))
         doc = hub.report_json("2020")
         got = sorted(([r["sender"], r["states"], r["conflicts"],
                        r["submissions"], r["last_reason"]]
@@ -595,9 +610,9 @@ class Test:
             what, hub, lambda: client.send(sender, to, states, raws),
             lambda ack: self.ack_one(what, ack, self.pb.REJECTED, reason,
                                      region=region),
-            "%s: %s%s %s v%d rejected: %s" % (
-                sender, region + " " if region else "", ind, period, version,
-                reason), follow)
+            "%s: %s %s rejected: %s (%sv%d)" % (
+                sender, ind, period, reason, region + " " if region else "",
+                version), follow)
 
     def whole_refused(self, what, payload, error, hub=None, sender=None):
         """sender: the region the submission names, None when it is too
@@ -879,9 +894,9 @@ class Test:
         self.whole_refused("an unsigned envelope", unsigned,
                            "unsigned envelope: this hub accepts signed "
                            "envelopes only", hub=self.signed)
+        # Signed, then its sent_at moved by a millisecond.
         env = pb.Envelope()
         env.ParseFromString(s.envelope(body))
-        env.body = s.submission_bytes(COUNTY, CITY, []) + b""
         sub = pb.Submission()
         sub.ParseFromString(env.body)
         sub.sent_at += 1
@@ -890,7 +905,6 @@ class Test:
                            env.SerializeToString(),
                            "bad signature: the body does not match the "
                            "signature of key %s" % s.key_id, hub=self.signed)
-
 
     def repair(self):
         """A hub that allows ten years of skew takes a version from a
