@@ -13,6 +13,7 @@ packages=(
   curl chromium fonts-wqy-microhei
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
+  scdoc lintian systemd dpkg-dev fakeroot adduser init-system-helpers
 )
 
 missing=()
