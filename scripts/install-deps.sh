@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev sqlite3
   check libsubunit-dev
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
+  libsystemd-dev
   curl chromium fonts-wqy-microhei
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
