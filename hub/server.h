@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "group.h"
+#include "reload.h"
 #include "sign.h"
 #include "target.h"
 #include "tlsconf.h"
@@ -55,6 +56,8 @@ struct hub_config {
 	 * tls+tcp:// (the parent, the comparison hubs). */
 	struct tally_tls tls;
 	struct tally_tls uplink_tls;
+	/* What SIGHUP reads again (reload.h); NULL: a reload only logs. */
+	const struct hub_reload_src *reload;
 };
 
 /* Runs the hub until SIGINT or SIGTERM. Returns a Tally error code; the
