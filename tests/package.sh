@@ -161,7 +161,7 @@ NOTIFY_SOCKET=$work/sock/notify "$hub" run -c "$work/etc/hub-province.ini" \
 	2>"$work/log/province.log" &
 pids+=($!)
 prov=$!
-wait_for "province READY=1" grep -qx READY=1 "$work/log/notify"
+wait_for "province READY=1" grep -sqx READY=1 "$work/log/notify"
 "$hub" run -c "$work/etc/hub-city.ini" 2>"$work/log/city.log" &
 pids+=($!)
 cityp=$!
@@ -187,7 +187,7 @@ check "the figures are not empty" test "$(wc -l <"$work/log/prov-city.csv")" -gt
 kill -TERM "$prov" "$cityp"
 wait "$prov"
 check "the province stopped cleanly" test $? -eq 0
-wait_for "STOPPING=1" grep -qx STOPPING=1 "$work/log/notify"
+wait_for "STOPPING=1" grep -sqx STOPPING=1 "$work/log/notify"
 
 echo "== journal priorities"
 "$node" push --db "$work/state/county-130102.db" --hub "ipc://$work/sock/none" \
