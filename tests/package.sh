@@ -92,6 +92,11 @@ contains "tally-common makes the tally user" \
 	"$(dpkg-deb -I "$deb_common" postinst)" "adduser --system --group"
 check "binaries are stripped" bash -c \
 	"file '$work/root/usr/bin/tally-hub' | grep -q 'stripped' && ! file '$work/root/usr/bin/tally-hub' | grep -q 'not stripped'"
+# Installed, the programs find their data in the package's directory.
+for b in tally-hub tally-node; do
+	check "$b looks for its data in /usr/share/tally" \
+		grep -qa /usr/share/tally "$work/root/usr/bin/$b"
+done
 for m in man1/tally-hub.1 man1/tally-node.1 man5/tally.ini.5; do
 	check "$m is a man page" bash -c \
 		"zcat '$work/root/usr/share/man/$m.gz' | grep -q '^\.TH'"
