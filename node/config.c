@@ -257,7 +257,7 @@ node_check_config(const char *prog, const char *path)
 {
 	struct tally_catalog *cat = NULL;
 	struct node_config    cfg;
-	char                  region[16];
+	char                  region[TALLY_STOREINFO_TEXT];
 	size_t                bad;
 	int                   ex;
 
