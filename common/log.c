@@ -5,8 +5,11 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 int tally_log_level = TALLY_LOG_INFO;
@@ -20,9 +23,32 @@ tally_log_set_region(const char *region)
 	    region != NULL ? region : "-");
 }
 
+/* Whether stderr is the journal's stream (systemd sets JOURNAL_STREAM to
+ * its device:inode): then each line starts with its syslog priority,
+ * <3> to <7> as sd-daemon(3) has it, and carries no time stamp, since
+ * the journal keeps its own. Checked once: stderr does not change. */
+static bool
+to_journal(void)
+{
+	static int         known = -1;
+	const char        *env;
+	struct stat        sb;
+	unsigned long long dev, ino;
+
+	if (known >= 0) {
+		return known == 1;
+	}
+	env   = getenv("JOURNAL_STREAM");
+	known = env != NULL && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &sb) == 0 && (unsigned long long) sb.st_dev == dev &&
+	    (unsigned long long) sb.st_ino == ino;
+	return known == 1;
+}
+
 void
 tally_log_write(int level, const char *fmt, ...)
 {
+	static const int   prio[]  = { 3, 4, 6, 7 };
 	static const char *names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 	char               msg[1024];
 	char               stamp[32];
@@ -39,6 +65,11 @@ tally_log_write(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (to_journal()) {
+		fprintf(stderr, "<%d>%-5s [%s] %s\n", prio[level],
+		    names[level], log_region, msg);
+		return;
+	}
 	fprintf(stderr, "%s.%03ldZ %-5s [%s] %s\n", stamp,
 	    (long) (ts.tv_nsec / 1000000), names[level], log_region, msg);
 }

@@ -3,9 +3,13 @@
  * the store opens, and reused. SQLite's result codes are turned into
  * Tally's here and their text logged once.
  */
+/* program_invocation_short_name: the refusal of a newer store names the
+ * program that refuses it. */
+#define _GNU_SOURCE
 #include "store.h"
 
 #include "admit.h"
+#include "backup.h"
 #include "group.h"
 #include "log.h"
 #include "text.h"
@@ -942,6 +946,46 @@ upgrade_3(struct tally_store *st)
 	return rv;
 }
 
+/* A store of a schema newer than this program's comes from a newer
+ * release: refused, because this one would misread it. */
+static int
+schema_known(const char *path, const char *schema, struct tally_errbuf *eb)
+{
+	double v, mine;
+
+	if (tally_parse_double(schema, &v) != TALLY_OK ||
+	    tally_parse_double(STORE_SCHEMA_VERSION, &mine) != TALLY_OK) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "%s: not a Tally store (schema '%s')", path, schema);
+	}
+	if (v > mine) {
+		return tally_fail(eb, TALLY_ECONFIG,
+		    "store %s has schema %s; this %s knows up to %s: upgrade "
+		    "tally",
+		    path, schema, program_invocation_short_name,
+		    STORE_SCHEMA_VERSION);
+	}
+	return TALLY_OK;
+}
+
+/* Before a migration changes a store, a copy of it as it was:
+ * PATH.bak-schemaN, never overwritten. */
+static int
+backup_before_upgrade(struct tally_store *st, const char *path,
+    const char *schema, struct tally_errbuf *eb)
+{
+	char out[PATH_MAX + 32];
+	int  rv;
+
+	snprintf(out, sizeof(out), "%s.bak-schema%s", path, schema);
+	rv = tally_backup_from(st->db, out, eb);
+	if (rv == TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_INFO,
+		    "%s: copied to %s before the upgrade", path, out);
+	}
+	return rv;
+}
+
 static int
 open_store(const char *path, const struct tally_catalog *cat, bool group,
     struct tally_store **out, struct tally_errbuf *eb)
@@ -981,7 +1025,17 @@ open_store(const char *path, const struct tally_catalog *cat, bool group,
 		goto fail;
 	}
 	rv = meta_get(st, "schema", schema, sizeof(schema));
+	if (rv == TALLY_OK) {
+		rv = schema_known(path, schema, eb);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
+	}
 	if (rv == TALLY_OK && strcmp(schema, "3") == 0) {
+		rv = backup_before_upgrade(st, path, schema, eb);
+		if (rv != TALLY_OK) {
+			goto fail;
+		}
 		rv = upgrade_3(st);
 		if (rv != TALLY_OK) {
 			tally_fail(eb, rv,
@@ -1068,6 +1122,20 @@ const char *
 tally_store_region(const struct tally_store *st)
 {
 	return st->region;
+}
+
+int
+tally_store_renew_instance(struct tally_store *st)
+{
+	char instance[sizeof(st->instance_id)];
+	int  rv;
+
+	random_hex(instance, 16);
+	rv = meta_put(st, "instance_id", instance);
+	if (rv == TALLY_OK) {
+		memcpy(st->instance_id, instance, sizeof(st->instance_id));
+	}
+	return rv;
 }
 
 const char *

@@ -80,6 +80,11 @@ const char *tally_store_region(const struct tally_store *st);
 /* The random id of this database file, made when it was created. */
 const char *tally_store_instance_id(const struct tally_store *st);
 
+/* Gives the store a new instance id (outside a transaction, or inside
+ * the caller's): every child that reads it in an acknowledgement sends
+ * all its states again, as after a restore from a backup. */
+int tally_store_renew_instance(struct tally_store *st);
+
 int  tally_store_begin(struct tally_store *st);
 int  tally_store_commit(struct tally_store *st);
 void tally_store_rollback(struct tally_store *st);

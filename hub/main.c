@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "groups.h"
 #include "log.h"
+#include "maint.h"
 #include "repair.h"
 #include "report.h"
 #include "server.h"
@@ -104,6 +105,21 @@ usage(FILE *out)
 	    "with --compare NAME=URL (repeatable) or a [compare] section of\n"
 	    "NAME = URL.\n"
 	    "\n"
+	    "  check-config -c FILE\n"
+	    "         Check the INI file and all it names (database,\n"
+	    "         region, URLs, keys, TLS files, targets, due dates);\n"
+	    "         each problem as FILE:LINE. Exit 78 if any.\n"
+	    "  backup --db FILE --out FILE\n"
+	    "         A consistent copy of the database, also while the\n"
+	    "         hub runs; never overwrites FILE.\n"
+	    "  restore --db FILE --from BACKUP\n"
+	    "         With the hub stopped: put BACKUP back as FILE (the\n"
+	    "         old one kept as FILE.pre-restore) under a new\n"
+	    "         instance id, so that every child sends all again.\n"
+	    "\n"
+	    "A running hub re-reads its keys file, targets and due dates\n"
+	    "on SIGHUP (systemctl reload), keeping every connection.\n"
+	    "\n"
 	    "Targets and due dates (run and report):\n"
 	    "  --targets FILE     add a deployment's targets (targets.csv\n"
 	    "                     columns) to configs/targets.csv\n"
@@ -173,8 +189,13 @@ struct hub_args {
 	const char *due_days;
 	const char *as_of;
 	const char *before;
+	/* report --out, backup --out; restore --from (maint.h). */
 	const char *out;
+	const char *from;
 	bool        bom;
+	/* --targets and --due-days as given, over the file's on a reload. */
+	const char *targets_cli;
+	const char *due_days_cli;
 	bool        explain;
 	bool        only_targets;
 	/* Comparison: --group, --latest and the settings of groups.h. */
@@ -244,6 +265,7 @@ enum {
 	OPT_MAX_CLOCK_SKEW,
 	OPT_OUT,
 	OPT_BOM,
+	OPT_FROM,
 };
 
 static const struct option long_options[] = {
@@ -289,6 +311,7 @@ static const struct option long_options[] = {
 	    OPT_PARENT_SERVER_NAME },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "max-clock-skew", required_argument, NULL, OPT_MAX_CLOCK_SKEW },
+	{ "from", required_argument, NULL, OPT_FROM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -577,6 +600,7 @@ load_security(struct hub_args *a, struct hub_config *cfg)
 static int
 cmd_run(struct hub_args *a)
 {
+	struct hub_reload_src reload;
 	struct tally_catalog *cat;
 	struct hub_config     cfg;
 	int                   ex, rv;
@@ -615,7 +639,13 @@ cmd_run(struct hub_args *a)
 	if (ex != EX_OK) {
 		return ex;
 	}
-	ex = load_security(a, &cfg);
+	/* SIGHUP reads these again (reload.h). */
+	reload.config   = a->config;
+	reload.keys     = a->keys;
+	reload.targets  = a->targets_cli;
+	reload.due_days = a->due_days_cli;
+	cfg.reload      = &reload;
+	ex              = load_security(a, &cfg);
 	if (ex != EX_OK) {
 		return ex;
 	}
@@ -1112,6 +1142,15 @@ done:
 	return ex;
 }
 
+/* The maintenance commands of issue 19 (maint.h); -1 for another. */
+static int
+maint_command(const char *cmd, const struct hub_args *a)
+{
+	struct hub_maint_args m = { a->config, a->db, a->out, a->from };
+
+	return hub_maint_command(prog, cmd, &m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1179,10 +1218,12 @@ main(int argc, char **argv)
 			a.format = optarg;
 			break;
 		case OPT_TARGETS:
-			a.targets = optarg;
+			a.targets     = optarg;
+			a.targets_cli = optarg;
 			break;
 		case OPT_DUE_DAYS:
-			a.due_days = optarg;
+			a.due_days     = optarg;
+			a.due_days_cli = optarg;
 			break;
 		case OPT_EXPLAIN:
 			a.explain = true;
@@ -1261,6 +1302,9 @@ main(int argc, char **argv)
 		case OPT_BOM:
 			a.bom = true;
 			break;
+		case OPT_FROM:
+			a.from = optarg;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -1273,7 +1317,10 @@ main(int argc, char **argv)
 	if (optind != argc) {
 		return usage_error(cmd, "unexpected argument");
 	}
-	if (strcmp(cmd, "run") == 0) {
+	ex = maint_command(cmd, &a);
+	if (ex >= 0) {
+		/* check-config, backup or restore (maint.h) */
+	} else if (strcmp(cmd, "run") == 0) {
 		ex = cmd_run(&a);
 	} else if (strcmp(cmd, "report") == 0) {
 		ex = cmd_report(&a);

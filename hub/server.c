@@ -23,6 +23,8 @@
 #include "http.h"
 #include "log.h"
 #include "refusal.h"
+#include "notify.h"
+#include "reload.h"
 #include "sign.h"
 #include "stopguard.h"
 #include "store.h"
@@ -87,6 +89,9 @@ struct hub_ctx {
 	uint8_t               sig[TALLY_SIGN_BYTES];
 	uint8_t               pk[TALLY_PUBLIC_BYTES];
 	char                  key_id[TALLY_KEY_ID_STRLEN];
+	/* The keyring of the callback running now (reload.h): set and let
+	 * go by ctx_cb around the callback's work. */
+	const struct tally_keyring *keys;
 };
 
 /* A submission refused whole, for the writer to count (refusal.h): the
@@ -131,6 +136,8 @@ struct hub {
 	size_t             nups;
 	/* A comparison hub's group; NULL for a region's hub. */
 	const struct tally_group *grp;
+	/* The keyring, swapped by a reload (reload.h). */
+	struct hub_keys *keys;
 };
 
 static int
@@ -279,7 +286,7 @@ static bool
 envelope_verified(struct hub_ctx *c, const struct tally_envelope *env,
     const char **region, char *why, size_t len)
 {
-	const struct tally_keyring *keys = c->hub->cfg->keys;
+	const struct tally_keyring *keys = c->keys;
 	const uint8_t              *pk;
 	int                         res;
 
@@ -435,10 +442,8 @@ group_admits(
  * a region for which no key is listed is rejected too: in signed mode a
  * figure nobody can vouch for is a gap to be seen, not to be filled. */
 static void
-origins_verify(const struct hub *hub, struct tally_submission *sub)
+origins_verify(const struct tally_keyring *keys, struct tally_submission *sub)
 {
-	const struct tally_keyring *keys = hub->cfg->keys;
-
 	if (keys == NULL) {
 		return;
 	}
@@ -488,7 +493,7 @@ ctx_drop(struct hub_ctx *c)
 /* Runs on an NNG thread: verify, decode, validate, queue. Nothing here
  * blocks. */
 static void
-ctx_cb(void *arg)
+ctx_work(void *arg)
 {
 	struct hub_ctx          *c          = arg;
 	struct hub              *hub        = c->hub;
@@ -561,9 +566,23 @@ ctx_cb(void *arg)
 		return;
 	}
 	versions_admit(hub, sub);
-	origins_verify(hub, sub);
+	origins_verify(c->keys, sub);
 	c->sub = sub;
 	ctx_queue(c);
+}
+
+/* ctx_work with the keyring of the moment held (reload.h). The reference
+ * is kept in a local: once the context is queued, the writer and the
+ * context's next callback may use it, but neither reads c->keys. */
+static void
+ctx_cb(void *arg)
+{
+	struct hub_ctx    *c = arg;
+	struct hub_keyref *ref;
+
+	c->keys = hub_keys_acquire(c->hub->keys, &ref);
+	ctx_work(c);
+	hub_keys_release(c->hub->keys, ref);
 }
 
 /* Appends what one submission changed to the audit trail, in the
@@ -1153,6 +1172,66 @@ write_ready_file(const char *path, const char *url, const char *http_url)
 	return TALLY_OK;
 }
 
+/* The settings of the last reload, in use by the dashboard. */
+static struct hub_reloaded hub_reloaded_now;
+
+/* SIGHUP: reads the keys, targets and due dates again (reload.h); the
+ * dashboard is started again on the same address with the new targets
+ * and due dates. NNG's connections are not touched. */
+static void
+hub_reload(struct hub *hub, struct hub_http **http)
+{
+	struct hub_reloaded r;
+	char                addr[160];
+	size_t              n;
+
+	tally_notify_reloading("reloading");
+	if (hub->cfg->reload == NULL ||
+	    hub_reload_run(hub->cfg->reload, hub->keys, &r) != TALLY_OK) {
+		tally_notify_ready("reload failed: kept the settings it had");
+		return;
+	}
+	if (*http != NULL) {
+		hub_http_url(*http, addr, sizeof(addr));
+		n = strlen(addr);
+		memmove(addr, addr + 7, n - 6); /* "http://" */
+		n = strlen(addr);
+		if (n > 0 && addr[n - 1] == '/') {
+			addr[n - 1] = '\0';
+		}
+		hub_http_stop(*http);
+		*http = NULL;
+		if (hub_http_start(r.cat, hub->cfg->db, addr, &r.due, http) !=
+		    TALLY_OK) {
+			TALLY_LOG(TALLY_LOG_ERROR,
+			    "reload: the dashboard did not start again on %s",
+			    addr);
+		}
+	}
+	/* The dashboard no longer reads the settings of the reload before. */
+	hub_reload_settings_free(&hub_reloaded_now);
+	hub_reloaded_now = r;
+	TALLY_LOG(TALLY_LOG_INFO, "reloaded: keys, targets and due dates");
+	tally_notify_ready("reloaded");
+}
+
+/* Waits for SIGINT or SIGTERM, reloading on each SIGHUP meanwhile. */
+static int
+hub_wait_signal(struct hub *hub, const sigset_t *sigs, struct hub_http **http)
+{
+	int sig = 0;
+
+	for (;;) {
+		if (sigwait(sigs, &sig) != 0) {
+			continue;
+		}
+		if (sig != SIGHUP) {
+			return sig;
+		}
+		hub_reload(hub, http);
+	}
+}
+
 int
 hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 {
@@ -1208,8 +1287,13 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	rv = hub_keys_new(cfg->keys, &hub.keys);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
 	rv = open_or_create_store(&hub);
 	if (rv == TALLY_OK) {
 		rv = start_security(&hub);
@@ -1297,8 +1381,11 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 		goto fail;
 	}
 
-	sigwait(&sigs, &sig);
+	tally_notify_ready("hub %s serving on %s",
+	    hub.grp != NULL ? hub.grp->name : hub.region, url);
+	sig = hub_wait_signal(&hub, &sigs, &http);
 	TALLY_LOG(TALLY_LOG_INFO, "signal %d: stopping", sig);
+	tally_notify_stopping("stopping on signal %d", sig);
 	rv = TALLY_OK;
 fail:
 	/* Without a guard (no memory for it) the stop is as before:
@@ -1353,6 +1440,8 @@ fail:
 		hub.notes = next;
 	}
 	hub_stopguard_finish(guard);
+	hub_keys_free(hub.keys);
+	hub_reload_settings_free(&hub_reloaded_now);
 	pthread_cond_destroy(&hub.work_cv);
 	pthread_cond_destroy(&hub.uplink_cv);
 	pthread_mutex_destroy(&hub.mtx);

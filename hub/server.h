@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "group.h"
+#include "reload.h"
 #include "sign.h"
 #include "target.h"
 #include "tlsconf.h"
@@ -61,6 +62,8 @@ struct hub_config {
 	/* How far ahead of the hub's clock a state's version may be, in
 	 * seconds (max_clock_skew; admit.h). */
 	int64_t max_clock_skew_s;
+	/* What SIGHUP reads again (reload.h); NULL: a reload only logs. */
+	const struct hub_reload_src *reload;
 };
 
 /* Runs the hub until SIGINT or SIGTERM. Returns a Tally error code; the

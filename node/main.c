@@ -4,11 +4,14 @@
  * The command line is a contract that other tools drive: the command names
  * and flags below must not change.
  */
+#include "admin.h"
 #include "catalog.h"
 #include "cli.h"
+#include "config.h"
 #include "errors.h"
 #include "input.h"
 #include "log.h"
+#include "notify.h"
 #include "show.h"
 #include "sign.h"
 #include "store.h"
@@ -77,6 +80,16 @@ usage(FILE *out)
 	    "         A region that changes parent (division_changes.csv)\n"
 	    "         gives --hub CODE=URL for each parent: each period\n"
 	    "         goes to the parent in force in its last month.\n"
+	    "  run    -c FILE   (push -c FILE)\n"
+	    "         The same with the settings of a node's INI file\n"
+	    "         ([node] db, hub, key, tls_*, timeout_ms; "
+	    "tally.ini(5)).\n"
+	    "  check-config -c FILE\n"
+	    "         Check the file and all it names (store, hubs, key,\n"
+	    "         TLS files); each problem as FILE:LINE. Exit 78 if any.\n"
+	    "  backup --db FILE --out FILE\n"
+	    "         A consistent copy of the store, also while `run`\n"
+	    "         pushes from it; never overwrites FILE.\n"
 	    "  keygen --out PREFIX\n"
 	    "         Make the node's key pair: PREFIX.key, the private\n"
 	    "         key (mode 0600, kept on this machine), and\n"
@@ -129,7 +142,12 @@ struct node_args {
 	const char *tls_cert;
 	const char *tls_key;
 	const char *tls_server_name;
+	/* -c FILE: its settings fill what the command line left unset. */
+	const char *config;
 };
+
+/* The file of -c, whose strings node_args points to until exit. */
+static struct node_config node_cfg;
 
 enum {
 	OPT_DB = 256,
@@ -155,6 +173,7 @@ static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "config", required_argument, NULL, 'c' },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "region", required_argument, NULL, OPT_REGION },
 	{ "indicator", required_argument, NULL, OPT_INDICATOR },
@@ -817,6 +836,10 @@ cmd_push(const struct node_args *a, bool daemon)
 	memset(&stats, 0, sizeof(stats));
 	/* Changes made before this point are sent by the first push. */
 	(void) tally_store_data_version(st, &seen);
+	if (daemon) {
+		tally_notify_ready("pushing %s to %zu parent hub%s",
+		    tally_store_region(st), nh, nh == 1 ? "" : "s");
+	}
 	for (;;) {
 		/* Every parent is tried, so that one that is down does not
 		 * hold back the periods of another; the first failure is
@@ -880,6 +903,9 @@ cmd_push(const struct node_args *a, bool daemon)
 			rv = TALLY_OK;
 			break;
 		}
+	}
+	if (daemon) {
+		tally_notify_stopping("stopping");
 	}
 	if (!daemon && rv == TALLY_OK && nh == 1) {
 		print_stats(url, &stats);
@@ -950,6 +976,46 @@ cmd_keygen(const struct node_args *a)
 	return EX_OK;
 }
 
+/* -c FILE: the file's settings where the command line gave none. */
+static int
+apply_config(struct node_args *a)
+{
+	struct node_config *c  = &node_cfg;
+	int                 ex = node_config_load(prog, a->config, c);
+
+	if (ex != EX_OK) {
+		return ex;
+	}
+	a->db         = a->db != NULL ? a->db : c->db;
+	a->timeout_ms = a->timeout_ms != NULL ? a->timeout_ms : c->timeout_ms;
+	a->key        = a->key != NULL ? a->key : c->key;
+	a->tls_ca     = a->tls_ca != NULL ? a->tls_ca : c->tls_ca;
+	a->tls_cert   = a->tls_cert != NULL ? a->tls_cert : c->tls_cert;
+	a->tls_key    = a->tls_key != NULL ? a->tls_key : c->tls_key;
+	a->tls_server_name = a->tls_server_name != NULL ? a->tls_server_name
+	                                                : c->tls_server_name;
+	for (size_t i = 0; a->n_hubs == 0 && i < c->n_hubs; i++) {
+		a->hubs[i] = c->hubs[i];
+	}
+	if (a->n_hubs == 0) {
+		a->n_hubs = c->n_hubs;
+	}
+	return EX_OK;
+}
+
+/* The commands of issue 19: check-config and backup; -1 for another. */
+static int
+admin_command(const char *cmd, struct node_args *a)
+{
+	if (strcmp(cmd, "check-config") == 0) {
+		return node_check_config(prog, a->config);
+	}
+	if (strcmp(cmd, "backup") == 0) {
+		return tally_admin_backup(prog, a->db, a->out);
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -972,7 +1038,7 @@ main(int argc, char **argv)
 		cmd = NULL;
 	}
 	while (
-	    (c = getopt_long(argc, argv, "hVq", long_options, NULL)) != -1) {
+	    (c = getopt_long(argc, argv, "hVqc:", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -982,6 +1048,9 @@ main(int argc, char **argv)
 			return EX_OK;
 		case 'q':
 			tally_log_level = TALLY_LOG_ERROR;
+			break;
+		case 'c':
+			a.config = optarg;
 			break;
 		case OPT_DB:
 			a.db = optarg;
@@ -1050,6 +1119,16 @@ main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		return usage_error(cmd, "unexpected argument");
+	}
+	if (strcmp(cmd, "check-config") != 0 && a.config != NULL) {
+		c = apply_config(&a);
+		if (c != EX_OK) {
+			return c;
+		}
+	}
+	c = admin_command(cmd, &a);
+	if (c >= 0) {
+		return c;
 	}
 	if (strcmp(cmd, "init") == 0) {
 		return cmd_init(&a);

@@ -11,12 +11,14 @@ packages=(
   libsqlite3-dev sqlite3
   check libsubunit-dev
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
+  libsystemd-dev
   curl chromium fonts-wqy-microhei
   libxlsxwriter-dev python3-openpyxl
   libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
-  libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
+  libzip-dev libxml2-dev
+  scdoc lintian systemd dpkg-dev fakeroot adduser init-system-helpers
 )
 
 missing=()
