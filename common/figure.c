@@ -4,6 +4,7 @@
 #include "figure.h"
 
 #include "errors.h"
+#include "number.h"
 
 #include <csv.h>
 #include <math.h>
@@ -40,9 +41,12 @@ tally_figure_json(
 static void
 csv_num(FILE *out, bool has, double v)
 {
+	char text[TALLY_NUMBER_STRLEN];
+
 	fputc(',', out);
 	if (has) {
-		fprintf(out, "%.17g", v);
+		tally_number_shortest(v, text, sizeof(text));
+		fputs(text, out);
 	}
 }
 
@@ -196,7 +200,11 @@ tally_figure_csv_num(FILE *out, json_t *v)
 {
 	fputc(',', out);
 	if (v != NULL && json_is_number(v)) {
-		fprintf(out, "%.17g", json_number_value(v));
+		char text[TALLY_NUMBER_STRLEN];
+
+		tally_number_shortest(
+		    json_number_value(v), text, sizeof(text));
+		fputs(text, out);
 	}
 }
 

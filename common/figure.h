@@ -26,7 +26,8 @@ const char *tally_figure_b_name(const struct tally_indicator *ind);
 void tally_figure_json(
     json_t *o, const struct tally_indicator *ind, const struct tally_state *s);
 
-/* Appends ",value,numerator,denominator,sum,weight" at full precision,
+/* Appends ",value,numerator,denominator,sum,weight", each the shortest
+ * text that reads back exactly (number.h),
  * leaving empty the columns the kind does not use. */
 void tally_figure_csv(
     FILE *out, const struct tally_indicator *ind, const struct tally_state *s);
@@ -80,8 +81,8 @@ void tally_figure_doc_text(
     const struct tally_indicator *ind, json_t *f, struct tally_figure_text *t);
 
 /* Writes s as one CSV field, quoted only when it must be; the _text and
- * _num forms write a comma first, then s (nothing for NULL) or v at full
- * precision (nothing when it is not a number). */
+ * _num forms write a comma first, then s (nothing for NULL) or v as the
+ * shortest exact text (number.h; nothing when it is not a number). */
 void tally_figure_csv_field(FILE *out, const char *s);
 void tally_figure_csv_text(FILE *out, const char *s);
 void tally_figure_csv_num(FILE *out, json_t *v);

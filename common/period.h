@@ -31,6 +31,15 @@ struct tally_period {
  * (`2020-13`, `2020Q5`, `20`, trailing text). */
 int tally_period_parse(const char *s, struct tally_period *out);
 
+/* Parses a period as a county office writes it in a spreadsheet, for
+ * `import` and `record`: the canonical forms above and `2020-3`, `2020/3`,
+ * `2020年3月`, a date on the first of a month (`2020/4/1`, `2020-04-01`,
+ * `2020年4月1日`), `2020q2`, `2020-Q2`, `2020年第二季度` (or 第2季度, 二季度),
+ * `2020年`. Leading and trailing blanks are the caller's to trim.
+ * TALLY_EDATA for a date that is not the first of its month (a day, not a
+ * month: the caller says so), TALLY_EINVAL for anything else. */
+int tally_period_parse_loose(const char *s, struct tally_period *out);
+
 /* Writes the canonical text into buf, which must hold TALLY_PERIOD_STRLEN. */
 void tally_period_format(const struct tally_period *p, char *buf);
 

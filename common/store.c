@@ -1088,18 +1088,20 @@ tally_store_group_members(const struct tally_store *st)
 	return st->group[0] != '\0' ? st->members : NULL;
 }
 
-int
-tally_store_group_standards(struct tally_store *st, char **out)
+/* The meta value of key, "" when it is not set. */
+static int
+meta_text(struct tally_store *st, const char *key, char **out)
 {
 	sqlite3_stmt *s;
 	char         *text;
 	int           rc, rv = TALLY_OK;
 
-	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT value FROM meta WHERE key = 'standards'", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    st->db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL);
 	if (rc != SQLITE_OK) {
-		return db_err(st, rc, "standards");
+		return db_err(st, rc, key);
 	}
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		text = strdup((const char *) sqlite3_column_text(s, 0));
@@ -1107,7 +1109,7 @@ tally_store_group_standards(struct tally_store *st, char **out)
 		text = strdup("");
 	} else {
 		text = NULL;
-		rv   = db_err(st, rc, "standards");
+		rv   = db_err(st, rc, key);
 	}
 	sqlite3_finalize(s);
 	if (rv == TALLY_OK && text == NULL) {
@@ -1117,6 +1119,27 @@ tally_store_group_standards(struct tally_store *st, char **out)
 		*out = text;
 	}
 	return rv;
+}
+
+int
+tally_store_group_standards(struct tally_store *st, char **out)
+{
+	return meta_text(st, "standards", out);
+}
+
+int
+tally_store_group_title(struct tally_store *st, char **out)
+{
+	return meta_text(st, "group_title", out);
+}
+
+int
+tally_store_set_group_title(struct tally_store *st, const char *text)
+{
+	if (st->group[0] == '\0') {
+		return TALLY_EINVAL;
+	}
+	return meta_put(st, "group_title", text);
 }
 
 int

@@ -67,6 +67,11 @@ int tally_store_group_standards(struct tally_store *st, char **out);
 /* Replaces the group's standards (a group's store only). */
 int tally_store_set_group_standards(struct tally_store *st, const char *text);
 
+/* The group's display name (京津冀), "" when none was given; the caller
+ * frees *out. Set, like the standards, when the comparison hub starts. */
+int tally_store_group_title(struct tally_store *st, char **out);
+int tally_store_set_group_title(struct tally_store *st, const char *text);
+
 /* Closes and frees st; NULL is accepted. */
 void tally_store_close(struct tally_store *st);
 

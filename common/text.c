@@ -158,3 +158,160 @@ tally_text_pad(FILE *out, const char *s, int width)
 		fputc(' ', out);
 	}
 }
+
+int
+tally_parse_figure(const char *s, double *out)
+{
+	char        buf[64];
+	size_t      n = 0, group = 0;
+	bool        grouped = false, in_whole = true;
+	const char *p;
+
+	if (s == NULL || *s == '\0' || strlen(s) >= sizeof(buf)) {
+		return TALLY_EINVAL;
+	}
+	if (strchr(s, ',') == NULL) {
+		return tally_parse_double(s, out);
+	}
+	/* Commas are accepted only as Excel writes them: between groups of
+	 * three digits of the whole part, the first group of one to three. */
+	p = s;
+	if (*p == '-' || *p == '+') {
+		buf[n++] = *p++;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p == ',') {
+			if (!in_whole || group == 0 ||
+			    (grouped && group != 3) ||
+			    (!grouped && group > 3)) {
+				return TALLY_EINVAL;
+			}
+			grouped = true;
+			group   = 0;
+			continue;
+		}
+		if (*p >= '0' && *p <= '9') {
+			if (in_whole) {
+				group++;
+			}
+		} else if (in_whole) {
+			in_whole = false;
+			if (grouped && group != 3) {
+				return TALLY_EINVAL;
+			}
+		}
+		buf[n++] = *p;
+	}
+	if (in_whole && grouped && group != 3) {
+		return TALLY_EINVAL;
+	}
+	buf[n] = '\0';
+	return tally_parse_double(buf, out);
+}
+
+/* The length of the blank at p (0 when there is none). */
+static size_t
+blank_len(const unsigned char *p)
+{
+	if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+		return 1;
+	}
+	if (p[0] == 0xC2 && p[1] == 0xA0) {
+		return 2; /* U+00A0 no-break space */
+	}
+	if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) {
+		return 3; /* U+3000 ideographic space */
+	}
+	return 0;
+}
+
+char *
+tally_text_trim(char *s)
+{
+	unsigned char *p = (unsigned char *) s, *end;
+	size_t         k;
+
+	if (s == NULL) {
+		return s;
+	}
+	while ((k = blank_len(p)) > 0) {
+		p += k;
+	}
+	end = p + strlen((char *) p);
+	while (end > p) {
+		if (end[-1] == ' ' || (end[-1] >= '\t' && end[-1] <= '\r')) {
+			end--;
+		} else if (end - p >= 2 && end[-2] == 0xC2 &&
+		    end[-1] == 0xA0) {
+			end -= 2;
+		} else if (end - p >= 3 && end[-3] == 0xE3 &&
+		    end[-2] == 0x80 && end[-1] == 0x80) {
+			end -= 3;
+		} else {
+			break;
+		}
+	}
+	memmove(s, p, (size_t) (end - p));
+	s[end - p] = '\0';
+	return s;
+}
+
+/* Splits UTF-8 text into code points (at most max); returns the count. */
+static size_t
+code_points(const char *s, unsigned long *cp, size_t max)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t               n = 0;
+
+	while (*p != '\0' && n < max) {
+		int           len = *p < 0x80       ? 1
+		              : (*p & 0xE0) == 0xC0 ? 2
+		              : (*p & 0xF0) == 0xE0 ? 3
+		              : (*p & 0xF8) == 0xF0 ? 4
+		                                    : 1;
+		unsigned long c   = *p;
+
+		for (int i = 1; i < len && p[i] != '\0'; i++) {
+			c = (c << 8) | p[i];
+		}
+		cp[n++] = c;
+		for (int i = 0; i < len && *p != '\0'; i++) {
+			p++;
+		}
+	}
+	return n;
+}
+
+#define EDIT_MAX 128
+
+size_t
+tally_edit_distance(const char *a, const char *b)
+{
+	unsigned long ca[EDIT_MAX], cb[EDIT_MAX];
+	size_t        row[EDIT_MAX + 1];
+	size_t        na = code_points(a, ca, EDIT_MAX);
+	size_t        nb = code_points(b, cb, EDIT_MAX);
+
+	for (size_t j = 0; j <= nb; j++) {
+		row[j] = j;
+	}
+	for (size_t i = 1; i <= na; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t up   = row[j];
+			size_t best = diag + (ca[i - 1] != cb[j - 1]);
+
+			if (row[j] + 1 < best) {
+				best = row[j] + 1;
+			}
+			if (row[j - 1] + 1 < best) {
+				best = row[j - 1] + 1;
+			}
+			row[j] = best;
+			diag   = up;
+		}
+	}
+	return row[nb];
+}

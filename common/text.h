@@ -7,6 +7,7 @@
 #define TALLY_TEXT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Parses a finite decimal number occupying all of s. TALLY_EINVAL for an
@@ -31,5 +32,20 @@ int tally_text_width(const char *s);
 
 /* Prints s and pads it with spaces to width columns. */
 void tally_text_pad(FILE *out, const char *s, int width);
+
+/* Parses a figure as people type it in a spreadsheet: a finite decimal
+ * number (as tally_parse_double) that may group its whole part with commas
+ * in threes ("1,210", "12,345.6"). Anything else, "93.4%" among it, is
+ * TALLY_EINVAL. */
+int tally_parse_figure(const char *s, double *out);
+
+/* Removes blanks from both ends of s in place: ASCII white space, the
+ * no-break space and the ideographic (full-width) space that Chinese
+ * input methods type. Returns s. */
+char *tally_text_trim(char *s);
+
+/* The edit (Levenshtein) distance between a and b, counted in Unicode
+ * characters of UTF-8 text, so that one wrong Chinese character is 1. */
+size_t tally_edit_distance(const char *a, const char *b);
 
 #endif

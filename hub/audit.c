@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "errors.h"
+#include "number.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -112,19 +113,24 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 		const struct tally_audit_item *it = &items[i];
 
 		if (c->format == TALLY_FORMAT_CSV) {
+			char a[TALLY_NUMBER_STRLEN], b[TALLY_NUMBER_STRLEN];
+
+			tally_number_shortest(it->state.sum_a, a, sizeof(a));
+			tally_number_shortest(it->state.sum_b, b, sizeof(b));
 			fprintf(c->out,
 			    "%" PRId64 ",%s,%s,%s,%s,%s,%s,%" PRIu64
-			    ",%.17g,%.17g,%u,",
+			    ",%s,%s,%u,",
 			    env->id, when, env->sender,
 			    env->signature != NULL ? env->key_id : "",
 			    it->region, it->indicator, it->period, it->version,
-			    it->state.sum_a, it->state.sum_b,
-			    it->state.leaves);
+			    a, b, it->state.leaves);
 			if (it->has_prev) {
-				fprintf(c->out,
-				    "%" PRIu64 ",%.17g,%.17g,%u,%s,",
-				    it->prev_version, it->prev.sum_a,
-				    it->prev.sum_b, it->prev.leaves,
+				tally_number_shortest(
+				    it->prev.sum_a, a, sizeof(a));
+				tally_number_shortest(
+				    it->prev.sum_b, b, sizeof(b));
+				fprintf(c->out, "%" PRIu64 ",%s,%s,%u,%s,",
+				    it->prev_version, a, b, it->prev.leaves,
 				    it->prev_via);
 			} else {
 				fprintf(c->out, ",,,,,");

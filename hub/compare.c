@@ -11,6 +11,7 @@
  * dashboard can never disagree.
  */
 #include "compare.h"
+#include "rank.h"
 
 #include "errors.h"
 #include "figure.h"
@@ -161,31 +162,28 @@ better(const struct tally_indicator *ind, double a, double b)
 	return ind->higher_better ? a > b : a < b;
 }
 
-/* Ranks the members with a complete value, best first; equal values share
- * a rank (1, 1, 3). Returns the best member, or NULL. */
+/* Ranks the members with a complete value, best first (rank.h: equal
+ * values share a rank, 1, 1, 3). Returns the best member, or NULL. */
 static const struct member *
 rank_members(const struct tally_indicator *ind, struct member *ms, size_t n)
 {
-	const struct member *best = NULL;
+	double vs[TALLY_GROUP_MEMBERS_MAX];
+	bool   ok[TALLY_GROUP_MEMBERS_MAX];
+	int    ranks[TALLY_GROUP_MEMBERS_MAX];
+	size_t best;
 
-	for (size_t i = 0; i < n; i++) {
-		int ahead = 0;
-
-		if (!ms[i].complete || !ms[i].has_value) {
-			continue;
-		}
-		for (size_t j = 0; j < n; j++) {
-			if (j != i && ms[j].complete && ms[j].has_value &&
-			    better(ind, ms[j].value, ms[i].value)) {
-				ahead++;
-			}
-		}
-		ms[i].rank = ahead + 1;
-		if (best == NULL || better(ind, ms[i].value, best->value)) {
-			best = &ms[i];
-		}
+	if (n > TALLY_GROUP_MEMBERS_MAX) {
+		n = TALLY_GROUP_MEMBERS_MAX;
 	}
-	return best;
+	for (size_t i = 0; i < n; i++) {
+		vs[i] = ms[i].value;
+		ok[i] = ms[i].complete && ms[i].has_value;
+	}
+	best = tally_rank(vs, ok, n, ind->higher_better, ranks);
+	for (size_t i = 0; i < n; i++) {
+		ms[i].rank = ranks[i];
+	}
+	return best < n ? &ms[best] : NULL;
 }
 
 /* True when op points the way ind is better: >= and > for higher. */
@@ -693,6 +691,26 @@ hub_compare_json(const struct tally_catalog *cat, struct tally_store *st,
 	return TALLY_OK;
 }
 
+/* Sets "title" on root: the group's display name, or its id when it has
+ * none, so that the page always has a name to show. */
+static int
+meta_title(struct tally_store *st, const char *id, json_t *root)
+{
+	char *title = NULL;
+	int   rv    = tally_store_read_begin(st);
+
+	if (rv == TALLY_OK) {
+		rv = tally_store_group_title(st, &title);
+		tally_store_read_end(st);
+	}
+	if (rv == TALLY_OK) {
+		json_object_set_new(
+		    root, "title", json_string(title[0] != '\0' ? title : id));
+	}
+	free(title);
+	return rv;
+}
+
 int
 hub_compare_meta_json(
     const struct tally_catalog *cat, struct tally_store *st, json_t **out)
@@ -716,6 +734,12 @@ hub_compare_meta_json(
 	}
 	root = json_object();
 	json_object_set_new(root, "group", json_string(c.g.name));
+	rv = meta_title(st, c.g.name, root);
+	if (rv != TALLY_OK) {
+		json_decref(root);
+		cmp_fini(&c);
+		return rv;
+	}
 	list = json_array();
 	for (size_t i = 0; i < c.g.n_members; i++) {
 		const struct tally_division *d =

@@ -4,6 +4,7 @@
 #include "groups.h"
 
 #include "errors.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,10 @@ hub_groups_fini(struct hub_groups *g)
 	for (size_t i = 0; i < g->n_defs; i++) {
 		free(g->defs[i].name);
 		free(g->defs[i].members);
+	}
+	for (size_t i = 0; i < g->n_titles; i++) {
+		free(g->titles[i].name);
+		free(g->titles[i].title);
 	}
 	for (size_t i = 0; i < g->n_compare; i++) {
 		free((char *) g->compare[i].group);
@@ -198,6 +203,60 @@ ini_standard(struct hub_groups *g, const struct tally_catalog *cat,
 	return 1;
 }
 
+/* A [group_names] key: NAME = the group's display name (UTF-8, at most
+ * 60 bytes, one line). */
+static int
+ini_title(struct hub_groups *g, const char *name, const char *value, char *err,
+    size_t len)
+{
+	size_t n = strlen(value);
+
+	if (!tally_group_name_valid(name)) {
+		snprintf(
+		    err, len, "[group_names] '%s' is not a group name", name);
+		return 0;
+	}
+	if (n == 0 || n > 60 || !tally_utf8_valid(value, n) ||
+	    strpbrk(value, "\r\n\t") != NULL) {
+		snprintf(err, len,
+		    "[group_names] %s: the display name must be 1 to 60 bytes "
+		    "of UTF-8 on one line",
+		    name);
+		return 0;
+	}
+	if (hub_groups_title(g, name) != NULL) {
+		snprintf(err, len, "[group_names] %s is set twice", name);
+		return 0;
+	}
+	if (g->n_titles == HUB_GROUPS_MAX) {
+		snprintf(err, len, "[group_names]: more than %d groups",
+		    HUB_GROUPS_MAX);
+		return 0;
+	}
+	g->titles[g->n_titles].name  = strdup(name);
+	g->titles[g->n_titles].title = strdup(value);
+	if (g->titles[g->n_titles].name == NULL ||
+	    g->titles[g->n_titles].title == NULL) {
+		free(g->titles[g->n_titles].name);
+		free(g->titles[g->n_titles].title);
+		snprintf(err, len, "out of memory");
+		return 0;
+	}
+	g->n_titles++;
+	return 1;
+}
+
+const char *
+hub_groups_title(const struct hub_groups *g, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < g->n_titles; i++) {
+		if (strcmp(g->titles[i].name, name) == 0) {
+			return g->titles[i].title;
+		}
+	}
+	return NULL;
+}
+
 int
 hub_groups_ini(struct hub_groups *g, const struct tally_catalog *cat,
     const char *section, const char *name, const char *value, char *err,
@@ -208,6 +267,9 @@ hub_groups_ini(struct hub_groups *g, const struct tally_catalog *cat,
 	}
 	if (strcmp(section, "standard") == 0) {
 		return ini_standard(g, cat, name, value, err, len);
+	}
+	if (strcmp(section, "group_names") == 0) {
+		return ini_title(g, name, value, err, len);
 	}
 	if (strcmp(section, "compare") == 0) {
 		char why[200];

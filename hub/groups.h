@@ -27,9 +27,17 @@ struct hub_group_def {
 	char *members;
 };
 
+/* A [group_names] entry: the name people read (京津冀) of a group. */
+struct hub_group_title {
+	char *name;
+	char *title;
+};
+
 struct hub_groups {
-	struct hub_group_def defs[HUB_GROUPS_MAX];
-	size_t               n_defs;
+	struct hub_group_def   defs[HUB_GROUPS_MAX];
+	size_t                 n_defs;
+	struct hub_group_title titles[HUB_GROUPS_MAX];
+	size_t                 n_titles;
 	/* --members: the members of the group the hub serves. */
 	const char        *cli_members;
 	struct hub_compare compare[HUB_COMPARE_MAX];
@@ -58,7 +66,11 @@ int hub_groups_cli_standard(struct hub_groups *g, const char *arg);
  * win over its [compare] section. On failure err says why. */
 int hub_groups_apply_cli(struct hub_groups *g, char *err, size_t len);
 
-/* An INI key of the [groups], [standard] or [compare] section. Returns 1
+/* The display name of group name from [group_names], or NULL. */
+const char *hub_groups_title(const struct hub_groups *g, const char *name);
+
+/* An INI key of the [groups], [group_names], [standard] or [compare]
+ * section. Returns 1
  * when it is taken, 0 with err set when it is wrong, and -1 when section
  * is none of those. */
 int hub_groups_ini(struct hub_groups *g, const struct tally_catalog *cat,

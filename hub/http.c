@@ -11,6 +11,11 @@
  * with 400 and a one-line reason when it is wrong. The JSON documents
  * themselves are built by report.c.
  *
+ * The downloads (/api/report.csv, /api/report.xlsx, /api/brief.pdf) take
+ * the same parameters and are rendered from the same documents; the CSV
+ * starts with a UTF-8 byte order mark, without which Excel on Chinese
+ * Windows reads UTF-8 as GBK.
+ *
  * A comparison hub's database is a region group's (compare.h): then the
  * server serves the comparison page instead, with /api/meta describing
  * the group and /api/compare, and the region endpoints answer 404.
@@ -18,12 +23,14 @@
 #include "http.h"
 
 #include "asof.h"
+#include "brief.h"
 #include "compare.h"
 #include "errors.h"
 #include "log.h"
 #include "report.h"
 #include "store.h"
 #include "text.h"
+#include "xlsx.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -555,7 +562,8 @@ route_group(struct hub_http *h, const char *url, const struct http_query *q,
 		api_compare_meta(h, q, r);
 	} else if (strcmp(url, "/api/compare") == 0) {
 		api_compare(h, q, r);
-	} else if (strcmp(url, "/api/report") == 0 ||
+	} else if (strncmp(url, "/api/report", 11) == 0 ||
+	    strcmp(url, "/api/brief.pdf") == 0 ||
 	    strcmp(url, "/api/explain") == 0 ||
 	    strcmp(url, "/api/trend") == 0) {
 		(void) fail(r, MHD_HTTP_NOT_FOUND,
@@ -786,6 +794,144 @@ send_report(struct hub_http *h, struct MHD_Connection *conn,
 	return MHD_queue_response(conn, MHD_HTTP_OK, resp);
 }
 
+/* --- Downloads ---------------------------------------------------- */
+
+/* A file to download: data (freed here), its type and its name. */
+static enum MHD_Result
+send_file(struct MHD_Connection *conn, unsigned char *data, size_t len,
+    const char *type, const char *name)
+{
+	struct MHD_Response *resp;
+	char                 disp[160];
+
+	resp = MHD_create_response_from_buffer_with_free_callback(
+	    len, data, free);
+	if (resp == NULL) {
+		free(data);
+		return queue(conn, MHD_HTTP_OK, NULL);
+	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
+	if (!add_headers(resp, false) ||
+	    MHD_del_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	        "application/json; charset=utf-8") != MHD_YES ||
+	    MHD_add_response_header(
+	        resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+	    MHD_add_response_header(resp, "Content-Disposition", disp) !=
+	        MHD_YES) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	return queue(conn, MHD_HTTP_OK, resp);
+}
+
+/* The name of a download: tally-REGION-PERIOD.EXT. */
+static void
+file_name(const struct hub_http *h, const char *region,
+    const struct tally_period *p, const char *ext, char *buf, size_t len)
+{
+	char period[TALLY_PERIOD_STRLEN];
+
+	tally_period_format(p, period);
+	snprintf(buf, len, "tally-%s-%s.%s",
+	    region != NULL ? region : tally_store_region(h->st), period, ext);
+}
+
+/* The workbook of the report o, issued by this hub now. */
+static int
+report_xlsx(struct hub_http *h, const struct hub_report_opts *o,
+    unsigned char **data, size_t *len)
+{
+	const struct tally_division *hd =
+	    tally_catalog_division(h->cat, tally_store_region(h->st));
+	struct hub_issuer who;
+	json_t           *doc = NULL;
+	int               rv  = hub_report_json(h->cat, h->st, o, &doc);
+
+	if (rv == TALLY_OK) {
+		who.hub      = tally_store_region(h->st);
+		who.hub_name = hd != NULL ? hd->name : "";
+		who.instance = tally_store_instance_id(h->st);
+		who.now_ms   = tally_now_ms();
+		rv           = hub_xlsx_buffer(h->cat, doc, &who, data, len);
+	}
+	json_decref(doc);
+	return rv;
+}
+
+/* GET /api/report.csv and /api/report.xlsx: the report of /api/report
+ * as the CLI's --format csv (with a byte order mark) or xlsx. */
+static enum MHD_Result
+send_report_file(struct hub_http *h, struct MHD_Connection *conn,
+    const struct http_query *q, bool xlsx)
+{
+	struct http_reply      r = { 0, NULL };
+	struct hub_report_opts o;
+	unsigned char         *data = NULL;
+	size_t                 len  = 0;
+	char                   name[96];
+	FILE                  *mem;
+	int                    rv;
+
+	if (!report_query(h, q, &r, &o)) {
+		return send_json(conn, &r, false);
+	}
+	if (xlsx) {
+		rv = report_xlsx(h, &o, &data, &len);
+	} else {
+		o.format = TALLY_FORMAT_CSV;
+		mem      = open_memstream((char **) &data, &len);
+		if (mem == NULL) {
+			rv = TALLY_ENOMEM;
+		} else {
+			fputs("\xEF\xBB\xBF", mem);
+			rv = hub_report(mem, h->cat, h->st, &o);
+			if (fclose(mem) != 0 && rv == TALLY_OK) {
+				rv = TALLY_ENOMEM;
+			}
+		}
+	}
+	if (rv != TALLY_OK) {
+		free(data);
+		reply_from(&r, rv, NULL, o.region, h);
+		return send_json(conn, &r, false);
+	}
+	file_name(
+	    h, o.region, &o.period, xlsx ? "xlsx" : "csv", name, sizeof(name));
+	return send_file(conn, data, len,
+	    xlsx ? "application/"
+	           "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	         : "text/csv; charset=utf-8",
+	    name);
+}
+
+/* GET /api/brief.pdf?period=P[&region=R]: the briefing of brief.h. */
+static enum MHD_Result
+send_brief(struct hub_http *h, struct MHD_Connection *conn,
+    const struct http_query *q)
+{
+	static const char *const allowed[] = { "period", "region", NULL };
+	struct http_reply        r         = { 0, NULL };
+	struct hub_brief_opts    o;
+	unsigned char           *pdf = NULL;
+	size_t                   len = 0;
+	char                     name[96];
+	int                      rv;
+
+	memset(&o, 0, sizeof(o));
+	o.due = h->due;
+	if (!check_names(&r, q, allowed) || !get_period(&r, q, &o.period) ||
+	    !get_region(&r, q, h, &o.region)) {
+		return send_json(conn, &r, false);
+	}
+	rv = hub_brief_pdf(h->cat, h->st, &o, &pdf, &len);
+	if (rv != TALLY_OK) {
+		reply_from(&r, rv, NULL, o.region, h);
+		return send_json(conn, &r, false);
+	}
+	file_name(h, o.region, &o.period, "pdf", name, sizeof(name));
+	return send_file(conn, pdf, len, "application/pdf", name);
+}
+
 static enum MHD_Result
 send_page(struct MHD_Connection *conn, bool group)
 {
@@ -853,6 +999,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	} else if (strcmp(url, "/api/report") == 0) {
 		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s", method, url);
 		return send_report(h, conn, &q);
+	} else if (strcmp(url, "/api/report.csv") == 0 ||
+	    strcmp(url, "/api/report.xlsx") == 0) {
+		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s", method, url);
+		return send_report_file(
+		    h, conn, &q, strcmp(url, "/api/report.xlsx") == 0);
+	} else if (strcmp(url, "/api/brief.pdf") == 0) {
+		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s", method, url);
+		return send_brief(h, conn, &q);
 	} else if (strcmp(url, "/api/explain") == 0) {
 		api_explain(h, &q, &r);
 	} else if (strcmp(url, "/api/trend") == 0) {

@@ -6,6 +6,7 @@
 #include "admit.h"
 #include "asof.h"
 #include "audit.h"
+#include "brief.h"
 #include "catalog.h"
 #include "cli.h"
 #include "compare.h"
@@ -18,6 +19,7 @@
 #include "sign.h"
 #include "store.h"
 #include "text.h"
+#include "xlsx.h"
 
 #include <getopt.h>
 #include <ini.h>
@@ -75,6 +77,15 @@ usage(FILE *out)
 	    "  report --explain --indicator ID --period P [--region CODE]\n"
 	    "         Each child's value, sums, share of the pooled\n"
 	    "         denominator and how far it pulls the total up or down.\n"
+	    "  report ... --format xlsx --out FILE\n"
+	    "         The report as an Excel workbook: figures, targets and\n"
+	    "         the chase list, names in Chinese and English, numbers\n"
+	    "         as numbers. --bom: a UTF-8 byte order mark before\n"
+	    "         --format csv, for Excel on Chinese Windows.\n"
+	    "  brief  --db FILE --period P [--region CODE] --out FILE.pdf\n"
+	    "         A briefing of at most two A4 pages in Chinese: the\n"
+	    "         headline counts, each off-track indicator with what\n"
+	    "         drags it, and the children to chase.\n"
 	    "  run    --db FILE --group NAME --members CODE,CODE,...\n"
 	    "         --listen URL [--standard ID=strictest|NUMBER ...]\n"
 	    "         Serve a comparison hub for a region group: it takes\n"
@@ -138,7 +149,9 @@ usage(FILE *out)
 	    "  -c, --config FILE  read run settings from an INI file\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
-	    "  -q, --quiet        log errors only\n"
+	    "  -q, --quiet        log errors only (no warnings, not even\n"
+	    "                     the open-mode one of report, compare\n"
+	    "                     and audit)\n"
 	    "  -v, --verbose      log debugging detail\n",
 	    prog);
 }
@@ -160,6 +173,8 @@ struct hub_args {
 	const char *due_days;
 	const char *as_of;
 	const char *before;
+	const char *out;
+	bool        bom;
 	bool        explain;
 	bool        only_targets;
 	/* Comparison: --group, --latest and the settings of groups.h. */
@@ -227,6 +242,8 @@ enum {
 	OPT_AS_OF,
 	OPT_BEFORE,
 	OPT_MAX_CLOCK_SKEW,
+	OPT_OUT,
+	OPT_BOM,
 };
 
 static const struct option long_options[] = {
@@ -252,6 +269,8 @@ static const struct option long_options[] = {
 	{ "only-targets", no_argument, NULL, OPT_ONLY_TARGETS },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "before", required_argument, NULL, OPT_BEFORE },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "bom", no_argument, NULL, OPT_BOM },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "members", required_argument, NULL, OPT_MEMBERS },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
@@ -513,8 +532,9 @@ run_group(struct hub_args *a, struct hub_config *cfg)
 	if (rv != TALLY_OK) {
 		return complain(EX_CONFIG, "run: %s", err);
 	}
-	cfg->group     = &g;
-	cfg->standards = standards;
+	cfg->group       = &g;
+	cfg->standards   = standards;
+	cfg->group_title = hub_groups_title(&a->groups, a->group);
 	tally_log_set_region(g.name);
 	rv = hub_run(a->cat, cfg);
 	free(standards);
@@ -616,12 +636,17 @@ cmd_run(struct hub_args *a)
 }
 
 /* Every report of a hub that runs without keys says so: its figures
- * could have been sent by anyone who reached it. */
+ * could have been sent by anyone who reached it. Unless asked for errors
+ * only (-q): a script that runs many reports of one tree (the demos) says
+ * it once itself instead of once per report, between the figures. */
 static void
 warn_open_mode(struct tally_store *st)
 {
 	bool open = false;
 
+	if (tally_log_level < TALLY_LOG_WARN) {
+		return;
+	}
 	if (tally_store_open_mode(st, &open) == TALLY_OK && open) {
 		(void) complain(0,
 		    "warning: this hub runs in OPEN MODE (no keys file): "
@@ -811,6 +836,40 @@ cmd_repair(struct hub_args *a)
 	return hub_repair(stdout, a->cat, &o);
 }
 
+/* Who issues what this hub's store holds. */
+static void
+issuer(const struct tally_catalog *cat, struct tally_store *st,
+    struct hub_issuer *who)
+{
+	const struct tally_division *d =
+	    tally_catalog_division(cat, tally_store_region(st));
+
+	who->hub      = tally_store_region(st);
+	who->hub_name = d != NULL ? d->name : "";
+	who->instance = tally_store_instance_id(st);
+	who->now_ms   = tally_now_ms();
+}
+
+/* `report --format xlsx --out FILE`. */
+static int
+report_xlsx(const char *path, const struct tally_catalog *cat,
+    struct tally_store *st, const struct hub_report_opts *o)
+{
+	struct hub_issuer who;
+	json_t           *doc = NULL;
+	int               rv  = hub_report_json(cat, st, o, &doc);
+
+	if (rv == TALLY_OK) {
+		issuer(cat, st, &who);
+		rv = hub_xlsx_write(path, cat, doc, &who);
+		if (rv == TALLY_EIO) {
+			(void) complain(0, "report: %s: cannot write", path);
+		}
+	}
+	json_decref(doc);
+	return rv;
+}
+
 static int
 cmd_report(struct hub_args *a)
 {
@@ -818,6 +877,7 @@ cmd_report(struct hub_args *a)
 	struct tally_store    *st = NULL;
 	struct tally_errbuf    eb = { "" };
 	struct hub_report_opts o;
+	bool                   xlsx;
 	int                    ex, rv;
 
 	ex = load_settings(a);
@@ -837,10 +897,19 @@ cmd_report(struct hub_args *a)
 	if (a->explain && a->indicator == NULL) {
 		return usage_error("report", "--explain needs --indicator");
 	}
-	if (a->format != NULL &&
+	xlsx = a->format != NULL && strcmp(a->format, "xlsx") == 0;
+	if (a->format != NULL && !xlsx &&
 	    tally_format_parse(a->format, &o.format) != 0) {
 		return usage_error(
-		    "report", "--format must be table, json or csv");
+		    "report", "--format must be table, json, csv or xlsx");
+	}
+	if (xlsx != (a->out != NULL) || (xlsx && a->explain)) {
+		return usage_error("report",
+		    "--format xlsx goes with --out FILE (and not with "
+		    "--explain); other formats print to stdout");
+	}
+	if (a->bom && (o.format != TALLY_FORMAT_CSV || xlsx)) {
+		return usage_error("report", "--bom goes with --format csv");
 	}
 	if (a->depth != NULL) {
 		double d;
@@ -893,7 +962,14 @@ cmd_report(struct hub_args *a)
 		}
 	}
 	warn_open_mode(st);
-	rv = hub_report(stdout, cat, st, &o);
+	if (xlsx) {
+		rv = report_xlsx(a->out, cat, st, &o);
+	} else {
+		if (a->bom) {
+			fputs("\xEF\xBB\xBF", stdout);
+		}
+		rv = hub_report(stdout, cat, st, &o);
+	}
 	if (rv == TALLY_ENOENT) {
 		(void) complain(0,
 		    "report: --region: %s is not the hub's region %s or "
@@ -905,6 +981,58 @@ cmd_report(struct hub_args *a)
 		ex = tally_exit_code(rv);
 	}
 done:
+	tally_store_close(st);
+	return ex;
+}
+
+/* `brief`: the briefing PDF of brief.h. */
+static int
+cmd_brief(struct hub_args *a)
+{
+	struct tally_store   *st = NULL;
+	struct tally_errbuf   eb = { "" };
+	struct hub_brief_opts o;
+	int                   ex, rv;
+
+	ex = load_settings(a);
+	if (ex != EX_OK) {
+		return ex;
+	}
+	if (a->db == NULL || a->period == NULL || a->out == NULL) {
+		return usage_error(
+		    "brief", "--db, --period and --out are required");
+	}
+	memset(&o, 0, sizeof(o));
+	o.region = a->region;
+	o.due    = &a->due;
+	if (tally_period_parse(a->period, &o.period) != TALLY_OK) {
+		return complain(EX_DATAERR,
+		    "brief: --period: '%s' is not a valid period (YYYY, "
+		    "YYYYQn or YYYY-MM)",
+		    a->period);
+	}
+	if (a->region != NULL && !tally_region_code_valid(a->region)) {
+		return complain(EX_DATAERR,
+		    "brief: --region: '%s' is not a region code", a->region);
+	}
+	rv = tally_store_open(a->db, a->cat, &st, &eb);
+	if (rv != TALLY_OK) {
+		return complain(tally_exit_code(rv), "brief: %s", eb.text);
+	}
+	tally_log_set_region(tally_store_region(st));
+	warn_open_mode(st);
+	rv = hub_brief_write(a->out, a->cat, st, &o);
+	if (rv == TALLY_ENOENT) {
+		ex = complain(EX_DATAERR,
+		    "brief: --region: %s is not the hub's region %s or below "
+		    "it",
+		    a->region, tally_store_region(st));
+	} else if (rv == TALLY_EIO) {
+		ex = complain(EX_CANTCREAT, "brief: %s: cannot write", a->out);
+	} else if (rv != TALLY_OK) {
+		ex = complain(
+		    tally_exit_code(rv), "brief: %s", tally_strerror(rv));
+	}
 	tally_store_close(st);
 	return ex;
 }
@@ -1127,6 +1255,12 @@ main(int argc, char **argv)
 		case OPT_MAX_CLOCK_SKEW:
 			a.max_clock_skew = optarg;
 			break;
+		case OPT_OUT:
+			a.out = optarg;
+			break;
+		case OPT_BOM:
+			a.bom = true;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -1147,6 +1281,8 @@ main(int argc, char **argv)
 		ex = cmd_compare(&a);
 	} else if (strcmp(cmd, "audit") == 0) {
 		ex = cmd_audit(&a);
+	} else if (strcmp(cmd, "brief") == 0) {
+		ex = cmd_brief(&a);
 	} else if (strcmp(cmd, "prune-history") == 0) {
 		ex = cmd_prune_history(&a);
 	} else if (strcmp(cmd, "repair") == 0) {
@@ -1162,5 +1298,6 @@ main(int argc, char **argv)
 	tally_due_fini(&a.due);
 	hub_groups_fini(&a.groups);
 	tally_catalog_free(a.cat);
+	hub_brief_release();
 	return ex;
 }

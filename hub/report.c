@@ -15,6 +15,7 @@
  * never be computed differently from a report of now.
  */
 #include "report.h"
+#include "report_print.h"
 
 #include "asof.h"
 #include "errors.h"
@@ -22,9 +23,11 @@
 #include "refusal.h"
 #include "rollup.h"
 #include "text.h"
+#include "trajectory.h"
 
 #include <csv.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +370,275 @@ region_ref(const struct tally_division *d)
 	return json_pack("{s:s,s:s}", "code", d->code, "name", d->name);
 }
 
+/* Sets "benchmark" on o for a region with no target of its own for
+ * (ind, period): the targets of its nearest ancestor that has one, judged
+ * on the region's own figure, with the ancestor named. An `each_child`
+ * target asks the level of every part, so a region below is judged
+ * against the level itself. */
+static int
+benchmark_json(const struct view *v, const struct held *h,
+    const struct tally_division *d, json_t *o)
+{
+	const struct tally_catalog *cat = v->cat;
+	const struct tally_target  *ts[REPORT_TARGETS_MAX];
+	const char                 *code;
+	size_t                      n = 0;
+
+	if (tally_targets_for(cat, d->code, h->ind, &h->period, NULL, 0) > 0) {
+		return TALLY_OK;
+	}
+	for (code = parent_code(cat, d, &h->period); code != NULL;
+	     code = parent_code(
+	         cat, tally_catalog_division(cat, code), &h->period)) {
+		n = tally_targets_for(
+		    cat, code, h->ind, &h->period, ts, REPORT_TARGETS_MAX);
+		if (n > 0) {
+			break;
+		}
+	}
+	if (code == NULL) {
+		return TALLY_OK;
+	}
+	if (n > REPORT_TARGETS_MAX) {
+		n = REPORT_TARGETS_MAX;
+	}
+	{
+		const struct tally_division *a =
+		    tally_catalog_division(cat, code);
+		json_t *list = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			struct tally_target t  = *ts[i];
+			json_t             *tj = NULL;
+			int                 rv;
+
+			if (t.scope == TALLY_SCOPE_EACH_CHILD) {
+				t.scope = TALLY_SCOPE_TOTAL;
+			}
+			rv = target_json(v, h, d, &t, &tj);
+			if (rv != TALLY_OK) {
+				json_decref(list);
+				return rv;
+			}
+			json_object_set_new(tj, "region", region_ref(a));
+			json_object_set_new(tj, "scope",
+			    json_string(tally_scope_name(ts[i]->scope)));
+			json_array_append_new(list, tj);
+		}
+		if (n == 1) {
+			json_object_set(
+			    o, "benchmark", json_array_get(list, 0));
+			json_decref(list);
+		} else {
+			json_object_set_new(o, "benchmark", list);
+		}
+	}
+	return TALLY_OK;
+}
+
+/* What a figure is compared with besides its targets: the same period a
+ * year before (yoy), the period before for a month or quarter (pop), and
+ * for a year the region's annual figures up to it, from which the
+ * trajectory toward a later target is drawn. */
+struct outlook {
+	bool        has_yoy, has_pop;
+	struct held yoy, pop;
+	struct held
+	      *years; /* the years held up to the report's, oldest first */
+	size_t n_years;
+};
+
+static void
+outlook_fini(struct outlook *ol)
+{
+	if (ol->has_yoy) {
+		held_fini(&ol->yoy);
+	}
+	if (ol->has_pop) {
+		held_fini(&ol->pop);
+	}
+	for (size_t i = 0; i < ol->n_years; i++) {
+		held_fini(&ol->years[i]);
+	}
+	free(ol->years);
+	memset(ol, 0, sizeof(*ol));
+}
+
+/* The period before p of the same kind: a year, a quarter or a month. */
+static struct tally_period
+period_before(const struct tally_period *p)
+{
+	struct tally_period q = *p;
+
+	if (q.kind == TALLY_PERIOD_YEAR || q.index <= 1) {
+		q.year--;
+		q.index = q.kind == TALLY_PERIOD_QUARTER ? 4
+		    : q.kind == TALLY_PERIOD_MONTH       ? 12
+		                                         : 0;
+	} else {
+		q.index--;
+	}
+	return q;
+}
+
+/* The value of code in h, or false. */
+static bool
+held_value(
+    const struct view *v, const struct held *h, const char *code, double *out)
+{
+	const struct tally_state *s = held_state(v, h, code, NULL);
+
+	return s != NULL && tally_state_value(s, h->ind, out) == TALLY_OK;
+}
+
+/* {"period", "value", "change"}: the figure of d in prev and how much the
+ * figure of now differs from it, in the indicator's unit (points of a
+ * percentage). */
+static json_t *
+change_json(const struct view *v, const struct held *now,
+    const struct held *prev, const struct tally_division *d)
+{
+	double a = 0, b = 0;
+	bool   ha = held_value(v, now, d->code, &a);
+	bool   hb = held_value(v, prev, d->code, &b);
+
+	return json_pack("{s:o,s:o,s:o}", "period",
+	    tally_figure_period(&prev->period), "value",
+	    tally_figure_real(hb, b), "change",
+	    tally_figure_real(ha && hb, a - b));
+}
+
+/* The trajectory of d toward t, a target in a later year, from d's
+ * annual figures up to the report's year: from the target's baseline
+ * year when it has one, as changes from the baseline for change_pct. */
+static json_t *
+trajectory_json(const struct view *v, const struct outlook *ol,
+    const struct tally_division *d, const struct tally_target *t)
+{
+	struct tally_trajectory tr;
+	int                    *ys = calloc(ol->n_years + 1, sizeof(*ys));
+	double                 *vs = calloc(ol->n_years + 1, sizeof(*vs));
+	int     from     = t->has_baseline ? t->baseline.year : INT_MIN;
+	double  base     = 0;
+	bool    has_base = false;
+	size_t  n        = 0;
+	json_t *o;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.status = TALLY_TRAJECTORY_INCOMPLETE;
+	if (ys == NULL || vs == NULL) {
+		snprintf(tr.reason, sizeof(tr.reason), "out of memory");
+		goto out;
+	}
+	if (t->scope == TALLY_SCOPE_EACH_CHILD) {
+		snprintf(tr.reason, sizeof(tr.reason),
+		    "each_child: every child's own trajectory decides");
+		goto out;
+	}
+	for (size_t i = 0; i < ol->n_years; i++) {
+		if (t->scope == TALLY_SCOPE_CHANGE_PCT &&
+		    tally_period_equal(&ol->years[i].period, &t->baseline)) {
+			has_base =
+			    held_value(v, &ol->years[i], d->code, &base) &&
+			    base != 0;
+		}
+	}
+	if (t->scope == TALLY_SCOPE_CHANGE_PCT && !has_base) {
+		snprintf(tr.reason, sizeof(tr.reason),
+		    "no figure for the baseline period");
+		goto out;
+	}
+	for (size_t i = 0; i < ol->n_years; i++) {
+		double x;
+
+		if (ol->years[i].period.year < from ||
+		    !held_value(v, &ol->years[i], d->code, &x)) {
+			continue;
+		}
+		ys[n] = ol->years[i].period.year;
+		vs[n] = t->scope == TALLY_SCOPE_CHANGE_PCT
+		    ? 100 * (x - base) / base
+		    : x;
+		n++;
+	}
+	if (tally_trajectory_fit(
+	        ys, vs, n, t->period.year, t->op, t->value, &tr) != TALLY_OK) {
+		snprintf(tr.reason, sizeof(tr.reason), "years repeat");
+		tr.status = TALLY_TRAJECTORY_INCOMPLETE;
+	}
+out:
+	o = json_object();
+	json_object_set_new(
+	    o, "status", json_string(tally_trajectory_status_name(tr.status)));
+	if (tr.status == TALLY_TRAJECTORY_INCOMPLETE) {
+		json_object_set_new(o, "projected", json_null());
+		json_object_set_new(o, "needed_per_year", json_null());
+		json_object_set_new(o, "pace_per_year", json_null());
+		json_object_set_new(o, "reason", json_string(tr.reason));
+	} else {
+		json_object_set_new(o, "projected", json_real(tr.projected));
+		json_object_set_new(
+		    o, "needed_per_year", json_real(tr.needed_per_year));
+		json_object_set_new(
+		    o, "pace_per_year", json_real(tr.pace_per_year));
+		json_object_set_new(o, "from", json_integer(ys[0]));
+		json_object_set_new(o, "to", json_integer(tr.last_year));
+		json_object_set_new(o, "last_value", json_real(tr.last_value));
+	}
+	json_object_set_new(o, "years", json_integer((json_int_t) n));
+	free(ys);
+	free(vs);
+	return o;
+}
+
+/* Sets "ahead" on o: d's targets for ind in years after the report's,
+ * each with its trajectory. */
+static void
+ahead_json(const struct view *v, const struct outlook *ol,
+    const struct held *h, const struct tally_division *d, json_t *o)
+{
+	const struct tally_catalog *cat  = v->cat;
+	json_t                     *list = NULL;
+
+	if (ol->years == NULL) {
+		return;
+	}
+	for (size_t k = 0; k < cat->n_targets; k++) {
+		const struct tally_target *t = &cat->targets[k];
+		json_t                    *e;
+
+		if (&cat->indicators[t->indicator] != h->ind ||
+		    strcmp(t->region, d->code) != 0 ||
+		    t->period.kind != TALLY_PERIOD_YEAR ||
+		    t->period.year <= h->period.year) {
+			continue;
+		}
+		e = json_object();
+		json_object_set_new(
+		    e, "op", json_string(tally_op_name(t->op)));
+		json_object_set_new(e, "value", json_real(t->value));
+		json_object_set_new(
+		    e, "scope", json_string(tally_scope_name(t->scope)));
+		json_object_set_new(
+		    e, "period", tally_figure_period(&t->period));
+		if (t->has_baseline) {
+			json_object_set_new(e, "baseline_period",
+			    tally_figure_period(&t->baseline));
+		}
+		json_object_set_new(e, "source",
+		    json_string(t->source != NULL ? t->source : ""));
+		json_object_set_new(
+		    e, "trajectory", trajectory_json(v, ol, d, t));
+		if (list == NULL) {
+			list = json_array();
+		}
+		json_array_append_new(list, e);
+	}
+	if (list != NULL) {
+		json_object_set_new(o, "ahead", list);
+	}
+}
+
 /* Which direct children of d have not reported (ind, period) at all, and
  * which first reported after the due date. */
 static json_t *
@@ -407,7 +679,7 @@ children_json(const struct view *v, const struct held *h,
 /* One region's entry for one indicator. */
 static int
 figure_json(const struct view *v, const struct held *h,
-    const struct tally_division *d, json_t **out)
+    const struct outlook *ol, const struct tally_division *d, json_t **out)
 {
 	const struct tally_indicator *ind = h->ind;
 	const struct tally_state     *s;
@@ -448,9 +720,21 @@ figure_json(const struct view *v, const struct held *h,
 	    json_boolean(v->now_ms > due_ms &&
 	        reporting < LEAVES(v->cat, d, &h->period)));
 	rv = targets_json(v, h, d, o);
+	if (rv == TALLY_OK) {
+		rv = benchmark_json(v, h, d, o);
+	}
 	if (rv != TALLY_OK) {
 		json_decref(o);
 		return rv;
+	}
+	if (ol != NULL && ol->has_yoy) {
+		json_object_set_new(o, "yoy", change_json(v, h, &ol->yoy, d));
+	}
+	if (ol != NULL && ol->has_pop) {
+		json_object_set_new(o, "pop", change_json(v, h, &ol->pop, d));
+	}
+	if (ol != NULL) {
+		ahead_json(v, ol, h, d, o);
 	}
 	if (d->first_child != TALLY_NO_INDEX) {
 		json_object_set_new(
@@ -530,6 +814,144 @@ span_has_target(const struct view *v, const struct span *sp,
 	return false;
 }
 
+/* True when a region of the span has a target for ind in a year after
+ * the report's (a year report only). */
+static bool
+span_has_ahead(const struct view *v, const struct span *sp,
+    const struct tally_indicator *ind, const struct tally_period *p)
+{
+	const struct tally_catalog *cat = v->cat;
+
+	if (p->kind != TALLY_PERIOD_YEAR) {
+		return false;
+	}
+	for (size_t k = 0; k < cat->n_targets; k++) {
+		const struct tally_target *t = &cat->targets[k];
+
+		if (&cat->indicators[t->indicator] != ind ||
+		    t->period.kind != TALLY_PERIOD_YEAR ||
+		    t->period.year <= p->year) {
+			continue;
+		}
+		for (size_t i = 0; i < sp->n; i++) {
+			if (strcmp(sp->divs[i]->code, t->region) == 0) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int
+outlook_load(const struct view *v, const struct span *sp,
+    const struct tally_period *periods, size_t np,
+    const struct tally_indicator *ind, const struct tally_period *p,
+    struct outlook *ol)
+{
+	struct tally_period q = *p;
+	int                 rv;
+
+	memset(ol, 0, sizeof(*ol));
+	q.year--;
+	if (q.year >= TALLY_PERIOD_YEAR_MIN) {
+		rv = held_load(v, ind, &q, &ol->yoy);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+		ol->has_yoy = true;
+	}
+	q = period_before(p);
+	if (p->kind != TALLY_PERIOD_YEAR && q.year >= TALLY_PERIOD_YEAR_MIN) {
+		rv = held_load(v, ind, &q, &ol->pop);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+		ol->has_pop = true;
+	}
+	if (!span_has_ahead(v, sp, ind, p)) {
+		return TALLY_OK;
+	}
+	ol->years = calloc(np + 1, sizeof(*ol->years));
+	if (ol->years == NULL) {
+		return TALLY_ENOMEM;
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (periods[i].kind != TALLY_PERIOD_YEAR ||
+		    periods[i].year > p->year) {
+			continue;
+		}
+		rv = held_load(v, ind, &periods[i], &ol->years[ol->n_years]);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+		ol->n_years++;
+	}
+	return TALLY_OK;
+}
+
+/* True when an ancestor of d has a target for (ind, p): d's benchmark. */
+static bool
+has_benchmark(const struct view *v, const struct tally_division *d,
+    const struct tally_indicator *ind, const struct tally_period *p)
+{
+	const char *code;
+
+	for (code = parent_code(v->cat, d, p); code != NULL;
+	     code = parent_code(
+	         v->cat, tally_catalog_division(v->cat, code), p)) {
+		if (tally_targets_for(v->cat, code, ind, p, NULL, 0) > 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The chase list's entry for ind: the direct children of top that have
+ * not reported (ind, period) in full, for the office that phones them;
+ * NULL when every child is in. */
+static json_t *
+chase_json(const struct view *v, const struct held *h,
+    const struct tally_division *top)
+{
+	const struct tally_catalog *cat  = v->cat;
+	json_t                     *kids = json_array(), *o;
+	int64_t                     due_ms;
+
+	due_ms = tally_period_due_ms(
+	    &h->period, tally_due_days(v->due, cat, h->ind));
+	FOR_EACH_CHILD(cat, top, &h->period, c)
+	{
+		const struct tally_division *cd = &cat->divisions[c];
+		const struct tally_state *s = held_state(v, h, cd->code, NULL);
+		size_t  expected            = LEAVES(cat, cd, &h->period);
+		json_t *e;
+
+		if (s != NULL && s->leaves >= expected) {
+			continue;
+		}
+		e = region_ref(cd);
+		json_object_set_new(e, "status",
+		    json_string(s == NULL ? "missing" : "partial"));
+		json_object_set_new(
+		    e, "reporting", json_integer(s != NULL ? s->leaves : 0));
+		json_object_set_new(
+		    e, "expected", json_integer((json_int_t) expected));
+		json_array_append_new(kids, e);
+	}
+	if (json_array_size(kids) == 0) {
+		json_decref(kids);
+		return NULL;
+	}
+	o = json_object();
+	json_object_set_new(o, "indicator", json_string(h->ind->id));
+	json_object_set_new(o, "name_zh", json_string(h->ind->name_zh));
+	json_object_set_new(o, "name_en", json_string(h->ind->name_en));
+	json_object_set_new(o, "due", iso_time(due_ms));
+	json_object_set_new(o, "overdue", json_boolean(v->now_ms > due_ms));
+	json_object_set_new(o, "children", kids);
+	return o;
+}
+
 static json_t *
 region_entry(const struct tally_catalog *cat, const struct tally_division *d,
     int depth, const struct tally_period *period)
@@ -582,7 +1004,9 @@ report_json(
 	const struct tally_catalog  *cat = v->cat;
 	const struct tally_division *top = report_top(v, o->region);
 	struct span                  sp;
-	json_t                      *root, *regions;
+	struct tally_period         *periods = NULL;
+	size_t                       np      = 0;
+	json_t                      *root, *regions, *chase;
 	int                          rv = TALLY_OK;
 
 	if (top == NULL) {
@@ -596,6 +1020,7 @@ report_json(
 	}
 	root    = json_object();
 	regions = json_array();
+	chase   = json_array();
 	json_object_set_new(root, "period", tally_figure_period(&o->period));
 	as_of_json(v, root);
 	json_object_set_new(root, "hub", json_string(v->hub->code));
@@ -604,9 +1029,12 @@ report_json(
 		json_array_append_new(regions,
 		    region_entry(cat, sp.divs[i], sp.depth[i], &o->period));
 	}
+	rv = tally_store_periods(v->st, &periods, &np);
 	for (size_t k = 0; rv == TALLY_OK && k < cat->n_indicators; k++) {
 		const struct tally_indicator *ind = &cat->indicators[k];
 		struct held                   h;
+		struct outlook                ol;
+		json_t                       *c;
 
 		if (o->ind != NULL && ind != o->ind) {
 			continue;
@@ -616,18 +1044,22 @@ report_json(
 			break;
 		}
 		/* An indicator is shown where the top region has a figure
-		 * or someone shown has a target for it. */
+		 * or someone shown has a target for it, now or ahead, or the
+		 * top region is judged by an ancestor's. */
 		if (o->ind == NULL &&
 		    (o->only_targets ||
 		        held_state(v, &h, top->code, NULL) == NULL) &&
-		    !span_has_target(v, &sp, ind, &o->period)) {
+		    !span_has_target(v, &sp, ind, &o->period) &&
+		    !span_has_ahead(v, &sp, ind, &o->period) &&
+		    !has_benchmark(v, top, ind, &o->period)) {
 			held_fini(&h);
 			continue;
 		}
+		rv = outlook_load(v, &sp, periods, np, ind, &o->period, &ol);
 		for (size_t i = 0; rv == TALLY_OK && i < sp.n; i++) {
 			json_t *f = NULL;
 
-			rv = figure_json(v, &h, sp.divs[i], &f);
+			rv = figure_json(v, &h, &ol, sp.divs[i], &f);
 			if (rv == TALLY_OK) {
 				json_array_append_new(
 				    json_object_get(json_array_get(regions, i),
@@ -635,17 +1067,25 @@ report_json(
 				    f);
 			}
 		}
+		c = rv == TALLY_OK ? chase_json(v, &h, top) : NULL;
+		if (c != NULL) {
+			json_array_append_new(chase, c);
+		}
+		outlook_fini(&ol);
 		held_fini(&h);
 	}
+	free(periods);
 	span_fini(&sp);
 	if (rv == TALLY_OK && v->as_of_ms == 0) {
 		rv = refused_json(v, root);
 	}
 	if (rv != TALLY_OK) {
-		json_decref(regions);
 		json_decref(root);
+		json_decref(regions);
+		json_decref(chase);
 		return rv;
 	}
+	json_object_set_new(root, "chase", chase);
 	json_object_set_new(root, "regions", regions);
 	*out = root;
 	return TALLY_OK;
@@ -693,8 +1133,8 @@ contribution_json(const struct tally_indicator *ind,
     const struct tally_division *d, bool own, const struct tally_state *part,
     const struct tally_state *total, size_t expected)
 {
-	json_t *o = json_object();
-	double  tv, wv, share;
+	json_t *o     = json_object();
+	double  share = 0, pull = 0, tv, wv;
 	bool    has_share = false, has_pull = false;
 
 	json_object_set_new(o, "code", json_string(d->code));
@@ -718,30 +1158,47 @@ contribution_json(const struct tally_indicator *ind,
 		}
 		if (tally_state_value(total, ind, &tv) == TALLY_OK &&
 		    value_without(ind, total, part, &wv)) {
+			pull     = tv - wv;
 			has_pull = true;
 		}
 	}
 	json_object_set_new(o, "share", tally_figure_real(has_share, share));
-	json_object_set_new(o, "pull", tally_figure_real(has_pull, tv - wv));
+	json_object_set_new(o, "pull", tally_figure_real(has_pull, pull));
 	return o;
 }
 
+/* How much a part makes the figure worse: its pull, turned so that a
+ * positive number is always the bad side (down when higher is better, up
+ * when lower is better). */
 static int
-compare_pull(const void *a, const void *b)
+compare_drag(const void *a, const void *b)
 {
-	json_t *pa = json_object_get(*(json_t *const *) a, "pull");
-	json_t *pb = json_object_get(*(json_t *const *) b, "pull");
+	json_t *pa = json_object_get(*(json_t *const *) a, "drag");
+	json_t *pb = json_object_get(*(json_t *const *) b, "drag");
 
-	/* Those dragging the figure down first; no figure last. */
+	/* The parts that make the figure worse first; no figure last. */
 	if (json_is_null(pa) || json_is_null(pb)) {
 		return json_is_null(pa) - json_is_null(pb);
 	}
 	if (json_real_value(pa) != json_real_value(pb)) {
-		return json_real_value(pa) < json_real_value(pb) ? -1 : 1;
+		return json_real_value(pa) > json_real_value(pb) ? -1 : 1;
 	}
 	return strcmp(
 	    json_string_value(json_object_get(*(json_t *const *) a, "code")),
 	    json_string_value(json_object_get(*(json_t *const *) b, "code")));
+}
+
+/* Sets "drag" on a part: its pull with the sign of harm. */
+static void
+set_drag(const struct tally_indicator *ind, json_t *part)
+{
+	json_t *pull = json_object_get(part, "pull");
+
+	json_object_set_new(part, "drag",
+	    json_is_number(pull)
+	        ? json_real(ind->higher_better ? -json_number_value(pull)
+	                                       : json_number_value(pull))
+	        : json_null());
 }
 
 static int
@@ -797,11 +1254,16 @@ explain_json(
 			    contribution_json(ind, top, true, &own, total, 0);
 		}
 	}
-	qsort(items, n, sizeof(*items), compare_pull);
+	for (size_t i = 0; i < n; i++) {
+		set_drag(ind, items[i]);
+	}
+	qsort(items, n, sizeof(*items), compare_drag);
 	root = json_object();
 	json_object_set_new(root, "period", tally_figure_period(&o->period));
 	as_of_json(v, root);
 	json_object_set_new(root, "indicator", json_string(ind->id));
+	json_object_set_new(root, "better",
+	    json_string(ind->higher_better ? "higher" : "lower"));
 	json_object_set_new(root, "region", json_string(top->code));
 	json_object_set_new(root, "name", json_string(top->name));
 	tally_figure_json(root, ind, total);
@@ -889,7 +1351,7 @@ hub_trend_json(const struct tally_catalog *cat, struct tally_store *st,
 		if (held_state(&v, &h, d->code, NULL) != NULL ||
 		    tally_targets_for(
 		        cat, d->code, ind, &periods[i], NULL, 0) > 0) {
-			rv = figure_json(&v, &h, d, &f);
+			rv = figure_json(&v, &h, NULL, d, &f);
 		}
 		held_fini(&h);
 		if (rv != TALLY_OK) {
@@ -985,372 +1447,6 @@ hub_meta_json(
 	return TALLY_OK;
 }
 
-/* --- Printing the document as a table or CSV ------------------------ */
-
-static const struct tally_indicator *
-doc_indicator(const struct tally_catalog *cat, json_t *f)
-{
-	return tally_catalog_indicator(
-	    cat, json_string_value(json_object_get(f, "id")));
-}
-
-/* The sums of an entry as (a, b): numerator and denominator, or sum and
- * weight; b is NULL for a count. */
-/* The first target of an entry (several are listed in the JSON). */
-static json_t *
-doc_target(json_t *f, size_t *count)
-{
-	json_t *t = json_object_get(f, "target");
-
-	*count = t == NULL ? 0 : json_is_array(t) ? json_array_size(t) : 1;
-	return json_is_array(t) ? json_array_get(t, 0) : t;
-}
-
-static void
-target_text(json_t *t, size_t count, char *spec, size_t slen, char *status,
-    size_t stlen, char *gap, size_t glen)
-{
-	snprintf(spec, slen, "-");
-	snprintf(status, stlen, "-");
-	snprintf(gap, glen, "-");
-	if (t == NULL) {
-		return;
-	}
-	snprintf(spec, slen, "%s %g%s%s%s",
-	    json_string_value(json_object_get(t, "op")),
-	    json_number_value(json_object_get(t, "value")),
-	    strcmp(json_string_value(json_object_get(t, "scope")), "total") ==
-	            0
-	        ? ""
-	        : " ",
-	    strcmp(json_string_value(json_object_get(t, "scope")), "total") ==
-	            0
-	        ? ""
-	        : json_string_value(json_object_get(t, "scope")),
-	    count > 1 ? " (+)" : "");
-	snprintf(status, stlen, "%s",
-	    json_string_value(json_object_get(t, "status")));
-	tally_figure_num(gap, glen, json_object_get(t, "gap"), TALLY_NUM_GAP);
-}
-
-static void
-print_entry_cols(FILE *out, const struct tally_indicator *ind, json_t *f)
-{
-	struct tally_figure_text t;
-
-	tally_figure_doc_text(ind, f, &t);
-	fprintf(out, " %12s %14s %14s %6lld/%lld", t.value, t.a, t.b,
-	    json_integer_value(json_object_get(f, "reporting")),
-	    json_integer_value(json_object_get(f, "expected")));
-}
-
-static void
-print_target_cols(FILE *out, json_t *f)
-{
-	char    spec[64], status[16], gap[32];
-	size_t  count;
-	json_t *t = doc_target(f, &count);
-
-	target_text(t, count, spec, sizeof(spec), status, sizeof(status), gap,
-	    sizeof(gap));
-	fprintf(out, "  %-18s %-10s %10s\n", spec, status, gap);
-}
-
-/* Lists the children of a region that are missing or late. */
-static void
-print_children(FILE *out, const char *code, json_t *f)
-{
-	json_t *ch = json_object_get(f, "children");
-	json_t *missing, *late, *e;
-	size_t  i;
-
-	if (ch == NULL) {
-		return;
-	}
-	missing = json_object_get(ch, "missing");
-	late    = json_object_get(ch, "late");
-	if (json_array_size(missing) > 0) {
-		fprintf(out, "  %s: %zu of %lld children missing:", code,
-		    json_array_size(missing),
-		    json_integer_value(json_object_get(ch, "expected")));
-		json_array_foreach(missing, i, e)
-		{
-			fprintf(out, " %s %s",
-			    json_string_value(json_object_get(e, "code")),
-			    json_string_value(json_object_get(e, "name")));
-		}
-		fputc('\n', out);
-	}
-	json_array_foreach(late, i, e)
-	{
-		fprintf(out, "  %s: late: %s %s, first %s, last %s\n", code,
-		    json_string_value(json_object_get(e, "code")),
-		    json_string_value(json_object_get(e, "name")),
-		    json_string_value(json_object_get(e, "first_submitted")),
-		    json_string_value(json_object_get(e, "last_submitted")));
-	}
-}
-
-static void
-print_table(FILE *out, const struct tally_catalog *cat, json_t *doc)
-{
-	json_t     *regions = json_object_get(doc, "regions");
-	json_t     *top     = json_array_get(regions, 0);
-	const char *period = json_string_value(json_object_get(doc, "period"));
-	size_t      nind = json_array_size(json_object_get(top, "indicators"));
-
-	if (nind == 0) {
-		fprintf(out, "(no figures for %s)\n", period);
-		return;
-	}
-	if (json_array_size(regions) == 1) {
-		/* One region: one line per indicator, so that a region's
-		 * whole picture fits on a screen. */
-		fprintf(out, "%s %s (%s), period %s\n",
-		    json_string_value(json_object_get(top, "code")),
-		    json_string_value(json_object_get(top, "name")),
-		    json_string_value(json_object_get(top, "level")), period);
-		fprintf(out,
-		    "%-38s %12s  %-8s %14s %14s %s  %-18s %-10s %10s\n",
-		    "indicator", "value", "unit", "num/sum", "den/weight",
-		    "reporting", "target", "status", "gap");
-		for (size_t k = 0; k < nind; k++) {
-			json_t *f = json_array_get(
-			    json_object_get(top, "indicators"), k);
-			const struct tally_indicator *ind =
-			    doc_indicator(cat, f);
-			struct tally_figure_text t;
-
-			tally_figure_doc_text(ind, f, &t);
-			fprintf(out, "%-38s %12s  ", ind->id, t.value);
-			tally_text_pad(out, ind->unit, 8);
-			fprintf(out, " %14s %14s %6lld/%-4lld", t.a, t.b,
-			    json_integer_value(
-			        json_object_get(f, "reporting")),
-			    json_integer_value(
-			        json_object_get(f, "expected")));
-			print_target_cols(out, f);
-		}
-		return;
-	}
-	for (size_t k = 0; k < nind; k++) {
-		json_t *f0 =
-		    json_array_get(json_object_get(top, "indicators"), k);
-		const struct tally_indicator *ind = doc_indicator(cat, f0);
-		json_t                       *r;
-		size_t                        i;
-
-		fprintf(out, "%s %s (%s), %s, period %s\n", ind->id,
-		    ind->name_zh, ind->unit, tally_kind_name(ind->kind),
-		    period);
-		fprintf(out,
-		    "%-6s %-18s %12s %14s %14s %s  %-18s %-10s %10s\n",
-		    "region", "name", "value", tally_figure_a_name(ind),
-		    tally_figure_b_name(ind), "reporting", "target", "status",
-		    "gap");
-		json_array_foreach(regions, i, r)
-		{
-			json_t *f = json_array_get(
-			    json_object_get(r, "indicators"), k);
-			int depth = (int) json_integer_value(
-			    json_object_get(r, "depth"));
-
-			fprintf(out, "%*s%-6s ", 2 * depth, "",
-			    json_string_value(json_object_get(r, "code")));
-			tally_text_pad(out,
-			    json_string_value(json_object_get(r, "name")),
-			    depth * 2 >= 18 ? 1 : 18 - 2 * depth);
-			print_entry_cols(out, ind, f);
-			print_target_cols(out, f);
-		}
-		print_children(
-		    out, json_string_value(json_object_get(top, "code")), f0);
-		fputc('\n', out);
-	}
-}
-
-static void
-print_csv(FILE *out, const struct tally_catalog *cat, json_t *doc)
-{
-	json_t     *regions = json_object_get(doc, "regions");
-	const char *period = json_string_value(json_object_get(doc, "period"));
-	json_t     *top    = json_array_get(regions, 0);
-	size_t      nind = json_array_size(json_object_get(top, "indicators"));
-
-	fprintf(out,
-	    "period,region,name,level,parent,indicator,value,numerator,"
-	    "denominator,sum,weight,reporting,expected,due,overdue,"
-	    "target_op,target_value,target_scope,target_status,target_gap\n");
-	for (size_t k = 0; k < nind; k++) {
-		json_t *r;
-		size_t  i;
-
-		json_array_foreach(regions, i, r)
-		{
-			json_t *f = json_array_get(
-			    json_object_get(r, "indicators"), k);
-			const struct tally_indicator *ind =
-			    doc_indicator(cat, f);
-			json_t *t;
-			size_t  count;
-
-			fprintf(out, "%s,%s,", period,
-			    json_string_value(json_object_get(r, "code")));
-			tally_figure_csv_field(out,
-			    json_string_value(json_object_get(r, "name")));
-			fprintf(out, ",%s,%s,%s",
-			    json_string_value(json_object_get(r, "level")),
-			    json_is_string(json_object_get(r, "parent"))
-			        ? json_string_value(
-			              json_object_get(r, "parent"))
-			        : "",
-			    ind->id);
-			tally_figure_csv_sums(out, ind, f);
-			fprintf(out, ",%lld,%lld,%s,%s",
-			    json_integer_value(
-			        json_object_get(f, "reporting")),
-			    json_integer_value(json_object_get(f, "expected")),
-			    json_string_value(json_object_get(f, "due")),
-			    json_is_true(json_object_get(f, "overdue"))
-			        ? "true"
-			        : "false");
-			t = doc_target(f, &count);
-			tally_figure_csv_text(out,
-			    t ? json_string_value(json_object_get(t, "op"))
-			      : NULL);
-			tally_figure_csv_num(
-			    out, t ? json_object_get(t, "value") : NULL);
-			tally_figure_csv_text(out,
-			    t ? json_string_value(json_object_get(t, "scope"))
-			      : NULL);
-			tally_figure_csv_text(out,
-			    t ? json_string_value(json_object_get(t, "status"))
-			      : NULL);
-			tally_figure_csv_num(
-			    out, t ? json_object_get(t, "gap") : NULL);
-			fputc('\n', out);
-		}
-	}
-}
-
-static void
-print_explain(
-    FILE *out, const struct tally_catalog *cat, json_t *doc, int format)
-{
-	const struct tally_indicator *ind = tally_catalog_indicator(
-	    cat, json_string_value(json_object_get(doc, "indicator")));
-	json_t                  *list = json_object_get(doc, "contributions");
-	json_t                  *e;
-	size_t                   i;
-	char                     share[32], pull[32];
-	struct tally_figure_text t;
-
-	if (format == TALLY_FORMAT_CSV) {
-		fprintf(out,
-		    "period,region,indicator,part,name,own,value,"
-		    "numerator,denominator,sum,weight,reporting,"
-		    "expected,share,pull\n");
-	} else {
-		tally_figure_doc_text(ind, doc, &t);
-		fprintf(out, "%s %s (%s), %s %s, period %s: %s (%s / %s)\n",
-		    ind->id, ind->name_zh, ind->unit,
-		    json_string_value(json_object_get(doc, "region")),
-		    json_string_value(json_object_get(doc, "name")),
-		    json_string_value(json_object_get(doc, "period")), t.value,
-		    t.a, t.b);
-		fprintf(out, "%-6s %-18s %12s %14s %14s %s %9s %12s\n", "part",
-		    "name", "value", tally_figure_a_name(ind),
-		    tally_figure_b_name(ind), "reporting", "share", "pull");
-	}
-	json_array_foreach(list, i, e)
-	{
-		if (format == TALLY_FORMAT_CSV) {
-			fprintf(out, "%s,%s,%s,%s,",
-			    json_string_value(json_object_get(doc, "period")),
-			    json_string_value(json_object_get(doc, "region")),
-			    ind->id,
-			    json_string_value(json_object_get(e, "code")));
-			tally_figure_csv_field(out,
-			    json_string_value(json_object_get(e, "name")));
-			fprintf(out, ",%s",
-			    json_is_true(json_object_get(e, "own")) ? "true"
-			                                            : "false");
-			tally_figure_csv_sums(out, ind, e);
-			fprintf(out, ",%lld,%lld",
-			    json_integer_value(
-			        json_object_get(e, "reporting")),
-			    json_integer_value(
-			        json_object_get(e, "expected")));
-			tally_figure_csv_num(out, json_object_get(e, "share"));
-			tally_figure_csv_num(out, json_object_get(e, "pull"));
-			fputc('\n', out);
-			continue;
-		}
-		fprintf(out, "%-6s ",
-		    json_string_value(json_object_get(e, "code")));
-		tally_text_pad(out,
-		    json_is_true(json_object_get(e, "own"))
-		        ? "(own observations)"
-		        : json_string_value(json_object_get(e, "name")),
-		    18);
-		print_entry_cols(out, ind, e);
-		if (json_is_number(json_object_get(e, "share"))) {
-			snprintf(share, sizeof(share), "%.2f%%",
-			    100 *
-			        json_number_value(
-			            json_object_get(e, "share")));
-		} else {
-			snprintf(share, sizeof(share), "-");
-		}
-		tally_figure_num(pull, sizeof(pull),
-		    json_object_get(e, "pull"), TALLY_NUM_PULL);
-		fprintf(out, " %9s %12s\n", share, pull);
-	}
-}
-
-/* The first line of a table read from the history: the time in UTC and
- * in China Standard Time, the zone of the due dates. */
-static void
-print_as_of(FILE *out, int64_t as_of_ms)
-{
-	char utc[TALLY_ASOF_STRLEN], cst[TALLY_ASOF_STRLEN];
-
-	tally_asof_format(as_of_ms, utc, sizeof(utc));
-	tally_asof_format(
-	    as_of_ms + INT64_C(8) * 3600 * 1000, cst, sizeof(cst));
-	cst[strcspn(cst, "Z")] = '\0';
-	fprintf(out, "as of %s (%s China Standard Time)\n", utc, cst);
-}
-
-/* The refusals of the report, under its table: one line per child. */
-static void
-print_refused(FILE *out, json_t *doc)
-{
-	json_t *arr = json_object_get(doc, "refused");
-	size_t  i;
-	json_t *r;
-
-	if (json_array_size(arr) == 0) {
-		return;
-	}
-	fprintf(out, "\nrefused by this hub, by child:\n");
-	json_array_foreach(arr, i, r)
-	{
-		const char *sender =
-		    json_string_value(json_object_get(r, "sender"));
-
-		fprintf(out,
-		    "  %-8s %lld states (%lld conflicts), %lld submissions; "
-		    "last %s: %s\n",
-		    sender != NULL ? sender : "unknown",
-		    json_integer_value(json_object_get(r, "states")),
-		    json_integer_value(json_object_get(r, "conflicts")),
-		    json_integer_value(json_object_get(r, "submissions")),
-		    json_string_value(json_object_get(r, "last_at")),
-		    json_string_value(json_object_get(r, "last_reason")));
-	}
-}
-
 int
 hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_report_opts *o)
@@ -1367,7 +1463,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		return rv;
 	}
 	if (o->format == TALLY_FORMAT_TABLE && o->as_of_ms > 0) {
-		print_as_of(out, o->as_of_ms);
+		hub_report_print_as_of(out, o->as_of_ms);
 	}
 	if (o->format == TALLY_FORMAT_JSON) {
 		/* Encoded in memory and written at once: json_dumpf writes
@@ -1382,12 +1478,12 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		free(text);
 		fputc('\n', out);
 	} else if (o->explain) {
-		print_explain(out, cat, doc, o->format);
+		hub_report_print_explain(out, cat, doc, o->format);
 	} else if (o->format == TALLY_FORMAT_CSV) {
-		print_csv(out, cat, doc);
+		hub_report_print_csv(out, cat, doc);
 	} else {
-		print_table(out, cat, doc);
-		print_refused(out, doc);
+		hub_report_print_table(out, cat, doc);
+		hub_report_print_refused(out, doc);
 	}
 	json_decref(doc);
 	return rv;

@@ -944,6 +944,11 @@ open_or_create_group_store(struct hub *hub)
 		    hub->cfg->standards != NULL ? hub->cfg->standards : "");
 	}
 	if (rv == TALLY_OK) {
+		rv = tally_store_set_group_title(hub->st,
+		    hub->cfg->group_title != NULL ? hub->cfg->group_title
+		                                  : "");
+	}
+	if (rv == TALLY_OK) {
 		rv = tally_store_commit(hub->st);
 	}
 	if (rv != TALLY_OK) {

@@ -43,6 +43,8 @@ struct hub_config {
 	/* A comparison hub's common standards in the text form of group.h,
 	 * kept in its database for the comparison to read; NULL: none. */
 	const char *standards;
+	/* A comparison hub's display name ([group_names]); NULL: none. */
+	const char *group_title;
 	/* The comparison hubs a region's hub also reports to. */
 	const struct hub_compare *compare;
 	size_t                    n_compare;

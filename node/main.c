@@ -6,7 +6,6 @@
  */
 #include "catalog.h"
 #include "cli.h"
-#include "csvfile.h"
 #include "errors.h"
 #include "input.h"
 #include "log.h"
@@ -52,10 +51,17 @@ usage(FILE *out)
 	    "         (--num N --den D | --value V | --value V --weight W)\n"
 	    "         Record one observation; the same (indicator, period)\n"
 	    "         again is a correction.\n"
-	    "  import --db FILE CSVFILE\n"
-	    "         Import rows with the header\n"
-	    "         indicator,period,numerator,denominator,value,weight\n"
-	    "         in one transaction: one bad row imports nothing.\n"
+	    "  import --db FILE [--encoding utf-8|gbk] FILE.csv|FILE.xlsx\n"
+	    "         Import a sheet (CSV in UTF-8 or GBK, or .xlsx) whose\n"
+	    "         header names indicator,period,numerator,denominator,\n"
+	    "         value,weight (or 指标,期间,分子,分母,数值,权重) in any\n"
+	    "         order, in one transaction: every problem of the file\n"
+	    "         is listed and one bad row imports nothing.\n"
+	    "  template --period P [--out FILE.xlsx|FILE.csv]\n"
+	    "         A sheet to fill: every indicator, the period filled "
+	    "in.\n"
+	    "  indicators [--format table|json|csv]\n"
+	    "         The indicators: id, Chinese name, unit, what to enter.\n"
 	    "  show   --db FILE --period P [--indicator ID]\n"
 	    "         [--format table|json|csv]\n"
 	    "         The region's own figures for P.\n"
@@ -81,8 +87,9 @@ usage(FILE *out)
 	    "--tls-ca FILE [--tls-server-name NAME], presenting\n"
 	    "--tls-cert FILE --tls-key FILE when the hub requires it.\n"
 	    "\n"
-	    "Periods are YYYY, YYYYQn or YYYY-MM. Reference data is read "
-	    "from\n"
+	    "Periods are YYYY, YYYYQn or YYYY-MM; record and import also\n"
+	    "read 2020-3, 2020/3, 2020年3月, 2020年第二季度, 2020年.\n"
+	    "Reference data is read from\n"
 	    "$TALLY_DATA_DIR, the installed data directory, or the source\n"
 	    "tree's configs/.\n"
 	    "\n"
@@ -112,7 +119,6 @@ struct node_args {
 	const char *value;
 	const char *weight;
 	const char *format;
-	const char *file;
 	/* --hub, repeated: `URL`, or `CODE=URL` per parent (catalog.h). */
 	const char *hubs[NODE_HUBS_MAX];
 	size_t      n_hubs;
@@ -323,189 +329,43 @@ cmd_record(const struct node_args *a)
 	return ex;
 }
 
-/* Import state: the rows seen so far, so that the same (indicator,
- * period) twice in one file is refused, with both lines named. */
-struct import_ctx {
-	const char                 *path;
-	const struct tally_catalog *cat;
-	struct tally_store         *st;
-	uint64_t                   *keys; /* open addressing, 0 = empty */
-	size_t                     *lines;
-	size_t                      cap;
-	size_t                      used;
-	size_t                      counts[3];
-	bool                        header_seen;
-};
-
-static uint64_t
-import_key(const struct tally_catalog *cat, const struct tally_indicator *ind,
-    const struct tally_period *p)
-{
-	uint64_t i = (uint64_t) (ind - cat->indicators);
-
-	/* +1 keeps every key away from 0, the empty slot. */
-	uint64_t span =
-	    ((uint64_t) tally_period_first_month(p) << 2) | (uint64_t) p->kind;
-
-	return ((i << 32) | span) + 1;
-}
-
+/* The commands that read and write spreadsheets run in a program of their
+ * own, tally-node-intake, beside this one: libxml2, libzip and
+ * libxlsxwriter (and the ICU, C++ and OpenSSL libraries they pull in)
+ * would add megabytes to every process of this program, the idle daemon
+ * `run` among them. argv is passed on unchanged. */
 static int
-import_seen(struct import_ctx *c, uint64_t key, size_t line, size_t *prev)
+run_intake(const char *cmd, char **argv)
 {
-	size_t mask, i;
+	char        self[PATH_MAX], helper[PATH_MAX + 32];
+	ssize_t     n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *paths[2];
 
-	if ((c->used + 1) * 2 > c->cap) {
-		size_t    ncap   = c->cap == 0 ? 1024 : c->cap * 2;
-		uint64_t *nkeys  = calloc(ncap, sizeof(*nkeys));
-		size_t   *nlines = calloc(ncap, sizeof(*nlines));
+	paths[0] = NULL;
+	if (n > 0) {
+		char *slash;
 
-		if (nkeys == NULL || nlines == NULL) {
-			free(nkeys);
-			free(nlines);
-			return TALLY_ENOMEM;
-		}
-		for (size_t k = 0; k < c->cap; k++) {
-			if (c->keys[k] == 0) {
-				continue;
-			}
-			i = (size_t) (c->keys[k] * 0x9E3779B97F4A7C15u) &
-			    (ncap - 1);
-			while (nkeys[i] != 0) {
-				i = (i + 1) & (ncap - 1);
-			}
-			nkeys[i]  = c->keys[k];
-			nlines[i] = c->lines[k];
-		}
-		free(c->keys);
-		free(c->lines);
-		c->keys  = nkeys;
-		c->lines = nlines;
-		c->cap   = ncap;
-	}
-	mask = c->cap - 1;
-	i    = (size_t) (key * 0x9E3779B97F4A7C15u) & mask;
-	while (c->keys[i] != 0) {
-		if (c->keys[i] == key) {
-			*prev = c->lines[i];
-			return TALLY_EEXIST;
-		}
-		i = (i + 1) & mask;
-	}
-	c->keys[i]  = key;
-	c->lines[i] = line;
-	c->used++;
-	return TALLY_OK;
-}
-
-static int
-import_row(void *arg, size_t line, char **f, size_t n, struct tally_errbuf *eb)
-{
-	static const char     *header[] = { "indicator", "period", "numerator",
-		    "denominator", "value", "weight" };
-	struct import_ctx     *c        = arg;
-	struct tally_input_row row;
-	const struct tally_indicator *ind;
-	struct tally_obs              obs;
-	size_t                        prev;
-	int                           rv, outcome;
-
-	if (line == 1) {
-		bool ok = n == 6;
-		for (size_t i = 0; ok && i < 6; i++) {
-			ok = strcmp(f[i], header[i]) == 0;
-		}
-		if (!ok) {
-			return tally_fail(eb, TALLY_EDATA,
-			    "%s:1: field header: expected "
-			    "'indicator,period,numerator,denominator,value,"
-			    "weight'",
-			    c->path);
-		}
-		c->header_seen = true;
-		return TALLY_OK;
-	}
-	if (n != 6) {
-		return tally_fail(eb, TALLY_EDATA,
-		    "%s:%zu: %zu fields, expected 6", c->path, line, n);
-	}
-	row.indicator   = f[0];
-	row.period      = f[1];
-	row.numerator   = f[2];
-	row.denominator = f[3];
-	row.value       = f[4];
-	row.weight      = f[5];
-	rv              = tally_input_parse(c->cat, &row, &ind, &obs, eb);
-	if (rv == TALLY_OK) {
-		rv = import_seen(
-		    c, import_key(c->cat, ind, &obs.period), line, &prev);
-		if (rv == TALLY_EEXIST) {
-			rv = tally_fail(eb, TALLY_EDATA,
-			    "field period: %s %s already given on line %zu",
-			    f[0], f[1], prev);
-		} else if (rv != TALLY_OK) {
-			rv = tally_fail(eb, rv, "%s", tally_strerror(rv));
+		self[n] = '\0';
+		slash   = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(helper, sizeof(helper),
+			    "%s/tally-node-intake", self);
+			paths[0] = helper;
 		}
 	}
-	if (rv == TALLY_OK) {
-		rv = tally_store_put(c->st, ind, &obs, &outcome, eb);
+	paths[1] = TALLY_INTAKE_HELPER;
+	for (int i = 0; i < 2; i++) {
+		if (paths[i] != NULL && access(paths[i], X_OK) == 0) {
+			execv(paths[i], argv);
+			return complain(EX_SOFTWARE, "%s: cannot run %s: %s",
+			    cmd, paths[i], strerror(errno));
+		}
 	}
-	if (rv != TALLY_OK) {
-		tally_errbuf_prefix(eb, "%s:%zu: ", c->path, line);
-		return rv;
-	}
-	c->counts[outcome]++;
-	return TALLY_OK;
-}
-
-static int
-cmd_import(const struct node_args *a)
-{
-	struct tally_catalog *cat = NULL;
-	struct tally_store   *st  = NULL;
-	struct tally_errbuf   eb  = { "" };
-	struct import_ctx     c;
-	int                   ex, rv;
-
-	if (a->db == NULL || a->file == NULL) {
-		return usage_error(
-		    "import", "--db and a CSV file are required");
-	}
-	ex = open_store("import", a->db, &cat, &st);
-	if (ex != EX_OK) {
-		return ex;
-	}
-	memset(&c, 0, sizeof(c));
-	c.path = a->file;
-	c.cat  = cat;
-	c.st   = st;
-	rv     = tally_store_begin(st);
-	if (rv == TALLY_OK) {
-		rv = tally_csv_read(a->file, import_row, &c, &eb);
-	}
-	if (rv == TALLY_OK && !c.header_seen) {
-		rv = tally_fail(&eb, TALLY_EDATA,
-		    "%s:1: field header: missing (the file is empty)",
-		    a->file);
-	}
-	if (rv == TALLY_OK) {
-		rv = tally_store_commit(st);
-	}
-	if (rv != TALLY_OK) {
-		/* One bad row imports nothing. */
-		tally_store_rollback(st);
-		ex = report(rv, "", &eb);
-	} else {
-		printf("imported %s: %zu new, %zu corrected, %zu unchanged\n",
-		    a->file, c.counts[TALLY_PUT_NEW],
-		    c.counts[TALLY_PUT_CORRECTED],
-		    c.counts[TALLY_PUT_UNCHANGED]);
-	}
-	free(c.keys);
-	free(c.lines);
-	tally_store_close(st);
-	tally_catalog_free(cat);
-	return ex;
+	return complain(EX_SOFTWARE,
+	    "%s: the helper tally-node-intake is not installed (looked in "
+	    "%s and beside this program)",
+	    cmd, TALLY_INTAKE_HELPER);
 }
 
 static int
@@ -1098,6 +958,12 @@ main(int argc, char **argv)
 	int              c;
 
 	memset(&a, 0, sizeof(a));
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "import") == 0 ||
+	        strcmp(argv[1], "template") == 0 ||
+	        strcmp(argv[1], "indicators") == 0)) {
+		return run_intake(argv[1], argv);
+	}
 	if (argc >= 2 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -1182,13 +1048,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (strcmp(cmd, "import") == 0) {
-		if (optind + 1 != argc) {
-			return usage_error(
-			    "import", "give exactly one CSV file");
-		}
-		a.file = argv[optind];
-	} else if (optind != argc) {
+	if (optind != argc) {
 		return usage_error(cmd, "unexpected argument");
 	}
 	if (strcmp(cmd, "init") == 0) {
@@ -1196,9 +1056,6 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "record") == 0) {
 		return cmd_record(&a);
-	}
-	if (strcmp(cmd, "import") == 0) {
-		return cmd_import(&a);
 	}
 	if (strcmp(cmd, "show") == 0) {
 		return cmd_show(&a);

@@ -7,12 +7,16 @@ packages=(
   build-essential cmake pkg-config clang-format python3 bc
   libnng-dev nng-utils
   libprotobuf-c-dev protobuf-c-compiler
+  python3-protobuf protobuf-compiler python3-cryptography
   libsqlite3-dev sqlite3
   check libsubunit-dev
   libsodium-dev libinih-dev libjansson-dev libcsv-dev libmicrohttpd-dev
   curl chromium fonts-wqy-microhei
+  libxlsxwriter-dev python3-openpyxl
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
+  libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
 )
 
 missing=()

@@ -652,10 +652,14 @@ def check_explain(base, fl, res, tree, work, period, ind, region):
             bad.append((key, {k: g.get(k) for k in ("value", "share", "pull")},
                         {k: w.get(k) for k in ("value", "share", "pull")}))
     res.check(label + ": each part's value, sums, share and pull", not bad, repr(bad[:2]))
+    # What makes the figure worse first (issue 16): the most negative
+    # pull when higher is better, the most positive when lower is.
+    higher = indicators()[ind]["better"] == "higher"
     pulls = [c["pull"] for c in doc["contributions"]]
     known = [p for p in pulls if p is not None]
-    res.check(label + ": sorted by pull, most negative first, unreported last",
-              known == sorted(known) and pulls[:len(known)] == known)
+    res.check(label + ": sorted by harm, the part that makes the figure worse first, unreported last",
+              known == sorted(known, reverse=not higher) and pulls[:len(known)] == known
+              and doc["better"] == ("higher" if higher else "lower"))
     shares = [c["share"] for c in doc["contributions"] if c["share"] is not None]
     if want and fig is not None and fig["reporting"] == fl.leaves_under(region):
         res.close(label + ": the shares add up to 1", sum(shares), 1.0)
@@ -1153,7 +1157,21 @@ def cmd_check_dom(args):
               detail["attrs"].get("data-indicator") if detail else None, ind_sel)
     kids = fl.children.get(region, [])
     crow = find_all(find(dom.root, "table", id="children"), "tr", data_region=True)
-    res.equal(label + ": one row per child region", [r["attrs"]["data-region"] for r in crow], kids)
+    res.equal(label + ": one row per child region", sorted(r["attrs"]["data-region"] for r in crow), sorted(kids))
+    # Sorted by how far each child is from what it is judged against (its
+    # own target, else its ancestor's as a benchmark), worst first, then
+    # those with no gap in code order (issue 16).
+    def gap_of(code):
+        reg = next((x for x in rep["regions"] if x["code"] == code), None)
+        f = next((x for x in (reg or {}).get("indicators", []) if x["id"] == ind_sel), None)
+        if not f or not f.get("reporting"):
+            return None
+        js = f.get("target") or f.get("benchmark") or []
+        js = js if isinstance(js, list) else [js]
+        gaps = [j["gap"] for j in js if j.get("gap") is not None]
+        return min(gaps) if gaps else None
+    order = sorted(kids, key=lambda c: (gap_of(c) is None, gap_of(c) or 0, kids.index(c)))
+    res.equal(label + ": children sorted by their gap, worst first", [r["attrs"]["data-region"] for r in crow], order)
     bad = []
     for r in crow:
         code = r["attrs"]["data-region"]

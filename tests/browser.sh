@@ -89,7 +89,7 @@ while [ ! -s "$work/tree/ready" ]; do
 		not_ok "the tree did not come up"
 		finish
 	fi
-	sleep 0.5
+	sleep 0.05
 done
 url=$(head -1 "$work/tree/ready")
 ok "a live tree serves the dashboard at $url"

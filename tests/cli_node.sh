@@ -21,6 +21,9 @@ fi
 # The script works inside its temporary directory, so a relative path to the
 # program (or to the reference data) must be made absolute first.
 NODE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+# The real interpreter, not a version manager's shim in front of it: the
+# checks start Python often, and a shim can cost 0.4 s of CPU a start.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)') || exit 1
 if [ ! -x "$NODE" ]; then
 	echo "$0: $1 is not an executable" >&2
 	exit 2
@@ -111,6 +114,21 @@ expect_stderr_one_line() {
 	fi
 }
 
+# A refused import prints one line per problem of the file, each
+# `tally-node: FILE:LINE: ...`, then one line saying that nothing was
+# imported.
+expect_stderr_import_refused() {
+	local bad
+	bad=$(grep -v -c '^tally-node: ' "$ERR")
+	if [ "$bad" -eq 0 ] && tail -n 1 "$ERR" | grep -q 'nothing imported$'; then
+		pass
+	else
+		fail "stderr of: $LAST_CMD" \
+		    "expected: lines 'tally-node: ...', the last 'nothing imported'" \
+		    "seen: $(cat "$ERR")"
+	fi
+}
+
 expect_stdout_empty() {
 	if [ ! -s "$OUT" ]; then
 		pass
@@ -146,7 +164,10 @@ expect_refused() {
 	shift
 	dump "$db" >"$T/before.sql"
 	expect_exit 65 -- "$@"
-	expect_stderr_one_line
+	case " $* " in
+	*" import "*) expect_stderr_import_refused ;;
+	*) expect_stderr_one_line ;;
+	esac
 	for needle in "${needles[@]}"; do
 		expect_stderr_contains "$needle"
 	done
@@ -181,7 +202,7 @@ show_json() {
 # json_field INDICATOR FIELD: one field of one indicator in $T/show.json,
 # printed as JSON ("<absent>" when the indicator or field is not there).
 json_field() {
-	python3 -c '
+	"$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 rows = [r for r in doc["indicators"] if r["id"] == sys.argv[2]]
@@ -200,7 +221,7 @@ expect_json() {
 	local db=$1 period=$2 ind=$3 field=$4 want=$5 seen
 	show_json "$db" "$period" "$ind"
 	seen=$(json_field "$ind" "$field")
-	if python3 -c '
+	if "$PYTHON" -c '
 import json, math, sys
 want, seen = json.loads(sys.argv[1]), sys.argv[2]
 if seen == "<absent>":
@@ -221,7 +242,7 @@ sys.exit(0 if want == seen else 1)
 # version DB PERIOD INDICATOR: the snapshot version show reports.
 version() {
 	"$NODE" show --db "$1" --period "$2" --indicator "$3" --format json |
-	    python3 -c '
+	    "$PYTHON" -c '
 import json, sys
 v = json.load(sys.stdin)["indicators"][0]["version"]
 print(v if isinstance(v, int) else "none")
@@ -255,7 +276,7 @@ record() {
 
 expect_exit 0 -- "$NODE" --help
 expect_stdout_contains "Usage: tally-node"
-expect_stdout_contains "import --db FILE CSVFILE"
+expect_stdout_contains "import --db FILE"
 expect_exit 0 -- "$NODE" --version
 expect_stdout_contains "tally-node "
 
@@ -387,7 +408,7 @@ record --db "$DB" --indicator pm25_concentration --period 2020-01 \
 expect_exit 0 -- record --db "$DB" --indicator pm25_concentration \
     --period 2020-02 --value 70 --weight 29
 expect_json "$DB" 2020Q1 pm25_concentration value \
-    "$(python3 -c 'print((40*31 + 70*29) / 60)')"
+    "$("$PYTHON" -c 'print((40*31 + 70*29) / 60)')"
 expect_json "$DB" 2020Q1 pm25_concentration sum 3270
 expect_json "$DB" 2020Q1 pm25_concentration weight 60
 
@@ -419,7 +440,7 @@ expect_json "$DB" 2020 invention_patents_per_million value 1500000
 
 # Without --indicator, show lists exactly the indicators holding data.
 show_json "$DB" 2020Q1
-ids=$(python3 -c '
+ids=$("$PYTHON" -c '
 import json, sys
 print(" ".join(sorted(r["id"] for r in json.load(open(sys.argv[1]))["indicators"])))
 ' "$T/show.json")
@@ -427,7 +448,7 @@ expect_equal "indicators shown for 2020Q1" \
     "industrial_brand_products mfg_pass_rate pm25_concentration supervision_spot_check_batches" \
     "$ids"
 expect_equal "region in show's JSON" '"130102"' \
-    "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["region"]["code"]))' "$T/show.json")"
+    "$("$PYTHON" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["region"]["code"]))' "$T/show.json")"
 # An indicator asked for by name but without data is listed with nulls.
 expect_json "$DB" 2021 mfg_pass_rate value null
 expect_json "$DB" 2021 mfg_pass_rate version null
@@ -541,7 +562,7 @@ expect_equal "version of 2020 after an unchanged import" "$v_year" \
 expect_exit 0 -- "$NODE" show --db "$IDB" --period 2020Q1 --format csv
 cp "$OUT" "$T/show.csv"
 v_q1=$(version "$IDB" 2020Q1 mfg_pass_rate)
-if python3 - "$T/show.csv" "$v_q1" <<'EOF'; then
+if "$PYTHON" - "$T/show.csv" "$v_q1" <<'EOF'; then
 import csv, math, sys
 want_header = ["region", "period", "indicator", "kind", "unit", "value",
                "numerator", "denominator", "sum", "weight",
@@ -649,7 +670,8 @@ expect_refused "$BDB" "--indicator" -- \
     "$NODE" show --db "$BDB" --period 2020 --indicator no_such_indicator
 
 # 2. Malformed or impossible periods.
-for p in 2020-13 2020Q5 20 2020-00 2020Q0 abcd 2020-1 2020q1; do
+# (2020-1 and 2020q1 are accepted: see tests/intake.sh.)
+for p in 2020-13 2020Q5 20 2020-00 2020Q0 abcd 2020-1x 2020q; do
 	record_refused "--period" "'$p'" -- \
 	    --indicator mfg_pass_rate --period "$p" --num 1 --den 2
 	import_refused "mfg_pass_rate,$p,1,2,," "period" "'$p'"
@@ -670,7 +692,10 @@ for n in abc nan NaN inf -inf 1e999 0x10 ""; do
 	    --weight "$n"
 	import_refused "mfg_pass_rate,2021-02,$n,100,," "numerator"
 	import_refused "mfg_pass_rate,2021-02,1,$n,," "denominator"
-	import_refused "supervision_spot_check_batches,2021-02,,,$n," "value"
+	# A row with no figure at all is a template row left empty and is
+	# skipped (tests/intake.sh), so the empty value is not tried here.
+	[ -n "$n" ] && import_refused \
+	    "supervision_spot_check_batches,2021-02,,,$n," "value"
 	import_refused "pm25_concentration,2021-02,,,40,$n" "weight"
 done
 
@@ -728,8 +753,9 @@ import_refused "supervision_spot_check_batches,2021-02,,,3,1" "weight"
 import_refused "supervision_spot_check_batches,2021-02,1,,3," "numerator"
 import_refused "pm25_concentration,2021-02,,,40," "weight"
 import_refused "pm25_concentration,2021-02,,3,40,30" "denominator"
-# A row with too few fields cannot be read at all.
-import_refused "mfg_pass_rate,2021-02,1,2," "fields"
+# A short row (Excel leaves off trailing empty cells) is read as if the
+# missing cells were empty, so it is refused for what it lacks.
+import_refused "pm25_concentration,2021-02,,,40" "weight" "required"
 
 # A count counts whole things.
 record_refused "--value" -- \
@@ -781,14 +807,25 @@ header_refused() {
 printf '%s\n%s\n' "indicator,period,numerator,denominater,value,weight" \
     "$GOOD1" >hdr_name.csv
 header_refused hdr_name.csv
+# Columns in any order, a missing column no row needs and columns of the
+# file's own are all read (on a copy: they import).
+header_read() {
+	local file=$1
+	cp "$BDB" hdr.db
+	expect_exit 0 -- "$NODE" import --db hdr.db "$file"
+	expect_stdout_contains "1 new"
+}
 printf '%s\n%s\n' "indicator,period,numerator,denominator,value" \
     "sme_quality_training,2021-01,,,3" >hdr_missing.csv
-header_refused hdr_missing.csv
+header_read hdr_missing.csv
 printf '%s\n%s\n' "$HEADER,note" "$GOOD1,x" >hdr_extra.csv
-header_refused hdr_extra.csv
+header_read hdr_extra.csv
 printf '%s\n%s\n' "period,indicator,numerator,denominator,value,weight" \
     "2021-01,sme_quality_training,,,3," >hdr_order.csv
-header_refused hdr_order.csv
+header_read hdr_order.csv
+# The same column twice cannot be read.
+printf '%s\n%s\n' "$HEADER,数值" "$GOOD1,3" >hdr_twice.csv
+header_refused hdr_twice.csv
 printf '%s\n' "$GOOD1" "$GOOD2" >hdr_none.csv
 header_refused hdr_none.csv
 : >empty.csv

@@ -130,18 +130,15 @@ print("none")
 EOF
 }
 
-# save_members FILE DIR CODE...: each member's figures, per indicator.
+# save_members FILE DIR CODE...: each member's figures, per indicator, in
+# DIR/CODE-INDICATOR.json (one Python for them all, not one a file).
 save_members() {
-	local f=$1 dir=$2 code ind
+	local f=$1 dir=$2
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	for ind in $("$python" -c 'import json,sys
-for e in json.load(open(sys.argv[1]))["indicators"]: print(e["id"])' "$f"); do
-		for code in "$@"; do
-			"$python" "$here/compare_check.py" member "$f" "$ind" "$code" >"$dir/$code-$ind.json"
-		done
-	done
+	"$python" "$here/compare_check.py" members "$f" "$dir" "$@" ||
+		not_ok "cannot write the members' figures of $f"
 }
 
 # ------------------------------------------------------------------ setup
@@ -174,6 +171,9 @@ listen = $g_url
 [groups]
 $group = $members
 other = 310000,320000,330000
+
+[group_names]
+$group = 京津冀
 
 [standard]
 mfg_pass_rate = strictest
@@ -284,6 +284,8 @@ check "b: ... group, members, default period, a standard" \
 	"$("$python" -c 'import json,sys; m=json.load(open(sys.argv[1]))
 print(m["group"], ",".join(x["code"] for x in m["members"]), m["default_period"], "2016" in m["periods"], m["standards"]["mfg_pass_rate"])' "$work/out/meta.json")" \
 	"$group $members 2020 True strictest"
+check "b: ... and the group's display name from [group_names]" \
+	"$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("title"))' "$work/out/meta.json")" 京津冀
 for bad in "/api/compare|400|period is required" \
 	"/api/compare?period=2020-13|400|not a valid period" \
 	"/api/compare?period=2020&latest=2|400|latest '2' must be 0 or 1" \
@@ -333,6 +335,8 @@ else
 			cat "$work/out/dom.out"
 		fi
 	done
+	check "b: the page names the group 京津冀 beside its id" \
+		"$(grep -c '京津冀 (jingjinji)' "$work/out/dom.html")" 1
 	# A picture of the page, for people to look at.
 	mkdir -p "$build/tests/artifacts"
 	png=$build/tests/artifacts/compare.png

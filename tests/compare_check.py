@@ -22,6 +22,8 @@ compared no figure.
       Prints the member's entry without the fields that depend on the other
       members (rank, gap to the best), as canonical JSON, so that a shell
       script can compare one member's figures across two comparisons.
+  compare_check.py members COMPARE.json DIR CODE...
+      The same for every indicator of each member, into DIR/CODE-ID.json.
 
   compare_check.py same A.json B.json
       Exits 0 when the two documents are equal as JSON (the API's compact
@@ -38,6 +40,7 @@ import argparse
 import csv
 import html.parser
 import json
+import math
 import os
 import sys
 
@@ -267,7 +270,10 @@ class Check:
                 self.same(w, "gap_to_best", m.get("gap_to_best"), None)
                 continue
             v = ranked[code]
-            ahead = sum(1 for o in ranked.values() if (o > v if higher else o < v))
+            # Equal values share a rank, also when they differ only by
+            # the rounding of the sums that reached them (issue 16).
+            ahead = sum(1 for o in ranked.values()
+                        if (o > v if higher else o < v) and not math.isclose(o, v, rel_tol=1e-9))
             self.same(w, "rank", m.get("rank"), ahead + 1, exact=True)
             self.same(w, "gap_to_best", m.get("gap_to_best"),
                       self.gap(ind, v, ranked[best]))
@@ -334,19 +340,36 @@ class Check:
                     self.bad(path, "indicator " + ind, ind in shown, has)
 
 
+def member_entry(doc, indicator, code):
+    """A member's entry for one indicator without rank and gap to the best,
+    as one line of canonical JSON ("none" when it has none)."""
+    for e in doc["indicators"]:
+        if e["id"] != indicator:
+            continue
+        for m in e["members"]:
+            if m["code"] == code:
+                m = {k: v for k, v in m.items() if k not in ("rank", "gap_to_best")}
+                return json.dumps(m, sort_keys=True, ensure_ascii=False)
+    return "none"
+
+
 def cmd_member(args):
     with open(args.report, encoding="utf-8") as f:
         doc = json.load(f)
+    print(member_entry(doc, args.indicator, args.code))
+    return 0
+
+
+def cmd_members(args):
+    """Every indicator's entry of each member, one file each
+    (DIR/CODE-INDICATOR.json), in one process rather than one a file."""
+    with open(args.report, encoding="utf-8") as f:
+        doc = json.load(f)
     for e in doc["indicators"]:
-        if e["id"] != args.indicator:
-            continue
-        for m in e["members"]:
-            if m["code"] == args.code:
-                for k in ("rank", "gap_to_best"):
-                    m.pop(k, None)
-                print(json.dumps(m, sort_keys=True, ensure_ascii=False))
-                return 0
-    print("none")
+        for code in args.codes:
+            path = os.path.join(args.dir, "%s-%s.json" % (code, e["id"]))
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(member_entry(doc, e["id"], code) + "\n")
     return 0
 
 
@@ -373,6 +396,13 @@ class Dom(html.parser.HTMLParser):
         self.elems.append((tag, dict(attrs)))
 
     handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        # The text right after an element's start: enough for the SVG
+        # labels, which hold nothing else.
+        if self.elems:
+            a = self.elems[-1][1]
+            a["_text"] = a.get("_text", "") + data
 
 
 def cmd_dom(args):
@@ -421,6 +451,35 @@ def cmd_dom(args):
             (m["targets"][0]["status"] if m["targets"] else "none")
         if b.get("data-status") != want_status:
             bad.append("%s: status %r, API %r" % (m["code"], b.get("data-status"), want_status))
+    # Honest bars (issue 16): every bar stands on zero and its height is
+    # proportional to its value; values that differ read differently.
+    if len(chart) == 1 and "data-y0" in chart[0]:
+        y0 = float(chart[0]["data-y0"])
+        per = []
+        for code, b in bars.items():
+            v = float(b["data-value"])
+            top, h = float(b["y"]), float(b["height"])
+            checked += 1
+            if v >= 0 and abs(top + h - y0) > 0.01:
+                bad.append("%s: the bar does not stand on zero (%r + %r != %r)" % (code, top, h, y0))
+            if v > 0 and h > 1:
+                per.append(h / v)
+        if per and max(per) - min(per) > 1e-6 * max(per):
+            bad.append("bar heights not proportional to values: %r" % per)
+    else:
+        bad.append("the chart does not say where zero is")
+    texts = {}
+    for t, a in dom.elems:
+        if t == "text" and "bar-value" in classes(a):
+            texts[a["data-member"]] = a.get("_text", "")
+    values = {m["code"]: m["value"] for m in e["members"] if m["value"] is not None}
+    for c1 in values:
+        for c2 in values:
+            checked += 1
+            if c1 < c2 and values[c1] != values[c2] and c1 in texts and c2 in texts \
+                    and texts[c1] == texts[c2]:
+                bad.append("%s and %s differ (%r, %r) but both read %r"
+                           % (c1, c2, values[c1], values[c2], texts[c1]))
     targets = sorted((a["data-member"], float(a["data-value"])) for t, a in dom.elems
                      if t == "line" and "target-line" in classes(a))
     want = sorted((m["code"], t["value"]) for m in e["members"]
@@ -455,6 +514,13 @@ def main():
         p.add_argument("doc")
         p.add_argument("indicator")
         return cmd_dom(p.parse_args())
+    if len(sys.argv) > 1 and sys.argv[1] == "members":
+        p = argparse.ArgumentParser()
+        p.add_argument("cmd")
+        p.add_argument("report")
+        p.add_argument("dir")
+        p.add_argument("codes", nargs="+")
+        return cmd_members(p.parse_args())
     if len(sys.argv) > 1 and sys.argv[1] == "member":
         p = argparse.ArgumentParser()
         p.add_argument("cmd")

@@ -12,7 +12,9 @@ Commands:
         cut    reset every connection and refuse new ones (accepted and
                closed at once): the port is blocked.
       Going back to pass after stall delivers what waited; after cut, the
-      child dials again. Stops by itself after --max-seconds.
+      child dials again. Stops by itself once the process that started it
+      is gone (a test killed outright leaves no proxy behind), or after
+      --max-seconds.
 
   stuck --to HOST:PORT --mode MODE [--count N] [--seconds S] --ready FILE
       Hostile or broken children on the hub's tcp:// listener, speaking
@@ -30,7 +32,8 @@ Commands:
                  replies pile up in the kernel's buffers.
       Each of the N connections does the same. The ready file is written
       once every connection has sent what it sends first; the command
-      stops by itself after --seconds (and prints what it sent).
+      stops by itself after --seconds, or once the process that started
+      it is gone (and prints what it sent).
 """
 
 import argparse
@@ -176,9 +179,12 @@ class Proxy:
     def run(self, max_seconds):
         end = time.monotonic() + max_seconds
         next_check = 0.0
+        parent = os.getppid()
         while time.monotonic() < end and not stopping:
             now = time.monotonic()
             if now >= next_check:
+                if os.getppid() != parent:
+                    break
                 self.read_mode()
                 next_check = now + 0.05
             for key, _ in self.sel.select(timeout=0.05):
@@ -253,7 +259,8 @@ def cmd_stuck(args):
                     break
     write_atomic(args.ready, "%d\n" % sent)
     end = time.monotonic() + args.seconds
-    while time.monotonic() < end and not stopping:
+    parent = os.getppid()
+    while time.monotonic() < end and not stopping and os.getppid() == parent:
         if slow:
             for item in slow:
                 s, data, off = item

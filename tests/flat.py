@@ -19,6 +19,16 @@ Commands:
       parent_code, effective YYYY-MM), a region's parent for a period is the
       one in force in the period's last month, as README's Redistricting
       section says; every figure, count and child list uses that parent.
+      With --targets CSV (targets.csv's columns; repeatable), it also checks
+      what each figure is compared with (issue 16): "yoy", the same period
+      a year before, and for a month or quarter "pop", the period before,
+      each {"period", "value", "change"}; and for a year report "ahead",
+      the region's targets of later years, each with its "trajectory": a
+      least-squares line (statistics.linear_regression) over the region's
+      flat annual figures up to the report's year, from the target's
+      baseline year when it has one (as percent changes from the baseline
+      for change_pct), projected to the target's year; on_track when the
+      projection meets the target, incomplete with under two years.
   field JSON REGION INDICATOR KEY
       Prints one field of one region's indicator in a report (or "none"),
       so that the shell script needs no JSON tool of its own.
@@ -33,6 +43,7 @@ import csv
 import json
 import math
 import re
+import statistics
 import sys
 
 REL_TOL = 1e-9
@@ -241,8 +252,31 @@ def close(x, y):
     return abs(x - y) <= REL_TOL * max(abs(x), abs(y))
 
 
+def shift_period(text, back_years, back_one):
+    """The period a year before (back_years) or the one before
+    (back_one), in the same text form."""
+    m = re.fullmatch(r"(\d{4})", text)
+    if m:
+        return "%04d" % (int(m.group(1)) - 1)
+    m = re.fullmatch(r"(\d{4})Q([1-4])", text)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        if back_years:
+            return "%04dQ%d" % (y - 1, q)
+        return "%04dQ%d" % ((y, q - 1) if q > 1 else (y - 1, 4))
+    y, mo = int(text[:4]), int(text[5:7])
+    if back_years:
+        return "%04d-%02d" % (y - 1, mo)
+    return "%04d-%02d" % ((y, mo - 1) if mo > 1 else (y - 1, 12))
+
+
+OPS = {">=": lambda v, t: v >= t, ">": lambda v, t: v > t,
+       "<=": lambda v, t: v <= t, "<": lambda v, t: v < t}
+
+
 class Comparer:
-    def __init__(self, flat):
+    def __init__(self, flat, targets=None):
+        self.targets = targets
         self.flat = flat
         self.figures = 0
         self.fields = 0
@@ -311,6 +345,86 @@ class Comparer:
         if got.get("version") is None:
             self.bad(where, "version", None, "a version")
 
+    def compare_change(self, where, code, ind_id, got, period, key, prev):
+        c = got.get(key)
+        if c is None:
+            self.bad(where, key, None, "a %s entry" % key)
+            return
+        self.check(where, key + ".period", c.get("period"), prev, exact=True)
+        now = self.flat.figure(code, ind_id, period)
+        before = self.flat.figure(code, ind_id, prev)
+        v_now = now["value"] if now else None
+        v_before = before["value"] if before else None
+        self.check(where, key + ".value", c.get("value"), v_before)
+        want = None if v_now is None or v_before is None else v_now - v_before
+        self.check(where, key + ".change", c.get("change"), want)
+
+    def want_trajectory(self, code, ind_id, t, year):
+        flat = self.flat
+        base = None
+        if t["scope"] == "each_child":
+            return {"status": "incomplete"}
+        if t["scope"] == "change_pct":
+            fig = flat.figure(code, ind_id, t["baseline_period"])
+            base = fig["value"] if fig else None
+            if not base:
+                return {"status": "incomplete"}
+        first = int(t["baseline_period"][:4]) if t["baseline_period"] else 0
+        xs, ys = [], []
+        for y in range(max(first, 1900), year + 1):
+            fig = flat.figure(code, ind_id, "%04d" % y)
+            if fig is None or fig["value"] is None:
+                continue
+            v = fig["value"]
+            xs.append(y)
+            ys.append(100 * (v - base) / base if base is not None else v)
+        if len(xs) < 2:
+            return {"status": "incomplete"}
+        slope, intercept = statistics.linear_regression(xs, ys)
+        target_year = int(t["period"])
+        projected = slope * target_year + intercept
+        return {
+            "status": "on_track" if OPS[t["op"]](projected, float(t["value"]))
+            else "at_risk",
+            "projected": projected,
+            "pace_per_year": slope,
+            "needed_per_year": (float(t["value"]) - ys[-1]) / (target_year - xs[-1]),
+        }
+
+    def compare_ahead(self, where, code, ind_id, got, period):
+        year = int(period)
+        want = [t for t in self.targets
+                if t["region_code"] == code and t["indicator_id"] == ind_id
+                and re.fullmatch(r"\d{4}", t["period"]) and int(t["period"]) > year]
+        have = got.get("ahead") or []
+        self.check(where, "ahead (targets of later years)", len(have), len(want),
+                   exact=True)
+        for t, a in zip(want, have):
+            self.check(where, "ahead.period", a.get("period"), t["period"], exact=True)
+            self.check(where, "ahead.value", a.get("value"), float(t["value"]))
+            tr, w = a.get("trajectory") or {}, self.want_trajectory(code, ind_id, t, year)
+            self.check(where, "trajectory.status", tr.get("status"), w["status"],
+                       exact=True)
+            for k in ("projected", "pace_per_year", "needed_per_year"):
+                if k in w:
+                    # Least squares in two ways: agree to 1e-9 relative,
+                    # or absolute near zero.
+                    g = tr.get(k)
+                    if g is None or abs(g - w[k]) > 1e-9 * max(1.0, abs(w[k])):
+                        self.bad(where, "trajectory." + k, g, w[k])
+                    self.fields += 1
+
+    def compare_outlook(self, where, code, ind_id, got, period):
+        self.compare_change(where, code, ind_id, got, period, "yoy",
+                            shift_period(period, True, False))
+        if re.fullmatch(r"\d{4}", period):
+            if "pop" in got:
+                self.bad(where, "pop", got["pop"], "none for a year")
+            self.compare_ahead(where, code, ind_id, got, period)
+        else:
+            self.compare_change(where, code, ind_id, got, period, "pop",
+                                shift_period(period, False, True))
+
     def compare_report(self, path):
         with open(path, encoding="utf-8") as f:
             rep = json.load(f)
@@ -341,6 +455,8 @@ class Comparer:
                 seen.setdefault(code, set()).add(got["id"])
                 self.compare_one(where, code, got["id"], got,
                                  flat.figure(code, got["id"], period), last)
+                if self.targets is not None:
+                    self.compare_outlook(where, code, got["id"], got, period)
         # The report leaves out an indicator only when the hub's region has
         # no figure for it; then the flat query must have none either. Each
         # indicator shown lists every direct child, with or without data.
@@ -358,7 +474,10 @@ class Comparer:
 
 def cmd_compare(args):
     flat = Flat(args.indicators, args.tree, args.raw, args.changes)
-    cmp_ = Comparer(flat)
+    targets = None
+    if args.targets:
+        targets = [t for path in args.targets for t in read_csv(path)]
+    cmp_ = Comparer(flat, targets)
     for path in args.report:
         cmp_.compare_report(path)
     print("flat.py: compared %d figures (%d fields) in %d reports: %d mismatches"
@@ -416,6 +535,8 @@ def main():
                    help="division_changes.csv: parents per period")
     c.add_argument("--raw", required=True, action="append")
     c.add_argument("--report", required=True, action="append")
+    c.add_argument("--targets", action="append",
+                   help="targets.csv files: also check yoy, pop and ahead")
     f = sub.add_parser("field")
     f.add_argument("report")
     f.add_argument("region")

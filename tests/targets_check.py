@@ -5,7 +5,11 @@ ROLLUP.md ("Targets") says what a target's status is; this script computes
 it again from the raw rows alone, with flat.py's flat figures and the
 targets file, sharing no code with the C evaluator, and compares every
 target the report shows (and that every target set for a shown region and
-indicator is shown).
+indicator is shown). A region with no target of its own for the period
+must show as "benchmark" the targets of its nearest ancestor that has
+some (issue 16), each judged on the region's own figure (an each_child
+level as the region's total), with that ancestor as "region"; and none
+when no ancestor has one.
 
   targets_check.py --indicators CSV --tree CSV --targets CSV [--targets CSV]
                    --raw CSV [--raw CSV ...] REPORT.json [REPORT.json ...]
@@ -122,6 +126,36 @@ def main():
                 shown = [] if shown is None else (
                     shown if isinstance(shown, list) else [shown])
                 where = "%s %s %s %s" % (path, period, reg["code"], got["id"])
+                bench = got.get("benchmark")
+                bench = [] if bench is None else (
+                    bench if isinstance(bench, list) else [bench])
+                if not want:
+                    # The nearest ancestor's targets, judged here.
+                    anc, code = [], flat.parent.get(reg["code"])
+                    while code is not None and not anc:
+                        anc = [t for t in targets if t["region_code"] == code
+                               and t["indicator_id"] == got["id"]
+                               and t["period"] == period]
+                        anc_code = code
+                        code = flat.parent.get(code)
+                    if len(bench) != len(anc):
+                        print("MISMATCH %s: %d benchmarks shown, %d set above"
+                              % (where, len(bench), len(anc)))
+                        mismatches += 1
+                        continue
+                    want = [dict(t, region_code=reg["code"],
+                                 scope="total" if t["scope"] == "each_child" else t["scope"])
+                            for t in anc]
+                    for b in bench:
+                        if (b.get("region") or {}).get("code") != anc_code:
+                            print("MISMATCH %s: benchmark of %r, want %s"
+                                  % (where, b.get("region"), anc_code))
+                            mismatches += 1
+                    shown = [dict(b, scope="total" if b.get("scope") == "each_child"
+                                  else b.get("scope")) for b in bench]
+                elif bench:
+                    print("MISMATCH %s: a benchmark beside the region's own targets" % where)
+                    mismatches += 1
                 if len(shown) != len(want):
                     print("MISMATCH %s: %d targets shown, %d set"
                           % (where, len(shown), len(want)))

@@ -197,8 +197,8 @@ state(const char *indicator, const char *period, double a, double b,
 	ws.state.has_newest = true;
 	ws.state.newest     = ws.period;
 	if (tally_state_value(&ws.state, ws.ind, &v) == 0) {
-		/* A min and max credit a leaf region at or below the
-		 * state's own (common/admit.h): the first one down. */
+		/* The extremes name a leaf: the first one below region, as
+		 * a hub holds a node to (admit.h). */
 		const struct tally_division *d =
 		    tally_catalog_division(cat, region);
 

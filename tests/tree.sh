@@ -130,8 +130,11 @@ push $c
 rc=$?
 check "b: $c resends its $n snapshots: exit, accepted, duplicate" \
 	"$rc ${accepted:-?} ${duplicate:-?}" "0 0 $n"
-# Give the uplinks time to forward anything they (wrongly) might.
-sleep 2.5
+# Anything the duplicates (wrongly) changed at a city was committed before
+# the city answered, so it is pending there until its uplink has forwarded
+# it: once nothing is pending at either city, the province holds it.
+check_true "b: nothing is left pending at either city" \
+	wait_until $deadline_s nothing_pending "$work/db/$city_a.db" "$work/db/$city_b.db"
 reports "$work/rep/b-after" $province $city_a $city_b
 check_true "b: every report of the province and both cities is byte-identical" \
 	same_files "$work/rep/b-before" "$work/rep/b-after"
@@ -165,16 +168,10 @@ push $c
 rc=$?
 # The month, its quarter and the year are the snapshots that changed.
 check "d: push the correction: exit, accepted" "$rc ${accepted:-?}" "0 3"
-before_num=$(field "$work/rep/d-before/$province-2020.json" $province mfg_pass_rate numerator)
-end=$((SECONDS + deadline_s))
-while :; do
-	report $province 2020 "$work/out/d.json"
-	now_num=$(field "$work/out/d.json" $province mfg_pass_rate numerator)
-	[ "$now_num" != "$before_num" ] || [ $SECONDS -ge $end ] && break
-	sleep 0.1
-done
-# Give the other periods the same chance to arrive before comparing all.
-sleep 1.5
+# City A committed the correction before it answered; once nothing is
+# pending there, the province holds every period it changed.
+check_true "d: city A forwards the correction" \
+	wait_until $deadline_s nothing_pending "$work/db/$city_a.db"
 reports "$work/rep/d-after" $province $city_a $city_b
 delta_of() { # FILE-NAME REGION FIELD: after - before
 	echo $(($(field "$work/rep/d-after/$1" "$2" mfg_pass_rate "$3") -
