@@ -841,6 +841,25 @@ span_has_ahead(const struct view *v, const struct span *sp,
 	return false;
 }
 
+/* held_load, or an empty h when the store holds nothing for p at all
+ * (the year before the first, usually): a report reads no more than it
+ * shows. */
+static int
+held_load_if(const struct view *v, const struct tally_period *periods,
+    size_t np, const struct tally_indicator *ind, const struct tally_period *p,
+    struct held *h)
+{
+	for (size_t i = 0; i < np; i++) {
+		if (tally_period_equal(&periods[i], p)) {
+			return held_load(v, ind, p, h);
+		}
+	}
+	memset(h, 0, sizeof(*h));
+	h->ind    = ind;
+	h->period = *p;
+	return TALLY_OK;
+}
+
 static int
 outlook_load(const struct view *v, const struct span *sp,
     const struct tally_period *periods, size_t np,
@@ -853,7 +872,7 @@ outlook_load(const struct view *v, const struct span *sp,
 	memset(ol, 0, sizeof(*ol));
 	q.year--;
 	if (q.year >= TALLY_PERIOD_YEAR_MIN) {
-		rv = held_load(v, ind, &q, &ol->yoy);
+		rv = held_load_if(v, periods, np, ind, &q, &ol->yoy);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -861,7 +880,7 @@ outlook_load(const struct view *v, const struct span *sp,
 	}
 	q = period_before(p);
 	if (p->kind != TALLY_PERIOD_YEAR && q.year >= TALLY_PERIOD_YEAR_MIN) {
-		rv = held_load(v, ind, &q, &ol->pop);
+		rv = held_load_if(v, periods, np, ind, &q, &ol->pop);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
