@@ -373,7 +373,8 @@ region_ref(const struct tally_division *d)
  * (ind, period): the targets of its nearest ancestor that has one, judged
  * on the region's own figure, with the ancestor named. An `each_child`
  * target asks the level of every part, so a region below is judged
- * against the level itself. */
+ * against the level itself. A count has none: a province's 1,000 brand
+ * products are the sum of its cities', not a level for each. */
 static int
 benchmark_json(const struct view *v, const struct held *h,
     const struct tally_division *d, json_t *o)
@@ -383,7 +384,8 @@ benchmark_json(const struct view *v, const struct held *h,
 	const char                 *code;
 	size_t                      n = 0;
 
-	if (tally_targets_for(cat, d->code, h->ind, &h->period, NULL, 0) > 0) {
+	if (h->ind->kind == TALLY_KIND_COUNT ||
+	    tally_targets_for(cat, d->code, h->ind, &h->period, NULL, 0) > 0) {
 		return TALLY_OK;
 	}
 	for (code = parent_code(cat, d, &h->period); code != NULL;
@@ -914,6 +916,9 @@ has_benchmark(const struct view *v, const struct tally_division *d,
 {
 	const char *code;
 
+	if (ind->kind == TALLY_KIND_COUNT) {
+		return false;
+	}
 	for (code = parent_code(v->cat, d, p); code != NULL;
 	     code = parent_code(
 	         v->cat, tally_catalog_division(v->cat, code), p)) {
