@@ -374,7 +374,8 @@ region_ref(const struct tally_division *d)
  * (ind, period): the targets of its nearest ancestor that has one, judged
  * on the region's own figure, with the ancestor named. An `each_child`
  * target asks the level of every part, so a region below is judged
- * against the level itself. */
+ * against the level itself. A count has none: a province's 1,000 brand
+ * products are the sum of its cities', not a level for each. */
 static int
 benchmark_json(const struct view *v, const struct held *h,
     const struct tally_division *d, json_t *o)
@@ -384,7 +385,8 @@ benchmark_json(const struct view *v, const struct held *h,
 	const char                 *code;
 	size_t                      n = 0;
 
-	if (tally_targets_for(cat, d->code, h->ind, &h->period, NULL, 0) > 0) {
+	if (h->ind->kind == TALLY_KIND_COUNT ||
+	    tally_targets_for(cat, d->code, h->ind, &h->period, NULL, 0) > 0) {
 		return TALLY_OK;
 	}
 	for (code = parent_code(cat, d, &h->period); code != NULL;
@@ -842,6 +844,25 @@ span_has_ahead(const struct view *v, const struct span *sp,
 	return false;
 }
 
+/* held_load, or an empty h when the store holds nothing for p at all
+ * (the year before the first, usually): a report reads no more than it
+ * shows. */
+static int
+held_load_if(const struct view *v, const struct tally_period *periods,
+    size_t np, const struct tally_indicator *ind, const struct tally_period *p,
+    struct held *h)
+{
+	for (size_t i = 0; i < np; i++) {
+		if (tally_period_equal(&periods[i], p)) {
+			return held_load(v, ind, p, h);
+		}
+	}
+	memset(h, 0, sizeof(*h));
+	h->ind    = ind;
+	h->period = *p;
+	return TALLY_OK;
+}
+
 static int
 outlook_load(const struct view *v, const struct span *sp,
     const struct tally_period *periods, size_t np,
@@ -854,7 +875,7 @@ outlook_load(const struct view *v, const struct span *sp,
 	memset(ol, 0, sizeof(*ol));
 	q.year--;
 	if (q.year >= TALLY_PERIOD_YEAR_MIN) {
-		rv = held_load(v, ind, &q, &ol->yoy);
+		rv = held_load_if(v, periods, np, ind, &q, &ol->yoy);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -862,7 +883,7 @@ outlook_load(const struct view *v, const struct span *sp,
 	}
 	q = period_before(p);
 	if (p->kind != TALLY_PERIOD_YEAR && q.year >= TALLY_PERIOD_YEAR_MIN) {
-		rv = held_load(v, ind, &q, &ol->pop);
+		rv = held_load_if(v, periods, np, ind, &q, &ol->pop);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -896,6 +917,9 @@ has_benchmark(const struct view *v, const struct tally_division *d,
 {
 	const char *code;
 
+	if (ind->kind == TALLY_KIND_COUNT) {
+		return false;
+	}
 	for (code = parent_code(v->cat, d, p); code != NULL;
 	     code = parent_code(
 	         v->cat, tally_catalog_division(v->cat, code), p)) {

@@ -44,6 +44,7 @@ region_code,region_name,indicator_id,period,op,value,scope,baseline_period,sourc
 130100,石家庄市,mfg_pass_rate,2020,>=,95,total,,test plan
 130100,石家庄市,pm25_concentration,2020,<=,-20,change_pct,2016,test plan
 130000,河北省,mfg_pass_rate,2018,>=,91,total,,test level
+130000,河北省,industrial_brand_products,2018,>=,1000,total,,test sum
 CSV
 hub_extra[$city]="--targets $work/targets.csv --http 127.0.0.1:0"
 start_hub $city || finish
@@ -73,6 +74,8 @@ rec 130105 mfg_pass_rate 2018 88 100 "" ""
 # which the trend chart shows as a gap.
 rec 130102 agri_pass_rate 2018 846 1000 "" ""
 rec 130102 agri_pass_rate 2016 800 1000 "" ""
+# A count: the province's 1,000 brand products are no level for a city.
+rec 130102 industrial_brand_products 2018 "" "" 5 ""
 # bulk_goods_repair_rate, lower is better: 2%, 5%, 8%.
 rec 130102 bulk_goods_repair_rate 2018 2 100 "" ""
 rec 130104 bulk_goods_repair_rate 2018 5 100 "" ""
@@ -138,6 +141,8 @@ check "the city's benchmark: Hebei's >= 91 (3 of its counties in: provisional)" 
 check "a county above the benchmark: met by 5 points" \
 	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130102", "mfg_pass_rate")["benchmark"])')" \
 	"('met', 5.0)"
+check "a count has no benchmark (the province's target is a sum)" \
+	"$(jq_py "$f" '"benchmark" in fig("130100", "industrial_brand_products")')" False
 check "a county below the benchmark: missed by 3 points" \
 	"$(jq_py "$f" '(lambda b: (b["status"], round(b["gap"], 9)))(fig("130105", "mfg_pass_rate")["benchmark"])')" \
 	"('missed', -3.0)"

@@ -9,7 +9,8 @@ indicator is shown). A region with no target of its own for the period
 must show as "benchmark" the targets of its nearest ancestor that has
 some (issue 16), each judged on the region's own figure (an each_child
 level as the region's total), with that ancestor as "region"; and none
-when no ancestor has one.
+when no ancestor has one, or for a count (whose ancestor's target is a
+sum, not a level for each part).
 
   targets_check.py --indicators CSV --tree CSV --targets CSV [--targets CSV]
                    --raw CSV [--raw CSV ...] REPORT.json [REPORT.json ...]
@@ -130,8 +131,11 @@ def main():
                 bench = [] if bench is None else (
                     bench if isinstance(bench, list) else [bench])
                 if not want:
-                    # The nearest ancestor's targets, judged here.
+                    # The nearest ancestor's targets, judged here; a count
+                    # has none (the ancestor's is a sum, not a level).
                     anc, code = [], flat.parent.get(reg["code"])
+                    if flat.ind[got["id"]]["kind"] == "count":
+                        code = None
                     while code is not None and not anc:
                         anc = [t for t in targets if t["region_code"] == code
                                and t["indicator_id"] == got["id"]
