@@ -71,7 +71,7 @@ need_number(const char *name, const char *text,
     const struct tally_indicator *ind, double *out,
     struct tally_input_errors *e)
 {
-	char   hint[TALLY_ERRBUF_SIZE];
+	char   hint[TALLY_GUIDE_STRLEN * 4 + 128];
 	double v;
 
 	if (tally_text_empty(text)) {
@@ -102,7 +102,7 @@ static bool
 need_empty(const char *name, const char *text,
     const struct tally_indicator *ind, struct tally_input_errors *e)
 {
-	char hint[TALLY_ERRBUF_SIZE];
+	char hint[TALLY_GUIDE_STRLEN * 4 + 128];
 
 	if (tally_text_empty(text)) {
 		return true;

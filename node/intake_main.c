@@ -18,6 +18,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -85,10 +86,77 @@ cmd_import(const struct intake_args *a)
 	return ex;
 }
 
+/* True when the region at index k reports ind: a target of ind is set
+ * for it or a region above it (targets.csv), or its store has data. */
+static bool
+reports(const struct tally_catalog *cat, struct tally_store *st, size_t k,
+    const struct tally_indicator *ind)
+{
+	struct tally_obs *obs = NULL;
+	size_t            n   = 0;
+
+	for (size_t t = 0; t < cat->n_targets; t++) {
+		const struct tally_target *tg   = &cat->targets[t];
+		const char                *code = cat->divisions[k].code;
+
+		if (&cat->indicators[tg->indicator] == ind &&
+		    (strcmp(tg->region, code) == 0 ||
+		        tally_catalog_is_below_ever(cat, tg->region, code))) {
+			return true;
+		}
+	}
+	if (tally_store_observations(st, ind, NULL, &obs, &n) != TALLY_OK) {
+		return false;
+	}
+	free(obs);
+	return n > 0;
+}
+
+/* The template's rows: with --db, the indicators the store's region
+ * reports (all of them when it reports none yet); else all. */
+static int
+template_rows(const struct intake_args *a, const struct tally_catalog *cat,
+    struct node_rows *rows)
+{
+	struct tally_store          *st = NULL;
+	struct tally_errbuf          eb = { "" };
+	const struct tally_division *d;
+	int                          rv;
+
+	rows->inds = calloc(cat->n_indicators + 1, sizeof(*rows->inds));
+	if (rows->inds == NULL) {
+		return tally_cli_complain(prog, EX_OSERR, "out of memory");
+	}
+	rows->n = 0;
+	if (a->db != NULL) {
+		rv = tally_store_open(a->db, cat, &st, &eb);
+		if (rv != TALLY_OK) {
+			return tally_cli_complain(prog, tally_exit_code(rv),
+			    "template: %s",
+			    eb.text[0] ? eb.text : tally_strerror(rv));
+		}
+		d = tally_catalog_division(cat, tally_store_region(st));
+		for (size_t i = 0; i < cat->n_indicators; i++) {
+			if (reports(cat, st, (size_t) (d - cat->divisions),
+			        &cat->indicators[i])) {
+				rows->inds[rows->n++] = &cat->indicators[i];
+			}
+		}
+		tally_store_close(st);
+	}
+	if (rows->n == 0) {
+		for (size_t i = 0; i < cat->n_indicators; i++) {
+			rows->inds[rows->n++] = &cat->indicators[i];
+		}
+	}
+	return EX_OK;
+}
+
 static int
 cmd_template(const struct intake_args *a)
 {
-	struct tally_catalog *cat = NULL;
+	struct tally_catalog *cat  = NULL;
+	struct node_rows      rows = { NULL, 0 };
 	struct tally_period   period;
 	int                   ex;
 
@@ -102,10 +170,13 @@ cmd_template(const struct intake_args *a)
 		    a->period);
 	}
 	ex = tally_cli_load_catalog(prog, &cat);
-	if (ex != EX_OK) {
-		return ex;
+	if (ex == EX_OK) {
+		ex = template_rows(a, cat, &rows);
 	}
-	ex = node_template(prog, cat, &period, a->out);
+	if (ex == EX_OK) {
+		ex = node_template(prog, &rows, &period, a->out);
+	}
+	free(rows.inds);
 	tally_catalog_free(cat);
 	return ex;
 }

@@ -73,8 +73,8 @@ unused(const struct tally_indicator *ind, int c)
 }
 
 static int
-write_csv(const char *prog, const struct tally_catalog *cat,
-    const char *period, const char *path)
+write_csv(const char *prog, const struct node_rows *rows, const char *period,
+    const char *path)
 {
 	FILE *f = path != NULL ? fopen(path, "wb") : stdout;
 
@@ -90,8 +90,8 @@ write_csv(const char *prog, const struct tally_catalog *cat,
 		tally_figure_csv_field(f, header[c]);
 	}
 	fputs("\r\n", f);
-	for (size_t i = 0; i < cat->n_indicators; i++) {
-		const struct tally_indicator *ind = &cat->indicators[i];
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct tally_indicator *ind = rows->inds[i];
 		struct tally_guide            g;
 		const char                   *cells[C_N];
 		char                          kind[64];
@@ -111,8 +111,8 @@ write_csv(const char *prog, const struct tally_catalog *cat,
 		return EX_IOERR;
 	}
 	if (path != NULL) {
-		printf("wrote %s: %zu indicators for %s\n", path,
-		    cat->n_indicators, period);
+		printf("wrote %s: %zu indicators for %s\n", path, rows->n,
+		    period);
 	}
 	return EX_OK;
 }
@@ -182,8 +182,8 @@ write_entry_row(lxw_worksheet *ws, lxw_row_t r,
 }
 
 static int
-write_xlsx(const char *prog, const struct tally_catalog *cat,
-    const char *period, const char *path)
+write_xlsx(const char *prog, const struct node_rows *rows, const char *period,
+    const char *path)
 {
 	lxw_workbook       *wb = workbook_new(path);
 	lxw_worksheet      *ws;
@@ -212,9 +212,9 @@ write_xlsx(const char *prog, const struct tally_catalog *cat,
 		worksheet_write_string(ws, 0, (lxw_col_t) c, header[c], bold);
 	}
 	worksheet_freeze_panes(ws, 1, 2);
-	for (size_t i = 0; i < cat->n_indicators; i++) {
-		write_entry_row(ws, (lxw_row_t) (i + 1), &cat->indicators[i],
-		    period, grey, text);
+	for (size_t i = 0; i < rows->n; i++) {
+		write_entry_row(ws, (lxw_row_t) (i + 1), rows->inds[i], period,
+		    grey, text);
 	}
 	/* Figures only: a number of zero or more (a count's whole number
 	 * and a ratio's bounds are import's to check, with its messages). */
@@ -226,7 +226,7 @@ write_xlsx(const char *prog, const struct tally_catalog *cat,
 	dv.error_message = "请填写不小于0的数字（比率类填数量，不填百分比）。"
 	                   "Enter a number of 0 or more.";
 	worksheet_data_validation_range(
-	    ws, 1, C_NUM, (lxw_row_t) cat->n_indicators, C_WEIGHT, &dv);
+	    ws, 1, C_NUM, (lxw_row_t) rows->n, C_WEIGHT, &dv);
 	write_notes(wb, period);
 	err = workbook_close(wb);
 	if (err != LXW_NO_ERROR) {
@@ -234,8 +234,7 @@ write_xlsx(const char *prog, const struct tally_catalog *cat,
 		    path, lxw_strerror(err));
 		return EX_CANTCREAT;
 	}
-	printf("wrote %s: %zu indicators for %s\n", path, cat->n_indicators,
-	    period);
+	printf("wrote %s: %zu indicators for %s\n", path, rows->n, period);
 	return EX_OK;
 }
 
@@ -248,14 +247,14 @@ is_xlsx(const char *path)
 }
 
 int
-node_template(const char *prog, const struct tally_catalog *cat,
+node_template(const char *prog, const struct node_rows *rows,
     const struct tally_period *period, const char *out)
 {
 	char p[TALLY_PERIOD_STRLEN];
 
 	tally_period_format(period, p);
 	if (is_xlsx(out)) {
-		return write_xlsx(prog, cat, p, out);
+		return write_xlsx(prog, rows, p, out);
 	}
-	return write_csv(prog, cat, p, out);
+	return write_csv(prog, rows, p, out);
 }

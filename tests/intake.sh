@@ -337,6 +337,19 @@ has template_csv_import out "1 new"
 check "template csv: stored" \
     "$(sqlite3 tpl.db "SELECT num, den FROM observation WHERE indicator='agri_pass_rate' AND period='2020Q3'")" \
     "88.0|100.0"
+# With --db, the indicators the county reports: those with a target set
+# for it or a region above it (targets.csv: Hebei's for 正定县), and
+# those its store holds.
+new_store tpl2.db
+"$node" record --db tpl2.db --indicator city_brands --period 2020 --value 2 >/dev/null
+want=$(awk -F, '$1 == "130000" || $1 == "130100" || $1 == "130123" {print $3}' \
+    "$TALLY_DATA_DIR/targets.csv" | sort -u)
+want=$(printf '%s\ncity_brands\n' "$want" | sort -u)
+run 0 template_db "$node" template --db tpl2.db --period 2020 --out tpl2.csv
+check "template --db: the county's indicators" \
+    "$("$PY" -c 'import csv,sys; print("\n".join(sorted(r[0] for r in list(csv.reader(open("tpl2.csv", encoding="utf-8-sig")))[1:])))')" \
+    "$want"
+has template_db out "$(printf '%s\n' "$want" | wc -l) indicators for 2020"
 run 64 template_noperiod "$node" template
 run 64 template_badperiod "$node" template --period 2020-13
 
