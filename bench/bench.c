@@ -1,5 +1,5 @@
 /*
- * tally-bench: the benchmark harness of issue 8. Each command sets up a
+ * tally-bench: the benchmark harness. Each command sets up a
  * tree of real tally-hub processes in a work directory, drives it with
  * simulated county nodes (sim.h: many counties in this process, each with
  * its own store and socket), measures, checks that every figure it

@@ -6,7 +6,7 @@
  * numerator,denominator,value,weight), validated by the same input rules
  * as `tally-node import`, grouped by leaf region. The flat figure of a
  * region is computed here from the raw rows of every leaf below it,
- * straight from the rules of ROLLUP.md, without the rollup engine: that
+ * straight from the rules of docs/rollup.md, without the rollup engine: that
  * independence is what makes the comparison a check.
  */
 #ifndef BENCH_FLAT_H
@@ -70,7 +70,7 @@ void bench_flat_all(const struct tally_catalog *cat,
     const struct tally_period *period, struct bench_sums *by);
 
 /* True when got equals want: the same leaves, and each sum within a
- * relative 1e-9 (ROLLUP.md's check of correctness). */
+ * relative 1e-9 (docs/rollup.md's check of correctness). */
 bool bench_sums_equal(
     const struct bench_sums *got, const struct bench_sums *want);
 

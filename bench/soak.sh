@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The soak test of issue 7: a small tree of real processes under a steady
+# The soak test: a small tree of real processes under a steady
 # submission load, with hubs and county daemons killed and restarted at
 # random, for a bounded time; at the end every hub must hold every state
 # its children hold as acknowledged, and every report of every hub (the

@@ -1,5 +1,5 @@
 /*
- * The administration commands tally-hub and tally-node share (issue 19):
+ * The administration commands tally-hub and tally-node share:
  * `backup`, a consistent copy of a store while its daemon runs, and
  * `restore`, which puts a copy back under a new instance id. Each prints
  * its messages and returns an exit code (sysexits.h).

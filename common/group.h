@@ -1,5 +1,5 @@
 /*
- * Region groups (ROLLUP.md, "Regions"): a named set of regions of one
+ * Region groups (docs/rollup.md, "Regions"): a named set of regions of one
  * level, such as 京津冀 (`jingjinji = 110000,120000,130000`), that a
  * comparison hub sets side by side. A group is a comparison set, never a
  * level of the division tree: nothing it holds adds into any total above

@@ -1,7 +1,7 @@
 /*
- * The rollup engine of ROLLUP.md. A partial state holds only sums that merge
- * by addition (Σnum and Σden, Σvalue, or Σw·x and Σw), plus how many leaf
- * regions contributed, the lowest and highest leaf value with the region
+ * The rollup engine of docs/rollup.md. A partial state holds only sums that
+ * merge by addition (Σnum and Σden, Σvalue, or Σw·x and Σw), plus how many
+ * leaf regions contributed, the lowest and highest leaf value with the region
  * holding each, and the newest source period. Only the top of a query
  * divides (tally_state_value); nothing finished is ever merged.
  *

@@ -1754,8 +1754,8 @@ tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 		rv = meta_put(st, "leaves_out", st->leaves_out);
 	}
 	/* A new instance id makes every child send all its states again
-	 * (ROLLUP.md, Submissions), so the hub gets the states it refused by
-	 * the file it had. */
+	 * (docs/rollup.md, Submissions), so the hub gets the states it refused
+	 * by the file it had. */
 	if (rv == TALLY_OK) {
 		random_hex(instance, 16);
 		rv = meta_put(st, "instance_id", instance);

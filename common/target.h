@@ -1,6 +1,6 @@
 /*
- * Targets and due dates (ROLLUP.md, "Targets" and "Completeness"). A target
- * from targets.csv is evaluated against the figures a hub holds: the
+ * Targets and due dates (docs/rollup.md, "Targets" and "Completeness"). A
+ * target from targets.csv is evaluated against the figures a hub holds: the
  * region's own state for `total`, every direct child's state for
  * `each_child`, and the region's state for the target period beside the
  * baseline period's for `change_pct`. The result is `met`, `missed` or

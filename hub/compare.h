@@ -36,7 +36,7 @@ struct hub_compare_opts {
 	const struct tally_standards *standards;
 };
 
-/* The comparison as a JSON document (the shape README.md documents for
+/* The comparison as a JSON document (the shape docs/reports.md documents for
  * `compare --format json` and GET /api/compare). st must be a group's
  * store (tally_store_open_group). The caller owns *out. */
 int hub_compare_json(const struct tally_catalog *cat, struct tally_store *st,

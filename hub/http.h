@@ -1,9 +1,9 @@
 /*
  * The hub's dashboard: a small read-only HTTP server (libmicrohttpd) that
  * serves the leadership page and the JSON API under /api/ that the page
- * itself uses (the contract is in README.md). It reads the hub's database
- * through a connection of its own on a single thread of its own, so that
- * it never touches, and never waits for, the writer that applies the
+ * itself uses (the contract is in docs/dashboard.md). It reads the hub's
+ * database through a connection of its own on a single thread of its own, so
+ * that it never touches, and never waits for, the writer that applies the
  * children's submissions: WAL lets it read beside that writer.
  */
 #ifndef HUB_HTTP_H

@@ -139,7 +139,7 @@ usage(FILE *out)
 	    "         with --keys, that each key is authorised for its\n"
 	    "         sender). Exit 65 when a problem is found.\n"
 	    "\n"
-	    "Security (run; README.md, Security):\n"
+	    "Security (run; docs/security.md):\n"
 	    "  --keys FILE        region,public_key lines: the keys allowed\n"
 	    "                     to sign for each child; without it the\n"
 	    "                     hub runs in open mode (a warning)\n"
@@ -206,7 +206,7 @@ struct hub_args {
 	 * against the catalogue. */
 	struct tally_catalog *cat;
 	struct tally_due      due;
-	/* Security: keys, the hub's own key, TLS (README.md, Security). */
+	/* Security: keys, the hub's own key, TLS (docs/security.md). */
 	const char *keys;
 	const char *key;
 	const char *tls_cert;
@@ -1142,7 +1142,7 @@ done:
 	return ex;
 }
 
-/* The maintenance commands of issue 19 (maint.h); -1 for another. */
+/* The maintenance commands (maint.h); -1 for another. */
 static int
 maint_command(const char *cmd, const struct hub_args *a)
 {

@@ -1,5 +1,5 @@
 /*
- * tally-hub's maintenance commands (issue 19): `check-config -c FILE`,
+ * tally-hub's maintenance commands: `check-config -c FILE`,
  * which checks an INI file and everything it names before a restart,
  * `backup --db FILE --out FILE` while the hub runs, and `restore --db
  * FILE --from BACKUP` with the hub stopped (admin.h).

@@ -6,7 +6,7 @@
  * honest version after it stale until the clock catches up. The repair
  * is recorded in the audit trail, and the hub's database gets a new
  * instance id so that every child sends all its states again: the
- * child's honest state then lands (README.md, Security).
+ * child's honest state then lands (docs/hub.md).
  */
 #ifndef HUB_REPAIR_H
 #define HUB_REPAIR_H

@@ -47,7 +47,7 @@ struct hub_report_opts {
 int hub_report(FILE *out, const struct tally_catalog *cat,
     struct tally_store *st, const struct hub_report_opts *opts);
 
-/* The report as a JSON document (the shape README.md documents for
+/* The report as a JSON document (the shape docs/reports.md documents for
  * `report --format json` and GET /api/report). The caller owns *out.
  * TALLY_ENOENT when opts->region is not held here. */
 int hub_report_json(const struct tally_catalog *cat, struct tally_store *st,

@@ -1117,8 +1117,8 @@ start_security(struct hub *hub)
 		TALLY_LOG(TALLY_LOG_WARN,
 		    "OPEN MODE: no keys file, so unsigned envelopes are "
 		    "accepted and whoever reaches %s can submit for any "
-		    "child; give keys = FILE for production (README.md, "
-		    "Security)",
+		    "child; give keys = FILE for production "
+		    "(docs/security.md)",
 		    cfg->listen);
 	} else {
 		TALLY_LOG(TALLY_LOG_INFO,

@@ -1003,7 +1003,7 @@ apply_config(struct node_args *a)
 	return EX_OK;
 }
 
-/* The commands of issue 19: check-config and backup; -1 for another. */
+/* The commands: check-config and backup; -1 for another. */
 static int
 admin_command(const char *cmd, struct node_args *a)
 {

@@ -183,7 +183,7 @@ echo "    which has no target here, at 2020)"
   tail -n +2
 echo
 echo "(tally-hub compare --db DB --period 2020 [--latest] --format json|csv gives"
-echo " every indicator with its sums; the JSON is described in README.md)"
+echo " every indicator with its sums; the JSON is described in docs/compare.md)"
 if [ $serve -eq 1 ]; then
   echo
   echo "comparison page: $(sed -n 2p "$work/sock/compare.ready")"

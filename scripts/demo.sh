@@ -13,7 +13,7 @@
 # 127.0.0.1:PORT (default 8080); the demo prints its address and keeps
 # running until Ctrl-C.
 #
-# The tree runs as a deployment would (README.md, Security): every county
+# The tree runs as a deployment would (docs/security.md): every county
 # and city has its own key and signs what it sends, envelopes and each of
 # its own states; every hub has the one national keys file, checks every
 # state against the key of the region it belongs to (so the province

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a development certificate authority and certificates for Tally's
 # TLS transport (tls+tcp://), with openssl: for the tests, the demo and a
-# first look. A real deployment uses its own CA (see README.md, Security).
+# first look. A real deployment uses its own CA (see docs/security.md).
 #
 #   scripts/dev-certs.sh [--host NAME]... [--client NAME]... DIR
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What an administrator does to a running deployment (issue 19), on real
+# What an administrator does to a running deployment, on real
 # hub and node processes and real SQLite files in a temporary directory:
 #  - readiness: the hub and the node send READY=1 (and STOPPING=1 on a
 #    stop) to a NOTIFY_SOCKET the test binds (tests/notify_recv.py);

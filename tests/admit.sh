@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The admission rules (issue 14) against live hubs in open mode: every
+# The admission rules against live hubs in open mode: every
 # state a node could not have made is rejected with a reason that names
 # the field, is logged and counted, and changes no figure (the figure
 # tables compared with `sqlite3 .dump` before and after), while the

@@ -7,7 +7,7 @@ ipc:// sockets, and its 167 counties, each a real `tally-node` store loaded
 with a generated year (`tally-gen`) and pushed to its city hub. The province
 also records an observation of its own. Every figure the API serves is held
 to an independent computation over the raw rows: tests/flat.py for values,
-sums, completeness and extremes, and the rules of ROLLUP.md written out
+sums, completeness and extremes, and the rules of docs/rollup.md written out
 again here for targets, due dates, shares and pulls. Then the bad requests
 (400, 404, 405), the headers, and a second year loaded while the API is
 being hit, which must arrive whole.
@@ -329,7 +329,7 @@ def op_holds(op, v, x):
 
 
 def expect_target(fl, inds, code, ind, period, row):
-    """A target's status, compared value and gap, from ROLLUP.md: a figure
+    """A target's status, compared value and gap, from docs/rollup.md: a figure
     that not every expected region reported is incomplete, and so is a
     change whose baseline is missing or incomplete; the gap is positive on
     the good side of the target."""
@@ -652,7 +652,7 @@ def check_explain(base, fl, res, tree, work, period, ind, region):
             bad.append((key, {k: g.get(k) for k in ("value", "share", "pull")},
                         {k: w.get(k) for k in ("value", "share", "pull")}))
     res.check(label + ": each part's value, sums, share and pull", not bad, repr(bad[:2]))
-    # What makes the figure worse first (issue 16): the most negative
+    # What makes the figure worse first: the most negative
     # pull when higher is better, the most positive when lower is.
     higher = indicators()[ind]["better"] == "higher"
     pulls = [c["pull"] for c in doc["contributions"]]
@@ -1160,7 +1160,7 @@ def cmd_check_dom(args):
     res.equal(label + ": one row per child region", sorted(r["attrs"]["data-region"] for r in crow), sorted(kids))
     # Sorted by how far each child is from what it is judged against (its
     # own target, else its ancestor's as a benchmark), worst first, then
-    # those with no gap in code order (issue 16).
+    # those with no gap in code order.
     def gap_of(code):
         reg = next((x for x in rep["regions"] if x["code"] == code), None)
         f = next((x for x in (reg or {}).get("indicators", []) if x["id"] == ind_sel), None)

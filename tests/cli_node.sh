@@ -2,7 +2,7 @@
 #
 # Command-line tests of tally-node. They drive the real program on real
 # SQLite stores in a private temporary directory and check three things:
-# that the figures `show` prints follow the rollup rules of ROLLUP.md at a
+# that the figures `show` prints follow the rollup rules of docs/rollup.md at a
 # single node (pooled sums, `last` for stocks, weighted means, corrections
 # with growing versions), that every refused input exits 65 with a one-line
 # message naming where the fault is, and that a refused command leaves the
@@ -215,7 +215,7 @@ else:
 
 # expect_json DB PERIOD INDICATOR FIELD EXPECTED: EXPECTED is a JSON literal
 # (92.5, "2020-06", null). Numbers are compared with a relative tolerance
-# of 1e-9, the bound ROLLUP.md sets, so that the check does not depend on
+# of 1e-9, the bound docs/rollup.md sets, so that the check does not depend on
 # how the program formats them.
 expect_json() {
 	local db=$1 period=$2 ind=$3 field=$4 want=$5 seen

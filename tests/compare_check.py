@@ -3,7 +3,7 @@
 
 The comparison of a region group must say, for each indicator, what a flat
 query over the raw rows of every member gives: each member's figure (the
-pooled sums of the leaves below it, ROLLUP.md), its completeness, its own
+pooled sums of the leaves below it, docs/rollup.md), its completeness, its own
 targets and their status, its rank among the members with a complete value
 and its gap to the best, the group's pooled figure (the ratio of the sums
 over the members) and the common standard with each member's status
@@ -271,7 +271,7 @@ class Check:
                 continue
             v = ranked[code]
             # Equal values share a rank, also when they differ only by
-            # the rounding of the sums that reached them (issue 16).
+            # the rounding of the sums that reached them.
             ahead = sum(1 for o in ranked.values()
                         if (o > v if higher else o < v) and not math.isclose(o, v, rel_tol=1e-9))
             self.same(w, "rank", m.get("rank"), ahead + 1, exact=True)
@@ -451,7 +451,7 @@ def cmd_dom(args):
             (m["targets"][0]["status"] if m["targets"] else "none")
         if b.get("data-status") != want_status:
             bad.append("%s: status %r, API %r" % (m["code"], b.get("data-status"), want_status))
-    # Honest bars (issue 16): every bar stands on zero and its height is
+    # Honest bars: every bar stands on zero and its height is
     # proportional to its value; values that differ read differently.
     if len(chart) == 1 and "data-y0" in chart[0]:
         y0 = float(chart[0]["data-y0"])

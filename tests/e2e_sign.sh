@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end signatures (issue 6): a tree county -> city -> province in
+# End-to-end signatures: a tree county -> city -> province in
 # signed mode, every hub with one national keys file. The honest tree is
 # taken and the province's figures, its counties' included, equal
 # tests/flat.py over the raw rows. Then a malicious city, signing its

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fault tests of issue 7: real tally-hub and tally-node processes on real
+# Fault tests: real tally-hub and tally-node processes on real
 # SQLite files, over ipc:// and loopback TCP, doing real damage, each case
 # ending in the flat-computation invariant (every report of every hub, the
 # province's county rows included, equals tests/flat.py over the raw rows)

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The flat reference for the tree test.
 
-ROLLUP.md says that every region's figure must equal what one query over a
+docs/rollup.md says that every region's figure must equal what one query over a
 flat table of all raw observations below it would give. This script is that
-query, written from the rules in ROLLUP.md alone and sharing no code with the
+query, written from the rules in docs/rollup.md alone and sharing no code with the
 C engine: it reads the indicator catalogue, the division tree and the raw
 rows (the flat file of tally-gen plus any hub's own observations, all in the
 columns region,indicator,period,numerator,denominator,value,weight), and
@@ -17,10 +17,10 @@ Commands:
       how many figures it compared, and exits 1 on any mismatch or when it
       compared nothing. With --changes (division_changes.csv: region,
       parent_code, effective YYYY-MM), a region's parent for a period is the
-      one in force in the period's last month, as README's Redistricting
+      one in force in the period's last month, as docs/redistricting.md
       section says; every figure, count and child list uses that parent.
       With --targets CSV (targets.csv's columns; repeatable), it also checks
-      what each figure is compared with (issue 16): "yoy", the same period
+      what each figure is compared with: "yoy", the same period
       a year before, and for a month or quarter "pop", the period before,
       each {"period", "value", "change"}; and for a year report "ahead",
       the region's targets of later years, each with its "trajectory": a

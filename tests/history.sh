@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Corrections and history (issue 7): `tally-hub report --as-of TIME` shows
+# Corrections and history: `tally-hub report --as-of TIME` shows
 # the figures as the hub held them at TIME.
 #
 # Real processes on real SQLite files (tests/faultlib.sh): a province hub,
@@ -18,7 +18,7 @@
 #     byte for byte (but for the line or field that says "as of");
 #   - as of a time before any data, nothing is held and every child is
 #     missing; a period is overdue as of its due date's next moment and
-#     not as of the end of the day before (README: due 15 days after the
+#     not as of the end of the day before (docs/reports.md: due 15 days after the
 #     period, China Standard Time);
 #   - the dashboard's /api/report?as_of= serves the CLI's document;
 #   - a malformed --as-of is one line and exit 64;
@@ -304,7 +304,7 @@ EOF
 	check "7: $h as of T0: the table shows no value" \
 		"$(awk 'NR > 3 && $1 ~ /^[0-9]+$/ && $3 != "-" { n++ } END { print n + 0 }' "$work/out/t0-$h.txt")" 0
 done
-# README: a period is due 15 days after it ends, in China Standard Time:
+# docs/reports.md: a period is due 15 days after it ends, in China Standard Time:
 # 2020 ends on 2020-12-31, so it is due when 2021-01-16 begins in CST.
 due_utc=$("$python" -c 'import datetime as d; print((d.datetime(2021,1,16,tzinfo=d.timezone(d.timedelta(hours=8)))).astimezone(d.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 for when in 2021-01-15 2021-01-16T00:00:01 2021-01-15T16:00:01Z; do

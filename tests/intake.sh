@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 #
-# County intake (issue 15): `tally-node import` of files as a county office
+# County intake: `tally-node import` of files as a county office
 # has them, `template` and `indicators`. Real tally-node processes on real
 # SQLite stores in a temporary directory; the files are made the way Excel
 # on Chinese Windows saves them (GBK with CRLF, UTF-8 with a byte-order

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What a province's leadership office reads (issue 16), end to end: a real
+# What a province's leadership office reads, end to end: a real
 # city hub (Shijiazhuang, 130100) and three of its counties' tally-node
 # stores on real SQLite files, the counties pushing over ipc://. Each
 # check below failed before its fix:

@@ -1,5 +1,5 @@
 """A stand-in for systemd's notification socket (sd_notify(3)) in the
-tests of issue 19: binds an AF_UNIX datagram socket at PATH and appends
+tests: binds an AF_UNIX datagram socket at PATH and appends
 every message it receives to OUT, one line per field, until it is
 killed. Usage: /usr/bin/python3 notify_recv.py PATH OUT"""
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What leaves the screen (issue 16): the Excel workbook, the CSV with a
+# What leaves the screen: the Excel workbook, the CSV with a
 # byte order mark and the briefing PDF, from the CLI and from the
 # dashboard, held to the report's JSON document.
 #

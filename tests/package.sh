@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian packages (issue 19), made by cpack from the binaries this
+# The Debian packages, made by cpack from the binaries this
 # build already has: their contents (dpkg-deb -c), control data and
 # conffiles (dpkg-deb -I), lintian's errors, every unit accepted by
 # `systemd-analyze verify --root` in the unpacked tree, the man pages,

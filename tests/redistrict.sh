@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redistricting (README, "Redistricting"), with real processes. Zhejiang's
+# Redistricting (docs/redistricting.md), with real processes. Zhejiang's
 # province hub (330000) and two of its cities, 杭州 330100 (A) and 宁波
 # 330200 (B), run on ipc:// sockets in a temporary directory, on a copy of
 # configs/ as TALLY_DATA_DIR. Two counties of A (one of them, 桐庐

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redistricting as it happens (README, "Redistricting"): the province must
+# Redistricting as it happens (docs/redistricting.md): the province must
 # count a moving county exactly once at every moment while a change of
 # parent propagates, not only once everything has converged.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tries each attack of issue 6 against a live hub in signed mode (a city
+# Tries each attack against a live hub in signed mode (a city
 # hub, 130100, with a keys file for two of its counties) and checks, for
 # every one, that it is refused with a clear reason, that the hub goes on
 # serving the honest county (it records and pushes a new figure, signed,

@@ -3,7 +3,7 @@
 # tally-node processes over ipc:// in a temporary directory, with figures
 # pushed up a real tree. Every target a report shows is checked against an
 # independent evaluation from the raw rows (targets_check.py, which uses
-# flat.py), and each programme case of issue 4 is also asserted by name:
+# flat.py), and each programme case is also asserted by name:
 #
 #   Chaoyang (211300): at least one ecological-origin product in every
 #     county (each_child) - one county missing is incomplete, never met;

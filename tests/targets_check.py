@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """An independent check of the targets in a `tally-hub report --format json`.
 
-ROLLUP.md ("Targets") says what a target's status is; this script computes
+docs/rollup.md ("Targets") says what a target's status is; this script computes
 it again from the raw rows alone, with flat.py's flat figures and the
 targets file, sharing no code with the C evaluator, and compares every
 target the report shows (and that every target set for a shown region and
 indicator is shown). A region with no target of its own for the period
 must show as "benchmark" the targets of its nearest ancestor that has
-some (issue 16), each judged on the region's own figure (an each_child
+some, each judged on the region's own figure (an each_child
 level as the region's total), with that ancestor as "region"; and none
 when no ancestor has one, or for a count (whose ancestor's target is a
 sum, not a level for each part).

@@ -1,7 +1,7 @@
 /*
  * Protocol tests against a real tally-hub process: the hub is started on
  * an ipc:// socket in a temporary directory and spoken to with an NNG REQ
- * socket and the wire codec, so each rule of ROLLUP.md's "Submissions" is
+ * socket and the wire codec, so each rule of docs/rollup.md's "Submissions" is
  * checked on the acknowledgement itself and then in the hub's database.
  */
 #include "catalog.h"

@@ -1,9 +1,9 @@
 /*
  * A moving county is counted exactly once by its province at every step
- * of a change of parent, not only once the change has settled (README,
- * Redistricting). Real stores on SQLite files in a temporary directory
- * stand for 杭州 330100 (A), 宁波 330200 (B), their province 330000 and
- * three counties: 桐庐 330122 (C), which moves from A to B from 2020-07,
+ * of a change of parent, not only once the change has settled
+ * (docs/redistricting.md). Real stores on SQLite files in a temporary
+ * directory stand for 杭州 330100 (A), 宁波 330200 (B), their province 330000
+ * and three counties: 桐庐 330122 (C), which moves from A to B from 2020-07,
  * 上城区 330102 under A and 海曙区 330203 under B. States go from store to
  * store as an uplink and a hub pass them (pending, put, acknowledged), one
  * delivery at a time, so every order in which the totals of the two cities

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the pure parts of issue 16: the shortest text that reads
+ * Unit tests of the pure parts: the shortest text that reads
  * back to the same double (common/number.c), as every CSV prints it
  * through figure.c, and the least-squares trajectory toward a later
  * target (common/trajectory.c), and the ranks of a comparison, where

@@ -1,6 +1,6 @@
 /*
  * Unit and property tests of the rollup engine (common/rollup.c) against
- * ROLLUP.md. The property test builds random region trees with random
+ * docs/rollup.md. The property test builds random region trees with random
  * observations at every level, merges them in random groupings and orders,
  * and checks each region's figure against a flat computation over all the
  * raw observations below it, written here independently of the engine.
@@ -72,7 +72,7 @@ value_of(const struct tally_state *s, const struct tally_indicator *ind)
 	return v;
 }
 
-/* ROLLUP.md: 10 batches at 50% and 990 at 100% pool to 99.5%, not 75%. */
+/* docs/rollup.md: 10 batches at 50% and 990 at 100% pool to 99.5%, not 75%. */
 START_TEST(test_ratio_pools_not_averages)
 {
 	struct tally_indicator ind =

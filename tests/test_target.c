@@ -1,6 +1,6 @@
 /*
  * Unit tests of target evaluation and due dates (common/target.c) against
- * ROLLUP.md's "Targets": the real catalogue's targets from the programmes
+ * docs/rollup.md's "Targets": the real catalogue's targets from the programmes
  * (Hebei, Tianjin, Chaoyang, Yangjiang), found with tally_targets_for and
  * evaluated on states built from raw observations. Expected figures are
  * computed here from the inputs; due dates are checked against the C

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A three-level tree of real processes, held to the flat computation of
-# ROLLUP.md. Hebei's province hub (130000) listens on loopback TCP with a
+# docs/rollup.md. Hebei's province hub (130000) listens on loopback TCP with a
 # kernel-chosen port, and two city hubs (邢台 130500 and 保定 130600) listen
 # on ipc:// sockets inside this test's temporary directory and forward to
 # it. Three counties per city load a generated year and push to their city
