@@ -659,9 +659,10 @@ state_refused(
 {
 	bool conflict = strncmp(ws->reason, "conflict:", 9) == 0;
 
-	TALLY_LOG(TALLY_LOG_WARN, "%s: %s%s%s %s v%llu rejected: %s", sender,
-	    ws->region, ws->region[0] != '\0' ? " " : "", ws->indicator,
-	    ws->period_text, (unsigned long long) ws->version, ws->reason);
+	TALLY_LOG(TALLY_LOG_WARN, "%s: %s %s rejected: %s (%s%sv%llu)", sender,
+	    ws->indicator, ws->period_text, ws->reason, ws->region,
+	    ws->region[0] != '\0' ? " " : "",
+	    (unsigned long long) ws->version);
 	return tally_refusal_count(hub->st, sender,
 	    conflict ? TALLY_REFUSED_CONFLICT : TALLY_REFUSED_STATE,
 	    ws->reason, tally_now_ms());
