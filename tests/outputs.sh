@@ -241,6 +241,17 @@ else
 		esac
 		check_true "the page links to $want" grep -qF "href=\"$want\"" "$work/out/page.html"
 	done
+	# As of a time, the figures downloaded are those the page shows.
+	view="period=$period&region=$county1&as_of=2030-01-01"
+	for _ in 1 2 3; do
+		chrome --dump-dom "$dash#$view" >"$work/out/page-asof.html"
+		grep -q 'data-ready="1"' "$work/out/page-asof.html" && break
+	done
+	check_true "the page finished rendering #$view" grep -q 'data-ready="1"' "$work/out/page-asof.html"
+	for kind in csv xlsx; do
+		want="/api/report.$kind?period=$period&amp;region=$county1&amp;depth=1&amp;as_of=2030-01-01"
+		check_true "the page links to $want" grep -qF "href=\"$want\"" "$work/out/page-asof.html"
+	done
 	check "the county's briefing the page links to: 200" \
 		"$(get "/api/brief.pdf?period=$period&region=$county1" "$work/out/c.pdf")" 200
 	check_true "  and it is a PDF" pdfinfo "$work/out/c.pdf"
