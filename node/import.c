@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "intake.h"
+#include "log.h"
 #include "outlier.h"
 #include "sheet.h"
 
@@ -32,8 +33,13 @@ figure_of(
 	return true;
 }
 
-/* Earlier figures of the same indicator and kind of period, the latest
- * TALLY_OUTLIER_MAX_HISTORY of them, into hist (*n of them). */
+/* How far back a region's own history counts as recent: three years. A
+ * figure from five years before says little about a slip today. */
+#define IMPORT_HISTORY_MONTHS 36
+
+/* Earlier figures of the same indicator and kind of period, of the
+ * IMPORT_HISTORY_MONTHS before it, the latest TALLY_OUTLIER_MAX_HISTORY
+ * of them, into hist (*n of them). */
 static int
 history(struct tally_store *st, const struct tally_intake_item *it,
     double *hist, size_t *n)
@@ -51,8 +57,10 @@ history(struct tally_store *st, const struct tally_intake_item *it,
 	for (size_t i = count; i-- > 0 && k < TALLY_OUTLIER_MAX_HISTORY;) {
 		const struct tally_obs *o = &obs[i];
 
-		if (o->period.kind == it->obs.period.kind &&
-		    tally_period_first_month(&o->period) < month &&
+		int first = tally_period_first_month(&o->period);
+
+		if (o->period.kind == it->obs.period.kind && first < month &&
+		    month - first <= IMPORT_HISTORY_MONTHS &&
 		    figure_of(it->ind, o, &hist[k])) {
 			k++;
 		}
@@ -66,6 +74,10 @@ static void
 warn_outliers(
     const char *prog, struct tally_store *st, const struct tally_intake *in)
 {
+	/* A warning, so -q (errors only) leaves it out. */
+	if (tally_log_level < TALLY_LOG_WARN) {
+		return;
+	}
 	for (size_t i = 0; i < in->n_items; i++) {
 		const struct tally_intake_item *it = &in->items[i];
 		double               hist[TALLY_OUTLIER_MAX_HISTORY], x;

@@ -368,6 +368,19 @@ run 0 slip "$node" import --db hist.db slip.csv
 has slip err "warning: slip.csv:2: mfg_pass_rate 2020-03: 9.3 % is far outside this region's usual range"
 lacks slip err "slip.csv:3"
 has slip out "2 new"
+# -q keeps errors only: the same slip in a store of the same history is
+# imported without the warning.
+new_store histq.db
+run 0 histq "$node" import --db histq.db hist.csv
+run 0 slipq "$node" import -q --db histq.db slip.csv
+lacks slipq err "warning"
+# Only the last three years are the county's own recent history: the same
+# months five years before do not make 2020's slip stand out.
+new_store histold.db
+sed 's/2019年/2015年/' hist.csv | grep -v '2020年' >histold.csv
+run 0 histold "$node" import --db histold.db histold.csv
+run 0 slipold "$node" import --db histold.db slip.csv
+lacks slipold err "warning"
 
 section "indicators"
 run 0 indicators "$node" indicators
