@@ -1017,6 +1017,12 @@ refused_json(const struct view *v, json_t *root)
 	if (arr == NULL) {
 		return TALLY_ENOMEM;
 	}
+	/* Only when there is something to say: a hub that refused nothing
+	 * gives the same document as of now as it does plainly. */
+	if (json_array_size(arr) == 0) {
+		json_decref(arr);
+		return TALLY_OK;
+	}
 	json_object_set_new(root, "refused", arr);
 	return TALLY_OK;
 }

@@ -357,10 +357,15 @@ static int
 run_intake(const char *cmd, char **argv)
 {
 	char        self[PATH_MAX], helper[PATH_MAX + 32];
+	char        libexec[PATH_MAX + 48];
 	ssize_t     n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *paths[2];
+	const char *paths[3];
 
+	/* Beside this program (a build tree), in libexec/tally beside its
+	 * bin/ (an installed tree wherever its root is, such as a package
+	 * unpacked for a test), then where the build installs it. */
 	paths[0] = NULL;
+	paths[1] = NULL;
 	if (n > 0) {
 		char *slash;
 
@@ -370,11 +375,14 @@ run_intake(const char *cmd, char **argv)
 			*slash = '\0';
 			snprintf(helper, sizeof(helper),
 			    "%s/tally-node-intake", self);
+			snprintf(libexec, sizeof(libexec),
+			    "%s/../libexec/tally/tally-node-intake", self);
 			paths[0] = helper;
+			paths[1] = libexec;
 		}
 	}
-	paths[1] = TALLY_INTAKE_HELPER;
-	for (int i = 0; i < 2; i++) {
+	paths[2] = TALLY_INTAKE_HELPER;
+	for (int i = 0; i < 3; i++) {
 		if (paths[i] != NULL && access(paths[i], X_OK) == 0) {
 			execv(paths[i], argv);
 			return complain(EX_SOFTWARE, "%s: cannot run %s: %s",
@@ -382,8 +390,8 @@ run_intake(const char *cmd, char **argv)
 		}
 	}
 	return complain(EX_SOFTWARE,
-	    "%s: the helper tally-node-intake is not installed (looked in "
-	    "%s and beside this program)",
+	    "%s: the helper tally-node-intake is not installed (looked "
+	    "beside this program, in ../libexec/tally beside it and in %s)",
 	    cmd, TALLY_INTAKE_HELPER);
 }
 
