@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+static void notify_v(const char *head, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 /* Sends "HEAD\nSTATUS=text" in one datagram. */
 static void
 notify_v(const char *head, const char *fmt, va_list ap)
