@@ -946,10 +946,9 @@ upgrade_3(struct tally_store *st)
 	return rv;
 }
 
-/* A store of a schema newer than this program's comes from a newer
- * release: refused, because this one would misread it. */
-static int
-schema_known(const char *path, const char *schema, struct tally_errbuf *eb)
+int
+tally_store_schema_known(
+    const char *path, const char *schema, struct tally_errbuf *eb)
 {
 	double v, mine;
 
@@ -1026,7 +1025,7 @@ open_store(const char *path, const struct tally_catalog *cat, bool group,
 	}
 	rv = meta_get(st, "schema", schema, sizeof(schema));
 	if (rv == TALLY_OK) {
-		rv = schema_known(path, schema, eb);
+		rv = tally_store_schema_known(path, schema, eb);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}

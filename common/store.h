@@ -33,6 +33,12 @@ enum tally_put_outcome {
 /* Creates a new store at path for region. TALLY_EEXIST when path exists,
  * TALLY_ENOENT when region is not in the catalogue. The catalogue must
  * outlive the store. The caller frees the store with tally_store_close. */
+/* TALLY_ECONFIG when schema (the meta table's) is not a number or is newer
+ * than this program's: a store of a newer release is refused, because
+ * this one would misread it. */
+int tally_store_schema_known(
+    const char *path, const char *schema, struct tally_errbuf *eb);
+
 int tally_store_create(const char *path, const struct tally_catalog *cat,
     const char *region, struct tally_store **out, struct tally_errbuf *eb);
 

@@ -4,6 +4,8 @@
  */
 #include "storeinfo.h"
 
+#include "store.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +56,10 @@ tally_storeinfo_read(
 	if (rc != SQLITE_OK || info.schema[0] == '\0') {
 		return tally_fail(eb, TALLY_ECONFIG,
 		    "%s: cannot be read as a Tally store", path);
+	}
+	rc = tally_store_schema_known(path, info.schema, eb);
+	if (rc != TALLY_OK) {
+		return rc;
 	}
 	*out = info;
 	return TALLY_OK;

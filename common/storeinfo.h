@@ -20,7 +20,8 @@ struct tally_storeinfo {
 };
 
 /* Reads path's meta table read-only. TALLY_ENOENT when there is no file,
- * TALLY_ECONFIG when it is not a Tally store (eb says why). */
+ * TALLY_ECONFIG when it is not a Tally store or is of a newer release's
+ * schema than this program reads (eb says why). */
 int tally_storeinfo_read(
     const char *path, struct tally_storeinfo *out, struct tally_errbuf *eb);
 

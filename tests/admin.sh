@@ -14,7 +14,8 @@
 #  - restore: a new instance id, and every child sends its states again,
 #    so the restored hub's report equals the one before;
 #  - upgrade: a schema-3 store opens with the same figures after a
-#    backup copy FILE.bak-schema3 was taken; a schema-7 store is refused.
+#    backup copy FILE.bak-schema3 was taken; a schema-7 store is refused,
+#    by the programs and by check-config.
 # Usage: bash tests/admin.sh BUILD_DIR
 set -u
 build=$(cd "$1" && pwd)
@@ -298,6 +299,19 @@ out=$("$node" show --db new.db --period $per 2>&1)
 check "a newer store is refused (rc $?)" test $? -ne 0
 contains "newer schema message" "$out" \
 	"store new.db has schema 7; this tally-node knows up to 4: upgrade tally"
+# check-config, run before a restart after a downgrade, sees it too.
+sed "s|^db = .*|db = $work/new.db|" node-130102.ini >node-new.ini
+out=$("$node" check-config -c node-new.ini 2>&1)
+check "node check-config of a newer store exits 78" test $? -eq 78
+contains "node check-config names the newer schema" "$out" \
+	"node-new.ini:2: [node] db: store $work/new.db has schema 7; this tally-node knows up to 4"
+cp city.db newcity.db
+sqlite3 newcity.db "UPDATE meta SET value='7' WHERE key='schema'"
+sed "s|^db = .*|db = $work/newcity.db|" hub-city.ini >hub-new.ini
+out=$("$hub" check-config -c hub-new.ini 2>&1)
+check "hub check-config of a newer store exits 78" test $? -eq 78
+contains "hub check-config names the newer schema" "$out" \
+	"hub-new.ini:2: [hub] db: store $work/newcity.db has schema 7; this tally-hub knows up to 4"
 
 echo "admin: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
