@@ -36,6 +36,33 @@ tally_parse_double(const char *s, double *out)
 	return TALLY_OK;
 }
 
+int
+tally_parse_whole(const char *s, long long lo, long long hi, long long *out)
+{
+	const char *p = s;
+	char       *end;
+	long long   v;
+
+	if (p != NULL && (*p == '-' || *p == '+')) {
+		p++;
+	}
+	if (p == NULL || *p == '\0') {
+		return TALLY_EINVAL;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			return TALLY_EINVAL;
+		}
+	}
+	errno = 0;
+	v     = strtoll(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v < lo || v > hi) {
+		return TALLY_EINVAL;
+	}
+	*out = v;
+	return TALLY_OK;
+}
+
 bool
 tally_text_empty(const char *s)
 {

@@ -14,6 +14,11 @@
  * empty string, trailing text, NaN, infinity or overflow. */
 int tally_parse_double(const char *s, double *out);
 
+/* Parses a whole number in [lo, hi] occupying all of s: decimal digits
+ * with an optional sign, nothing else. TALLY_EINVAL otherwise. */
+int tally_parse_whole(
+    const char *s, long long lo, long long hi, long long *out);
+
 /* True when s is NULL or "": an absent field, read the same everywhere. */
 bool tally_text_empty(const char *s);
 

@@ -8,9 +8,11 @@
  * from Excel's serial day numbers (1900 or 1904 date system).
  */
 #include "sheet.h"
+#include "text.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 /* Parts larger than this are not a county's sheet. */
 #define XLSX_PART_MAX (64u << 20)
 #define XLSX_MAX_COLS 256
+#define XLSX_MAX_ROWS 1048576 /* Excel's own limit */
 
 struct xlsx {
 	const char *path;
@@ -230,8 +233,9 @@ style_kind_of(xmlNodePtr numfmts, long id)
 {
 	for (xmlNodePtr f = numfmts != NULL ? numfmts->children : NULL;
 	     f != NULL; f = f->next) {
-		char *fid, *code;
-		int   kind = -1;
+		char     *fid, *code;
+		int       kind = -1;
+		long long n;
 
 		if (!named(f, "numFmt")) {
 			continue;
@@ -239,7 +243,8 @@ style_kind_of(xmlNodePtr numfmts, long id)
 		fid  = attr(f, "numFmtId");
 		code = attr(f, "formatCode");
 		if (fid != NULL && code != NULL &&
-		    strtol(fid, NULL, 10) == id) {
+		    tally_parse_whole(fid, 0, INT_MAX, &n) == TALLY_OK &&
+		    n == id) {
 			kind = format_kind(code);
 		}
 		xmlFree(fid);
@@ -276,14 +281,20 @@ load_styles(struct xlsx *x, struct tally_errbuf *eb)
 	}
 	for (xmlNodePtr c = xfs != NULL ? xfs->children : NULL; c != NULL;
 	     c            = c->next) {
-		char *id;
+		char     *id;
+		long long fmt;
 
 		if (!named(c, "xf")) {
 			continue;
 		}
-		id                           = attr(c, "numFmtId");
-		x->style_kind[x->n_styles++] = (unsigned char) style_kind_of(
-		    numfmts, id != NULL ? strtol(id, NULL, 10) : 0);
+		id = attr(c, "numFmtId");
+		/* A style without a valid format id is General. */
+		if (id == NULL ||
+		    tally_parse_whole(id, 0, INT_MAX, &fmt) != TALLY_OK) {
+			fmt = 0;
+		}
+		x->style_kind[x->n_styles++] =
+		    (unsigned char) style_kind_of(numfmts, (long) fmt);
 		xmlFree(id);
 	}
 	xmlFreeDoc(doc);
@@ -467,6 +478,45 @@ column_of(const char *ref)
 	return n == 0 || n > 3 ? -1 : col - 1;
 }
 
+/* The text of a shared string cell, whose value is an index into the
+ * shared strings: a new string. An index that is not one is kept as the
+ * cell's text, for the validation to refuse, never read as another cell's
+ * string. */
+static char *
+shared_text(const struct xlsx *x, const char *raw)
+{
+	long long i;
+
+	if (tally_parse_whole(raw, 0, LLONG_MAX, &i) == TALLY_OK &&
+	    (unsigned long long) i < x->n_strings) {
+		return strdup(x->strings[i]);
+	}
+	return strdup(raw);
+}
+
+/* The text of a number cell, as its style shows it (a date, a percentage,
+ * a number): a new string. A value that is not a number is kept as the
+ * cell's text, for the validation to refuse with it, never read as the
+ * number its first digits make. */
+static char *
+number_cell_text(const struct xlsx *x, const char *raw, const char *style)
+{
+	double    d;
+	long long st;
+	int       kind = CELL_NUMBER;
+
+	if (tally_parse_double(raw, &d) != TALLY_OK) {
+		return strdup(raw);
+	}
+	if (style != NULL &&
+	    tally_parse_whole(style, 0, LLONG_MAX, &st) == TALLY_OK &&
+	    (unsigned long long) st < x->n_styles) {
+		kind = x->style_kind[st];
+	}
+	return kind == CELL_DATE ? date_text(x, d)
+	                         : number_text(d, kind == CELL_PERCENT);
+}
+
 /* The text of one <c> element: a new string. */
 static char *
 cell_text(const struct xlsx *x, xmlNodePtr c)
@@ -483,20 +533,11 @@ cell_text(const struct xlsx *x, xmlNodePtr c)
 	} else {
 		raw = (char *) xmlNodeGetContent(v);
 		if (t != NULL && strcmp(t, "s") == 0) {
-			unsigned long i = strtoul(raw, NULL, 10);
-			out = strdup(i < x->n_strings ? x->strings[i] : "");
+			out = shared_text(x, raw);
 		} else if (t != NULL && strcmp(t, "b") == 0) {
 			out = strdup(strcmp(raw, "1") == 0 ? "TRUE" : "FALSE");
 		} else if (t == NULL || strcmp(t, "n") == 0) {
-			double        d = strtod(raw, NULL);
-			unsigned long style =
-			    s != NULL ? strtoul(s, NULL, 10) : 0;
-			int kind = style < x->n_styles ? x->style_kind[style]
-			                               : CELL_NUMBER;
-
-			out = kind == CELL_DATE
-			    ? date_text(x, d)
-			    : number_text(d, kind == CELL_PERCENT);
+			out = number_cell_text(x, raw, s);
 		} else {
 			/* str (a formula's text), e (an error such as #N/A) */
 			out = strdup(raw);
@@ -584,13 +625,18 @@ read_sheet(struct xlsx *x, const char *part, struct tally_sheet *sh,
 	data = child(xmlDocGetRootElement(doc), "sheetData");
 	for (xmlNodePtr r = data != NULL ? data->children : NULL;
 	     r != NULL && rv == TALLY_OK; r = r->next) {
-		char *num;
+		char     *num;
+		long long n;
 
 		if (!named(r, "row")) {
 			continue;
 		}
-		num  = attr(r, "r");
-		line = num != NULL ? strtoul(num, NULL, 10) : line + 1;
+		num = attr(r, "r");
+		if (num == NULL ||
+		    tally_parse_whole(num, 1, XLSX_MAX_ROWS, &n) != TALLY_OK) {
+			n = (long long) line + 1;
+		}
+		line = (size_t) n;
 		xmlFree(num);
 		rv = read_row(x, r, line, sh, eb);
 	}

@@ -628,11 +628,13 @@ cmd_run(struct hub_args *a)
 	cfg.ready_file = a->ready_file;
 	cfg.http       = a->http;
 	if (a->contexts != NULL) {
-		cfg.contexts = atoi(a->contexts);
-		if (cfg.contexts < 1 || cfg.contexts > 1024) {
+		long long n;
+
+		if (tally_parse_whole(a->contexts, 1, 1024, &n) != TALLY_OK) {
 			return usage_error(
 			    "run", "--contexts must be 1..1024");
 		}
+		cfg.contexts = (int) n;
 	}
 	cfg.due = &a->due;
 	ex      = load_skew(a, "run", &cfg.max_clock_skew_s);

@@ -765,10 +765,15 @@ cmd_push(const struct node_args *a, bool daemon)
 		return usage_error(cmd, "--db and --hub are required");
 	}
 	if (a->timeout_ms != NULL) {
-		timeout = atoi(a->timeout_ms);
-		if (timeout < 1) {
-			return usage_error("push", "--timeout-ms must be > 0");
+		long long ms;
+
+		if (tally_parse_whole(a->timeout_ms, 1, INT_MAX, &ms) !=
+		    TALLY_OK) {
+			return usage_error("push",
+			    "--timeout-ms must be a whole number of "
+			    "milliseconds > 0");
 		}
+		timeout = (int) ms;
 	}
 	if (daemon) {
 		/* A daemon idles for days on an old county PC: no lookaside

@@ -197,6 +197,13 @@ with zipfile.ZipFile("inline.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("xl/workbook.xml", wb)
     z.writestr("xl/_rels/workbook.xml.rels", rels)
     z.writestr("xl/worksheets/data.xml", sheet)
+# A damaged number cell: its text, never the number its first digits make.
+junk = sheet.replace('<c><v>77</v></c>', '<c><v>77abc</v></c>')
+with zipfile.ZipFile("junk.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", ct)
+    z.writestr("xl/workbook.xml", wb)
+    z.writestr("xl/_rels/workbook.xml.rels", rels)
+    z.writestr("xl/worksheets/data.xml", junk)
 with zipfile.ZipFile("notxlsx.xlsx", "w") as z:
     z.writestr("readme.txt", "a zip, not a workbook")
 PYEOF
@@ -205,6 +212,10 @@ run 0 inline "$node" import --db inline.db inline.xlsx
 expect_rows inline inline.db \
     "mfg_pass_rate 2020-08 77 80 0 0" \
     "mfg_pass_rate 2020-09 1 2 0 0"
+before=$(sqlite3 inline.db .dump)
+run 65 junk "$node" import --db inline.db junk.xlsx
+has junk err "junk.xlsx:2: field numerator: '77abc'"
+check "junk: store unchanged" "$(sqlite3 inline.db .dump)" "$before"
 run 65 notxlsx "$node" import --db inline.db notxlsx.xlsx
 has notxlsx err "not an .xlsx workbook"
 

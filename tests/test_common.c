@@ -95,6 +95,27 @@ START_TEST(test_parse_double)
 }
 END_TEST
 
+START_TEST(test_parse_whole)
+{
+	const char *bad[] = { "", "-", "+", "abc", "1.0", "1e3", " 1", "1 ",
+		"0x10", "12abc", "1025", "0", "99999999999999999999" };
+	long long   v     = 7;
+
+	ck_assert_int_eq(tally_parse_whole("1024", 1, 1024, &v), 0);
+	ck_assert_int_eq(v, 1024);
+	ck_assert_int_eq(tally_parse_whole("+3", 1, 1024, &v), 0);
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(tally_parse_whole("-3", -5, 5, &v), 0);
+	ck_assert_int_eq(v, -3);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(
+		    tally_parse_whole(bad[i], 1, 1024, &v) == TALLY_EINVAL,
+		    "'%s' parsed", bad[i]);
+		ck_assert_int_eq(v, -3); /* untouched on failure */
+	}
+}
+END_TEST
+
 START_TEST(test_utf8)
 {
 	ck_assert(tally_utf8_valid("河北省", strlen("河北省")));
@@ -719,6 +740,7 @@ common_suite(void)
 	tcase_add_test(tc, test_period_parse);
 	tcase_add_test(tc, test_period_nesting);
 	tcase_add_test(tc, test_parse_double);
+	tcase_add_test(tc, test_parse_whole);
 	tcase_add_test(tc, test_utf8);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(td, load_catalog, free_catalog);
