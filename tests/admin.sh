@@ -18,50 +18,11 @@
 #    by the programs and by check-config.
 # Usage: bash tests/admin.sh BUILD_DIR
 set -u
-build=$(cd "$1" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-export TALLY_DATA_DIR=${TALLY_DATA_DIR:-$here/../configs}
-node=$build/node/tally-node
-hub=$build/hub/tally-hub
+. "$(dirname "$0")/checklib.sh"
+cl_init admin "$1"
 py=/usr/bin/python3
-work=$(mktemp -d "${TMPDIR:-/tmp}/tally-admin.XXXXXX")
-pids=()
-pass=0
-fail=0
 city=130100
 per=2020
-
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	wait 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*" >&2
-}
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then ok; else bad "$what"; fi
-}
-contains() { # description, text, expected part
-	if grep -qF -- "$3" <<<"$2"; then ok; else bad "$1: expected '$3' in: $2"; fi
-}
-# wait_for DESCRIPTION COMMAND...: polls up to 30 s.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	bad "timed out waiting for $what"
-	return 1
-}
 
 # notify_start NAME: a notification socket sock/NAME.notify whose
 # messages go to log/NAME.notify.
@@ -313,5 +274,4 @@ check "hub check-config of a newer store exits 78" test $? -eq 78
 contains "hub check-config names the newer schema" "$out" \
 	"hub-new.ini:2: [hub] db: store $work/newcity.db has schema 7; this tally-hub knows up to 4"
 
-echo "admin: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cl_finish

@@ -11,33 +11,14 @@
 # the hub's writer.
 # Usage: bash tests/bench_smoke.sh BUILD_DIR
 set -u
-build=$(cd "$1" && pwd)
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/checklib.sh"
+cl_init bench_smoke "$1"
+top=$(cd "$here/.." && pwd)
 gen="$build/bench/tally-gen"
 bench="$build/bench/tally-bench"
-data=${TALLY_DATA_DIR:-$top/configs}
-# Short: the hubs' ipc:// socket paths must fit in 108 bytes.
-work=$(mktemp -d /tmp/tbs.XXXXXX)
+data=$TALLY_DATA_DIR
 pg_dir=
-pass=0
-fail=0
-
-cleanup() {
-  if [ -n "$pg_dir" ]; then "$top/bench/pg.sh" stop "$pg_dir"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-check() { # description, then a command that must succeed
-  local what=$1
-  shift
-  if "$@"; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL: $what" >&2
-  fi
-}
+cl_on_exit '[ -z "$pg_dir" ] || "$top/bench/pg.sh" stop "$pg_dir"'
 
 # Runs one benchmark; its table goes to $work/NAME.md and must show that
 # it compared figures and found none wrong.
@@ -104,5 +85,4 @@ else
   echo "FAIL: cannot start PostgreSQL (scripts/install-deps.sh installs it)" >&2
 fi
 
-echo "bench_smoke: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cl_finish

@@ -5,30 +5,8 @@
 # when the hub returns, and stop cleanly on SIGTERM.
 # Usage: bash tests/daemon.sh BUILD_DIR
 set -u
-build=$(cd "$1" && pwd)
-node="$build/node/tally-node"
-hub="$build/hub/tally-hub"
-work=$(mktemp -d)
-pids=()
-pass=0
-fail=0
-
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-check() { # description, then a command that must succeed
-  local what=$1
-  shift
-  if "$@"; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL: $what" >&2
-  fi
-}
+. "$(dirname "$0")/checklib.sh"
+cl_init daemon "$1"
 
 start_hub() {
   rm -f "$work/ready"
@@ -36,10 +14,7 @@ start_hub() {
     --listen "ipc://$work/city.sock" --ready-file "$work/ready" 2>>"$work/hub.log" &
   hub_pid=$!
   pids+=("$hub_pid")
-  for _ in $(seq 1 500); do [ -f "$work/ready" ] && return 0; sleep 0.01; done
-  echo "hub did not start" >&2
-  cat "$work/hub.log" >&2
-  exit 1
+  cl_wait_ready "$work/ready" "$hub_pid" "$work/hub.log"
 }
 
 # The city's figure for mfg_pass_rate in 2020, as "numerator/denominator".
@@ -94,5 +69,4 @@ check "the daemon reported its pushes" grep -q "accepted" "$work/node.out"
 kill -TERM "$hub_pid"
 wait "$hub_pid"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cl_finish

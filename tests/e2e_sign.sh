@@ -14,46 +14,16 @@
 # verifies every origin signature, and finds one changed behind its back.
 # Usage: bash tests/e2e_sign.sh BUILD_DIR
 set -u
-build=$(cd "$1" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-node="$build/node/tally-node"
-hub="$build/hub/tally-hub"
+. "$(dirname "$0")/checklib.sh"
+cl_init e2e_sign "$1"
 gen="$build/bench/tally-gen"
 client="$build/tests/sec_client"
 python=$(python3 -c 'import sys; print(sys.executable)') || exit 1
-work=$(mktemp -d)
-pids=()
-pass=0
-fail=0
 province=130000
 city=130100
 counties="130102 130104"
 ind=mfg_pass_rate
 per=2020-01
-
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*" >&2
-}
-check() { # description, then a command that must succeed
-  local what=$1
-  shift
-  if "$@"; then ok; else bad "$what"; fi
-}
-contains() { # description, text, expected part
-  if grep -qF -- "$3" <<<"$2"; then
-    ok
-  else
-    bad "$1: expected '$3' in: $2"
-  fi
-}
 
 # start_hub NAME REGION ARGS...: a hub on an ipc socket; sets url and
 # hub_pid.
@@ -65,13 +35,8 @@ start_hub() {
     "$@" 2>>"$work/$name.log" &
   hub_pid=$!
   pids+=("$hub_pid")
-  for _ in $(seq 1 500); do
-    [ -s "$work/$name.ready" ] && { url=$(head -n 1 "$work/$name.ready"); return 0; }
-    sleep 0.01
-  done
-  echo "hub $name did not start" >&2
-  cat "$work/$name.log" >&2
-  exit 1
+  cl_wait_ready "$work/$name.ready" "$hub_pid" "$work/$name.log"
+  url=$(head -n 1 "$work/$name.ready")
 }
 
 stop_hub() { # pid
@@ -263,5 +228,4 @@ out=$("$hub" audit --db "$work/tampered.db" --verify)
 contains "audit --verify finds a held origin signature changed" "$out" \
   "held state 130102 $ind $per v$cur_version"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cl_finish

@@ -10,44 +10,9 @@
 # syslog priority when stderr is the journal's.
 # Usage: bash tests/package.sh BUILD_DIR
 set -u
-build=$(cd "$1" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/checklib.sh"
+cl_init package "$1"
 py=/usr/bin/python3
-work=$(mktemp -d "${TMPDIR:-/tmp}/tally-package.XXXXXX")
-pids=()
-pass=0
-fail=0
-
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	wait 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*" >&2
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok; else bad "$what"; fi
-}
-contains() {
-	if grep -qF -- "$3" <<<"$2"; then ok; else bad "$1: expected '$3' in: $2"; fi
-}
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	bad "timed out waiting for $what"
-	return 1
-}
 
 echo "== cpack"
 mkdir -p "$work/pkg" "$work/root" "$work/state" "$work/sock" "$work/log" "$work/etc"
@@ -204,5 +169,4 @@ JOURNAL_STREAM=$(stat -c '%d:%i' "$work/log/journal.log") \
 check "warnings go to the journal as <4>: $(head -2 "$work/log/journal.log")" \
 	grep -q '^<4>WARN' "$work/log/journal.log"
 
-echo "package: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cl_finish

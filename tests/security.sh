@@ -14,40 +14,10 @@
 # what it prints is checked, never its status.
 # Usage: bash tests/security.sh BUILD_DIR
 set -u
-build=$(cd "$1" && pwd)
-src=$(cd "$(dirname "$0")/.." && pwd)
-node="$build/node/tally-node"
-hub="$build/hub/tally-hub"
+. "$(dirname "$0")/checklib.sh"
+cl_init security "$1"
+src=$(cd "$here/.." && pwd)
 client="$build/tests/sec_client"
-work=$(mktemp -d)
-pids=()
-pass=0
-fail=0
-
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*" >&2
-}
-check() { # description, then a command that must succeed
-  local what=$1
-  shift
-  if "$@"; then ok; else bad "$what"; fi
-}
-# Checks that text $2 contains $3.
-contains() {
-  if grep -qF -- "$3" <<<"$2"; then
-    ok
-  else
-    bad "$1: expected '$3' in: $2"
-  fi
-}
 
 # Starts a hub: name, then the options of `run` after --db (the city
 # 130100 unless --region is given).
@@ -60,13 +30,8 @@ start_hub() {
     --ready-file "$work/$name.ready" "$@" 2>>"$work/$name.log" &
   hub_pid=$!
   pids+=("$hub_pid")
-  for _ in $(seq 1 500); do
-    [ -s "$work/$name.ready" ] && { url=$(head -n 1 "$work/$name.ready"); return 0; }
-    sleep 0.01
-  done
-  echo "hub $name did not start" >&2
-  cat "$work/$name.log" >&2
-  exit 1
+  cl_wait_ready "$work/$name.ready" "$hub_pid" "$work/$name.log"
+  url=$(head -n 1 "$work/$name.ready")
 }
 
 # Stops the hub; a clean stop exits 0 (a leak or a crash under the
@@ -370,5 +335,4 @@ chmod 644 "$work/c102.key"
 out=$("$node" push -q --db "$work/c102.db" --hub "$url" --key "$work/c102.key" 2>&1)
 contains "a private key others can read is refused" "$out" "chmod 600"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cl_finish
