@@ -21,6 +21,7 @@
  * provinces' own figures with the same engine as any hub.
  */
 #include "catalog.h"
+#include "clock.h"
 #include "errors.h"
 #include "flat.h"
 #include "log.h"
@@ -653,7 +654,7 @@ ing_build(struct ing_county *ic, const char *hub)
 		snprintf(
 		    sub.sender, sizeof(sub.sender), "%s", ic->c->leaf->code);
 		snprintf(sub.hub, sizeof(sub.hub), "%s", hub);
-		sub.sent_at_ms = tally_now_ms();
+		sub.sent_at_ms = tally_clock_now_ms();
 		sub.states     = s->states;
 		sub.n_states   = k;
 		for (size_t i = 0; i < k; i++) {
@@ -899,7 +900,7 @@ run_limit(const char *path, struct ing_county **rounds, size_t nrounds,
 				for (size_t k = 0; k < sub->n; k++) {
 					int bad = limit_bind(s,
 					    ic->c->leaf->code, &sub->states[k],
-					    tally_now_ms());
+					    tally_clock_now_ms());
 
 					sqlite3_reset(s);
 					if (bad) {
@@ -964,7 +965,7 @@ commit_latency(const char *path, int n, double *p50, double *p99)
 		ws.version = (uint64_t) i + 1;
 		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		        SQLITE_OK ||
-		    limit_bind(s, "130102", &ws, tally_now_ms()) != 0 ||
+		    limit_bind(s, "130102", &ws, tally_clock_now_ms()) != 0 ||
 		    sqlite3_reset(s) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) !=
 		        SQLITE_OK) {

@@ -5,44 +5,15 @@
  */
 #include "asof.h"
 
+#include "clock.h"
 #include "errors.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#define ASOF_MS_PER_DAY     INT64_C(86400000)
-#define ASOF_CST_OFFSET_MIN (8 * 60)
-
-/* Howard Hinnant's days_from_civil (asof.h). */
-int64_t
-tally_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp  = (5 * doy + 2) / 153;
-	*d  = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m  = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y  = (int) (yoe + era * 400 + (*m <= 2));
-}
+#define ASOF_MS_PER_DAY     TALLY_CLOCK_MS_PER_DAY
+#define ASOF_CST_OFFSET_MIN ((int) (TALLY_CLOCK_CST_OFFSET_MS / 60000))
 
 /* Reads exactly n digits at *p into *out and advances *p. */
 static bool
@@ -101,7 +72,8 @@ tally_asof_parse(const char *text, int64_t *ms)
 	if (*p == '\0') {
 		/* A date means the whole of that day in CST: everything
 		 * held before the next day began. */
-		t = (tally_days_from_civil(y, mo, d) + 1) * ASOF_MS_PER_DAY -
+		t = (tally_clock_days_from_civil(y, mo, d) + 1) *
+		        ASOF_MS_PER_DAY -
 		    (int64_t) off * 60000 - 1;
 		*ms = t;
 		return TALLY_OK;
@@ -132,7 +104,7 @@ tally_asof_parse(const char *text, int64_t *ms)
 	if (*p != '\0') {
 		return TALLY_EINVAL;
 	}
-	t = tally_days_from_civil(y, mo, d) * ASOF_MS_PER_DAY +
+	t = tally_clock_days_from_civil(y, mo, d) * ASOF_MS_PER_DAY +
 	    ((int64_t) h * 3600 + mi * 60 + s) * 1000 - (int64_t) off * 60000;
 	*ms = t;
 	return TALLY_OK;
@@ -148,7 +120,7 @@ tally_asof_format(int64_t ms, char *buf, size_t len)
 	int     y, m, d;
 	int     sec = (int) (rest / 1000), milli = (int) (rest % 1000);
 
-	civil_from_days(days, &y, &m, &d);
+	tally_clock_civil_from_days(days, &y, &m, &d);
 	if (milli != 0) {
 		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m,
 		    d, sec / 3600, sec / 60 % 60, sec % 60, milli);

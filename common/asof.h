@@ -25,9 +25,4 @@ int tally_asof_parse(const char *text, int64_t *ms);
  * milliseconds only when there are some) into buf of TALLY_ASOF_STRLEN. */
 void tally_asof_format(int64_t ms, char *buf, size_t len);
 
-/* Days from 1970-01-01 to the civil date y-m-d of the proleptic Gregorian
- * calendar: calendar arithmetic free of the process's time zone and
- * locale, for the as-of times and the due dates alike. */
-int64_t tally_days_from_civil(int64_t y, int m, int d);
-
 #endif

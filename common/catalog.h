@@ -135,7 +135,7 @@ int tally_catalog_load_default(
 
 void tally_catalog_free(struct tally_catalog *cat);
 
-/* For tally_catalog_add_targets (target.c): reads a file with the columns
+/* For tally_target_add_file (target.c): reads a file with the columns
  * of targets.csv, checked against cat's indicators and divisions exactly
  * as targets.csv is, into a new array of *n targets (NULL when there are
  * none) that the caller owns, sources included. cat is not changed. On a

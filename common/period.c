@@ -152,15 +152,6 @@ tally_period_equal(const struct tally_period *a, const struct tally_period *b)
 	    a->index == b->index;
 }
 
-long long
-tally_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A cursor over the text of a loosely written period. */
 struct cursor {
 	const char *p;

@@ -59,8 +59,4 @@ int tally_period_parent(
 bool tally_period_equal(
     const struct tally_period *a, const struct tally_period *b);
 
-/* The wall-clock time in Unix milliseconds: when a state arrived, when a
- * submission was sent, whether a due date has passed. */
-long long tally_now_ms(void);
-
 #endif

@@ -10,6 +10,7 @@
 
 #include "admit.h"
 #include "backup.h"
+#include "clock.h"
 #include "group.h"
 #include "log.h"
 #include "text.h"
@@ -1222,7 +1223,7 @@ int
 tally_store_begin(struct tally_store *st)
 {
 	st->n_dirty = 0;
-	st->txn_ms  = tally_now_ms();
+	st->txn_ms  = tally_clock_now_ms();
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
 
@@ -1299,7 +1300,7 @@ hist_append(struct tally_store *st, int which, const char *indicator,
     const char *period, const char *region)
 {
 	sqlite3_stmt *s  = st->hist[which];
-	int64_t       ms = st->txn_ms > 0 ? st->txn_ms : tally_now_ms();
+	int64_t       ms = st->txn_ms > 0 ? st->txn_ms : tally_clock_now_ms();
 	int           at = 3;
 
 	sqlite3_bind_text(s, 1, indicator, -1, SQLITE_STATIC);
@@ -2248,7 +2249,7 @@ put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
 	 * claims. */
 	own = strcmp(region, via) == 0;
 	received =
-	    !own && ws->received_ms > 0 ? ws->received_ms : tally_now_ms();
+	    !own && ws->received_ms > 0 ? ws->received_ms : tally_clock_now_ms();
 	first = !own && ws->received_ms > 0 ? ws->first_received_ms : received;
 	s     = st->stmt[ST_RSTATE_PUT];
 	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);

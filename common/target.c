@@ -9,6 +9,7 @@
 #include "target.h"
 
 #include "asof.h"
+#include "clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,11 +18,7 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-#define MS_PER_DAY INT64_C(86400000)
-/* China Standard Time is UTC+8 all year round (no daylight saving since
- * 1991), so a fixed offset gives the programmes' calendar exactly. */
-#define CST_OFFSET_MS (INT64_C(8) * 3600 * 1000)
-#define DUE_DAYS_MAX  3660
+#define DUE_DAYS_MAX 3660
 
 /* The spellings of targets.csv; catalog.c parses the same ones. */
 static const char *const status_names[] = { "met", "missed", "incomplete" };
@@ -388,7 +385,7 @@ tally_targets_for(const struct tally_catalog *cat, const char *region,
 }
 
 int
-tally_catalog_add_targets(
+tally_target_add_file(
     struct tally_catalog *cat, const char *path, struct tally_errbuf *eb)
 {
 	struct tally_target *add = NULL, *all;
@@ -425,14 +422,15 @@ fail:
 }
 
 int64_t
-tally_period_due_ms(const struct tally_period *p, int days)
+tally_target_due_ms(const struct tally_period *p, int days)
 {
 	/* The period's last day ends when the first day of the next month
 	 * begins, at 00:00 in China Standard Time. */
 	int     next = tally_period_last_month(p) + 1;
-	int64_t end  = tally_days_from_civil(next / 12, next % 12 + 1, 1);
+	int64_t end = tally_clock_days_from_civil(next / 12, next % 12 + 1, 1);
 
-	return end * MS_PER_DAY - CST_OFFSET_MS + (int64_t) days * MS_PER_DAY;
+	return end * TALLY_CLOCK_MS_PER_DAY - TALLY_CLOCK_CST_OFFSET_MS +
+	    (int64_t) days * TALLY_CLOCK_MS_PER_DAY;
 }
 
 void

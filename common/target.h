@@ -109,7 +109,7 @@ size_t tally_targets_for(const struct tally_catalog *cat, const char *region,
  * adds its rows to cat's targets, all or none: on a malformed file, eb
  * holds `file:line: field NAME: message` and cat is unchanged
  * (TALLY_ECONFIG). Call it before the catalogue is shared. */
-int tally_catalog_add_targets(
+int tally_target_add_file(
     struct tally_catalog *cat, const char *path, struct tally_errbuf *eb);
 
 /* The default number of days after a period's end that its figures are
@@ -118,7 +118,7 @@ int tally_catalog_add_targets(
 
 /* When the figures for period are due: the end of the period's last day
  * in China Standard Time (UTC+8), plus days, as Unix milliseconds. */
-int64_t tally_period_due_ms(const struct tally_period *p, int days);
+int64_t tally_target_due_ms(const struct tally_period *p, int days);
 
 /* Due-date settings: a default for every indicator and, optionally, an
  * indicator's own. */

@@ -3,6 +3,7 @@
  */
 #include "uplink.h"
 
+#include "clock.h"
 #include "log.h"
 #include "tlsconf.h"
 #include "wire.h"
@@ -279,7 +280,7 @@ exchange(struct tally_uplink *up, const char *sender,
 	memset(&sub, 0, sizeof(sub));
 	snprintf(sub.sender, sizeof(sub.sender), "%s", sender);
 	snprintf(sub.hub, sizeof(sub.hub), "%s", up->hub);
-	sub.sent_at_ms = tally_now_ms();
+	sub.sent_at_ms = tally_clock_now_ms();
 	sub.states     = states;
 	sub.n_states   = n;
 	for (size_t i = 0; i < n; i++) {

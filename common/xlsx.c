@@ -7,6 +7,7 @@
  * the Chinese locale's, or a custom format with y, m or d), converted
  * from Excel's serial day numbers (1900 or 1904 date system).
  */
+#include "clock.h"
 #include "sheet.h"
 #include "text.h"
 
@@ -397,25 +398,6 @@ find_sheet(struct xlsx *x, struct tally_sheet *sh, char *part, size_t cap,
 	return rv;
 }
 
-/* Days from 1970-01-01 to a civil date, inverted (H. Hinnant's
- * algorithm): the date of day z. */
-static void
-civil_from_days(long z, int *y, int *m, int *d)
-{
-	long     era, yoe, doy, mp;
-	unsigned doe;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned) (z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp  = (5 * doy + 2) / 153;
-	*d  = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m  = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y  = (int) (yoe + era * 400 + (*m <= 2));
-}
-
 /* The text of a date cell: `YYYY-MM-DD`, with ` HH:MM:SS` when the
  * serial has a time of day. */
 static char *
@@ -440,7 +422,7 @@ date_text(const struct xlsx *x, double serial)
 	} else {
 		days -= 25568;
 	}
-	civil_from_days(days, &y, &m, &d);
+	tally_clock_civil_from_days(days, &y, &m, &d);
 	if (secs == 0) {
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
 	} else {

@@ -13,6 +13,7 @@
  */
 #include "brief.h"
 
+#include "clock.h"
 #include "errors.h"
 #include "reportdoc.h"
 #include "report.h"
@@ -170,7 +171,7 @@ brief_gather(const struct tally_catalog *cat, struct tally_store *st,
 	ro.region    = o->region;
 	ro.depth     = 1;
 	ro.due       = o->due;
-	ro.now_ms    = o->now_ms > 0 ? o->now_ms : tally_now_ms();
+	ro.now_ms    = o->now_ms > 0 ? o->now_ms : tally_clock_now_ms();
 	hub          = tally_catalog_division(cat, tally_store_region(st));
 	who.now_ms   = ro.now_ms;
 	who.hub      = tally_store_region(st);

@@ -24,6 +24,7 @@
 
 #include "asof.h"
 #include "brief.h"
+#include "clock.h"
 #include "compare.h"
 #include "errors.h"
 #include "log.h"
@@ -703,7 +704,7 @@ report_until(
 		if (o->ind != NULL && ind != o->ind) {
 			continue;
 		}
-		due_ms = tally_period_due_ms(
+		due_ms = tally_target_due_ms(
 		    &o->period, tally_due_days(due, h->cat, ind));
 		if (due_ms >= now_ms && due_ms < until) {
 			until = due_ms;
@@ -748,7 +749,7 @@ send_report(struct hub_http *h, struct MHD_Connection *conn,
 	if (!report_query(h, q, &r, &o)) {
 		return send_json(conn, &r, false);
 	}
-	now = (int64_t) tally_now_ms();
+	now = (int64_t) tally_clock_now_ms();
 	report_key(&o, key, sizeof(key));
 	have = tally_store_data_version(h->st, &dv) == TALLY_OK;
 	for (size_t i = 0; have && i < HUB_HTTP_CACHE_MAX; i++) {
@@ -851,7 +852,7 @@ report_xlsx(struct hub_http *h, const struct hub_report_opts *o,
 		who.hub      = tally_store_region(h->st);
 		who.hub_name = hd != NULL ? hd->name : "";
 		who.instance = tally_store_instance_id(h->st);
-		who.now_ms   = tally_now_ms();
+		who.now_ms   = tally_clock_now_ms();
 		rv           = hub_xlsx_buffer(h->cat, doc, &who, data, len);
 	}
 	json_decref(doc);

@@ -9,6 +9,7 @@
 #include "brief.h"
 #include "catalog.h"
 #include "cli.h"
+#include "clock.h"
 #include "compare.h"
 #include "errors.h"
 #include "groups.h"
@@ -510,7 +511,7 @@ load_settings(struct hub_args *a)
 		a->due.default_days = days;
 	}
 	if (a->targets != NULL &&
-	    tally_catalog_add_targets(a->cat, a->targets, &eb) != TALLY_OK) {
+	    tally_target_add_file(a->cat, a->targets, &eb) != TALLY_OK) {
 		return complain(EX_CONFIG, "%s", eb.text);
 	}
 	return EX_OK;
@@ -879,7 +880,7 @@ issuer(const struct tally_catalog *cat, struct tally_store *st,
 	who->hub      = tally_store_region(st);
 	who->hub_name = d != NULL ? d->name : "";
 	who->instance = tally_store_instance_id(st);
-	who->now_ms   = tally_now_ms();
+	who->now_ms   = tally_clock_now_ms();
 }
 
 /* `report --format xlsx --out FILE`. */

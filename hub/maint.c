@@ -248,7 +248,7 @@ check_files(struct check *c)
 	}
 	e = hub_key(c, "targets");
 	if (e != NULL &&
-	    tally_catalog_add_targets(c->cat, e->value, &eb) != TALLY_OK) {
+	    tally_target_add_file(c->cat, e->value, &eb) != TALLY_OK) {
 		problem(c, e, eb.text);
 	}
 	e = hub_key(c, "due_days");

@@ -188,7 +188,7 @@ read_settings(const struct hub_reload_src *src, struct hub_reloaded *out)
 		}
 	}
 	if (rv == TALLY_OK && targets != NULL) {
-		rv = tally_catalog_add_targets(out->cat, targets, &eb);
+		rv = tally_target_add_file(out->cat, targets, &eb);
 	}
 	tally_inifile_free(ini);
 	if (rv != TALLY_OK) {

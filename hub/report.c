@@ -14,6 +14,7 @@
  * named view_* below choose the source, so a report as of a time can
  * never be computed differently from a report of now.
  */
+#include "clock.h"
 #include "report.h"
 #include "report_print.h"
 
@@ -66,7 +67,7 @@ view_init(struct view *v, const struct tally_catalog *cat,
 	v->hub = tally_catalog_division(cat, tally_store_region(st));
 	tally_due_init(&v->default_due);
 	v->due    = due != NULL ? due : &v->default_due;
-	v->now_ms = now_ms > 0 ? now_ms : tally_now_ms();
+	v->now_ms = now_ms > 0 ? now_ms : tally_clock_now_ms();
 }
 
 /* Reads a report's figures as they stood at as_of_ms (0: now), and judges
@@ -693,7 +694,7 @@ figure_json(const struct view *v, const struct held *h,
 
 	s         = held_state(v, h, d->code, &version);
 	reporting = s != NULL ? s->leaves : 0;
-	due_ms    = tally_period_due_ms(
+	due_ms    = tally_target_due_ms(
 	       &h->period, tally_due_days(v->due, v->cat, ind));
 	o = json_object();
 	json_object_set_new(o, "id", json_string(ind->id));
@@ -941,7 +942,7 @@ chase_json(const struct view *v, const struct held *h,
 	json_t                     *kids = json_array(), *o;
 	int64_t                     due_ms;
 
-	due_ms = tally_period_due_ms(
+	due_ms = tally_target_due_ms(
 	    &h->period, tally_due_days(v->due, cat, h->ind));
 	FOR_EACH_CHILD(cat, top, &h->period, c)
 	{

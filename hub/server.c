@@ -18,6 +18,7 @@
 #include "server.h"
 
 #include "admit.h"
+#include "clock.h"
 #include "envelope.h"
 #include "errors.h"
 #include "http.h"
@@ -214,7 +215,7 @@ note_refusal(struct hub *hub, const char *sender, const char *why)
 		snprintf(n->sender, sizeof(n->sender), "%s",
 		    sender != NULL ? sender : "");
 		snprintf(n->reason, sizeof(n->reason), "%s", why);
-		n->at_ms   = tally_now_ms();
+		n->at_ms   = tally_clock_now_ms();
 		n->next    = hub->notes;
 		hub->notes = n;
 		hub->n_notes++;
@@ -594,7 +595,7 @@ audit_submission(struct hub *hub, const struct hub_ctx *c,
 	struct tally_audit_envelope env;
 
 	memset(&env, 0, sizeof(env));
-	env.received_ms = tally_now_ms();
+	env.received_ms = tally_clock_now_ms();
 	env.sender      = c->sub->sender;
 	env.key_id      = c->is_signed ? c->key_id : "";
 	env.public_key  = c->is_signed ? c->pk : NULL;
@@ -665,7 +666,7 @@ state_refused(
 	    (unsigned long long) ws->version);
 	return tally_refusal_count(hub->st, sender,
 	    conflict ? TALLY_REFUSED_CONFLICT : TALLY_REFUSED_STATE,
-	    ws->reason, tally_now_ms());
+	    ws->reason, tally_clock_now_ms());
 }
 
 /* Applies a batch of submissions in one transaction, and records in the

@@ -76,12 +76,12 @@ START_TEST(test_asof_due_dates)
 	 * before, it is not yet due, and a moment into the due day it is. */
 	ck_assert_int_eq(tally_period_parse("2020", &p), TALLY_OK);
 	ck_assert_int_eq(
-	    parse_ok("2021-01-15") + 1, tally_period_due_ms(&p, 15));
+	    parse_ok("2021-01-15") + 1, tally_target_due_ms(&p, 15));
 	ck_assert_int_eq(
-	    parse_ok("2021-01-16T00:00"), tally_period_due_ms(&p, 15));
+	    parse_ok("2021-01-16T00:00"), tally_target_due_ms(&p, 15));
 	ck_assert_int_eq(tally_period_parse("2020-02", &p), TALLY_OK);
 	ck_assert_int_eq(
-	    parse_ok("2020-02-29") + 1, tally_period_due_ms(&p, 0));
+	    parse_ok("2020-02-29") + 1, tally_target_due_ms(&p, 0));
 }
 END_TEST
 

@@ -13,6 +13,7 @@
  * by one, as an operator restarts the hubs, in two orders.
  */
 #include "catalog.h"
+#include "clock.h"
 #include "errors.h"
 #include "period.h"
 #include "rollup.h"
@@ -349,7 +350,7 @@ same_as_of_now(struct site *site, const struct tally_indicator *in,
 
 	a = tally_store_snapshot(site->st, in, p, &s, &v);
 	b = tally_store_snapshot_asof(
-	    site->st, in, p, (int64_t) tally_now_ms(), &t, &w);
+	    site->st, in, p, (int64_t) tally_clock_now_ms(), &t, &w);
 	ck_assert_msg(a == b &&
 	        (a != TALLY_OK ||
 	            (v == w && s.sum_a == t.sum_a && s.sum_b == t.sum_b &&
@@ -358,7 +359,7 @@ same_as_of_now(struct site *site, const struct tally_indicator *in,
 	ck_assert_int_eq(
 	    tally_store_held_states(site->st, in, p, &now, &n_now), 0);
 	ck_assert_int_eq(tally_store_held_states_asof(site->st, in, p,
-	                     (int64_t) tally_now_ms(), &then, &n_then),
+	                     (int64_t) tally_clock_now_ms(), &then, &n_then),
 	    0);
 	ck_assert_msg(n_now == n_then,
 	    "%s: %s holds %zu regions, %zu as of now", step, site->region,

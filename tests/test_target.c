@@ -546,8 +546,7 @@ refuse(const char *dir, const char *text, const char *want)
 	snprintf(path, sizeof(path), "%s/bad.csv", dir);
 	write_file(path, text);
 	memset(&eb, 0, sizeof(eb));
-	ck_assert_int_eq(
-	    tally_catalog_add_targets(cat, path, &eb), TALLY_ECONFIG);
+	ck_assert_int_eq(tally_target_add_file(cat, path, &eb), TALLY_ECONFIG);
 	snprintf(msg, sizeof(msg), "%s%s", path, want);
 	ck_assert_str_eq(eb.text, msg);
 	ck_assert_uint_eq(cat->n_targets, before);
@@ -578,7 +577,7 @@ START_TEST(test_add_targets)
 	    "130100,石家庄市,pm25_concentration,2021,<=,-10,change_pct,2020,"
 	    "local plan, 2021\n");
 	memset(&eb, 0, sizeof(eb));
-	ck_assert_int_eq(tally_catalog_add_targets(cat, path, &eb), 0);
+	ck_assert_int_eq(tally_target_add_file(cat, path, &eb), 0);
 	ck_assert_uint_eq(cat->n_targets, before + 2);
 	ck_assert_uint_eq(
 	    tally_targets_for(cat, "130100", mfg, &p2021, found, 4), 1);
@@ -616,8 +615,7 @@ START_TEST(test_add_targets)
 	/* A missing file is a configuration error too. */
 	snprintf(path, sizeof(path), "%s/none.csv", dir);
 	memset(&eb, 0, sizeof(eb));
-	ck_assert_int_eq(
-	    tally_catalog_add_targets(cat, path, &eb), TALLY_ECONFIG);
+	ck_assert_int_eq(tally_target_add_file(cat, path, &eb), TALLY_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(eb.text, path));
 	ck_assert_uint_eq(cat->n_targets, before);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -643,7 +641,7 @@ due(const char *period, int days)
 {
 	struct tally_period p = per(period);
 
-	return tally_period_due_ms(&p, days);
+	return tally_target_due_ms(&p, days);
 }
 
 START_TEST(test_due_dates)
