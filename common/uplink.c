@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "nngerr.h"
 #include "tlsconf.h"
 #include "wire.h"
 
@@ -52,29 +53,6 @@ struct tally_uplink {
 	pthread_mutex_t         lock;
 	bool                    aborted;
 };
-
-static int
-nng_to_tally(int rv, const char *what)
-{
-	if (rv == 0) {
-		return TALLY_OK;
-	}
-	if (rv == NNG_ETIMEDOUT) {
-		return TALLY_ETIMEDOUT;
-	}
-	TALLY_LOG(TALLY_LOG_ERROR, "nng: %s: %s", what, nng_strerror(rv));
-	switch (rv) {
-	case NNG_ENOMEM:
-		return TALLY_ENOMEM;
-	case NNG_ECLOSED:
-		return TALLY_ECLOSED;
-	case NNG_EINVAL:
-	case NNG_EADDRINVAL:
-		return TALLY_EINVAL;
-	default:
-		return TALLY_EIO;
-	}
-}
 
 /* Runs on NNG's threads as connections come and go. */
 static void
@@ -124,7 +102,7 @@ uplink_dial(struct tally_uplink *up, nng_socket *out, struct tally_errbuf *eb)
 	nng_dialer d;
 	int        rv;
 
-	rv = nng_to_tally(nng_req0_open(&s), "req socket");
+	rv = tally_nngerr(nng_req0_open(&s), "req socket");
 	if (rv != TALLY_OK) {
 		return rv;
 	}
@@ -140,14 +118,14 @@ uplink_dial(struct tally_uplink *up, nng_socket *out, struct tally_errbuf *eb)
 	}
 	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, on_pipe, up);
 	nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_pipe, up);
-	rv = nng_to_tally(nng_dialer_create(&d, s, up->url), "dial");
+	rv = tally_nngerr(nng_dialer_create(&d, s, up->url), "dial");
 	/* TLS before the first dial: a tls+tcp:// hub is only talked to
 	 * once its certificate checks out. */
 	if (rv == TALLY_OK) {
 		rv = tally_tls_dialer(d, up->url, up->tls, eb);
 	}
 	if (rv == TALLY_OK) {
-		rv = nng_to_tally(
+		rv = tally_nngerr(
 		    nng_dialer_start(d, NNG_FLAG_NONBLOCK), "dial");
 	}
 	if (rv != TALLY_OK) {
@@ -303,13 +281,13 @@ exchange(struct tally_uplink *up, const char *sender,
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	rv = nng_to_tally(nng_msg_alloc(&msg, 0), "msg");
+	rv = tally_nngerr(nng_msg_alloc(&msg, 0), "msg");
 	if (rv == TALLY_OK) {
-		rv = nng_to_tally(nng_msg_append(msg, buf, len), "msg");
+		rv = tally_nngerr(nng_msg_append(msg, buf, len), "msg");
 	}
 	free(buf);
 	if (rv == TALLY_OK) {
-		rv = nng_to_tally(nng_sendmsg(up->sock, msg, 0), "send");
+		rv = tally_nngerr(nng_sendmsg(up->sock, msg, 0), "send");
 	}
 	if (rv != TALLY_OK) {
 		/* nng_sendmsg takes the message only on success. */
@@ -319,7 +297,7 @@ exchange(struct tally_uplink *up, const char *sender,
 		}
 		return rv;
 	}
-	rv = nng_to_tally(nng_recvmsg(up->sock, &msg, 0), "receive");
+	rv = tally_nngerr(nng_recvmsg(up->sock, &msg, 0), "receive");
 	if (rv == TALLY_ETIMEDOUT && !drop_pipe(up)) {
 		redial(up);
 	}

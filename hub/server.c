@@ -23,6 +23,7 @@
 #include "errors.h"
 #include "http.h"
 #include "log.h"
+#include "nngerr.h"
 #include "refusal.h"
 #include "notify.h"
 #include "reload.h"
@@ -140,16 +141,6 @@ struct hub {
 	/* The keyring, swapped by a reload (reload.h). */
 	struct hub_keys *keys;
 };
-
-static int
-nng_err(int rv, const char *what)
-{
-	TALLY_LOG(TALLY_LOG_ERROR, "nng: %s: %s", what, nng_strerror(rv));
-	return rv == NNG_ENOMEM ? TALLY_ENOMEM
-	    : rv == NNG_EADDRINUSE || rv == NNG_EADDRINVAL || rv == NNG_EINVAL
-	    ? TALLY_ECONFIG
-	    : TALLY_EIO;
-}
 
 /* Sends a packed acknowledgement on the context; on any failure the
  * context goes back to receiving, and the child's REQ socket will resend. */
@@ -1309,7 +1300,7 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	}
 	rv = nng_rep0_open(&hub.sock);
 	if (rv != 0) {
-		rv = nng_err(rv, "rep socket");
+		rv = tally_nngerr(rv, "rep socket");
 		goto fail;
 	}
 	for (int i = 0; i < hub.nctx; i++) {
@@ -1321,7 +1312,7 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 			rv = nng_ctx_open(&c->ctx, hub.sock);
 		}
 		if (rv != 0) {
-			rv = nng_err(rv, "context");
+			rv = tally_nngerr(rv, "context");
 			goto fail;
 		}
 	}
@@ -1342,7 +1333,12 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 		rv = nng_listener_start(l, 0);
 	}
 	if (rv != 0) {
-		rv = nng_err(rv, cfg->listen);
+		/* The address is the hub's configuration: one NNG cannot
+		 * use, or in use by another program, is for its operator
+		 * to change. */
+		rv = tally_nngerr(rv, cfg->listen);
+		rv = rv == TALLY_EINVAL || rv == TALLY_EBUSY ? TALLY_ECONFIG
+		                                             : rv;
 		goto fail;
 	}
 	bound_url(l, cfg->listen, url, sizeof(url));
