@@ -18,6 +18,7 @@
 #include "server.h"
 
 #include "admit.h"
+#include "backoff.h"
 #include "clock.h"
 #include "envelope.h"
 #include "errors.h"
@@ -864,7 +865,8 @@ uplink_main(void *arg)
 	struct tally_store  *st      = NULL;
 	struct tally_uplink *up      = u->up;
 	struct tally_errbuf  eb      = { "" };
-	int                  backoff = 0;
+	struct tally_backoff backoff = { 0 };
+	int                  wait_ms = 0;
 	int                  rv;
 
 	rv = tally_store_open(hub->cfg->db, hub->cat, &st, &eb);
@@ -876,7 +878,7 @@ uplink_main(void *arg)
 	/* Local observations recorded into the hub's own database by
 	 * `tally-node record` are not signalled, so the uplink also looks
 	 * every second. */
-	while (uplink_wait(u, backoff > 0 ? backoff : 1000)) {
+	while (uplink_wait(u, wait_ms > 0 ? wait_ms : 1000)) {
 		struct tally_uplink_stats stats;
 
 		memset(&stats, 0, sizeof(stats));
@@ -888,19 +890,14 @@ uplink_main(void *arg)
 				    stats.accepted + stats.duplicate, u->url,
 				    u->name);
 			}
-			backoff = 0;
+			tally_backoff_reset(&backoff);
+			wait_ms = 0;
 			continue;
 		}
-		/* Exponential backoff with jitter, so that many hubs coming
-		 * back at once do not all retry in step. */
-		backoff = backoff == 0 ? 100 : backoff * 2;
-		if (backoff > 30000) {
-			backoff = 30000;
-		}
-		backoff = backoff / 2 + (int) (random() % (backoff / 2 + 1));
+		wait_ms = tally_backoff_next(&backoff);
 		TALLY_LOG(TALLY_LOG_INFO,
 		    "uplink to %s (%s): %s; retrying in %d ms", u->url,
-		    u->name, tally_strerror(rv), backoff);
+		    u->name, tally_strerror(rv), wait_ms);
 	}
 done:
 	tally_store_close(st);

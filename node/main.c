@@ -5,6 +5,7 @@
  * and flags below must not change.
  */
 #include "admin.h"
+#include "backoff.h"
 #include "catalog.h"
 #include "cli.h"
 #include "config.h"
@@ -750,8 +751,9 @@ cmd_push(const struct node_args *a, bool daemon)
 	const char                  *cmd  = daemon ? "run" : "push";
 	uint64_t                     seen = 0;
 	size_t                       nh = 0, rejected = 0;
-	int                          ex, rv, timeout = 10000, backoff = 0;
-	int                          watch = -1;
+	int                          ex, rv, timeout = 10000;
+	struct tally_backoff         backoff = { 0 };
+	int                          watch   = -1;
 
 	memset(hubs, 0, sizeof(hubs));
 	/* The handlers first: a stop asked for while the catalogue loads
@@ -883,16 +885,12 @@ cmd_push(const struct node_args *a, bool daemon)
 			break;
 		}
 		if (rv != TALLY_OK) {
-			backoff = backoff == 0 ? 100 : backoff * 2;
-			if (backoff > 30000) {
-				backoff = 30000;
-			}
-			backoff =
-			    backoff / 2 + (int) (random() % (backoff / 2 + 1));
+			int wait_ms = tally_backoff_next(&backoff);
+
 			TALLY_LOG(TALLY_LOG_INFO,
 			    "hub %s: %s; retrying in %d ms", url,
-			    tally_strerror(rv), backoff);
-			nap(backoff);
+			    tally_strerror(rv), wait_ms);
+			nap(wait_ms);
 			continue;
 		}
 		/* The heartbeat's empty exchange is not worth a line. */
@@ -902,7 +900,7 @@ cmd_push(const struct node_args *a, bool daemon)
 			print_stats(nh > 1 ? "the parent hubs" : url, &stats);
 		}
 		memset(&stats, 0, sizeof(stats));
-		backoff = 0;
+		tally_backoff_reset(&backoff);
 		/* Falling idle: what the push freed goes back to the system.
 		 */
 		malloc_trim(0);

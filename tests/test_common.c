@@ -3,6 +3,7 @@
  * number parsing, the reference-data loader and its file:line errors, the
  * wire codec, and the store's versioning and overlap rules.
  */
+#include "backoff.h"
 #include "catalog.h"
 #include "errors.h"
 #include "period.h"
@@ -113,6 +114,34 @@ START_TEST(test_parse_whole)
 		    "'%s' parsed", bad[i]);
 		ck_assert_int_eq(v, -3); /* untouched on failure */
 	}
+}
+END_TEST
+
+START_TEST(test_backoff)
+{
+	struct tally_backoff b = { 0 };
+	int  ceilings[] = { 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600,
+		 30000, 30000 };
+	bool differs    = false;
+	int  first      = -1;
+
+	for (size_t i = 0; i < sizeof(ceilings) / sizeof(*ceilings); i++) {
+		int ms = tally_backoff_next(&b);
+
+		ck_assert_int_ge(ms, ceilings[i] / 2);
+		ck_assert_int_le(ms, ceilings[i]);
+	}
+	/* The jitter is drawn, not fixed: 50 draws at the top are not all
+	 * the same (the chance that they are is 15001^-49). */
+	for (int i = 0; i < 50; i++) {
+		int ms = tally_backoff_next(&b);
+
+		differs = differs || (first >= 0 && ms != first);
+		first   = first < 0 ? ms : first;
+	}
+	ck_assert(differs);
+	tally_backoff_reset(&b);
+	ck_assert_int_le(tally_backoff_next(&b), 100);
 }
 END_TEST
 
@@ -741,6 +770,7 @@ common_suite(void)
 	tcase_add_test(tc, test_period_nesting);
 	tcase_add_test(tc, test_parse_double);
 	tcase_add_test(tc, test_parse_whole);
+	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_utf8);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(td, load_catalog, free_catalog);
