@@ -731,10 +731,189 @@ wait_changes(struct tally_store *st, int watch, uint64_t *seen)
 	}
 }
 
-/* push: one pass until nothing is pending. run (daemon): push, then wait
- * for the store to change (another process records or imports), with
- * exponential backoff and jitter while the hub cannot be reached. Each
- * parent hub is pushed in turn. */
+/* The parent hubs' uplinks, each with the node's key (a->key) and TLS
+ * settings. EX_OK, or the exit status (the reason said). */
+static int
+push_uplinks(const struct node_args *a, const char *cmd, struct node_hub *hubs,
+    size_t nh, struct tally_signer **key)
+{
+	struct tally_tls    tls;
+	struct tally_errbuf eb = { "" };
+	int                 rv;
+
+	if (a->key != NULL) {
+		rv = tally_signer_load(a->key, key, &eb);
+		if (rv != TALLY_OK) {
+			return report(rv,
+			    strcmp(cmd, "run") == 0 ? "run: --key"
+			                            : "push: --key",
+			    &eb);
+		}
+	}
+	memset(&tls, 0, sizeof(tls));
+	tls.ca          = a->tls_ca;
+	tls.cert        = a->tls_cert;
+	tls.key         = a->tls_key;
+	tls.server_name = a->tls_server_name;
+	for (size_t i = 0; i < nh; i++) {
+		rv = tally_uplink_new_tls(&hubs[i].up, hubs[i].name,
+		    hubs[i].url, hubs[i].code, &tls, &eb);
+		if (rv == TALLY_ECONFIG) {
+			return report(rv, cmd, &eb);
+		}
+		if (rv != TALLY_OK) {
+			(void) complain(0, "push: --hub: cannot use '%s': %s",
+			    hubs[i].url, tally_strerror(rv));
+			return rv == TALLY_EINVAL ? EX_USAGE
+			                          : tally_exit_code(rv);
+		}
+		tally_uplink_set_signer(hubs[i].up, *key);
+	}
+	return EX_OK;
+}
+
+/* The daemon's wake-up pipe (for the signal handler) and its watch on
+ * the store's directory; -1 when the directory cannot be watched, and
+ * the daemon looks every NODE_POLL_MS instead. */
+static int
+push_daemon_watch(const char *db)
+{
+	int watch;
+
+	if (node_wake[0] < 0 && pipe(node_wake) != 0) {
+		node_wake[0] = node_wake[1] = -1;
+	}
+	for (int i = 0; i < 2 && node_wake[i] >= 0; i++) {
+		fcntl(node_wake[i], F_SETFL, O_NONBLOCK);
+		fcntl(node_wake[i], F_SETFD, FD_CLOEXEC);
+	}
+	watch = watch_store(db);
+	if (watch < 0) {
+		TALLY_LOG(TALLY_LOG_INFO,
+		    "run: cannot watch the directory of %s; looking for "
+		    "changes "
+		    "every %d ms",
+		    db, NODE_POLL_MS);
+	}
+	return watch;
+}
+
+/* One push to every parent in turn, so that one that is down does not
+ * hold back the periods of another. The first failure is what is
+ * returned, with its hub's URL in *url. A single push to several hubs
+ * prints each hub's counts as it goes, adding its rejections to
+ * *rejected. */
+static int
+push_round(const struct node_hub *hubs, size_t nh, struct tally_store *st,
+    int timeout, bool daemon, struct tally_uplink_stats *stats,
+    const char **url, size_t *rejected)
+{
+	int rv = TALLY_OK;
+
+	for (size_t i = 0; i < nh; i++) {
+		int one = tally_uplink_push(hubs[i].up, st, timeout, stats);
+
+		if (one == TALLY_OK && !daemon && nh > 1) {
+			print_stats(hubs[i].url, stats);
+			*rejected += stats->rejected;
+			memset(stats, 0, sizeof(*stats));
+		}
+		if (rv == TALLY_OK) {
+			*url = hubs[i].url;
+			rv   = one;
+		}
+	}
+	return rv;
+}
+
+/* The exit status of a push that ended with rv, having had rejected
+ * states refused, said to the user. */
+static int
+push_exit(int rv, const char *url, int timeout, size_t rejected)
+{
+	if (rv == TALLY_ETIMEDOUT) {
+		(void) complain(0,
+		    "push: hub %s not reached within %d ms; pending "
+		    "snapshots are kept",
+		    url, timeout);
+		return EX_UNAVAILABLE;
+	}
+	if (rv == TALLY_EPROTO) {
+		(void) complain(0,
+		    "push: hub %s refused the submission (see the log above)",
+		    url);
+		return EX_NOPERM;
+	}
+	if (rv != TALLY_OK) {
+		(void) complain(0, "push: %s", tally_strerror(rv));
+		return tally_exit_code(rv);
+	}
+	if (rejected > 0) {
+		(void) complain(0,
+		    "push: the hub rejected %zu states (see the log above)",
+		    rejected);
+		return EX_DATAERR;
+	}
+	return EX_OK;
+}
+
+/* The daemon's loop: push, then wait for the store to change (another
+ * process records or imports), with backoff while a hub cannot be
+ * reached, until SIGINT or SIGTERM. */
+static void
+push_forever(const struct node_hub *hubs, size_t nh, struct tally_store *st,
+    int timeout, int watch)
+{
+	struct tally_uplink_stats stats;
+	struct tally_backoff      backoff = { 0 };
+	const char               *url     = NULL;
+	uint64_t                  seen    = 0;
+	size_t                    ignored = 0;
+
+	memset(&stats, 0, sizeof(stats));
+	/* Changes made before this point are sent by the first push. */
+	(void) tally_store_data_version(st, &seen);
+	tally_notify_ready("pushing %s to %zu parent hub%s",
+	    tally_store_region(st), nh, nh == 1 ? "" : "s");
+	while (!node_stop) {
+		int rv = push_round(
+		    hubs, nh, st, timeout, true, &stats, &url, &ignored);
+
+		if (node_stop) {
+			break;
+		}
+		if (rv != TALLY_OK) {
+			int wait_ms = tally_backoff_next(&backoff);
+
+			TALLY_LOG(TALLY_LOG_INFO,
+			    "hub %s: %s; retrying in %d ms", url,
+			    tally_strerror(rv), wait_ms);
+			nap(wait_ms);
+			continue;
+		}
+		/* The heartbeat's empty exchange is not worth a line. */
+		if (stats.accepted + stats.duplicate + stats.stale +
+		        stats.rejected >
+		    0) {
+			print_stats(nh > 1 ? "the parent hubs" : url, &stats);
+		}
+		memset(&stats, 0, sizeof(stats));
+		tally_backoff_reset(&backoff);
+		/* Falling idle: what the push freed goes back to the system.
+		 */
+		malloc_trim(0);
+		/* Wait until another connection commits to the store, or for
+		 * NODE_HEARTBEAT_MS at most: a push with nothing pending still
+		 * makes one exchange, which is how an idle daemon learns that
+		 * its hub lost its database (a new instance id) and sends
+		 * everything again. */
+		wait_changes(st, watch, &seen);
+	}
+	tally_notify_stopping("stopping");
+}
+
+/* push: one pass until nothing is pending. run (daemon): push_forever.
+ * Each parent hub is pushed in turn. */
 static int
 cmd_push(const struct node_args *a, bool daemon)
 {
@@ -742,18 +921,12 @@ cmd_push(const struct node_args *a, bool daemon)
 	struct tally_store          *st  = NULL;
 	struct tally_signer         *key = NULL;
 	struct node_hub              hubs[NODE_HUBS_MAX];
-	struct tally_uplink_stats    stats;
-	struct tally_tls             tls;
-	struct tally_errbuf          eb = { "" };
 	const struct tally_division *d;
 	struct sigaction             sa;
-	const char                  *url  = NULL;
-	const char                  *cmd  = daemon ? "run" : "push";
-	uint64_t                     seen = 0;
-	size_t                       nh = 0, rejected = 0;
-	int                          ex, rv, timeout = 10000;
-	struct tally_backoff         backoff = { 0 };
-	int                          watch   = -1;
+	const char                  *cmd = daemon ? "run" : "push";
+	size_t                       nh  = 0;
+	int                          ex, timeout = 10000;
+	int                          watch = -1;
 
 	memset(hubs, 0, sizeof(hubs));
 	/* The handlers first: a stop asked for while the catalogue loads
@@ -803,145 +976,26 @@ cmd_push(const struct node_args *a, bool daemon)
 		goto done;
 	}
 	nh = a->n_hubs;
-	if (a->key != NULL) {
-		rv = tally_signer_load(a->key, &key, &eb);
-		if (rv != TALLY_OK) {
-			ex = report(
-			    rv, daemon ? "run: --key" : "push: --key", &eb);
-			goto done;
-		}
-	}
-	memset(&tls, 0, sizeof(tls));
-	tls.ca          = a->tls_ca;
-	tls.cert        = a->tls_cert;
-	tls.key         = a->tls_key;
-	tls.server_name = a->tls_server_name;
-	for (size_t i = 0; i < nh; i++) {
-		rv = tally_uplink_new_tls(&hubs[i].up, hubs[i].name,
-		    hubs[i].url, hubs[i].code, &tls, &eb);
-		if (rv == TALLY_ECONFIG) {
-			ex = report(rv, cmd, &eb);
-			goto done;
-		}
-		if (rv != TALLY_OK) {
-			(void) complain(0, "push: --hub: cannot use '%s': %s",
-			    hubs[i].url, tally_strerror(rv));
-			ex = rv == TALLY_EINVAL ? EX_USAGE
-			                        : tally_exit_code(rv);
-			goto done;
-		}
-		tally_uplink_set_signer(hubs[i].up, key);
+	ex = push_uplinks(a, cmd, hubs, nh, &key);
+	if (ex != EX_OK) {
+		goto done;
 	}
 	if (daemon) {
-		if (node_wake[0] < 0 && pipe(node_wake) != 0) {
-			node_wake[0] = node_wake[1] = -1;
-		}
-		for (int i = 0; i < 2 && node_wake[i] >= 0; i++) {
-			fcntl(node_wake[i], F_SETFL, O_NONBLOCK);
-			fcntl(node_wake[i], F_SETFD, FD_CLOEXEC);
-		}
-		watch = watch_store(a->db);
-		if (watch < 0) {
-			TALLY_LOG(TALLY_LOG_INFO,
-			    "run: cannot watch the directory of %s; looking "
-			    "for changes every %d ms",
-			    a->db, NODE_POLL_MS);
-		}
-	}
-	memset(&stats, 0, sizeof(stats));
-	/* Changes made before this point are sent by the first push. */
-	(void) tally_store_data_version(st, &seen);
-	if (daemon) {
-		tally_notify_ready("pushing %s to %zu parent hub%s",
-		    tally_store_region(st), nh, nh == 1 ? "" : "s");
-	}
-	for (;;) {
-		/* Every parent is tried, so that one that is down does not
-		 * hold back the periods of another; the first failure is
-		 * what is reported. */
-		rv = TALLY_OK;
-		if (daemon && node_stop) {
-			break;
-		}
-		for (size_t i = 0; i < nh; i++) {
-			int one =
-			    tally_uplink_push(hubs[i].up, st, timeout, &stats);
+		watch = push_daemon_watch(a->db);
+		push_forever(hubs, nh, st, timeout, watch);
+	} else {
+		struct tally_uplink_stats stats;
+		const char               *url      = NULL;
+		size_t                    rejected = 0;
+		int                       rv;
 
-			if (one == TALLY_OK && !daemon && nh > 1) {
-				print_stats(hubs[i].url, &stats);
-				rejected += stats.rejected;
-				memset(&stats, 0, sizeof(stats));
-			}
-			if (rv == TALLY_OK) {
-				url = hubs[i].url;
-				rv  = one;
-			}
-		}
-		if (!daemon) {
-			break;
-		}
-		if (node_stop) {
-			rv = TALLY_OK;
-			break;
-		}
-		if (rv != TALLY_OK) {
-			int wait_ms = tally_backoff_next(&backoff);
-
-			TALLY_LOG(TALLY_LOG_INFO,
-			    "hub %s: %s; retrying in %d ms", url,
-			    tally_strerror(rv), wait_ms);
-			nap(wait_ms);
-			continue;
-		}
-		/* The heartbeat's empty exchange is not worth a line. */
-		if (stats.accepted + stats.duplicate + stats.stale +
-		        stats.rejected >
-		    0) {
-			print_stats(nh > 1 ? "the parent hubs" : url, &stats);
-		}
 		memset(&stats, 0, sizeof(stats));
-		tally_backoff_reset(&backoff);
-		/* Falling idle: what the push freed goes back to the system.
-		 */
-		malloc_trim(0);
-		/* Wait until another connection commits to the store, or for
-		 * NODE_HEARTBEAT_MS at most: a push with nothing pending still
-		 * makes one exchange, which is how an idle daemon learns that
-		 * its hub lost its database (a new instance id) and sends
-		 * everything again. */
-		wait_changes(st, watch, &seen);
-		if (node_stop) {
-			rv = TALLY_OK;
-			break;
+		rv = push_round(
+		    hubs, nh, st, timeout, false, &stats, &url, &rejected);
+		if (rv == TALLY_OK && nh == 1) {
+			print_stats(url, &stats);
 		}
-	}
-	if (daemon) {
-		tally_notify_stopping("stopping");
-	}
-	if (!daemon && rv == TALLY_OK && nh == 1) {
-		print_stats(url, &stats);
-	}
-	if (rv == TALLY_ETIMEDOUT) {
-		(void) complain(0,
-		    "push: hub %s not reached within %d ms; pending "
-		    "snapshots are kept",
-		    url, timeout);
-		ex = EX_UNAVAILABLE;
-	} else if (rv == TALLY_EPROTO) {
-		(void) complain(0,
-		    "push: hub %s refused the submission (see "
-		    "the log above)",
-		    url);
-		ex = EX_NOPERM;
-	} else if (rv != TALLY_OK) {
-		(void) complain(0, "push: %s", tally_strerror(rv));
-		ex = tally_exit_code(rv);
-	} else if (stats.rejected + rejected > 0) {
-		(void) complain(0,
-		    "push: the hub rejected %zu states (see "
-		    "the log above)",
-		    stats.rejected + rejected);
-		ex = EX_DATAERR;
+		ex = push_exit(rv, url, timeout, stats.rejected + rejected);
 	}
 done:
 	for (size_t i = 0; i < nh; i++) {
