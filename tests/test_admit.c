@@ -15,6 +15,8 @@
 
 #include "tally.pb-c.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -27,10 +29,7 @@ static struct tally_catalog *cat;
 static void
 load_catalog(void)
 {
-	struct tally_errbuf eb = { "" };
-
-	ck_assert_msg(
-	    tally_catalog_load_default(&cat, &eb) == TALLY_OK, "%s", eb.text);
+	cat = testlib_catalog();
 }
 
 static void
@@ -38,15 +37,6 @@ free_catalog(void)
 {
 	tally_catalog_free(cat);
 	cat = NULL;
-}
-
-static const struct tally_indicator *
-ind_of(const char *id)
-{
-	const struct tally_indicator *ind = tally_catalog_indicator(cat, id);
-
-	ck_assert_ptr_nonnull(ind);
-	return ind;
 }
 
 static struct tally_period
@@ -101,8 +91,8 @@ refused(const char *ind, const char *region, const char *period,
 	char                why[TALLY_WIRE_REASON_MAX] = "";
 	struct tally_period p                          = period_of(period);
 
-	ck_assert_int_eq(tally_admit_state(cat, ind_of(ind), region, &p, s,
-	                     why, sizeof(why)),
+	ck_assert_int_eq(tally_admit_state(cat, testlib_indicator(cat, ind),
+	                     region, &p, s, why, sizeof(why)),
 	    TALLY_EDATA);
 	ck_assert_msg(strstr(why, want) != NULL, "'%s' lacks '%s'", why, want);
 }
@@ -114,8 +104,8 @@ admitted(const char *ind, const char *region, const char *period,
 	char                why[TALLY_WIRE_REASON_MAX] = "";
 	struct tally_period p                          = period_of(period);
 
-	ck_assert_msg(tally_admit_state(cat, ind_of(ind), region, &p, s, why,
-	                  sizeof(why)) == TALLY_OK,
+	ck_assert_msg(tally_admit_state(cat, testlib_indicator(cat, ind),
+	                  region, &p, s, why, sizeof(why)) == TALLY_OK,
 	    "refused: %s", why);
 }
 
@@ -132,8 +122,8 @@ obs_refused(const char *ind, double num, double den, double value,
 	o.den    = den;
 	o.value  = value;
 	o.weight = weight;
-	ck_assert_int_eq(
-	    tally_admit_obs(ind_of(ind), &o, &field, why, sizeof(why)),
+	ck_assert_int_eq(tally_admit_obs(testlib_indicator(cat, ind), &o,
+	                     &field, why, sizeof(why)),
 	    TALLY_EDATA);
 	ck_assert_str_eq(field, want_field);
 	ck_assert_msg(strstr(why, want) != NULL, "'%s' lacks '%s'", why, want);
@@ -168,18 +158,20 @@ START_TEST(test_obs_rules)
 	memset(&o, 0, sizeof(o));
 	o.num = 0;
 	o.den = 0;
-	ck_assert_int_eq(tally_admit_obs(ind_of("mfg_pass_rate"), &o, &field,
-	                     why, sizeof(why)),
+	ck_assert_int_eq(
+	    tally_admit_obs(testlib_indicator(cat, "mfg_pass_rate"), &o,
+	        &field, why, sizeof(why)),
 	    TALLY_OK);
 	o.num = 150;
 	o.den = 100;
-	ck_assert_int_eq(
-	    tally_admit_obs(ind_of("invention_patents_per_million"), &o,
-	        &field, why, sizeof(why)),
+	ck_assert_int_eq(tally_admit_obs(testlib_indicator(cat,
+	                                     "invention_patents_per_million"),
+	                     &o, &field, why, sizeof(why)),
 	    TALLY_OK);
 	o.value = TALLY_ADMIT_COUNT_MAX;
-	ck_assert_int_eq(tally_admit_obs(ind_of("supervision_spot_check_"
-	                                        "batches"),
+	ck_assert_int_eq(tally_admit_obs(testlib_indicator(cat,
+	                                     "supervision_spot_check_"
+	                                     "batches"),
 	                     &o, &field, why, sizeof(why)),
 	    TALLY_OK);
 }
@@ -189,14 +181,17 @@ START_TEST(test_state_sums)
 {
 	struct tally_state s;
 
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 95, 100);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130102",
+	    "2020", 95, 100);
 	admitted("mfg_pass_rate", "130102", "2020", &s);
 	/* 120 passed of 100 sampled. */
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 120, 100);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130102",
+	    "2020", 120, 100);
 	refused("mfg_pass_rate", "130102", "2020", &s,
 	    "field sum_a: numerator 120 exceeds the denominator 100");
 	/* 5 over 0, with min and max 95 as the issue sent them. */
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 5, 0);
+	s = leaf_state(
+	    testlib_indicator(cat, "mfg_pass_rate"), "130102", "2020", 5, 0);
 	s.has_minmax = true;
 	s.min_value = s.max_value = 95;
 	strcpy(s.min_region, "130102");
@@ -204,32 +199,37 @@ START_TEST(test_state_sums)
 	refused("mfg_pass_rate", "130102", "2020", &s,
 	    "a denominator of 0 needs a numerator of 0");
 	/* 0 over 0 is a leaf without a value, and so without min or max. */
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 0, 0);
+	s = leaf_state(
+	    testlib_indicator(cat, "mfg_pass_rate"), "130102", "2020", 0, 0);
 	admitted("mfg_pass_rate", "130102", "2020", &s);
 	s.has_minmax = true;
 	strcpy(s.min_region, "130102");
 	strcpy(s.max_region, "130102");
 	refused("mfg_pass_rate", "130102", "2020", &s, "without a value");
 
-	s = leaf_state(ind_of("supervision_spot_check_batches"), "130102",
+	s = leaf_state(
+	    testlib_indicator(cat, "supervision_spot_check_batches"), "130102",
 	    "2020", 42.5, 0);
 	refused("supervision_spot_check_batches", "130102", "2020", &s,
 	    "a count is a whole number within 2^53");
-	s = leaf_state(ind_of("supervision_spot_check_batches"), "130102",
+	s = leaf_state(
+	    testlib_indicator(cat, "supervision_spot_check_batches"), "130102",
 	    "2020", 1e300, 0);
 	refused("supervision_spot_check_batches", "130102", "2020", &s,
 	    "a count is a whole number within 2^53");
 	s = leaf_state(
-	    ind_of("supervision_spot_check_batches"), "130102", "2020", 42, 0);
+	    testlib_indicator(cat, "supervision_spot_check_batches"), "130102",
+	    "2020", 42, 0);
 	admitted("supervision_spot_check_batches", "130102", "2020", &s);
 	s.sum_b = 1;
 	refused("supervision_spot_check_batches", "130102", "2020", &s,
 	    "field sum_b: must be 0 for a count");
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", -1, 100);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130102",
+	    "2020", -1, 100);
 	refused("mfg_pass_rate", "130102", "2020", &s,
 	    "field sum_a: -1 is not a finite number >= 0");
-	s = leaf_state(
-	    ind_of("pm25_concentration"), "130102", "2020", 400, 10);
+	s = leaf_state(testlib_indicator(cat, "pm25_concentration"), "130102",
+	    "2020", 400, 10);
 	admitted("pm25_concentration", "130102", "2020", &s);
 	s.sum_b      = 0;
 	s.has_minmax = false;
@@ -244,7 +244,8 @@ START_TEST(test_state_leaves)
 	uint32_t           n = leaves_of("130100");
 
 	ck_assert_uint_gt(n, 1);
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 9, 10);
+	s = leaf_state(
+	    testlib_indicator(cat, "mfg_pass_rate"), "130102", "2020", 9, 10);
 	s.leaves = 5;
 	refused("mfg_pass_rate", "130102", "2020", &s,
 	    "field leaves: 5, but 130102 is a leaf region");
@@ -253,7 +254,8 @@ START_TEST(test_state_leaves)
 
 	/* A city counts at most its leaves; 0 only for its own
 	 * observations, which carry no min or max. */
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 9, 10);
+	s = leaf_state(
+	    testlib_indicator(cat, "mfg_pass_rate"), "130102", "2020", 9, 10);
 	s.leaves    = n;
 	s.max_value = 95;
 	s.min_value = 85;
@@ -281,20 +283,24 @@ START_TEST(test_state_minmax)
 	struct tally_state s;
 
 	/* A leaf's min and max are its own value, credited to itself. */
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 95, 100);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130102",
+	    "2020", 95, 100);
 	strcpy(s.min_region, "130104");
 	refused(
 	    "mfg_pass_rate", "130102", "2020", &s, "field min_region: 130104");
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 95, 100);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130102",
+	    "2020", 95, 100);
 	s.min_value = 0.95;
 	refused("mfg_pass_rate", "130102", "2020", &s,
 	    "field min_value: 0.95, but the state's value is 95");
-	s = leaf_state(ind_of("mfg_pass_rate"), "130102", "2020", 95, 100);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130102",
+	    "2020", 95, 100);
 	s.has_minmax = false;
 	admitted("mfg_pass_rate", "130102", "2020", &s);
 
 	/* An aggregate credits leaves below it, within the figure. */
-	s = leaf_state(ind_of("mfg_pass_rate"), "130100", "2020", 180, 200);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "130100",
+	    "2020", 180, 200);
 	s.leaves    = 2;
 	s.min_value = 85;
 	s.max_value = 95;
@@ -317,7 +323,8 @@ START_TEST(test_state_minmax)
 	refused("mfg_pass_rate", "130100", "2020", &s, "one leaf counted");
 
 	s = leaf_state(
-	    ind_of("supervision_spot_check_batches"), "130100", "2020", 10, 0);
+	    testlib_indicator(cat, "supervision_spot_check_batches"), "130100",
+	    "2020", 10, 0);
 	s.leaves    = 2;
 	s.min_value = 3;
 	s.max_value = 7;
@@ -375,15 +382,18 @@ START_TEST(test_state_leaves_redistricted)
 	k      = (size_t) (tally_catalog_division(c, "330100") - c->divisions);
 	before = (uint32_t) tally_catalog_leaves_for(c, k, &jun);
 	ck_assert_uint_eq(tally_catalog_leaves_for(c, k, &jul), before - 1);
-	s = leaf_state(ind_of("mfg_pass_rate"), "330102", "2021-06", 9, 10);
+	s = leaf_state(testlib_indicator(cat, "mfg_pass_rate"), "330102",
+	    "2021-06", 9, 10);
 	s.leaves     = before;
 	s.has_minmax = false;
-	ck_assert_int_eq(tally_admit_state(c, ind_of("mfg_pass_rate"),
-	                     "330100", &jun, &s, why, sizeof(why)),
+	ck_assert_int_eq(
+	    tally_admit_state(c, testlib_indicator(cat, "mfg_pass_rate"),
+	        "330100", &jun, &s, why, sizeof(why)),
 	    TALLY_OK);
 	s.newest = jul;
-	ck_assert_int_eq(tally_admit_state(c, ind_of("mfg_pass_rate"),
-	                     "330100", &jul, &s, why, sizeof(why)),
+	ck_assert_int_eq(
+	    tally_admit_state(c, testlib_indicator(cat, "mfg_pass_rate"),
+	        "330100", &jul, &s, why, sizeof(why)),
 	    TALLY_EDATA);
 	ck_assert_msg(strstr(why, "field leaves") != NULL, "%s", why);
 	/* The moving county is a min of its new city after the move, and
@@ -395,11 +405,13 @@ START_TEST(test_state_leaves_redistricted)
 	strcpy(s.min_region, "330122");
 	strcpy(s.max_region, "330122");
 	s.max_value = 80;
-	ck_assert_int_eq(tally_admit_state(c, ind_of("mfg_pass_rate"),
-	                     "330200", &jul, &s, why, sizeof(why)),
+	ck_assert_int_eq(
+	    tally_admit_state(c, testlib_indicator(cat, "mfg_pass_rate"),
+	        "330200", &jul, &s, why, sizeof(why)),
 	    TALLY_OK);
-	ck_assert_int_eq(tally_admit_state(c, ind_of("mfg_pass_rate"),
-	                     "330100", &jul, &s, why, sizeof(why)),
+	ck_assert_int_eq(
+	    tally_admit_state(c, testlib_indicator(cat, "mfg_pass_rate"),
+	        "330100", &jul, &s, why, sizeof(why)),
 	    TALLY_EDATA);
 	tally_catalog_free(c);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -484,7 +496,7 @@ wire_leaf(const char *region, double a, double b, uint64_t version)
 	struct tally_wire_state ws;
 
 	memset(&ws, 0, sizeof(ws));
-	ws.ind     = ind_of("mfg_pass_rate");
+	ws.ind     = testlib_indicator(cat, "mfg_pass_rate");
 	ws.period  = period_of("2020");
 	ws.state   = leaf_state(ws.ind, region, "2020", a, b);
 	ws.version = version;
@@ -584,7 +596,8 @@ START_TEST(test_store_repair_and_clock)
 	o.den    = 2;
 	ck_assert_int_eq(tally_store_begin(st), TALLY_OK);
 	ck_assert_int_eq(
-	    tally_store_put(st, ind_of("mfg_pass_rate"), &o, &outcome, &eb),
+	    tally_store_put(st, testlib_indicator(cat, "mfg_pass_rate"), &o,
+	        &outcome, &eb),
 	    TALLY_ECONFIG);
 	tally_store_rollback(st);
 	ck_assert_msg(strstr(eb.text, "3652 days") != NULL &&
@@ -770,11 +783,5 @@ admit_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(admit_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(admit_suite());
 }

@@ -10,6 +10,8 @@
 #include "period.h"
 #include "target.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -135,10 +137,8 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s  = suite_create("asof");
-	TCase   *tc = tcase_create("parse");
-	SRunner *sr;
-	int      failed;
+	Suite *s  = suite_create("asof");
+	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_asof_forms);
 	tcase_add_test(tc, test_asof_due_dates);
@@ -146,9 +146,5 @@ main(void)
 	tcase_add_test(tc, test_asof_refused);
 	tcase_add_test(tc, test_asof_format);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(s);
 }

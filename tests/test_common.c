@@ -13,6 +13,8 @@
 
 #include "tally.pb-c.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +26,7 @@ static struct tally_catalog *cat;
 static void
 load_catalog(void)
 {
-	struct tally_errbuf eb = { "" };
-
-	ck_assert_msg(
-	    tally_catalog_load_default(&cat, &eb) == TALLY_OK, "%s", eb.text);
+	cat = testlib_catalog();
 }
 
 static void
@@ -790,11 +789,5 @@ common_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(common_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(common_suite());
 }

@@ -14,6 +14,8 @@
 #include "store.h"
 #include "wire.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -36,11 +38,8 @@ static pid_t                 hub_pid;
 static void
 load_catalog(void)
 {
-	struct tally_errbuf eb = { "" };
-
-	ck_assert_int_eq(tally_catalog_load_default(&cat, &eb), 0);
-	snprintf(dir, sizeof(dir), "/tmp/tally-group-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cat = testlib_catalog();
+	testlib_tmpdir(dir, sizeof(dir), "group");
 	snprintf(url, sizeof(url), "ipc://%s/hub.sock", dir);
 	snprintf(db, sizeof(db), "%s/hub.db", dir);
 }
@@ -48,10 +47,7 @@ load_catalog(void)
 static void
 free_catalog(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	testlib_rmdir(dir);
 	tally_catalog_free(cat);
 }
 
@@ -356,13 +352,6 @@ END_TEST
 
 /* --- a live comparison hub ------------------------------------------ */
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 /* Runs tally-hub with args (NULL-terminated, after the program name)
  * and waits for it to become ready (it is then hub_pid), or, with
  * want_exit, for it to exit, returning its exit status. */
@@ -372,11 +361,8 @@ run_hub(const char *const *args, bool want_exit)
 	char        ready[300];
 	const char *argv[32];
 	size_t      n = 0;
-	pid_t       pid;
-	int         status;
 
 	snprintf(ready, sizeof(ready), "%s/ready", dir);
-	unlink(ready);
 	argv[n++] = hub_bin;
 	for (size_t i = 0; args[i] != NULL; i++) {
 		argv[n++] = args[i];
@@ -384,30 +370,11 @@ run_hub(const char *const *args, bool want_exit)
 	argv[n++] = "--ready-file";
 	argv[n++] = ready;
 	argv[n]   = NULL;
-	pid       = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execv(hub_bin, (char *const *) argv);
-		_exit(127);
+	if (want_exit) {
+		return testlib_exit_status(argv);
 	}
-	for (int i = 0; i < 1000; i++) {
-		struct stat sb;
-
-		if (want_exit) {
-			if (waitpid(pid, &status, WNOHANG) == pid) {
-				ck_assert(WIFEXITED(status));
-				return WEXITSTATUS(status);
-			}
-		} else if (stat(ready, &sb) == 0) {
-			hub_pid = pid;
-			return 0;
-		}
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	ck_abort_msg(want_exit ? "hub did not exit" : "hub did not start");
-	return -1;
+	hub_pid = testlib_start(argv, ready);
+	return 0;
 }
 
 static void
@@ -420,26 +387,6 @@ start_group_hub(void)
 }
 
 static void
-stop_hub(void)
-{
-	int status;
-
-	kill(hub_pid, SIGTERM);
-	for (int i = 0; i < 1000; i++) {
-		if (waitpid(hub_pid, &status, WNOHANG) == hub_pid) {
-			ck_assert_msg(
-			    WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			    "hub exited with status %d", status);
-			return;
-		}
-		sleep_ms(10);
-	}
-	kill(hub_pid, SIGKILL);
-	waitpid(hub_pid, &status, 0);
-	ck_abort_msg("hub did not stop within 10 s of SIGTERM");
-}
-
-static void
 hub_setup(void)
 {
 	load_catalog();
@@ -449,7 +396,7 @@ hub_setup(void)
 static void
 hub_teardown(void)
 {
-	stop_hub();
+	testlib_stop(hub_pid);
 	free_catalog();
 }
 
@@ -665,11 +612,9 @@ END_TEST
 int
 main(int argc, char **argv)
 {
-	Suite   *s  = suite_create("group");
-	TCase   *tu = tcase_create("validation");
-	TCase   *th = tcase_create("hub");
-	SRunner *sr;
-	int      failed;
+	Suite *s  = suite_create("group");
+	TCase *tu = tcase_create("validation");
+	TCase *th = tcase_create("hub");
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s PATH-TO-TALLY-HUB\n", argv[0]);
@@ -688,9 +633,5 @@ main(int argc, char **argv)
 	tcase_add_test(th, test_members_only);
 	tcase_add_test(th, test_database_kinds);
 	suite_add_tcase(s, th);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testlib_run(s);
 }

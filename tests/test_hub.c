@@ -8,6 +8,8 @@
 #include "store.h"
 #include "wire.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -28,67 +30,21 @@ static char                  db[256];
 static pid_t                 hub_pid;
 
 static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static void
 start_hub(const char *region)
 {
-	char ready[300];
+	char        ready[300];
+	const char *argv[] = { hub_bin, "run", "-q", "--db", db, "--region",
+		region, "--listen", url, "--ready-file", ready, NULL };
 
 	snprintf(ready, sizeof(ready), "%s/ready", dir);
-	unlink(ready);
-	hub_pid = fork();
-	ck_assert_int_ge(hub_pid, 0);
-	if (hub_pid == 0) {
-		execl(hub_bin, hub_bin, "run", "-q", "--db", db, "--region",
-		    region, "--listen", url, "--ready-file", ready,
-		    (char *) NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		struct stat sb;
-		if (stat(ready, &sb) == 0) {
-			return;
-		}
-		sleep_ms(10);
-	}
-	ck_abort_msg("hub did not start");
-}
-
-static void
-stop_hub(void)
-{
-	int status;
-
-	kill(hub_pid, SIGTERM);
-	/* A clean stop is quick; one that hangs is a failure to report, not
-	 * a test that waits forever. */
-	for (int i = 0; i < 1000; i++) {
-		if (waitpid(hub_pid, &status, WNOHANG) == hub_pid) {
-			ck_assert_msg(
-			    WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			    "hub exited with status %d", status);
-			return;
-		}
-		sleep_ms(10);
-	}
-	kill(hub_pid, SIGKILL);
-	waitpid(hub_pid, &status, 0);
-	ck_abort_msg("hub did not stop within 10 s of SIGTERM");
+	hub_pid = testlib_start(argv, ready);
 }
 
 static void
 setup(void)
 {
-	struct tally_errbuf eb = { "" };
-
-	ck_assert_int_eq(tally_catalog_load_default(&cat, &eb), 0);
-	snprintf(dir, sizeof(dir), "/tmp/tally-hub-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cat = testlib_catalog();
+	testlib_tmpdir(dir, sizeof(dir), "hub");
 	snprintf(url, sizeof(url), "ipc://%s/hub.sock", dir);
 	snprintf(db, sizeof(db), "%s/hub.db", dir);
 	start_hub("130100");
@@ -97,11 +53,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	stop_hub();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	testlib_stop(hub_pid);
+	testlib_rmdir(dir);
 	tally_catalog_free(cat);
 }
 
@@ -257,7 +210,7 @@ START_TEST(test_versions_decide)
 
 	/* Acknowledged means committed: a restarted hub still has it, with
 	 * the same instance id. */
-	stop_hub();
+	testlib_stop(hub_pid);
 	start_hub("130100");
 	ck_assert(hub_figure("mfg_pass_rate", "2020", &s));
 	ck_assert_double_eq(s.sum_a, 998);
@@ -397,7 +350,7 @@ START_TEST(test_forwarded_states)
 	int64_t                   before;
 
 	/* A province hub, to which 石家庄 forwards its counties' states. */
-	stop_hub();
+	testlib_stop(hub_pid);
 	unlink(db);
 	snprintf(path, sizeof(path), "%s-wal", db);
 	unlink(path);
@@ -498,17 +451,10 @@ hub_suite(void)
 int
 main(int argc, char **argv)
 {
-	SRunner *sr;
-	int      failed;
-
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_hub PATH-TO-TALLY-HUB\n");
 		return 2;
 	}
 	hub_bin = argv[1];
-	sr      = srunner_create(hub_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(hub_suite());
 }

@@ -10,6 +10,8 @@
 #include "period.h"
 #include "text.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,11 +255,5 @@ intake_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(intake_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testlib_run(intake_suite());
 }

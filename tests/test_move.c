@@ -20,6 +20,8 @@
 #include "store.h"
 #include "wire.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -637,11 +639,5 @@ move_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(move_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(move_suite());
 }

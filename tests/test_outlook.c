@@ -11,6 +11,8 @@
 #include "rank.h"
 #include "trajectory.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <math.h>
@@ -216,10 +218,8 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s  = suite_create("outlook");
-	TCase   *tc = tcase_create("outlook");
-	SRunner *sr;
-	int      failed;
+	Suite *s  = suite_create("outlook");
+	TCase *tc = tcase_create("outlook");
 
 	tcase_add_test(tc, test_csv_shortest);
 	tcase_add_test(tc, test_shortest_roundtrip);
@@ -228,9 +228,5 @@ main(void)
 	tcase_add_test(tc, test_trajectory_incomplete);
 	tcase_add_test(tc, test_rank_ties);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(s);
 }

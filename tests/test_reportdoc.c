@@ -14,6 +14,8 @@
 #include "reportdoc.h"
 #include "xlsx.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -26,13 +28,7 @@ static struct tally_catalog *cat;
 static void
 setup(void)
 {
-	struct tally_errbuf eb;
-
-	memset(&eb, 0, sizeof(eb));
-	if (tally_catalog_load_default(&cat, &eb) != TALLY_OK) {
-		fprintf(stderr, "catalogue: %s\n", eb.text);
-		abort();
-	}
+	cat = testlib_catalog();
 }
 
 static void
@@ -377,11 +373,5 @@ reportdoc_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(reportdoc_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(reportdoc_suite());
 }

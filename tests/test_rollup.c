@@ -8,6 +8,8 @@
 #include "catalog.h"
 #include "rollup.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -665,11 +667,5 @@ rollup_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rollup_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(rollup_suite());
 }

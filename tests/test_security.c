@@ -15,6 +15,8 @@
 
 #include "tally.pb-c.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -32,21 +34,14 @@ static char                  dir[64];
 static void
 setup(void)
 {
-	struct tally_errbuf eb = { "" };
-
-	ck_assert_msg(
-	    tally_catalog_load_default(&cat, &eb) == TALLY_OK, "%s", eb.text);
-	snprintf(dir, sizeof(dir), "/tmp/tally-sec-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cat = testlib_catalog();
+	testlib_tmpdir(dir, sizeof(dir), "sec");
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	testlib_rmdir(dir);
 	tally_catalog_free(cat);
 	cat = NULL;
 }
@@ -1242,11 +1237,5 @@ security_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(security_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(security_suite());
 }

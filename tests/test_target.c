@@ -11,6 +11,8 @@
 #include "rollup.h"
 #include "target.h"
 
+#include "testlib.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,13 +28,7 @@ static struct tally_catalog *cat;
 static void
 setup(void)
 {
-	struct tally_errbuf eb;
-
-	memset(&eb, 0, sizeof(eb));
-	if (tally_catalog_load_default(&cat, &eb) != TALLY_OK) {
-		fprintf(stderr, "catalogue: %s\n", eb.text);
-		abort();
-	}
+	cat = testlib_catalog();
 }
 
 static void
@@ -49,15 +45,6 @@ per(const char *s)
 
 	ck_assert_int_eq(tally_period_parse(s, &p), 0);
 	return p;
-}
-
-static const struct tally_indicator *
-ind_of(const char *id)
-{
-	const struct tally_indicator *ind = tally_catalog_indicator(cat, id);
-
-	ck_assert_ptr_nonnull(ind);
-	return ind;
 }
 
 static size_t
@@ -157,13 +144,14 @@ END_TEST
 /* Hebei (冀政發〔2016〕33號): manufacturing pass rate >= 93.5% in 2020. */
 START_TEST(test_total_ge_hebei)
 {
-	const struct tally_indicator *ind = ind_of("mfg_pass_rate");
-	const struct tally_target    *t   = target_of("130000", ind, "2020");
-	size_t                        exp = leaves_of("130000");
-	struct tally_state            s;
-	struct tally_target_input     in;
-	struct tally_target_result    r;
-	char                          want[TALLY_TARGET_REASON_MAX];
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "mfg_pass_rate");
+	const struct tally_target *t   = target_of("130000", ind, "2020");
+	size_t                     exp = leaves_of("130000");
+	struct tally_state         s;
+	struct tally_target_input  in;
+	struct tally_target_result r;
+	char                       want[TALLY_TARGET_REASON_MAX];
 
 	ck_assert_int_eq(t->op, TALLY_OP_GE);
 	ck_assert_int_eq(t->scope, TALLY_SCOPE_TOTAL);
@@ -228,12 +216,13 @@ END_TEST
  * better, so the gap is target - value. */
 START_TEST(test_total_lt_yangjiang)
 {
-	const struct tally_indicator *ind = ind_of("bulk_goods_repair_rate");
-	const struct tally_target    *t   = target_of("441700", ind, "2015");
-	size_t                        exp = leaves_of("441700");
-	struct tally_state            s;
-	struct tally_target_input     in;
-	struct tally_target_result    r;
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "bulk_goods_repair_rate");
+	const struct tally_target *t   = target_of("441700", ind, "2015");
+	size_t                     exp = leaves_of("441700");
+	struct tally_state         s;
+	struct tally_target_input  in;
+	struct tally_target_result r;
 
 	ck_assert_int_eq(t->op, TALLY_OP_LT);
 	ck_assert(!ind->higher_better);
@@ -266,12 +255,13 @@ END_TEST
  * exactly 93 does not pass a strict `>`. */
 START_TEST(test_total_gt_tianjin)
 {
-	const struct tally_indicator *ind = ind_of("mfg_pass_rate");
-	const struct tally_target    *t   = target_of("120000", ind, "2016");
-	size_t                        exp = leaves_of("120000");
-	struct tally_state            s;
-	struct tally_target_input     in;
-	struct tally_target_result    r;
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "mfg_pass_rate");
+	const struct tally_target *t   = target_of("120000", ind, "2016");
+	size_t                     exp = leaves_of("120000");
+	struct tally_state         s;
+	struct tally_target_input  in;
+	struct tally_target_result r;
 
 	ck_assert_int_eq(t->op, TALLY_OP_GT);
 	memset(&in, 0, sizeof(in));
@@ -341,14 +331,15 @@ chaoyang_worst(const struct chaoyang *c, size_t *at)
  * in every county by 2020. A county that has not reported cannot pass. */
 START_TEST(test_each_child_chaoyang)
 {
-	const struct tally_indicator *ind = ind_of("eco_origin_products");
-	const struct tally_target    *t   = target_of("211300", ind, "2020");
-	struct chaoyang               c;
-	struct tally_target_input     in;
-	struct tally_target_result    r;
-	char                          want[TALLY_TARGET_REASON_MAX];
-	size_t                        at = 0;
-	double                        worst;
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "eco_origin_products");
+	const struct tally_target *t = target_of("211300", ind, "2020");
+	struct chaoyang            c;
+	struct tally_target_input  in;
+	struct tally_target_result r;
+	char                       want[TALLY_TARGET_REASON_MAX];
+	size_t                     at = 0;
+	double                     worst;
 
 	ck_assert_int_eq(t->scope, TALLY_SCOPE_EACH_CHILD);
 	ck_assert_int_eq(t->op, TALLY_OP_GE);
@@ -435,15 +426,16 @@ END_TEST
 /* Hebei: PM2.5 in 2020 at least 40% below 2013 (change <= -40). */
 START_TEST(test_change_pct_hebei)
 {
-	const struct tally_indicator *ind = ind_of("pm25_concentration");
-	const struct tally_target    *t   = target_of("130000", ind, "2020");
-	size_t                        exp = leaves_of("130000");
-	uint32_t                      all = (uint32_t) exp;
-	struct tally_state            cur, base;
-	struct tally_target_input     in;
-	struct tally_target_result    r;
-	char                          want[TALLY_TARGET_REASON_MAX];
-	double                        change;
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "pm25_concentration");
+	const struct tally_target *t   = target_of("130000", ind, "2020");
+	size_t                     exp = leaves_of("130000");
+	uint32_t                   all = (uint32_t) exp;
+	struct tally_state         cur, base;
+	struct tally_target_input  in;
+	struct tally_target_result r;
+	char                       want[TALLY_TARGET_REASON_MAX];
+	double                     change;
 
 	ck_assert_int_eq(t->scope, TALLY_SCOPE_CHANGE_PCT);
 	ck_assert_int_eq(t->op, TALLY_OP_LE);
@@ -555,15 +547,17 @@ refuse(const char *dir, const char *text, const char *want)
 
 START_TEST(test_add_targets)
 {
-	const struct tally_indicator *mfg = ind_of("mfg_pass_rate");
-	const struct tally_indicator *pm  = ind_of("pm25_concentration");
-	const struct tally_target    *found[4];
-	struct tally_period           p2021 = per("2021");
-	struct tally_errbuf           eb;
-	char                          tmpl[] = "/tmp/tally-target-XXXXXX";
-	char                         *dir    = mkdtemp(tmpl);
-	char                          path[4096];
-	size_t                        before;
+	const struct tally_indicator *mfg =
+	    testlib_indicator(cat, "mfg_pass_rate");
+	const struct tally_indicator *pm =
+	    testlib_indicator(cat, "pm25_concentration");
+	const struct tally_target *found[4];
+	struct tally_period        p2021 = per("2021");
+	struct tally_errbuf        eb;
+	char                       tmpl[] = "/tmp/tally-target-XXXXXX";
+	char                      *dir    = mkdtemp(tmpl);
+	char                       path[4096];
+	size_t                     before;
 
 	ck_assert_ptr_nonnull(dir);
 	before = cat->n_targets;
@@ -668,10 +662,12 @@ END_TEST
 
 START_TEST(test_due_settings)
 {
-	const struct tally_indicator *mfg = ind_of("mfg_pass_rate");
-	const struct tally_indicator *pm  = ind_of("pm25_concentration");
-	struct tally_indicator        other;
-	struct tally_due              d;
+	const struct tally_indicator *mfg =
+	    testlib_indicator(cat, "mfg_pass_rate");
+	const struct tally_indicator *pm =
+	    testlib_indicator(cat, "pm25_concentration");
+	struct tally_indicator other;
+	struct tally_due       d;
 
 	tally_due_init(&d);
 	ck_assert_int_eq(tally_due_days(&d, cat, mfg), TALLY_DUE_DAYS_DEFAULT);
@@ -726,11 +722,5 @@ target_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(target_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testlib_run(target_suite());
 }
