@@ -1,0 +1,170 @@
+/*
+ * The hub's listener declared in listen.h: made, watched through NNG's
+ * statistics, and made again when NNG 1.5.2 has given up accepting on it.
+ */
+#include "listen.h"
+
+#include "log.h"
+#include "wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hub_listen {
+	nng_socket              sock;
+	const struct tally_tls *tls;
+	nng_listener            l;
+	bool                    open;
+	/* The URL bound, which a new listener binds again: the children
+	 * know the hub by it, a kernel-chosen tcp port included. */
+	char url[512];
+	/* The listener's count of handshakes that ended in an error after
+	 * which NNG may not accept again, when last looked at. */
+	uint64_t ended;
+};
+
+static int
+listen_err(int rv, const char *url)
+{
+	TALLY_LOG(TALLY_LOG_ERROR, "nng: %s: %s", url, nng_strerror(rv));
+	return rv == NNG_ENOMEM ? TALLY_ENOMEM
+	    : rv == NNG_EADDRINUSE || rv == NNG_EADDRINVAL || rv == NNG_EINVAL
+	    ? TALLY_ECONFIG
+	    : TALLY_EIO;
+}
+
+/* The URL actually bound: a tcp listener asked for port 0 gets one from
+ * the kernel, and tests need to know which. */
+static void
+bound_url(nng_listener l, const char *url, char *buf, size_t len)
+{
+	size_t n    = strlen(url);
+	int    port = 0;
+
+	if ((strncmp(url, "tcp", 3) == 0 || tally_tls_url(url)) && n > 2 &&
+	    strcmp(url + n - 2, ":0") == 0 &&
+	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
+		snprintf(buf, len, "%.*s:%d", (int) (n - 2), url, port);
+	} else {
+		snprintf(buf, len, "%s", url);
+	}
+}
+
+/* Makes and starts hl's listener on url. */
+static int
+listen_open(struct hub_listen *hl, const char *url)
+{
+	struct tally_errbuf eb = { "" };
+	int                 rv;
+
+	rv = nng_listener_create(&hl->l, hl->sock, url);
+	if (rv != 0) {
+		return listen_err(rv, url);
+	}
+	if (tally_tls_listener(hl->l, url, hl->tls, &eb) != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR, "%s", eb.text);
+		nng_listener_close(hl->l);
+		return TALLY_ECONFIG;
+	}
+	/* Untrusted peers: refuse anything larger than a submission may be
+	 * before it is read into memory. */
+	rv = nng_listener_set_size(
+	    hl->l, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
+	if (rv == 0) {
+		rv = nng_listener_start(hl->l, 0);
+	}
+	if (rv != 0) {
+		nng_listener_close(hl->l);
+		return listen_err(rv, url);
+	}
+	hl->open  = true;
+	hl->ended = 0;
+	return TALLY_OK;
+}
+
+/* The listener's count of handshakes that ended in an error NNG 1.5.2
+ * may not accept again after: NNG_ECLOSED, counted as "other", and
+ * NNG_ECANCELED, counted as "canceled". Other errors counted as "other"
+ * do not stop it, but cannot be told apart. False when NNG keeps no
+ * statistics. */
+static bool
+listen_ended(const struct hub_listen *hl, uint64_t *out)
+{
+	static const char *const names[] = { "other", "canceled" };
+	nng_stat                *all, *ls, *st;
+	uint64_t                 n = 0;
+
+	if (nng_stats_get(&all) != 0) {
+		return false;
+	}
+	ls = nng_stat_find_listener(all, hl->l);
+	for (size_t i = 0; ls != NULL && i < 2; i++) {
+		st = nng_stat_find(ls, names[i]);
+		n += st != NULL ? nng_stat_value(st) : 0;
+	}
+	nng_stats_free(all);
+	if (ls == NULL) {
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+int
+hub_listen_start(nng_socket sock, const char *url, const struct tally_tls *tls,
+    char *bound, size_t len, struct hub_listen **out)
+{
+	struct hub_listen *hl = calloc(1, sizeof(*hl));
+	int                rv;
+
+	if (hl == NULL) {
+		return TALLY_ENOMEM;
+	}
+	hl->sock = sock;
+	hl->tls  = tls;
+	rv       = listen_open(hl, url);
+	if (rv != TALLY_OK) {
+		free(hl);
+		return rv;
+	}
+	bound_url(hl->l, url, hl->url, sizeof(hl->url));
+	snprintf(bound, len, "%s", hl->url);
+	*out = hl;
+	return TALLY_OK;
+}
+
+void
+hub_listen_check(struct hub_listen *hl)
+{
+	uint64_t n;
+
+	if (hl == NULL) {
+		return;
+	}
+	if (hl->open) {
+		if (!listen_ended(hl, &n) || n <= hl->ended) {
+			return;
+		}
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "%s: a peer left during the handshake, after which NNG "
+		    "1.5.2 may accept no new connection (docs/limits.md): "
+		    "listening again; connected children dial again",
+		    hl->url);
+		nng_listener_close(hl->l);
+		hl->open = false;
+	}
+	/* A failure (the port taken meanwhile) is logged and tried again at
+	 * the next check. */
+	if (listen_open(hl, hl->url) == TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_INFO, "listening again on %s", hl->url);
+	}
+}
+
+void
+hub_listen_free(struct hub_listen *hl)
+{
+	free(hl);
+}
