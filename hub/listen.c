@@ -7,11 +7,19 @@
 #include "log.h"
 #include "wire.h"
 
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* How long a listener that accepts takes, at most, to take the hub's own
+ * connection: far above what it takes on a loaded machine. Were it ever
+ * exceeded, the listener would be made again for nothing, which costs
+ * the children one reconnection. */
+#define LISTEN_PROBE_MS 2000
 
 struct hub_listen {
 	nng_socket              sock;
@@ -85,32 +93,73 @@ listen_open(struct hub_listen *hl, const char *url)
 	return TALLY_OK;
 }
 
-/* The listener's count of handshakes that ended in an error NNG 1.5.2
- * may not accept again after: NNG_ECLOSED, counted as "other", and
- * NNG_ECANCELED, counted as "canceled". Other errors counted as "other"
- * do not stop it, but cannot be told apart. False when NNG keeps no
- * statistics. */
+/* Into *out, the sum of the listener's NNG statistics named in names
+ * (n of them). False when NNG keeps none. */
 static bool
-listen_ended(const struct hub_listen *hl, uint64_t *out)
+listen_stat(const struct hub_listen *hl, const char *const *names, size_t n,
+    uint64_t *out)
 {
-	static const char *const names[] = { "other", "canceled" };
-	nng_stat                *all, *ls, *st;
-	uint64_t                 n = 0;
+	nng_stat *all, *ls, *st;
+	uint64_t  sum = 0;
 
 	if (nng_stats_get(&all) != 0) {
 		return false;
 	}
 	ls = nng_stat_find_listener(all, hl->l);
-	for (size_t i = 0; ls != NULL && i < 2; i++) {
+	for (size_t i = 0; ls != NULL && i < n; i++) {
 		st = nng_stat_find(ls, names[i]);
-		n += st != NULL ? nng_stat_value(st) : 0;
+		sum += st != NULL ? nng_stat_value(st) : 0;
 	}
 	nng_stats_free(all);
 	if (ls == NULL) {
 		return false;
 	}
-	*out = n;
+	*out = sum;
 	return true;
+}
+
+/* The listener's count of handshakes that ended in an error NNG 1.5.2
+ * may not accept again after: NNG_ECLOSED, counted as "other", and
+ * NNG_ECANCELED, counted as "canceled". Other errors counted as "other"
+ * (a tcp peer that connects and closes, as a port probe does) leave it
+ * accepting, and cannot be told apart. */
+static bool
+listen_ended(const struct hub_listen *hl, uint64_t *out)
+{
+	static const char *const names[] = { "other", "canceled" };
+
+	return listen_stat(hl, names, 2, out);
+}
+
+/* Whether the listener still takes connections: the hub connects to
+ * itself and sees whether the listener's count of connections taken
+ * grows (any connection taken meanwhile proves it as well). A TLS
+ * listener would want a client certificate, so it is not asked: false. */
+static bool
+listen_alive(const struct hub_listen *hl)
+{
+	static const char *const names[] = { "accept" };
+	nng_socket               q;
+	uint64_t                 before, now = 0;
+	bool                     alive = false;
+
+	if (tally_tls_url(hl->url) || !listen_stat(hl, names, 1, &before) ||
+	    nng_req0_open(&q) != 0) {
+		return false;
+	}
+	/* Synchronous: back once connected, the handshake done, or
+	 * refused. */
+	if (nng_dial(q, hl->url, NULL, 0) == 0) {
+		for (int i = 0; i < LISTEN_PROBE_MS / 20 && !alive; i++) {
+			alive =
+			    listen_stat(hl, names, 1, &now) && now > before;
+			if (!alive) {
+				nng_msleep(20);
+			}
+		}
+	}
+	nng_close(q);
+	return alive;
 }
 
 int
@@ -148,9 +197,16 @@ hub_listen_check(struct hub_listen *hl)
 		if (!listen_ended(hl, &n) || n <= hl->ended) {
 			return;
 		}
+		hl->ended = n;
+		if (listen_alive(hl)) {
+			TALLY_LOG(TALLY_LOG_DEBUG,
+			    "%s: a handshake failed; still accepting",
+			    hl->url);
+			return;
+		}
 		TALLY_LOG(TALLY_LOG_WARN,
-		    "%s: a peer left during the handshake, after which NNG "
-		    "1.5.2 may accept no new connection (docs/limits.md): "
+		    "%s: takes no new connection since a peer left during "
+		    "the handshake (an NNG 1.5.2 fault, docs/limits.md): "
 		    "listening again; connected children dial again",
 		    hl->url);
 		nng_listener_close(hl->l);

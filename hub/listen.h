@@ -8,7 +8,7 @@
  * unanswered, so a child that pushes afresh is never heard again. A
  * county whose push gave up while its REQ socket was dialling again does
  * exactly that. hub_listen_check, run about once a second, sees such an
- * end in the listener's statistics and listens again on the same
+ * end through the listener's statistics and listens again on the same
  * address.
  */
 #ifndef HUB_LISTEN_H
@@ -32,11 +32,13 @@ int hub_listen_start(nng_socket sock, const char *url,
     const struct tally_tls *tls, char *bound, size_t len,
     struct hub_listen **out);
 
-/* Listens again, on the bound URL, when the listener may have stopped
- * accepting since the last check: its count of handshakes that ended in
- * an error it does not recover from grew. Closing it drops the
- * connections it made; their REQ sockets dial again and resend, which the
- * version rule makes harmless. Logs what it does. */
+/* Listens again, on the bound URL, when the listener stopped accepting
+ * since the last check: its count of handshakes that ended in an error
+ * it may not recover from grew, and a connection of the hub's own to it
+ * is not taken within 2 s (a TLS listener is not asked: it is made again
+ * at once). Closing it drops the connections it made; their REQ sockets
+ * dial again and resend, which the version rule makes harmless. Logs
+ * what it does. Blocks for up to 2 s. */
 void hub_listen_check(struct hub_listen *hl);
 
 /* Frees hl (NULL is fine). */
