@@ -694,8 +694,9 @@ case_handshake() {
 	check "h: the first push: exit" $? 0
 	section "h. a peer leaves city $b's listener before the hub's half of the handshake"
 	# The hub is stopped while the peer connects and leaves, so that
-	# every time it accepts a connection already closed and its header
-	# meets EPIPE, which NNG hands its listener as NNG_ECLOSED.
+	# every time it accepts a connection already closed, and its header
+	# meets a closed connection (NNG then hands its listener
+	# NNG_ECLOSED, the error it takes for its own close).
 	sock=${url[$b]#ipc://}
 	kill -STOP "${hub_pid[$b]}"
 	"$python" -c 'import socket, sys
