@@ -32,13 +32,15 @@ int hub_listen_start(nng_socket sock, const char *url,
     const struct tally_tls *tls, char *bound, size_t len,
     struct hub_listen **out);
 
-/* Listens again, on the bound URL, when the listener stopped accepting
- * since the last check: its count of handshakes that ended in an error
- * it may not recover from grew, and a connection of the hub's own to it
- * is not taken within 2 s (a TLS listener is not asked: it is made again
- * at once). Closing it drops the connections it made; their REQ sockets
- * dial again and resend, which the version rule makes harmless. Logs
- * what it does. Blocks for up to 2 s. */
+/* Listens again, on the bound URL, when the listener stopped taking
+ * connections since the last check. Only when its count of errors grew
+ * (a connection that ended, or a handshake that failed) does the hub
+ * connect to itself, and only when the listener does not take that
+ * connection within 2 s is it closed and made again. Closing it drops
+ * the connections it made; their REQ sockets dial again and resend,
+ * which the version rule makes harmless. A tls+tcp:// listener is not
+ * watched: asking it would take a client certificate. Logs what it does;
+ * blocks for up to 3 s. */
 void hub_listen_check(struct hub_listen *hl);
 
 /* Frees hl (NULL is fine). */
