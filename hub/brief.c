@@ -894,23 +894,6 @@ render(const struct brief *b, struct membuf *out)
 	return rv;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Debian's cairo 1.16.0 loses 768 bytes (one realloc'd array) in every
- * PDF surface that shows text, wherever the surface is destroyed and
- * its static data reset (a ten-line program that shows one string
- * through pango does the same). Its library has no frame pointers, so
- * the report's stack is that realloc in libcairo alone: that is what is
- * suppressed, in sanitized builds only, so that every other leak still
- * fails the tests. */
-const char *__lsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:libcairo.so.2\n";
-}
-#endif
-
 void
 hub_brief_release(void)
 {

@@ -23,6 +23,7 @@
 #include "envelope.h"
 #include "errors.h"
 #include "http.h"
+#include "listen.h"
 #include "log.h"
 #include "nngerr.h"
 #include "refusal.h"
@@ -141,6 +142,8 @@ struct hub {
 	const struct tally_group *grp;
 	/* The keyring, swapped by a reload (reload.h). */
 	struct hub_keys *keys;
+	/* The listener, watched by the main thread (listen.h). */
+	struct hub_listen *listen;
 };
 
 /* Sends a packed acknowledgement on the context; on any failure the
@@ -1122,23 +1125,6 @@ start_security(struct hub *hub)
 	return TALLY_OK;
 }
 
-/* The URL actually bound: a tcp listener asked for port 0 gets one from
- * the kernel, and tests need to know which. */
-static void
-bound_url(nng_listener l, const char *url, char *buf, size_t len)
-{
-	size_t n    = strlen(url);
-	int    port = 0;
-
-	if ((strncmp(url, "tcp", 3) == 0 || tally_tls_url(url)) && n > 2 &&
-	    strcmp(url + n - 2, ":0") == 0 &&
-	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
-		snprintf(buf, len, "%.*s:%d", (int) (n - 2), url, port);
-	} else {
-		snprintf(buf, len, "%s", url);
-	}
-}
-
 /* The ready file: the bound NNG URL, then the dashboard's URL if any. */
 static int
 write_ready_file(const char *path, const char *url, const char *http_url)
@@ -1204,14 +1190,18 @@ hub_reload(struct hub *hub, struct hub_http **http)
 	tally_notify_ready("reloaded");
 }
 
-/* Waits for SIGINT or SIGTERM, reloading on each SIGHUP meanwhile. */
+/* Waits for SIGINT or SIGTERM, reloading on each SIGHUP meanwhile, and
+ * seeing every second that the listener still accepts (listen.h). */
 static int
 hub_wait_signal(struct hub *hub, const sigset_t *sigs, struct hub_http **http)
 {
-	int sig = 0;
+	const struct timespec second = { 1, 0 };
+	int                   sig;
 
 	for (;;) {
-		if (sigwait(sigs, &sig) != 0) {
+		sig = sigtimedwait(sigs, NULL, &second);
+		if (sig < 0) {
+			hub_listen_check(hub->listen);
 			continue;
 		}
 		if (sig != SIGHUP) {
@@ -1228,11 +1218,9 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	struct hub_http             *http  = NULL;
 	struct hub_stopguard        *guard = NULL;
 	const struct tally_division *d;
-	nng_listener                 l;
 	sigset_t                     sigs;
 	pthread_t                    writer;
 	bool                         writer_started = false;
-	struct tally_errbuf          eb             = { "" };
 	char                         url[512];
 	char                         http_url[128];
 	int                          sig, rv;
@@ -1313,32 +1301,11 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 			goto fail;
 		}
 	}
-	rv = nng_listener_create(&l, hub.sock, cfg->listen);
-	if (rv == 0 &&
-	    tally_tls_listener(l, cfg->listen, &cfg->tls, &eb) != TALLY_OK) {
-		TALLY_LOG(TALLY_LOG_ERROR, "%s", eb.text);
-		rv = TALLY_ECONFIG;
+	rv = hub_listen_start(
+	    hub.sock, cfg->listen, &cfg->tls, url, sizeof(url), &hub.listen);
+	if (rv != TALLY_OK) {
 		goto fail;
 	}
-	if (rv == 0) {
-		/* Untrusted peers: refuse anything larger than a submission
-		 * may be before it is read into memory. */
-		rv = nng_listener_set_size(
-		    l, NNG_OPT_RECVMAXSZ, TALLY_WIRE_MSG_MAX);
-	}
-	if (rv == 0) {
-		rv = nng_listener_start(l, 0);
-	}
-	if (rv != 0) {
-		/* The address is the hub's configuration: one NNG cannot
-		 * use, or in use by another program, is for its operator
-		 * to change. */
-		rv = tally_nngerr(rv, cfg->listen);
-		rv = rv == TALLY_EINVAL || rv == TALLY_EBUSY ? TALLY_ECONFIG
-		                                             : rv;
-		goto fail;
-	}
-	bound_url(l, cfg->listen, url, sizeof(url));
 
 	/* The uplinks first: the writer reads the list without a lock. */
 	rv = start_uplinks(&hub);
@@ -1418,6 +1385,7 @@ fail:
 	if (nng_socket_id(hub.sock) > 0) {
 		nng_close(hub.sock);
 	}
+	hub_listen_free(hub.listen);
 	for (int i = 0; hub.ctxs != NULL && i < hub.nctx; i++) {
 		if (hub.ctxs[i].aio != NULL) {
 			nng_aio_stop(hub.ctxs[i].aio);

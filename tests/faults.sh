@@ -33,6 +33,8 @@
 #   correction  a county revises an old month (and an old quarter): the
 #               quarter, the year, the city and the province change by
 #               exactly the difference
+#   handshake   a peer that leaves a city hub's listener before the hub's
+#               half of the handshake: the hub still takes new connections
 # The last line is "N passed, N failed".
 set -u
 
@@ -678,6 +680,45 @@ case_disk() {
 	done
 }
 
+# -------------------------------------------------------------- handshake
+# A peer that leaves before the hub has written its half of the SP
+# handshake made NNG 1.5.2 stop accepting on the listener for good
+# (hub/listen.h): the hub answered its connected children and never
+# another one. A county push that gave up while its socket dialled again
+# is such a peer; under load it left city hubs deaf in fault_disk.
+case_handshake() {
+	local b=130300 c=130302 sock lost
+	start_hub $b || finish
+	add_county $c || not_ok "cannot load $c"
+	push $c
+	check "h: the first push: exit" $? 0
+	section "h. a peer leaves city $b's listener before the hub's half of the handshake"
+	# The hub is stopped while the peer connects and leaves, so that
+	# every time it accepts a connection already closed, and its header
+	# meets a closed connection (NNG then hands its listener
+	# NNG_ECLOSED, the error it takes for its own close).
+	sock=${url[$b]#ipc://}
+	kill -STOP "${hub_pid[$b]}"
+	"$python" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.close()' "$sock"
+	check "h: the peer connects and leaves" $? 0
+	kill -CONT "${hub_pid[$b]}"
+	check_true "h: the hub listens again" wait_until $deadline_s \
+		grep -q "listening again on ${url[$b]}" "$work/log/hub-$b.log"
+	grep -E "WARN" "$work/log/hub-$b.log" | tail -1 | sed 's/^/# hub log: /'
+	save_acks "$work/db/$c.db" "$work/out/acks-$c"
+	correct_some $c || not_ok "h: cannot correct"
+	push $c
+	check "h: a push from a new connection afterwards: exit" $? 0
+	check_true "h: the hub accepts what it sends" test "${accepted:-0}" -gt 0
+	check "h: nothing stays pending at $c" "$(pending "$work/db/$c.db")" 0
+	save_acks "$work/db/$c.db" "$work/out/acks-$c"
+	lost=$(lost_acks "$work/out/acks-$c" "$work/db/$b.db")
+	check "h: acknowledged states missing at the hub" "$lost" 0
+}
+
 # ------------------------------------------------------------- correction
 case_correction() {
 	local a=130500 b=130300 x=130502 c f
@@ -758,6 +799,7 @@ partition) case_partition ;;
 stuck) case_stuck ;;
 disk) case_disk ;;
 correction) case_correction ;;
+handshake) case_handshake ;;
 *)
 	echo "$0: unknown case '$case_name'" >&2
 	exit 64
