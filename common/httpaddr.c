@@ -87,8 +87,8 @@ tally_httpaddr_parse(const char *addr, struct sockaddr_storage *ss)
 }
 
 void
-tally_httpaddr_url(const struct sockaddr_storage *ss, int port, char *buf,
-    size_t len)
+tally_httpaddr_url(
+    const struct sockaddr_storage *ss, int port, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 

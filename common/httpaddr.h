@@ -16,7 +16,7 @@ int tally_httpaddr_parse(const char *addr, struct sockaddr_storage *ss);
 /* The URL a browser on this machine opens ("http://127.0.0.1:8080/"):
  * the bound address, or loopback for a server that listens on every
  * address. */
-void tally_httpaddr_url(const struct sockaddr_storage *ss, int port,
-    char *buf, size_t len);
+void tally_httpaddr_url(
+    const struct sockaddr_storage *ss, int port, char *buf, size_t len);
 
 #endif

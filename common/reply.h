@@ -21,13 +21,13 @@
 #include <stdint.h>
 
 /* The table, for the store's schema and its migration to schema 5. */
-#define TALLY_REPLY_SQL                                                  \
-	"CREATE TABLE IF NOT EXISTS uplink_reply ("                      \
-	"  uplink TEXT NOT NULL, indicator TEXT NOT NULL,"               \
-	"  period TEXT NOT NULL, version INTEGER NOT NULL,"              \
-	"  status INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '',"    \
-	"  hub TEXT NOT NULL, hub_instance TEXT NOT NULL,"               \
-	"  answered_at INTEGER NOT NULL,"                                \
+#define TALLY_REPLY_SQL                                               \
+	"CREATE TABLE IF NOT EXISTS uplink_reply ("                   \
+	"  uplink TEXT NOT NULL, indicator TEXT NOT NULL,"            \
+	"  period TEXT NOT NULL, version INTEGER NOT NULL,"           \
+	"  status INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT ''," \
+	"  hub TEXT NOT NULL, hub_instance TEXT NOT NULL,"            \
+	"  answered_at INTEGER NOT NULL,"                             \
 	"  PRIMARY KEY (uplink, indicator, period)) WITHOUT ROWID;"
 
 /* A whole submission refused (no state was looked at); the statuses of

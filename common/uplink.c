@@ -435,7 +435,8 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 		if (rv == TALLY_OK && it->region[0] == '\0') {
 			rv = log_reply(up, log, ack->hub_instance,
 			    it->indicator, it->period, it->version, it->status,
-			    it->status == TALLY_ACK_REJECTED ? it->reason : "");
+			    it->status == TALLY_ACK_REJECTED ? it->reason
+			                                     : "");
 		}
 	}
 	tally_reply_log_close(log);
@@ -465,7 +466,8 @@ log_refusal(struct tally_uplink *up, struct tally_store *st,
 		if (states[i].region[0] == '\0') {
 			rv = log_reply(up, log, ack->hub_instance,
 			    states[i].indicator, states[i].period_text,
-			    states[i].version, TALLY_REPLY_REFUSED, ack->error);
+			    states[i].version, TALLY_REPLY_REFUSED,
+			    ack->error);
 		}
 	}
 	tally_reply_log_close(log);

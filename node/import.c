@@ -145,7 +145,7 @@ node_import_sheet(const struct tally_catalog *cat, struct tally_store *st,
 		rv = put_all(st, in, res->counts);
 	}
 	if (rv == TALLY_OK && in->total_errors == 0) {
-		rv = tally_store_commit(st);
+		rv            = tally_store_commit(st);
 		res->imported = rv == TALLY_OK;
 	}
 	if (rv != TALLY_OK || in->total_errors > 0) {

@@ -24,7 +24,7 @@ int node_import(const char *prog, const struct tally_catalog *cat,
 
 /* What node_import_sheet did with a sheet. */
 struct node_import_result {
-	struct tally_intake *in; /* its rows and problems (intake.h) */
+	struct tally_intake *in;        /* its rows and problems (intake.h) */
 	size_t               counts[3]; /* by enum tally_put_outcome */
 	bool                 imported;  /* committed: no problem */
 };

@@ -1035,7 +1035,9 @@ main(int argc, char **argv)
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "import") == 0 ||
 	        strcmp(argv[1], "template") == 0 ||
-	        strcmp(argv[1], "indicators") == 0)) {
+	        strcmp(argv[1], "indicators") == 0 ||
+	        strcmp(argv[1], "status") == 0 ||
+	        strcmp(argv[1], "serve") == 0)) {
 		return run_intake(argv[1], argv);
 	}
 	if (argc >= 2 && argv[1][0] != '-') {

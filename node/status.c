@@ -15,10 +15,10 @@
 /* China Standard Time, in which due dates and times are shown. */
 #define CST_OFFSET_MS (8LL * 3600 * 1000)
 
-static const char *const state_names[NODE_STATES] = { "not_entered",
-	"pending", "accepted", "rejected", "refused", "stale" };
-static const char *const state_zh[NODE_STATES] = { "未填报", "待报送",
-	"已接收", "被退回", "整批被拒", "上级有更新版本" };
+static const char *const state_names[NODE_STATES] = { "not_entered", "pending",
+	"accepted", "rejected", "refused", "stale" };
+static const char *const state_zh[NODE_STATES]    = { "未填报", "待报送",
+	   "已接收", "被退回", "整批被拒", "上级有更新版本" };
 
 const char *
 node_state_name(int state)
@@ -99,8 +99,7 @@ judge(struct tally_store *st, struct node_status_row *r, const char *ptext)
 static int
 make_row(const struct tally_catalog *cat, struct tally_store *st,
     const struct tally_due *due, const struct tally_indicator *ind,
-    const struct tally_period *p, int64_t now_ms,
-    struct node_status_row *r)
+    const struct tally_period *p, int64_t now_ms, struct node_status_row *r)
 {
 	char ptext[TALLY_PERIOD_STRLEN];
 	int  rv;
@@ -150,8 +149,32 @@ add_row(struct node_status *s, size_t *cap, const struct node_status_row *r)
 	return TALLY_OK;
 }
 
-/* Every indicator the region reports or has a figure of, for one
- * period. */
+/* Whether a figure of ind is expected for a period of kind: the region
+ * reports ind, and has either no figure of it yet or figures of that
+ * kind of period. A county that enters an index once a year is not
+ * told each month that the month's is missing. */
+static bool
+expected(const struct tally_catalog *cat, struct tally_store *st,
+    const struct tally_indicator *ind, int kind)
+{
+	struct tally_obs *obs = NULL;
+	size_t            n   = 0;
+	bool              yes = false;
+
+	if (!node_status_reports(cat, st, ind) ||
+	    tally_store_observations(st, ind, NULL, &obs, &n) != TALLY_OK) {
+		return false;
+	}
+	yes = n == 0;
+	for (size_t i = 0; i < n && !yes; i++) {
+		yes = obs[i].period.kind == kind;
+	}
+	free(obs);
+	return yes;
+}
+
+/* Every indicator the region is expected to report for one period, and
+ * every one it has a figure of. */
 static int
 collect_period(const struct tally_catalog *cat, struct tally_store *st,
     const struct tally_due *due, const struct tally_period *p,
@@ -166,7 +189,7 @@ collect_period(const struct tally_catalog *cat, struct tally_store *st,
 			return rv;
 		}
 		if (r.state == NODE_NOT_ENTERED &&
-		    !node_status_reports(cat, st, ind)) {
+		    !expected(cat, st, ind, p->kind)) {
 			continue;
 		}
 		rv = add_row(s, cap, &r);
@@ -188,7 +211,7 @@ collect_all(const struct tally_catalog *cat, struct tally_store *st,
 
 	for (size_t k = 0; rv == TALLY_OK && k < np; k++) {
 		for (size_t i = 0; rv == TALLY_OK && i < cat->n_indicators;
-		    i++) {
+		     i++) {
 			struct node_status_row r;
 
 			rv = make_row(cat, st, due, &cat->indicators[i],
@@ -244,6 +267,16 @@ node_status_fini(struct node_status *s)
 }
 
 void
+node_status_due_day(int64_t due_ms, char *buf, size_t len)
+{
+	time_t    t = (time_t) ((due_ms - 1 + CST_OFFSET_MS) / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+void
 node_status_cst(int64_t ms, char *buf, size_t len)
 {
 	time_t    t = (time_t) ((ms + CST_OFFSET_MS) / 1000);
@@ -274,7 +307,8 @@ reply_json(const struct tally_reply *r)
 	    o, "status", json_string(tally_reply_status_name(r->status)));
 	json_object_set_new(o, "hub", json_string(r->hub));
 	json_object_set_new(o, "hub_instance", json_string(r->hub_instance));
-	json_object_set_new(o, "version", json_integer((json_int_t) r->version));
+	json_object_set_new(
+	    o, "version", json_integer((json_int_t) r->version));
 	json_object_set_new(o, "at", iso(r->answered_ms));
 	json_object_set_new(o, "reason", json_string(r->reason));
 	return o;
@@ -290,13 +324,16 @@ row_json(const struct node_status_row *r)
 	json_object_set_new(o, "indicator", json_string(r->ind->id));
 	json_object_set_new(o, "name_zh", json_string(r->ind->name_zh));
 	json_object_set_new(o, "period", json_string(p));
-	json_object_set_new(o, "state", json_string(node_state_name(r->state)));
-	json_object_set_new(o, "state_zh", json_string(node_state_zh(r->state)));
+	json_object_set_new(
+	    o, "state", json_string(node_state_name(r->state)));
+	json_object_set_new(
+	    o, "state_zh", json_string(node_state_zh(r->state)));
 	json_object_set_new(o, "version",
 	    r->version > 0 ? json_integer((json_int_t) r->version)
 	                   : json_null());
 	json_object_set_new(o, "pending",
-	    json_boolean(r->state == NODE_PENDING || r->state == NODE_REFUSED));
+	    json_boolean(
+	        r->state == NODE_PENDING || r->state == NODE_REFUSED));
 	json_object_set_new(
 	    o, "answer", r->has_reply ? reply_json(&r->reply) : json_null());
 	json_object_set_new(o, "due", iso(r->due_ms));
@@ -338,7 +375,8 @@ node_status_json(const struct tally_catalog *cat, struct tally_store *st,
 		json_object_set_new(sum, node_state_name(k),
 		    json_integer((json_int_t) s->counts[k]));
 	}
-	json_object_set_new(sum, "overdue", json_integer((json_int_t) s->overdue));
+	json_object_set_new(
+	    sum, "overdue", json_integer((json_int_t) s->overdue));
 	json_object_set_new(root, "summary", sum);
 	return root;
 }
@@ -355,8 +393,9 @@ print_answer(FILE *out, const struct node_status_row *r)
 		return;
 	}
 	node_status_cst(r->reply.answered_ms, when, sizeof(when));
-	fprintf(out, "%s %s (v%llu, %s %s)", tally_reply_status_zh(r->reply.status),
-	    r->reply.hub, (unsigned long long) r->reply.version, when,
+	fprintf(out, "%s %s (v%llu, %s %s)",
+	    tally_reply_status_zh(r->reply.status), r->reply.hub,
+	    (unsigned long long) r->reply.version, when,
 	    r->reply.hub_instance);
 	if (r->reply.reason[0] != '\0') {
 		fprintf(out, " 原因 reason: %s", r->reply.reason);
@@ -387,20 +426,20 @@ node_status_print(FILE *out, const struct tally_catalog *cat,
 	tally_text_pad(out, "期间 period", 12);
 	tally_text_pad(out, "指标 indicator", w_id + 2);
 	tally_text_pad(out, "状态 state", 30);
-	tally_text_pad(out, "截止 due", 18);
+	tally_text_pad(out, "截止 due", 12);
 	tally_text_pad(out, "逾期 overdue", 14);
 	fputs("上级答复 hub's answer\n", out);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct node_status_row *r = &s->rows[i];
 
 		tally_period_format(&r->period, p);
-		node_status_cst(r->due_ms, due, sizeof(due));
-		snprintf(state, sizeof(state), "%s %s", node_state_zh(r->state),
-		    node_state_name(r->state));
+		node_status_due_day(r->due_ms, due, sizeof(due));
+		snprintf(state, sizeof(state), "%s %s",
+		    node_state_zh(r->state), node_state_name(r->state));
 		tally_text_pad(out, p, 12);
 		tally_text_pad(out, r->ind->id, w_id + 2);
 		tally_text_pad(out, state, 30);
-		tally_text_pad(out, due, 18);
+		tally_text_pad(out, due, 12);
 		tally_text_pad(out, r->overdue ? "逾期 yes" : "-", 14);
 		print_answer(out, r);
 		fputc('\n', out);

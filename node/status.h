@@ -31,7 +31,7 @@ enum node_state {
 struct node_status_row {
 	const struct tally_indicator *ind;
 	struct tally_period           period;
-	int                           state; /* enum node_state */
+	int                           state;     /* enum node_state */
 	uint64_t                      version;   /* 0 when not entered */
 	bool                          has_reply; /* the hub's last answer */
 	struct tally_reply            reply;
@@ -55,11 +55,13 @@ struct node_status {
 bool node_status_reports(const struct tally_catalog *cat,
     struct tally_store *st, const struct tally_indicator *ind);
 
-/* The rows at now_ms: with period, every indicator the region reports
- * and every one it has figures for in that period, entered or not;
- * without (NULL), every (indicator, period) the store holds a figure
- * for, oldest period first. due NULL: the default due dates. The caller
- * frees *out with node_status_fini. */
+/* The rows at now_ms: with period, every indicator with a figure in
+ * that period, and, as not entered, every one the region reports (a
+ * target for it or a region above it) that it has no figure of yet, or
+ * figures of the same kind of period (months, quarters, years); without
+ * (NULL), every (indicator, period) the store holds a figure for, oldest
+ * period first. due NULL: the default due dates. The caller frees *out with
+ * node_status_fini. */
 int node_status_collect(const struct tally_catalog *cat,
     struct tally_store *st, const struct tally_due *due,
     const struct tally_period *period, int64_t now_ms,
@@ -79,6 +81,10 @@ json_t *node_status_json(const struct tally_catalog *cat,
 /* Prints the table (Chinese first, times in China Standard Time). */
 void node_status_print(FILE *out, const struct tally_catalog *cat,
     struct tally_store *st, const struct node_status *s);
+
+/* The last day of a due date (the due time is the end of that day in
+ * China Standard Time) as `YYYY-MM-DD` into buf of at least 11 bytes. */
+void node_status_due_day(int64_t due_ms, char *buf, size_t len);
 
 /* Writes ms as `YYYY-MM-DD HH:MM` in China Standard Time into buf of at
  * least 20 bytes. */
