@@ -140,14 +140,16 @@ parse_days(const char *text, int *out)
 	return true;
 }
 
-int
-node_config_due(const char *prog, const struct node_config *cfg,
-    const char *cli, const struct tally_catalog *cat, struct tally_due *due)
+/* The due dates of cfg into due; the number of bad lines, each
+ * printed as file:line. */
+static size_t
+config_due(const struct node_config *cfg, const struct tally_catalog *cat,
+    struct tally_due *due)
 {
 	size_t bad = 0;
 	int    days;
 
-	for (size_t i = 0; cfg != NULL && i < cfg->ini->n; i++) {
+	for (size_t i = 0; i < cfg->ini->n; i++) {
 		const struct tally_ini_entry *e = &cfg->ini->entries[i];
 		const struct tally_indicator *ind;
 
@@ -170,13 +172,21 @@ node_config_due(const char *prog, const struct node_config *cfg,
 		if (ind == NULL || !parse_days(e->value, &days) ||
 		    tally_due_set(due, cat, ind, days) != TALLY_OK) {
 			tally_inifile_complain(cfg->ini, e,
-			    "[due] %s: not an indicator and a number of days "
-			    "(0..3660)",
-			    e->name);
+			    "not an indicator and a number of days "
+			    "(0..3660)");
 			bad++;
 		}
 	}
-	if (bad > 0) {
+	return bad;
+}
+
+int
+node_config_due(const char *prog, const struct node_config *cfg,
+    const char *cli, const struct tally_catalog *cat, struct tally_due *due)
+{
+	int days;
+
+	if (cfg != NULL && config_due(cfg, cat, due) > 0) {
 		return EX_CONFIG;
 	}
 	if (cli != NULL) {
@@ -322,6 +332,19 @@ check_files(const struct node_config *cfg)
 	return bad;
 }
 
+/* The due dates: each bad line a problem. */
+static size_t
+check_due(const struct node_config *cfg, const struct tally_catalog *cat)
+{
+	struct tally_due due;
+	size_t           bad;
+
+	tally_due_init(&due);
+	bad = config_due(cfg, cat, &due);
+	tally_due_fini(&due);
+	return bad;
+}
+
 int
 node_check_config(const char *prog, const char *path)
 {
@@ -350,15 +373,7 @@ node_check_config(const char *prog, const char *path)
 	}
 	bad += check_hubs(&cfg, cat, region);
 	bad += check_files(&cfg);
-	{
-		struct tally_due due;
-
-		tally_due_init(&due);
-		if (node_config_due(prog, &cfg, NULL, cat, &due) != EX_OK) {
-			bad++;
-		}
-		tally_due_fini(&due);
-	}
+	bad += check_due(&cfg, cat);
 	node_config_fini(&cfg);
 	tally_catalog_free(cat);
 	if (bad > 0) {

@@ -13,7 +13,7 @@
 #    hub's; a second backup to the same name is refused;
 #  - restore: a new instance id, and every child sends its states again,
 #    so the restored hub's report equals the one before;
-#  - upgrade: a schema-3 store opens with the same figures after a
+#  - upgrade: a schema-3 store opens (upgraded to 5) with the same figures after a
 #    backup copy FILE.bak-schema3 was taken; a schema-7 store is refused.
 # Usage: bash tests/admin.sh BUILD_DIR
 set -u
@@ -279,8 +279,10 @@ wait "$hubpid"
 echo "== upgrade"
 "$node" show --db c130102.db --period $per --format csv >log/before.csv
 cp c130102.db old.db
-# The schema before: version 4 only added these columns.
-sqlite3 old.db "ALTER TABLE snapshot DROP COLUMN leaves_out;
+# The schema before: version 4 only added these columns, and version 5
+# the table of the hub's answers.
+sqlite3 old.db "DROP TABLE uplink_reply;
+	ALTER TABLE snapshot DROP COLUMN leaves_out;
 	ALTER TABLE region_state DROP COLUMN leaves_out;
 	ALTER TABLE state_history DROP COLUMN leaves_out;
 	UPDATE meta SET value='3' WHERE key='schema';" || bad "make a schema-3 store"
@@ -290,14 +292,14 @@ check "same figures after the upgrade" cmp -s log/before.csv log/after.csv
 check "a backup was taken first" test -f old.db.bak-schema3
 check "the backup is of schema 3" test \
 	"$(sqlite3 old.db.bak-schema3 "SELECT value FROM meta WHERE key='schema'")" = 3
-check "the store is of schema 4" test \
-	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 4
+check "the store is of schema 5" test \
+	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 5
 cp c130102.db new.db
 sqlite3 new.db "UPDATE meta SET value='7' WHERE key='schema'"
 out=$("$node" show --db new.db --period $per 2>&1)
 check "a newer store is refused (rc $?)" test $? -ne 0
 contains "newer schema message" "$out" \
-	"store new.db has schema 7; this tally-node knows up to 4: upgrade tally"
+	"store new.db has schema 7; this tally-node knows up to 5: upgrade tally"
 
 echo "admin: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
