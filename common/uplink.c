@@ -373,6 +373,31 @@ log_reply(struct tally_uplink *up, struct tally_reply_log *log,
 	return tally_reply_log_put(log, indicator, period, &r);
 }
 
+/* Records in the outbox that the hub answered it, and for an own state
+ * the answer itself. The writer *log is made on the first own state
+ * answered: an idle exchange answers none. */
+static int
+record_answer(struct tally_uplink *up, struct tally_store *st,
+    struct tally_reply_log **log, const char *instance,
+    const struct tally_ack_item *it)
+{
+	int rv = tally_store_acked(st, up->name, it->region, it->indicator,
+	    it->period, it->version, it->status);
+
+	if (rv != TALLY_OK || it->region[0] != '\0') {
+		return rv;
+	}
+	if (*log == NULL) {
+		rv = tally_reply_log_open(st, log);
+	}
+	if (rv == TALLY_OK) {
+		rv = log_reply(up, *log, instance, it->indicator, it->period,
+		    it->version, it->status,
+		    it->status == TALLY_ACK_REJECTED ? it->reason : "");
+	}
+	return rv;
+}
+
 static int
 apply_ack(struct tally_uplink *up, struct tally_store *st,
     const struct tally_wire_state *states, size_t n,
@@ -383,11 +408,7 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 	int                     rv;
 
 	rv = tally_store_begin(st);
-	if (rv == TALLY_OK) {
-		rv = tally_reply_log_open(st, &log);
-	}
 	if (rv != TALLY_OK) {
-		tally_store_rollback(st);
 		return rv;
 	}
 	if (tally_store_uplink_instance(st, up->name, held, sizeof(held)) ==
@@ -430,14 +451,7 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 			stats->rejected++;
 			break;
 		}
-		rv = tally_store_acked(st, up->name, it->region, it->indicator,
-		    it->period, it->version, it->status);
-		if (rv == TALLY_OK && it->region[0] == '\0') {
-			rv = log_reply(up, log, ack->hub_instance,
-			    it->indicator, it->period, it->version, it->status,
-			    it->status == TALLY_ACK_REJECTED ? it->reason
-			                                     : "");
-		}
+		rv = record_answer(up, st, &log, ack->hub_instance, it);
 	}
 	tally_reply_log_close(log);
 	if (rv == TALLY_OK) {

@@ -72,7 +72,8 @@ class Browser:
              "--disable-dev-shm-usage", "--no-first-run",
              "--disable-extensions", "--hide-scrollbars",
              "--user-data-dir=" + os.path.join(WORK, "profile"),
-             "--remote-debugging-pipe", "about:blank"],
+             "--window-size=1280,1400", "--remote-debugging-pipe",
+             "about:blank"],
             pass_fds=(3, 4), preexec_fn=fds,
             stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(WORK, "chromium.log"), "w"))
