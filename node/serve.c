@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "encoding.h"
+#include "entry_form.h"
 #include "entry_page.h"
 #include "errors.h"
 #include "httpaddr.h"
@@ -41,14 +42,11 @@
 	" frame-ancestors 'none'; base-uri 'none'"
 
 struct server {
-	const struct tally_catalog  *cat;
-	const struct tally_due      *due;
-	const struct tally_division *region;
-	struct tally_store          *st;
-	struct MHD_Daemon           *d;
-	bool                         loopback;
-	char                         token[65];
-	char                         url[128];
+	struct node_entry_site site; /* cat, st, due, region, token */
+	struct MHD_Daemon     *d;
+	bool                   loopback;
+	char                   token[65];
+	char                   url[128];
 };
 
 struct field {
@@ -100,6 +98,13 @@ field_get(const struct req *r, const char *key)
 		}
 	}
 	return NULL;
+}
+
+/* field_get for node_entry_form_sheet. */
+static const char *
+form_field(void *arg, const char *key)
+{
+	return field_get(arg, key);
 }
 
 static bool
@@ -249,304 +254,14 @@ default_period(struct tally_period *p)
 	}
 }
 
-/* The rows of the form: the indicators the region reports (every one
- * when it reports none yet), as the template has them. */
-struct page_data {
-	struct node_page   page;
-	struct node_status status;
-	bool               has_status;
-	char (*cells)[PAGE_COLS][64];
-	char **errors; /* per row */
-	char  *problems[TALLY_INTAKE_ERRORS_MAX];
-	char   notice[256];
-	char   title[512];
-	char  *warnings;
-};
-
-static void
-page_data_fini(struct page_data *pd)
-{
-	for (size_t i = 0; pd->errors != NULL && i < pd->page.n_rows; i++) {
-		free(pd->errors[i]);
-	}
-	for (size_t i = 0; i < pd->page.n_problems; i++) {
-		free(pd->problems[i]);
-	}
-	free(pd->errors);
-	free(pd->cells);
-	free(pd->page.rows);
-	free(pd->warnings);
-	if (pd->has_status) {
-		node_status_fini(&pd->status);
-	}
-}
-
-static bool
-same_period(const struct tally_period *a, const struct tally_period *b)
-{
-	return a->year == b->year && a->kind == b->kind &&
-	    a->index == b->index;
-}
-
-/* What the store holds for the row's indicator in the period, as the
- * form shows it. */
-static int
-stored_cells(struct server *s, struct page_data *pd, size_t k)
-{
-	struct node_page_row *row = &pd->page.rows[k];
-	struct tally_obs     *obs = NULL;
-	size_t                n   = 0;
-	int                   rv  = tally_store_observations(
-	                       s->st, row->ind, &pd->page.period, &obs, &n);
-
-	if (rv != TALLY_OK) {
-		return rv;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct tally_obs *o = &obs[i];
-		char(*c)[64]              = pd->cells[k];
-
-		if (!same_period(&o->period, &pd->page.period)) {
-			continue;
-		}
-		if (row->ind->kind == TALLY_KIND_RATIO) {
-			snprintf(c[PAGE_NUM], 64, "%.15g", o->num);
-			snprintf(c[PAGE_DEN], 64, "%.15g", o->den);
-			row->cells[PAGE_NUM] = c[PAGE_NUM];
-			row->cells[PAGE_DEN] = c[PAGE_DEN];
-		} else {
-			snprintf(c[PAGE_VALUE], 64, "%.15g", o->value);
-			row->cells[PAGE_VALUE] = c[PAGE_VALUE];
-		}
-		if (row->ind->kind == TALLY_KIND_WMEAN) {
-			snprintf(c[PAGE_WEIGHT], 64, "%.15g", o->weight);
-			row->cells[PAGE_WEIGHT] = c[PAGE_WEIGHT];
-		}
-	}
-	free(obs);
-	return TALLY_OK;
-}
-
-static int
-page_init(
-    struct server *s, struct page_data *pd, const struct tally_period *period)
-{
-	const struct tally_catalog *cat = s->cat;
-	size_t                      n   = 0;
-
-	memset(pd, 0, sizeof(*pd));
-	pd->page.region = s->region;
-	pd->page.period = *period;
-	pd->page.token  = s->token;
-	pd->page.rows   = calloc(cat->n_indicators, sizeof(*pd->page.rows));
-	pd->cells       = calloc(cat->n_indicators, sizeof(*pd->cells));
-	pd->errors      = calloc(cat->n_indicators, sizeof(*pd->errors));
-	if (pd->page.rows == NULL || pd->cells == NULL || pd->errors == NULL) {
-		return TALLY_ENOMEM;
-	}
-	for (size_t i = 0; i < cat->n_indicators; i++) {
-		if (node_status_reports(cat, s->st, &cat->indicators[i])) {
-			pd->page.rows[n++].ind = &cat->indicators[i];
-		}
-	}
-	if (n == 0) {
-		for (size_t i = 0; i < cat->n_indicators; i++) {
-			pd->page.rows[n++].ind = &cat->indicators[i];
-		}
-	}
-	pd->page.n_rows = n;
-	return TALLY_OK;
-}
-
-/* Fills the form with what is stored and adds the period's status. */
-static int
-page_finish(struct server *s, struct page_data *pd, bool from_store)
-{
-	int rv = TALLY_OK;
-
-	for (size_t k = 0; from_store && rv == TALLY_OK && k < pd->page.n_rows;
-	     k++) {
-		memset(
-		    pd->page.rows[k].cells, 0, sizeof(pd->page.rows[k].cells));
-		rv = stored_cells(s, pd, k);
-	}
-	if (rv == TALLY_OK) {
-		rv = node_status_collect(s->cat, s->st, s->due,
-		    &pd->page.period, tally_now_ms(), &pd->status);
-	}
-	if (rv == TALLY_OK) {
-		pd->has_status  = true;
-		pd->page.status = &pd->status;
-	}
-	return rv;
-}
-
 static enum MHD_Result
 send_page(
-    struct MHD_Connection *conn, unsigned int status, struct page_data *pd)
+    struct MHD_Connection *conn, unsigned int status, struct node_entry *pd)
 {
 	size_t len  = 0;
 	char  *html = node_page_html(&pd->page, &len);
 
 	return respond(conn, status, html, len, "text/html; charset=utf-8");
-}
-
-/* The text after `path:line: ` of an import problem: beside its row the
- * line says nothing to a person. */
-static const char *
-after_line(const char *text, const char *path)
-{
-	size_t      n = strlen(path);
-	const char *p;
-
-	if (strncmp(text, path, n) != 0 || text[n] != ':') {
-		return text;
-	}
-	p = text + n + 1;
-	while (*p >= '0' && *p <= '9') {
-		p++;
-	}
-	return p[0] == ':' && p[1] == ' ' ? p + 2 : text;
-}
-
-/* The problems of an import: beside their row where the line is one of
- * the form's rows (first_line the line of row 0), else in the list. */
-static void
-place_problems(struct page_data *pd, const struct tally_intake *in,
-    size_t first_line, const char *path)
-{
-	for (size_t i = 0; i < in->n_errors; i++) {
-		const struct tally_intake_error *e = &in->errors[i];
-		size_t                           k = e->line - first_line;
-
-		if (first_line > 0 && e->line >= first_line &&
-		    k < pd->page.n_rows) {
-			const char *t   = after_line(e->text, path);
-			char       *old = pd->errors[k];
-			size_t      len = (old != NULL ? strlen(old) + 2 : 0) +
-			    strlen(t) + 1;
-			char *nw = malloc(len);
-
-			if (nw == NULL) {
-				continue;
-			}
-			snprintf(nw, len, "%s%s%s", old != NULL ? old : "",
-			    old != NULL ? "; " : "", t);
-			free(old);
-			pd->errors[k]          = nw;
-			pd->page.rows[k].error = nw;
-		} else if (pd->page.n_problems < TALLY_INTAKE_ERRORS_MAX) {
-			pd->problems[pd->page.n_problems] = strdup(e->text);
-			if (pd->problems[pd->page.n_problems] != NULL) {
-				pd->page.n_problems++;
-			}
-		}
-	}
-	pd->page.problems = pd->problems;
-	pd->page.total_problems =
-	    in->total_errors - in->n_errors + pd->page.n_problems;
-}
-
-/* Runs the sheet through import's checks and transaction and says on
- * the page what came of it. */
-static int
-import_into_page(struct server *s, struct page_data *pd,
-    const struct tally_sheet *sh, const char *path, size_t first_line,
-    bool *imported)
-{
-	struct node_import_result res;
-	size_t                    wlen = 0;
-	FILE                     *w    = open_memstream(&pd->warnings, &wlen);
-	int                       rv;
-
-	rv = node_import_sheet(s->cat, s->st, sh, path, w, "tally-node", &res);
-	if (w != NULL) {
-		fclose(w);
-	}
-	if (rv != TALLY_OK) {
-		return rv;
-	}
-	*imported = res.imported;
-	if (res.imported && first_line == 0 && res.in->n_items > 0) {
-		/* An upload: the page of the period it was for. */
-		pd->page.period = res.in->items[0].obs.period;
-	}
-	if (res.imported) {
-		snprintf(pd->notice, sizeof(pd->notice),
-		    "已保存 saved %s: %zu 新增 new, %zu 更正 corrected, %zu "
-		    "未变 "
-		    "unchanged",
-		    path, res.counts[TALLY_PUT_NEW],
-		    res.counts[TALLY_PUT_CORRECTED],
-		    res.counts[TALLY_PUT_UNCHANGED]);
-		pd->page.notice = pd->notice;
-	} else {
-		snprintf(pd->title, sizeof(pd->title),
-		    "%s: %zu 个问题, 未导入任何数据 %zu problem%s; nothing "
-		    "imported",
-		    path, res.in->total_errors, res.in->total_errors,
-		    res.in->total_errors == 1 ? "" : "s");
-		pd->page.problems_title = pd->title;
-		place_problems(pd, res.in, first_line, path);
-	}
-	tally_intake_free(res.in);
-	return TALLY_OK;
-}
-
-/* The form as a sheet of import's columns: a header on line 1, then row
- * k of the form on line k + 2, each with its indicator and the period. */
-static int
-form_sheet(struct page_data *pd, const struct req *r, const char *ptext,
-    struct tally_sheet **out)
-{
-	static const char *const head[] = { "indicator", "period", "numerator",
-		"denominator", "value", "weight" };
-	struct tally_sheet      *sh     = calloc(1, sizeof(*sh));
-	int                      rv     = sh != NULL ? TALLY_OK : TALLY_ENOMEM;
-
-	for (size_t k = 0; rv == TALLY_OK && k <= pd->page.n_rows; k++) {
-		char **cells = calloc(6, sizeof(*cells));
-		bool   ok    = cells != NULL;
-
-		for (int c = 0; ok && c < 6; c++) {
-			const char *v = head[c];
-
-			if (k > 0) {
-				struct node_page_row *row =
-				    &pd->page.rows[k - 1];
-				char key[160];
-
-				if (c == 0) {
-					v = row->ind->id;
-				} else if (c == 1) {
-					v = ptext;
-				} else {
-					snprintf(key, sizeof(key), "%s_%s",
-					    node_page_fields[c - 2],
-					    row->ind->id);
-					v                 = field_get(r, key);
-					row->cells[c - 2] = v;
-				}
-			}
-			cells[c] = strdup(v != NULL ? v : "");
-			ok       = cells[c] != NULL;
-		}
-		if (!ok) {
-			for (int c = 0; cells != NULL && c < 6; c++) {
-				free(cells[c]);
-			}
-			free(cells);
-			rv = TALLY_ENOMEM;
-			break;
-		}
-		rv = tally_sheet_add_row(sh, k + 1, cells, 6);
-	}
-	if (rv != TALLY_OK) {
-		tally_sheet_free(sh);
-		return rv;
-	}
-	*out = sh;
-	return TALLY_OK;
 }
 
 static enum MHD_Result
@@ -555,7 +270,7 @@ get_page(struct server *s, struct MHD_Connection *conn)
 	const char *text =
 	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "period");
 	struct tally_period period;
-	struct page_data    pd;
+	struct node_entry   pd;
 	enum MHD_Result     rv;
 	bool                bad = false;
 
@@ -565,9 +280,9 @@ get_page(struct server *s, struct MHD_Connection *conn)
 		default_period(&period);
 		bad = true;
 	}
-	if (page_init(s, &pd, &period) != TALLY_OK ||
-	    page_finish(s, &pd, true) != TALLY_OK) {
-		page_data_fini(&pd);
+	if (node_entry_init(&s->site, &pd, &period) != TALLY_OK ||
+	    node_entry_finish(&s->site, &pd, true) != TALLY_OK) {
+		node_entry_fini(&pd);
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "cannot read the store\n");
 	}
@@ -579,7 +294,7 @@ get_page(struct server *s, struct MHD_Connection *conn)
 		pd.page.problems_title = pd.title;
 	}
 	rv = send_page(conn, bad ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK, &pd);
-	page_data_fini(&pd);
+	node_entry_fini(&pd);
 	return rv;
 }
 
@@ -598,13 +313,13 @@ get_status(struct server *s, struct MHD_Connection *conn)
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
 		    "period: not a period (2020-03, 2020Q2, 2020)\n");
 	}
-	if (node_status_collect(s->cat, s->st, s->due,
+	if (node_status_collect(s->site.cat, s->site.st, s->site.due,
 	        text != NULL ? &period : NULL, tally_now_ms(),
 	        &ns) != TALLY_OK) {
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "cannot read the store\n");
 	}
-	j = node_status_json(s->cat, s->st, &ns);
+	j = node_status_json(s->site.cat, s->site.st, &ns);
 	node_status_fini(&ns);
 	body = j != NULL ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	json_decref(j);
@@ -619,7 +334,7 @@ post_entry(struct server *s, struct MHD_Connection *conn, struct req *r)
 	const char         *ptext = field_get(r, "period");
 	struct tally_period period;
 	struct tally_sheet *sh = NULL;
-	struct page_data    pd;
+	struct node_entry   pd;
 	char                canon[TALLY_PERIOD_STRLEN];
 	bool                imported = false;
 	enum MHD_Result     rv;
@@ -630,13 +345,14 @@ post_entry(struct server *s, struct MHD_Connection *conn, struct req *r)
 		    "period: not a period (2020-03, 2020Q2, 2020)\n");
 	}
 	tally_period_format(&period, canon);
-	if (page_init(s, &pd, &period) != TALLY_OK ||
-	    form_sheet(&pd, r, canon, &sh) != TALLY_OK ||
-	    import_into_page(s, &pd, sh, "表单 form", 2, &imported) !=
+	if (node_entry_init(&s->site, &pd, &period) != TALLY_OK ||
+	    node_entry_form_sheet(&pd, form_field, r, canon, &sh) !=
 	        TALLY_OK ||
-	    page_finish(s, &pd, imported) != TALLY_OK) {
+	    node_entry_import(&s->site, &pd, sh, "表单 form", 2, &imported) !=
+	        TALLY_OK ||
+	    node_entry_finish(&s->site, &pd, imported) != TALLY_OK) {
 		tally_sheet_free(sh);
-		page_data_fini(&pd);
+		node_entry_fini(&pd);
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "cannot write to the store\n");
 	}
@@ -644,7 +360,7 @@ post_entry(struct server *s, struct MHD_Connection *conn, struct req *r)
 	TALLY_LOG(TALLY_LOG_INFO, "entry %s: %s", canon,
 	    imported ? "saved" : "refused");
 	rv = send_page(conn, imported ? MHD_HTTP_OK : HTTP_UNPROCESSABLE, &pd);
-	page_data_fini(&pd);
+	node_entry_fini(&pd);
 	return rv;
 }
 
@@ -714,7 +430,7 @@ post_upload(struct server *s, struct MHD_Connection *conn, struct req *r)
 	struct tally_sheet *sh = NULL;
 	struct tally_errbuf eb = { "" };
 	struct tally_period period;
-	struct page_data    pd;
+	struct node_entry   pd;
 	char                name[128];
 	bool                imported = false;
 	enum MHD_Result     rv;
@@ -726,14 +442,14 @@ post_upload(struct server *s, struct MHD_Connection *conn, struct req *r)
 	}
 	display_name(r->filename, name, sizeof(name));
 	default_period(&period);
-	if (page_init(s, &pd, &period) != TALLY_OK) {
-		page_data_fini(&pd);
+	if (node_entry_init(&s->site, &pd, &period) != TALLY_OK) {
+		node_entry_fini(&pd);
 		return respond_text(
 		    conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
 	err = read_upload(r, name, &sh, &eb);
 	if (err == TALLY_OK) {
-		err = import_into_page(s, &pd, sh, name, 0, &imported);
+		err = node_entry_import(&s->site, &pd, sh, name, 0, &imported);
 	} else if (err != TALLY_ENOMEM) {
 		snprintf(pd.title, sizeof(pd.title), "%s", eb.text);
 		pd.page.problems_title = pd.title;
@@ -741,17 +457,17 @@ post_upload(struct server *s, struct MHD_Connection *conn, struct req *r)
 	}
 	tally_sheet_free(sh);
 	if (err == TALLY_OK) {
-		err = page_finish(s, &pd, true);
+		err = node_entry_finish(&s->site, &pd, true);
 	}
 	if (err != TALLY_OK) {
-		page_data_fini(&pd);
+		node_entry_fini(&pd);
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "cannot write to the store\n");
 	}
 	TALLY_LOG(TALLY_LOG_INFO, "upload %s: %s", name,
 	    imported ? "imported" : "refused");
 	rv = send_page(conn, imported ? MHD_HTTP_OK : HTTP_UNPROCESSABLE, &pd);
-	page_data_fini(&pd);
+	node_entry_fini(&pd);
 	return rv;
 }
 
@@ -992,21 +708,23 @@ node_serve(const char *prog, const struct tally_catalog *cat,
 	unsigned char       raw[32];
 
 	memset(&s, 0, sizeof(s));
-	s.cat = cat;
-	s.due = o->due;
+	s.site.cat   = cat;
+	s.site.due   = o->due;
+	s.site.token = s.token;
 	if (sodium_init() < 0) {
 		return tally_cli_complain(
 		    prog, EX_SOFTWARE, "serve: libsodium");
 	}
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(s.token, sizeof(s.token), raw, sizeof(raw));
-	rv = tally_store_open(o->db, cat, &s.st, &eb);
+	rv = tally_store_open(o->db, cat, &s.site.st, &eb);
 	if (rv != TALLY_OK) {
 		return tally_cli_complain(prog, tally_exit_code(rv),
 		    "serve: %s", eb.text[0] ? eb.text : tally_strerror(rv));
 	}
-	tally_log_set_region(tally_store_region(s.st));
-	s.region = tally_catalog_division(cat, tally_store_region(s.st));
+	tally_log_set_region(tally_store_region(s.site.st));
+	s.site.region =
+	    tally_catalog_division(cat, tally_store_region(s.site.st));
 	/* The server's thread inherits the mask: the signals come here. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -1039,6 +757,6 @@ done:
 	if (s.d != NULL) {
 		MHD_stop_daemon(s.d);
 	}
-	tally_store_close(s.st);
+	tally_store_close(s.site.st);
 	return ex;
 }
