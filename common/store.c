@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "group.h"
 #include "log.h"
+#include "reply.h"
 #include "text.h"
 
 #include <errno.h>
@@ -27,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "4"
+#define STORE_SCHEMA_VERSION "5"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -415,7 +416,7 @@ static const char *schema_sql =
     "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
     "  version INTEGER NOT NULL, status INTEGER NOT NULL,"
     "  PRIMARY KEY (uplink, region, indicator, period)) WITHOUT "
-    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL;
+    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL TALLY_REPLY_SQL;
 
 static int
 db_err(struct tally_store *st, int rc, const char *what)
@@ -938,7 +939,7 @@ upgrade_3(struct tally_store *st)
 		    " leaves_out TEXT NOT NULL DEFAULT '';");
 	}
 	if (rv == TALLY_OK) {
-		rv = meta_put(st, "schema", STORE_SCHEMA_VERSION);
+		rv = meta_put(st, "schema", "4");
 	}
 	if (rv == TALLY_OK) {
 		return exec_sql(st, "COMMIT");
@@ -946,6 +947,36 @@ upgrade_3(struct tally_store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rv;
 }
+
+/* Schema 5 adds what the parent hub answered for each own state
+ * (reply.h): a new table, empty until the next push. */
+static int
+upgrade_4(struct tally_store *st)
+{
+	int rv = exec_sql(st, "BEGIN IMMEDIATE");
+
+	if (rv == TALLY_OK) {
+		rv = exec_sql(st, TALLY_REPLY_SQL);
+	}
+	if (rv == TALLY_OK) {
+		rv = meta_put(st, "schema", "5");
+	}
+	if (rv == TALLY_OK) {
+		return exec_sql(st, "COMMIT");
+	}
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rv;
+}
+
+/* The steps from each older schema to the next, in order. */
+static const struct {
+	const char *from;
+	const char *to;
+	int (*step)(struct tally_store *st);
+} upgrades[] = {
+	{ "3", "4", upgrade_3 },
+	{ "4", "5", upgrade_4 },
+};
 
 int
 tally_store_schema_known(
@@ -984,6 +1015,42 @@ backup_before_upgrade(struct tally_store *st, const char *path,
 		    "%s: copied to %s before the upgrade", path, out);
 	}
 	return rv;
+}
+
+/* Brings a store of an older schema up to this program's, one step at a
+ * time, after one copy of it as it was (PATH.bak-schemaN, N the schema
+ * it had). */
+static int
+upgrade(struct tally_store *st, const char *path, char *schema, size_t len,
+    struct tally_errbuf *eb)
+{
+	bool backed_up = false;
+	int  rv;
+
+	for (size_t i = 0; i < sizeof(upgrades) / sizeof(upgrades[0]); i++) {
+		if (strcmp(schema, upgrades[i].from) != 0) {
+			continue;
+		}
+		if (!backed_up) {
+			rv = backup_before_upgrade(st, path, schema, eb);
+			if (rv != TALLY_OK) {
+				return rv;
+			}
+			backed_up = true;
+		}
+		rv = upgrades[i].step(st);
+		if (rv != TALLY_OK) {
+			return tally_fail(eb, rv,
+			    "%s: cannot upgrade the store from schema %s to "
+			    "%s: %s",
+			    path, upgrades[i].from, upgrades[i].to,
+			    tally_strerror(rv));
+		}
+		TALLY_LOG(TALLY_LOG_INFO, "%s: upgraded from schema %s to %s",
+		    path, upgrades[i].from, upgrades[i].to);
+		snprintf(schema, len, "%s", upgrades[i].to);
+	}
+	return TALLY_OK;
 }
 
 static int
@@ -1031,23 +1098,11 @@ open_store(const char *path, const struct tally_catalog *cat, bool group,
 			goto fail;
 		}
 	}
-	if (rv == TALLY_OK && strcmp(schema, "3") == 0) {
-		rv = backup_before_upgrade(st, path, schema, eb);
+	if (rv == TALLY_OK) {
+		rv = upgrade(st, path, schema, sizeof(schema), eb);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
-		rv = upgrade_3(st);
-		if (rv != TALLY_OK) {
-			tally_fail(eb, rv,
-			    "%s: cannot upgrade the store from schema 3 to "
-			    "%s: "
-			    "%s",
-			    path, STORE_SCHEMA_VERSION, tally_strerror(rv));
-			goto fail;
-		}
-		TALLY_LOG(TALLY_LOG_INFO, "%s: upgraded from schema 3 to %s",
-		    path, STORE_SCHEMA_VERSION);
-		snprintf(schema, sizeof(schema), "%s", STORE_SCHEMA_VERSION);
 	}
 	if (rv == TALLY_OK && strcmp(schema, STORE_SCHEMA_VERSION) != 0) {
 		tally_fail(eb, TALLY_ECONFIG,
@@ -2247,9 +2302,9 @@ put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
 	/* A forwarded state keeps the times of the hub that received it from
 	 * the region itself; a child's own state is timed here, whatever it
 	 * claims. */
-	own = strcmp(region, via) == 0;
-	received =
-	    !own && ws->received_ms > 0 ? ws->received_ms : tally_clock_now_ms();
+	own      = strcmp(region, via) == 0;
+	received = !own && ws->received_ms > 0 ? ws->received_ms
+	                                       : tally_clock_now_ms();
 	first = !own && ws->received_ms > 0 ? ws->first_received_ms : received;
 	s     = st->stmt[ST_RSTATE_PUT];
 	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);

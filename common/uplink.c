@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "log.h"
 #include "nngerr.h"
+#include "reply.h"
 #include "tlsconf.h"
 #include "wire.h"
 
@@ -330,13 +331,60 @@ find_sent(const struct tally_wire_state *states, size_t n,
 	return NULL;
 }
 
+/* Keeps the answer for one of the region's own states (reply.h), so that
+ * `tally-node status` can say which hub took it and when, or why it was
+ * refused. States forwarded from below are the regions' own business. */
+static int
+log_reply(struct tally_uplink *up, struct tally_reply_log *log,
+    const char *instance, const char *indicator, const char *period,
+    uint64_t version, int status, const char *reason)
+{
+	struct tally_reply r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.uplink, sizeof(r.uplink), "%s", up->name);
+	snprintf(r.hub, sizeof(r.hub), "%s", up->hub);
+	snprintf(r.hub_instance, sizeof(r.hub_instance), "%s", instance);
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	r.version     = version;
+	r.status      = status;
+	r.answered_ms = tally_clock_now_ms();
+	return tally_reply_log_put(log, indicator, period, &r);
+}
+
+/* Records in the outbox that the hub answered it, and for an own state
+ * the answer itself. The writer *log is made on the first own state
+ * answered: an idle exchange answers none. */
+static int
+record_answer(struct tally_uplink *up, struct tally_store *st,
+    struct tally_reply_log **log, const char *instance,
+    const struct tally_ack_item *it)
+{
+	int rv = tally_store_acked(st, up->name, it->region, it->indicator,
+	    it->period, it->version, it->status);
+
+	if (rv != TALLY_OK || it->region[0] != '\0') {
+		return rv;
+	}
+	if (*log == NULL) {
+		rv = tally_reply_log_open(st, log);
+	}
+	if (rv == TALLY_OK) {
+		rv = log_reply(up, *log, instance, it->indicator, it->period,
+		    it->version, it->status,
+		    it->status == TALLY_ACK_REJECTED ? it->reason : "");
+	}
+	return rv;
+}
+
 static int
 apply_ack(struct tally_uplink *up, struct tally_store *st,
     const struct tally_wire_state *states, size_t n,
     const struct tally_ack *ack, struct tally_uplink_stats *stats)
 {
-	char held[TALLY_WIRE_TEXT_MAX];
-	int  rv;
+	struct tally_reply_log *log = NULL;
+	char                    held[TALLY_WIRE_TEXT_MAX];
+	int                     rv;
 
 	rv = tally_store_begin(st);
 	if (rv != TALLY_OK) {
@@ -382,9 +430,40 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 			stats->rejected++;
 			break;
 		}
-		rv = tally_store_acked(st, up->name, it->region, it->indicator,
-		    it->period, it->version, it->status);
+		rv = record_answer(up, st, &log, ack->hub_instance, it);
 	}
+	tally_reply_log_close(log);
+	if (rv == TALLY_OK) {
+		rv = tally_store_commit(st);
+	}
+	if (rv != TALLY_OK) {
+		tally_store_rollback(st);
+	}
+	return rv;
+}
+
+/* A submission refused whole: its own states stay pending, and each
+ * keeps the hub's reason for `tally-node status`. */
+static int
+log_refusal(struct tally_uplink *up, struct tally_store *st,
+    const struct tally_wire_state *states, size_t n,
+    const struct tally_ack *ack)
+{
+	struct tally_reply_log *log = NULL;
+	int                     rv  = tally_store_begin(st);
+
+	if (rv == TALLY_OK) {
+		rv = tally_reply_log_open(st, &log);
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
+		if (states[i].region[0] == '\0') {
+			rv = log_reply(up, log, ack->hub_instance,
+			    states[i].indicator, states[i].period_text,
+			    states[i].version, TALLY_REPLY_REFUSED,
+			    ack->error);
+		}
+	}
+	tally_reply_log_close(log);
 	if (rv == TALLY_OK) {
 		rv = tally_store_commit(st);
 	}
@@ -458,6 +537,7 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 			TALLY_LOG(TALLY_LOG_ERROR,
 			    "uplink %s: submission refused: %s", up->url,
 			    ack->error);
+			(void) log_refusal(up, st, states, n, ack);
 			rv = TALLY_EPROTO;
 		}
 		if (rv == TALLY_OK) {

@@ -27,13 +27,13 @@
 #include "clock.h"
 #include "compare.h"
 #include "errors.h"
+#include "httpaddr.h"
 #include "log.h"
 #include "report.h"
 #include "store.h"
 #include "text.h"
 #include "xlsx.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -1020,112 +1020,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return send_json(conn, &r, false);
 }
 
-/* Parses addr (see http.h) into a socket address. */
-static int
-parse_addr(const char *addr, struct sockaddr_storage *ss)
-{
-	const char *colon, *port_text;
-	char        host[INET6_ADDRSTRLEN + 2];
-	size_t      hlen;
-	long        port = 0;
-
-	memset(ss, 0, sizeof(*ss));
-	if (addr == NULL || addr[0] == '\0') {
-		return TALLY_EINVAL;
-	}
-	if (addr[0] == '[') {
-		const char *end = strchr(addr, ']');
-
-		if (end == NULL || end[1] != ':') {
-			return TALLY_EINVAL;
-		}
-		hlen      = (size_t) (end - addr - 1);
-		port_text = end + 2;
-		if (hlen == 0 || hlen >= sizeof(host)) {
-			return TALLY_EINVAL;
-		}
-		memcpy(host, addr + 1, hlen);
-		host[hlen] = '\0';
-	} else {
-		colon = strrchr(addr, ':');
-		if (colon == NULL) {
-			port_text = addr;
-			hlen      = 0;
-		} else {
-			port_text = colon + 1;
-			hlen      = (size_t) (colon - addr);
-		}
-		if (hlen >= sizeof(host) || memchr(addr, ':', hlen) != NULL) {
-			return TALLY_EINVAL;
-		}
-		memcpy(host, addr, hlen);
-		host[hlen] = '\0';
-		if (hlen == 0 || strcmp(host, "localhost") == 0) {
-			snprintf(host, sizeof(host), "127.0.0.1");
-		}
-	}
-	if (port_text[0] == '\0' || strlen(port_text) > 5) {
-		return TALLY_EINVAL;
-	}
-	for (const char *p = port_text; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
-			return TALLY_EINVAL;
-		}
-		port = port * 10 + (*p - '0');
-	}
-	if (port > 65535) {
-		return TALLY_EINVAL;
-	}
-	if (addr[0] == '[') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *) ss;
-
-		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
-			return TALLY_EINVAL;
-		}
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port   = htons((uint16_t) port);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *) ss;
-
-		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
-			return TALLY_EINVAL;
-		}
-		s4->sin_family = AF_INET;
-		s4->sin_port   = htons((uint16_t) port);
-	}
-	return TALLY_OK;
-}
-
-/* The URL a browser on this machine opens: the bound address, or
- * loopback for a server that listens on every address. */
+/* The URL a browser on this machine opens (httpaddr.h). */
 static void
 make_url(struct hub_http *h, const struct sockaddr_storage *ss)
 {
-	char host[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 =
-		    (const struct sockaddr_in6 *) ss;
-
-		if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ||
-		    inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host)) ==
-		        NULL) {
-			snprintf(host, sizeof(host), "::1");
-		}
-		snprintf(
-		    h->url, sizeof(h->url), "http://[%s]:%d/", host, h->port);
-		return;
-	}
-	{
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *) ss;
-
-		if (s4->sin_addr.s_addr == htonl(INADDR_ANY) ||
-		    inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host)) ==
-		        NULL) {
-			snprintf(host, sizeof(host), "127.0.0.1");
-		}
-	}
-	snprintf(h->url, sizeof(h->url), "http://%s:%d/", host, h->port);
+	tally_httpaddr_url(ss, h->port, h->url, sizeof(h->url));
 }
 
 int
@@ -1139,7 +1038,7 @@ hub_http_start(const struct tally_catalog *cat, const char *db_path,
 	unsigned int                flags;
 	int                         rv;
 
-	rv = parse_addr(addr, &ss);
+	rv = tally_httpaddr_parse(addr, &ss);
 	if (rv != TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_ERROR,
 		    "--http '%s': expected ADDR:PORT (127.0.0.1:8080, "

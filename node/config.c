@@ -21,10 +21,10 @@ static const char **
 single_slot(struct node_config *cfg, const char *name)
 {
 	static const char *names[] = { "db", "timeout_ms", "key", "tls_ca",
-		"tls_cert", "tls_key", "tls_server_name" };
+		"tls_cert", "tls_key", "tls_server_name", "due_days" };
 	const char       **slots[] = { &cfg->db, &cfg->timeout_ms, &cfg->key,
 		      &cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key,
-		      &cfg->tls_server_name };
+		      &cfg->tls_server_name, &cfg->due_days };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(name, names[i]) == 0) {
@@ -41,9 +41,14 @@ take_entry(struct node_config *cfg, const struct tally_ini_entry *e)
 	const struct tally_inifile *f = cfg->ini;
 	const char                **slot;
 
+	if (strcmp(e->section, "due") == 0) {
+		/* An indicator's own due days: checked against the
+		 * catalogue by node_config_due. */
+		return true;
+	}
 	if (strcmp(e->section, "node") != 0) {
-		tally_inifile_complain(
-		    f, e, "unknown section (a node's file has only [node])");
+		tally_inifile_complain(f, e,
+		    "unknown section (a node's file has [node] and [due])");
 		return false;
 	}
 	if (strcmp(e->name, "hub") == 0) {
@@ -59,7 +64,7 @@ take_entry(struct node_config *cfg, const struct tally_ini_entry *e)
 	if (slot == NULL) {
 		tally_inifile_complain(f, e,
 		    "unknown key (expected db, hub, timeout_ms, key, tls_ca, "
-		    "tls_cert, tls_key or tls_server_name)");
+		    "tls_cert, tls_key, tls_server_name or due_days)");
 		return false;
 	}
 	if (*slot != NULL) {
@@ -119,6 +124,81 @@ node_config_fini(struct node_config *cfg)
 {
 	tally_inifile_free(cfg->ini);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* A number of days of a due date: a whole number 0..3660 (ten years). */
+static bool
+parse_days(const char *text, int *out)
+{
+	double d;
+
+	if (tally_parse_double(text, &d) != TALLY_OK || d < 0 || d > 3660 ||
+	    d != (int) d) {
+		return false;
+	}
+	*out = (int) d;
+	return true;
+}
+
+/* The due dates of cfg into due; the number of bad lines, each
+ * printed as file:line. */
+static size_t
+config_due(const struct node_config *cfg, const struct tally_catalog *cat,
+    struct tally_due *due)
+{
+	size_t bad = 0;
+	int    days;
+
+	for (size_t i = 0; i < cfg->ini->n; i++) {
+		const struct tally_ini_entry *e = &cfg->ini->entries[i];
+		const struct tally_indicator *ind;
+
+		if (strcmp(e->section, "node") == 0 &&
+		    strcmp(e->name, "due_days") == 0) {
+			if (!parse_days(e->value, &days)) {
+				tally_inifile_complain(cfg->ini, e,
+				    "'%s' is not a number of days (0..3660)",
+				    e->value);
+				bad++;
+			} else {
+				due->default_days = days;
+			}
+			continue;
+		}
+		if (strcmp(e->section, "due") != 0) {
+			continue;
+		}
+		ind = tally_catalog_indicator(cat, e->name);
+		if (ind == NULL || !parse_days(e->value, &days) ||
+		    tally_due_set(due, cat, ind, days) != TALLY_OK) {
+			tally_inifile_complain(cfg->ini, e,
+			    "not an indicator and a number of days "
+			    "(0..3660)");
+			bad++;
+		}
+	}
+	return bad;
+}
+
+int
+node_config_due(const char *prog, const struct node_config *cfg,
+    const char *cli, const struct tally_catalog *cat, struct tally_due *due)
+{
+	int days;
+
+	if (cfg != NULL && config_due(cfg, cat, due) > 0) {
+		return EX_CONFIG;
+	}
+	if (cli != NULL) {
+		if (!parse_days(cli, &days)) {
+			return tally_cli_complain(prog, EX_USAGE,
+			    "--due-days: '%s' is not a number of days "
+			    "(0..3660)",
+			    cli);
+		}
+		due->default_days = days;
+	}
+	return EX_OK;
 }
 
 /* The entry that set a value, for its line. */
@@ -252,6 +332,19 @@ check_files(const struct node_config *cfg)
 	return bad;
 }
 
+/* The due dates: each bad line a problem. */
+static size_t
+check_due(const struct node_config *cfg, const struct tally_catalog *cat)
+{
+	struct tally_due due;
+	size_t           bad;
+
+	tally_due_init(&due);
+	bad = config_due(cfg, cat, &due);
+	tally_due_fini(&due);
+	return bad;
+}
+
 int
 node_check_config(const char *prog, const char *path)
 {
@@ -280,6 +373,7 @@ node_check_config(const char *prog, const char *path)
 	}
 	bad += check_hubs(&cfg, cat, region);
 	bad += check_files(&cfg);
+	bad += check_due(&cfg, cat);
 	node_config_fini(&cfg);
 	tally_catalog_free(cat);
 	if (bad > 0) {

@@ -1,13 +1,17 @@
 /*
  * The node's configuration file (/etc/tally/node-NAME.ini, tally.ini(5)):
  * a [node] section with db, hub (once per parent), timeout_ms, key and
- * the tls_ files, for `tally-node run -c FILE` and `push -c FILE`; and
+ * the tls_ files, for `tally-node run -c FILE` and `push -c FILE`, and
+ * due_days with a [due] section (an indicator's own days), for `status`
+ * and `serve`; and
  * `check-config -c FILE`, which checks all of it before a restart.
  */
 #ifndef NODE_CONFIG_H
 #define NODE_CONFIG_H
 
+#include "catalog.h"
 #include "inifile.h"
+#include "target.h"
 
 #include <stddef.h>
 
@@ -25,6 +29,7 @@ struct node_config {
 	const char           *tls_cert;
 	const char           *tls_key;
 	const char           *tls_server_name;
+	const char           *due_days;
 };
 
 /* Reads path into cfg, printing every problem as `path:line: message`.
@@ -34,6 +39,14 @@ int node_config_load(
     const char *prog, const char *path, struct node_config *cfg);
 
 void node_config_fini(struct node_config *cfg);
+
+/* The due dates of cfg (NULL: none) and of --due-days (cli, NULL: not
+ * given, else over the file's due_days) into due, which the caller has
+ * initialised with tally_due_init. Prints every problem as
+ * `file:line: ...` (or `prog: --due-days: ...`) and returns EX_CONFIG
+ * (EX_USAGE for --due-days), else EX_OK. */
+int node_config_due(const char *prog, const struct node_config *cfg,
+    const char *cli, const struct tally_catalog *cat, struct tally_due *due);
 
 /* `check-config -c FILE`: the file, then everything it names (the store
  * and its region, the hub URLs and parents, the key, the TLS files).

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 /* The figure an observation stands for: a ratio's rate, else its value;
@@ -71,11 +72,11 @@ history(struct tally_store *st, const struct tally_intake_item *it,
 }
 
 static void
-warn_outliers(
-    const char *prog, struct tally_store *st, const struct tally_intake *in)
+warn_outliers(FILE *out, const char *prog, struct tally_store *st,
+    const struct tally_intake *in)
 {
 	/* A warning, so -q (errors only) leaves it out. */
-	if (tally_log_level < TALLY_LOG_WARN) {
+	if (out == NULL || tally_log_level < TALLY_LOG_WARN) {
 		return;
 	}
 	for (size_t i = 0; i < in->n_items; i++) {
@@ -91,7 +92,7 @@ warn_outliers(
 			continue;
 		}
 		tally_period_format(&it->obs.period, p);
-		fprintf(stderr,
+		fprintf(out,
 		    "%s: warning: %s:%zu: %s %s: %.6g %s is far outside this "
 		    "region's usual range %.6g to %.6g (median %.6g of its "
 		    "last %zu figures); imported, but check it for a keying "
@@ -124,44 +125,64 @@ put_all(struct tally_store *st, struct tally_intake *in, size_t counts[3])
 }
 
 int
-node_import(const char *prog, const struct tally_catalog *cat,
-    struct tally_store *st, const char *path, int enc)
+node_import_sheet(const struct tally_catalog *cat, struct tally_store *st,
+    const struct tally_sheet *sh, const char *path, FILE *warn,
+    const char *prefix, struct node_import_result *res)
 {
-	struct tally_sheet  *sh        = NULL;
-	struct tally_intake *in        = NULL;
-	struct tally_errbuf  eb        = { "" };
-	size_t               counts[3] = { 0, 0, 0 };
-	int                  rv, ex = EX_OK;
+	struct tally_intake *in = NULL;
+	int                  rv;
 
-	rv = tally_sheet_read(path, enc, &sh, &eb);
-	if (rv != TALLY_OK) {
-		fprintf(stderr, "%s: %s\n", prog, eb.text);
-		return tally_exit_code(rv);
-	}
+	memset(res, 0, sizeof(*res));
 	rv = tally_intake_read(cat, sh, path, &in);
-	tally_sheet_free(sh);
 	if (rv != TALLY_OK) {
-		fprintf(stderr, "%s: import: %s\n", prog, tally_strerror(rv));
-		return tally_exit_code(rv);
+		return rv;
 	}
 	if (in->total_errors == 0) {
-		warn_outliers(prog, st, in);
+		warn_outliers(warn, prefix, st, in);
 	}
 	rv = tally_store_begin(st);
 	if (rv == TALLY_OK) {
-		rv = put_all(st, in, counts);
+		rv = put_all(st, in, res->counts);
 	}
 	if (rv == TALLY_OK && in->total_errors == 0) {
-		rv = tally_store_commit(st);
+		rv            = tally_store_commit(st);
+		res->imported = rv == TALLY_OK;
 	}
 	if (rv != TALLY_OK || in->total_errors > 0) {
 		/* One bad row imports nothing. */
 		tally_store_rollback(st);
 	}
 	if (rv != TALLY_OK) {
+		tally_intake_free(in);
+		return rv;
+	}
+	res->in = in;
+	return TALLY_OK;
+}
+
+int
+node_import(const char *prog, const struct tally_catalog *cat,
+    struct tally_store *st, const char *path, int enc)
+{
+	struct tally_sheet       *sh = NULL;
+	struct tally_intake      *in;
+	struct node_import_result res;
+	struct tally_errbuf       eb = { "" };
+	int                       rv, ex = EX_OK;
+
+	rv = tally_sheet_read(path, enc, &sh, &eb);
+	if (rv != TALLY_OK) {
+		fprintf(stderr, "%s: %s\n", prog, eb.text);
+		return tally_exit_code(rv);
+	}
+	rv = node_import_sheet(cat, st, sh, path, stderr, prog, &res);
+	tally_sheet_free(sh);
+	if (rv != TALLY_OK) {
 		fprintf(stderr, "%s: import: %s\n", prog, tally_strerror(rv));
-		ex = tally_exit_code(rv);
-	} else if (in->total_errors > 0) {
+		return tally_exit_code(rv);
+	}
+	in = res.in;
+	if (in->total_errors > 0) {
 		tally_intake_print_errors(in, stderr, prog);
 		fprintf(stderr,
 		    "%s: import: %zu problem%s in %s; nothing imported\n",
@@ -170,8 +191,9 @@ node_import(const char *prog, const struct tally_catalog *cat,
 		ex = EX_DATAERR;
 	} else {
 		printf("imported %s: %zu new, %zu corrected, %zu unchanged",
-		    path, counts[TALLY_PUT_NEW], counts[TALLY_PUT_CORRECTED],
-		    counts[TALLY_PUT_UNCHANGED]);
+		    path, res.counts[TALLY_PUT_NEW],
+		    res.counts[TALLY_PUT_CORRECTED],
+		    res.counts[TALLY_PUT_UNCHANGED]);
 		if (in->skipped > 0) {
 			printf("; %zu row%s without figures skipped",
 			    in->skipped, in->skipped == 1 ? "" : "s");

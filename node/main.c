@@ -66,6 +66,15 @@ usage(FILE *out)
 	    "         region reports), the period filled in.\n"
 	    "  indicators [--format table|json|csv]\n"
 	    "         The indicators: id, Chinese name, unit, what to enter.\n"
+	    "  status --db FILE|-c FILE [--period P] [--format table|json]\n"
+	    "         [--due-days N]\n"
+	    "         Per indicator and period: pending, taken by which hub\n"
+	    "         and when, refused and why; the due date, overdue.\n"
+	    "  serve  --db FILE|-c FILE [--http ADDR:PORT] [--due-days N]\n"
+	    "         [--ready-file FILE]\n"
+	    "         The data-entry page (default 127.0.0.1:8087): a form\n"
+	    "         per period, uploads, checked as import checks; the\n"
+	    "         status.\n"
 	    "  show   --db FILE --period P [--indicator ID]\n"
 	    "         [--format table|json|csv]\n"
 	    "         The region's own figures for P.\n"
@@ -1092,7 +1101,9 @@ main(int argc, char **argv)
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "import") == 0 ||
 	        strcmp(argv[1], "template") == 0 ||
-	        strcmp(argv[1], "indicators") == 0)) {
+	        strcmp(argv[1], "indicators") == 0 ||
+	        strcmp(argv[1], "status") == 0 ||
+	        strcmp(argv[1], "serve") == 0)) {
 		return run_intake(argv[1], argv);
 	}
 	if (argc >= 2 && argv[1][0] != '-') {

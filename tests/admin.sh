@@ -13,9 +13,10 @@
 #    hub's; a second backup to the same name is refused;
 #  - restore: a new instance id, and every child sends its states again,
 #    so the restored hub's report equals the one before;
-#  - upgrade: a schema-3 store opens with the same figures after a
-#    backup copy FILE.bak-schema3 was taken; a schema-7 store is refused,
-#    by the programs and by check-config.
+#  - upgrade: a schema-3 store opens (upgraded to this release's schema)
+#    with the same figures after a backup copy FILE.bak-schema3 was
+#    taken; a store of a newer schema is refused, by the programs and by
+#    check-config.
 # Usage: bash tests/admin.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/checklib.sh"
@@ -239,10 +240,14 @@ wait_for "node STOPPING=1" notified node STOPPING=1
 wait "$hubpid"
 
 echo "== upgrade"
+# This release's schema, as a store it made says.
+cur=$(sqlite3 c130102.db "SELECT value FROM meta WHERE key='schema'")
 "$node" show --db c130102.db --period $per --format csv >log/before.csv
 cp c130102.db old.db
-# The schema before: version 4 only added these columns.
-sqlite3 old.db "ALTER TABLE snapshot DROP COLUMN leaves_out;
+# The schema before: version 4 only added these columns, and version 5
+# the table of the hub's answers.
+sqlite3 old.db "DROP TABLE uplink_reply;
+	ALTER TABLE snapshot DROP COLUMN leaves_out;
 	ALTER TABLE region_state DROP COLUMN leaves_out;
 	ALTER TABLE state_history DROP COLUMN leaves_out;
 	UPDATE meta SET value='3' WHERE key='schema';" || bad "make a schema-3 store"
@@ -252,26 +257,26 @@ check "same figures after the upgrade" cmp -s log/before.csv log/after.csv
 check "a backup was taken first" test -f old.db.bak-schema3
 check "the backup is of schema 3" test \
 	"$(sqlite3 old.db.bak-schema3 "SELECT value FROM meta WHERE key='schema'")" = 3
-check "the store is of schema 4" test \
-	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 4
+check "the store is of schema $cur" test \
+	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = "$cur"
 cp c130102.db new.db
-sqlite3 new.db "UPDATE meta SET value='7' WHERE key='schema'"
+sqlite3 new.db "UPDATE meta SET value='99' WHERE key='schema'"
 out=$("$node" show --db new.db --period $per 2>&1)
 check "a newer store is refused (rc $?)" test $? -ne 0
 contains "newer schema message" "$out" \
-	"store new.db has schema 7; this tally-node knows up to 4: upgrade tally"
+	"store new.db has schema 99; this tally-node knows up to $cur: upgrade tally"
 # check-config, run before a restart after a downgrade, sees it too.
 sed "s|^db = .*|db = $work/new.db|" node-130102.ini >node-new.ini
 out=$("$node" check-config -c node-new.ini 2>&1)
 check "node check-config of a newer store exits 78" test $? -eq 78
 contains "node check-config names the newer schema" "$out" \
-	"node-new.ini:2: [node] db: store $work/new.db has schema 7; this tally-node knows up to 4"
+	"node-new.ini:2: [node] db: store $work/new.db has schema 99; this tally-node knows up to $cur"
 cp city.db newcity.db
-sqlite3 newcity.db "UPDATE meta SET value='7' WHERE key='schema'"
+sqlite3 newcity.db "UPDATE meta SET value='99' WHERE key='schema'"
 sed "s|^db = .*|db = $work/newcity.db|" hub-city.ini >hub-new.ini
 out=$("$hub" check-config -c hub-new.ini 2>&1)
 check "hub check-config of a newer store exits 78" test $? -eq 78
 contains "hub check-config names the newer schema" "$out" \
-	"hub-new.ini:2: [hub] db: store $work/newcity.db has schema 7; this tally-hub knows up to 4"
+	"hub-new.ini:2: [hub] db: store $work/newcity.db has schema 99; this tally-hub knows up to $cur"
 
 cl_finish

@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "errors.h"
 #include "period.h"
+#include "reply.h"
 #include "store.h"
 #include "text.h"
 #include "wire.h"
@@ -758,6 +759,72 @@ START_TEST(test_store_versions_and_overlap)
 }
 END_TEST
 
+/* put: one answer of the hub for mfg_pass_rate 2020-03, in a
+ * transaction of its own. */
+static void
+put_answer(
+    struct tally_store *st, uint64_t version, int status, const char *reason)
+{
+	struct tally_reply_log *log = NULL;
+	struct tally_reply      r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.uplink, sizeof(r.uplink), "parent");
+	snprintf(r.hub, sizeof(r.hub), "130100");
+	snprintf(r.hub_instance, sizeof(r.hub_instance), "abc");
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	r.version     = version;
+	r.status      = status;
+	r.answered_ms = (int64_t) version;
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(tally_reply_log_open(st, &log), 0);
+	ck_assert_int_eq(
+	    tally_reply_log_put(log, "mfg_pass_rate", "2020-03", &r), 0);
+	tally_reply_log_close(log);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+}
+
+/* The hub's answers (reply.h): the answer for the newest version is
+ * kept, and a late answer for an older one does not hide it. */
+START_TEST(test_reply_newest_wins)
+{
+	char                tmpl[] = "/tmp/tally-reply-XXXXXX";
+	char               *dir    = mkdtemp(tmpl);
+	char                path[4200];
+	struct tally_store *st = NULL;
+	struct tally_errbuf eb = { "" };
+	struct tally_reply  r;
+	uint64_t            v;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/a.db", dir);
+	ck_assert_int_eq(tally_store_create(path, cat, "130102", &st, &eb), 0);
+	ck_assert_int_eq(
+	    tally_reply_get(st, "mfg_pass_rate", "2020-03", &r), TALLY_ENOENT);
+	ck_assert_int_eq(
+	    tally_reply_acked_version(st, "mfg_pass_rate", "2020-03", &v),
+	    TALLY_ENOENT);
+	put_answer(st, 20, TALLY_ACK_ACCEPTED, "");
+	put_answer(st, 10, TALLY_REPLY_REFUSED, "late");
+	ck_assert_int_eq(
+	    tally_reply_get(st, "mfg_pass_rate", "2020-03", &r), 0);
+	ck_assert_uint_eq(r.version, 20);
+	ck_assert_int_eq(r.status, TALLY_ACK_ACCEPTED);
+	ck_assert_str_eq(r.hub, "130100");
+	put_answer(st, 30, TALLY_ACK_REJECTED, "held with other figures");
+	ck_assert_int_eq(
+	    tally_reply_get(st, "mfg_pass_rate", "2020-03", &r), 0);
+	ck_assert_uint_eq(r.version, 30);
+	ck_assert_str_eq(r.reason, "held with other figures");
+	ck_assert_str_eq(tally_reply_status_name(r.status), "rejected");
+	ck_assert_int_eq(
+	    tally_reply_get(st, "mfg_pass_rate", "2020-04", &r), TALLY_ENOENT);
+	tally_store_close(st);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 static Suite *
 common_suite(void)
 {
@@ -782,6 +849,7 @@ common_suite(void)
 	tcase_add_test(td, test_wire_submission_roundtrip);
 	tcase_add_test(td, test_wire_ack_roundtrip);
 	tcase_add_test(td, test_store_versions_and_overlap);
+	tcase_add_test(td, test_reply_newest_wins);
 	suite_add_tcase(s, td);
 	return s;
 }
