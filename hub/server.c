@@ -1157,7 +1157,7 @@ static void
 hub_reload(struct hub *hub, struct hub_http **http)
 {
 	struct hub_reloaded r;
-	char                addr[160];
+	char                addr[160] = "";
 	size_t              n;
 
 	tally_notify_reloading("reloading");
@@ -1176,16 +1176,18 @@ hub_reload(struct hub *hub, struct hub_http **http)
 		}
 		hub_http_stop(*http);
 		*http = NULL;
-		if (hub_http_start(r.cat, hub->cfg->db, addr, &r.due, http) !=
-		    TALLY_OK) {
-			TALLY_LOG(TALLY_LOG_ERROR,
-			    "reload: the dashboard did not start again on %s",
-			    addr);
-		}
 	}
-	/* The dashboard no longer reads the settings of the reload before. */
+	/* The dashboard, stopped, no longer reads the settings of the reload
+	 * before; the new one reads them where they stay, never from r,
+	 * which ends with this function. */
 	hub_reload_settings_free(&hub_reloaded_now);
 	hub_reloaded_now = r;
+	if (addr[0] != '\0' &&
+	    hub_http_start(hub_reloaded_now.cat, hub->cfg->db, addr,
+	        &hub_reloaded_now.due, http) != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "reload: the dashboard did not start again on %s", addr);
+	}
 	TALLY_LOG(TALLY_LOG_INFO, "reloaded: keys, targets and due dates");
 	tally_notify_ready("reloaded");
 }
