@@ -14,8 +14,9 @@
 #  - restore: a new instance id, and every child sends its states again,
 #    so the restored hub's report equals the one before;
 #  - upgrade: a schema-3 store opens with the same figures after a
-#    backup copy FILE.bak-schema3 was taken; a schema-7 store is refused,
-#    by the programs and by check-config.
+#    backup copy FILE.bak-schema3 was taken, and so does a schema-4 store
+#    (FILE.bak-schema4); a schema-7 store is refused, by the programs and
+#    by check-config.
 # Usage: bash tests/admin.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/checklib.sh"
@@ -241,7 +242,7 @@ wait "$hubpid"
 echo "== upgrade"
 "$node" show --db c130102.db --period $per --format csv >log/before.csv
 cp c130102.db old.db
-# The schema before: version 4 only added these columns.
+# The schema 3: version 4 added these columns, version 5 a table.
 sqlite3 old.db "ALTER TABLE snapshot DROP COLUMN leaves_out;
 	ALTER TABLE region_state DROP COLUMN leaves_out;
 	ALTER TABLE state_history DROP COLUMN leaves_out;
@@ -252,26 +253,38 @@ check "same figures after the upgrade" cmp -s log/before.csv log/after.csv
 check "a backup was taken first" test -f old.db.bak-schema3
 check "the backup is of schema 3" test \
 	"$(sqlite3 old.db.bak-schema3 "SELECT value FROM meta WHERE key='schema'")" = 3
-check "the store is of schema 4" test \
-	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 4
+check "the store is of schema 5" test \
+	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 5
+# Schema 5 only added the table of change reasons (withdrawals).
+cp c130102.db old4.db
+sqlite3 old4.db "DROP TABLE state_reason;
+	UPDATE meta SET value='4' WHERE key='schema';" || bad "make a schema-4 store"
+"$node" show --db old4.db --period $per --format csv >log/after4.csv 2>log/upgrade4.log
+check "the schema-4 store opens: $(cat log/upgrade4.log)" test $? -eq 0
+check "same figures after the upgrade from 4" cmp -s log/before.csv log/after4.csv
+check "a backup of schema 4 was taken first" test \
+	"$(sqlite3 old4.db.bak-schema4 "SELECT value FROM meta WHERE key='schema'")" = 4
+check "the upgraded store is of schema 5 with the reasons table" test \
+	"$(sqlite3 old4.db "SELECT value FROM meta WHERE key='schema'; SELECT count(*) FROM state_reason")" = "5
+0"
 cp c130102.db new.db
 sqlite3 new.db "UPDATE meta SET value='7' WHERE key='schema'"
 out=$("$node" show --db new.db --period $per 2>&1)
 check "a newer store is refused (rc $?)" test $? -ne 0
 contains "newer schema message" "$out" \
-	"store new.db has schema 7; this tally-node knows up to 4: upgrade tally"
+	"store new.db has schema 7; this tally-node knows up to 5: upgrade tally"
 # check-config, run before a restart after a downgrade, sees it too.
 sed "s|^db = .*|db = $work/new.db|" node-130102.ini >node-new.ini
 out=$("$node" check-config -c node-new.ini 2>&1)
 check "node check-config of a newer store exits 78" test $? -eq 78
 contains "node check-config names the newer schema" "$out" \
-	"node-new.ini:2: [node] db: store $work/new.db has schema 7; this tally-node knows up to 4"
+	"node-new.ini:2: [node] db: store $work/new.db has schema 7; this tally-node knows up to 5"
 cp city.db newcity.db
 sqlite3 newcity.db "UPDATE meta SET value='7' WHERE key='schema'"
 sed "s|^db = .*|db = $work/newcity.db|" hub-city.ini >hub-new.ini
 out=$("$hub" check-config -c hub-new.ini 2>&1)
 check "hub check-config of a newer store exits 78" test $? -eq 78
 contains "hub check-config names the newer schema" "$out" \
-	"hub-new.ini:2: [hub] db: store $work/newcity.db has schema 7; this tally-hub knows up to 4"
+	"hub-new.ini:2: [hub] db: store $work/newcity.db has schema 7; this tally-hub knows up to 5"
 
 cl_finish
