@@ -358,9 +358,11 @@ static const char *const hist_sql[HIST_COUNT] = {
 	    " AND tally_below(r.region, r.period) ORDER BY r.region",
 	/* A withdrawn observation's newest row is a tombstone, every figure
 	 * NULL (tally_store_withdraw): as of then, it is not there. */
+	/* One max() alone, so that the bare columns are its row's (the
+	 * months of a period are the same in all of them). */
 	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight, v FROM"
 	                  " (SELECT period, num, den, value, weight,"
-	                  " max(version) AS v, min(first_month) AS m"
+	                  " max(version) AS v, first_month AS m"
 	                  " FROM observation_history"
 	                  " WHERE indicator = ?1 AND first_month >= ?2"
 	                  " AND last_month <= ?3 AND held_from <= ?4"

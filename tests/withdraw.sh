@@ -134,12 +134,13 @@ check "b: the month, its quarter and its year are accepted" "$accepted" 3
 converge "b" $province
 check "b: province $ind $month reporting drops to 2" \
 	"$(field "$rep/$province-$month.json" $province $ind reporting)" 2
-check "b: city A $ind $month reporting drops to 1" \
-	"$(field "$rep/$city_a-$month.json" $city_a $ind reporting)" 1
+report $city_a $month "$work/out/city-a.json"
+check "b: city A's own report: $ind $month reporting drops to 1" \
+	"$(field "$work/out/city-a.json" $city_a $ind reporting)" 1
 check "b: 130502 has no $ind $month figure at the province" \
 	"$(field "$rep/$province-$month.json" 130502 $ind value)" none
 check "b: city A lists the withdrawal with its reason" \
-	"$(withdrawn_in "$rep/$city_a-$month.json" 130502 $ind $month)" "$why"
+	"$(withdrawn_in "$work/out/city-a.json" 130502 $ind $month)" "$why"
 check "b: the province lists it too, with the reason the county gave" \
 	"$(withdrawn_in "$rep/$province-$month.json" 130502 $ind $month)" "$why"
 check "b: the quarter, which keeps the county's other months, is not" \
