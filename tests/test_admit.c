@@ -7,6 +7,7 @@
  */
 #include "admit.h"
 #include "catalog.h"
+#include "clock.h"
 #include "errors.h"
 #include "pbwhy.h"
 #include "reason.h"
