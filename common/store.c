@@ -1961,7 +1961,7 @@ withdraw_step(struct tally_store *st, const char *sql,
 		sqlite3_bind_int(s, 5, tally_period_last_month(period));
 		sqlite3_bind_int64(s, 6,
 		    (sqlite3_int64) (st->txn_ms > 0 ? st->txn_ms
-		                                    : tally_now_ms()));
+		                                    : tally_clock_now_ms()));
 	}
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
@@ -2400,9 +2400,9 @@ put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
 	/* A forwarded state keeps the times of the hub that received it from
 	 * the region itself; a child's own state is timed here, whatever it
 	 * claims. */
-	own = strcmp(region, via) == 0;
-	received =
-	    !own && ws->received_ms > 0 ? ws->received_ms : tally_clock_now_ms();
+	own      = strcmp(region, via) == 0;
+	received = !own && ws->received_ms > 0 ? ws->received_ms
+	                                       : tally_clock_now_ms();
 	first = !own && ws->received_ms > 0 ? ws->first_received_ms : received;
 	s     = st->stmt[ST_RSTATE_PUT];
 	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);

@@ -65,7 +65,7 @@ node_reason_note(struct tally_store *st, const struct tally_indicator *ind,
 			empty = rv == TALLY_ENOENT;
 			tally_period_format(&p, text);
 			rv = tally_reason_put(st, "", ind->id, text, made,
-			    withdrawn && empty, reason, tally_now_ms());
+			    withdrawn && empty, reason, tally_clock_now_ms());
 		}
 		if (rv != TALLY_OK ||
 		    tally_period_parent(&p, &p) != TALLY_OK) {

@@ -619,8 +619,8 @@ START_TEST(test_store_withdraw)
 	ck_assert_int_eq(tally_store_put(st, ind, &o, &outcome, &eb), 0);
 	ck_assert_int_eq(tally_store_commit(st), 0);
 	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &month, &v), 0);
-	before = tally_now_ms();
-	while (tally_now_ms() <= before) {
+	before = tally_clock_now_ms();
+	while (tally_clock_now_ms() <= before) {
 		usleep(1000);
 	}
 	ck_assert_int_eq(tally_store_begin(st), 0);
@@ -641,7 +641,7 @@ START_TEST(test_store_withdraw)
 	ck_assert(got[0].num == 45);
 	free(got);
 	ck_assert_int_eq(tally_store_observations_asof(
-	                     st, ind, &year, tally_now_ms(), &got, &n),
+	                     st, ind, &year, tally_clock_now_ms(), &got, &n),
 	    0);
 	ck_assert_uint_eq(n, 0);
 	free(got);
