@@ -4,6 +4,7 @@
 #include "admit.h"
 
 #include "errors.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -305,6 +306,52 @@ empty_admit(const struct tally_state *s, char *why, size_t len)
 		return refuse(why, len,
 		    "field newest_period: empty (a state without data), so "
 		    "sums and leaves must be 0 and min and max absent");
+	}
+	return TALLY_OK;
+}
+
+int
+tally_admit_withdrawn(const struct tally_state *s, char *why, size_t len)
+{
+	if (s->has_newest || s->sum_a != 0 || s->sum_b != 0 ||
+	    s->leaves != 0 || s->has_minmax) {
+		return refuse(why, len,
+		    "field withdrawn: a withdrawn state holds no data, so "
+		    "newest_period must be empty, sums and leaves 0 and min "
+		    "and max absent");
+	}
+	return TALLY_OK;
+}
+
+int
+tally_admit_reason(const char *text, char *why, size_t len)
+{
+	size_t n     = strlen(text);
+	bool   blank = true;
+
+	if (n > TALLY_ADMIT_REASON_MAX) {
+		return refuse(why, len,
+		    "%zu bytes, at most %d (about %d Chinese characters): "
+		    "shorten it",
+		    n, TALLY_ADMIT_REASON_MAX, TALLY_ADMIT_REASON_MAX / 3);
+	}
+	if (!tally_utf8_valid(text, n)) {
+		return refuse(why, len, "not valid UTF-8 text");
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char) text[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			return refuse(why, len,
+			    "one line of text without control characters "
+			    "(line breaks, tabs)");
+		}
+		if (c != ' ') {
+			blank = false;
+		}
+	}
+	if (blank) {
+		return refuse(why, len, "empty: say why");
 	}
 	return TALLY_OK;
 }

@@ -59,6 +59,22 @@ int tally_admit_state(const struct tally_catalog *cat,
     const struct tally_period *period, const struct tally_state *s, char *why,
     size_t len);
 
+/* A withdrawn state (a region taking back what it sent for an
+ * (indicator, period)): it holds no data at all, no newest period, sums
+ * and leaves 0, no min or max, so that the levels above, which replace
+ * the region's state with it, drop the region's contribution exactly.
+ * One that carries data is refused, whatever the data. */
+int tally_admit_withdrawn(const struct tally_state *s, char *why, size_t len);
+
+/* The most bytes of a reason a region gives for a change (a correction
+ * or a withdrawal): 255 bytes of UTF-8, about 85 Chinese characters. */
+#define TALLY_ADMIT_REASON_MAX 255
+
+/* A reason as a person typed it: one line of UTF-8 without control
+ * characters, not blank, at most TALLY_ADMIT_REASON_MAX bytes. A longer
+ * one is refused, never cut: a cut reason would say something else. */
+int tally_admit_reason(const char *text, char *why, size_t len);
+
 /* A version as a hub receives it, against the hub's clock now_us: at most
  * skew_s seconds ahead. A version further ahead would make every honest
  * version after it stale until the clock caught up. */

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "group.h"
 #include "log.h"
+#include "reason.h"
 #include "reply.h"
 #include "text.h"
 
@@ -28,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "5"
+#define STORE_SCHEMA_VERSION "6"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -356,11 +357,20 @@ static const char *const hist_sql[HIST_COUNT] = {
 	    " AND x.held_from <= ?3)"
 	    " WHERE r.indicator = ?1 AND r.period = ?2"
 	    " AND tally_below(r.region, r.period) ORDER BY r.region",
-	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight,"
-	                  " max(version) FROM observation_history"
+	/* A withdrawn observation's newest row is a tombstone, every figure
+	 * NULL (tally_store_withdraw): as of then, it is not there. */
+	/* One max() alone, so that the bare columns are its row's (the
+	 * months of a period are the same in all of them). */
+	[HIST_OBS_ASOF] = "SELECT period, num, den, value, weight, v FROM"
+	                  " (SELECT period, num, den, value, weight,"
+	                  " max(version) AS v, first_month AS m"
+	                  " FROM observation_history"
 	                  " WHERE indicator = ?1 AND first_month >= ?2"
 	                  " AND last_month <= ?3 AND held_from <= ?4"
-	                  " GROUP BY period ORDER BY min(first_month)",
+	                  " GROUP BY period)"
+	                  " WHERE num IS NOT NULL OR den IS NOT NULL"
+	                  " OR value IS NOT NULL OR weight IS NOT NULL"
+	                  " ORDER BY m",
 };
 
 static const char *schema_sql =
@@ -416,7 +426,8 @@ static const char *schema_sql =
     "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
     "  version INTEGER NOT NULL, status INTEGER NOT NULL,"
     "  PRIMARY KEY (uplink, region, indicator, period)) WITHOUT "
-    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL TALLY_REPLY_SQL;
+    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL TALLY_REPLY_SQL
+        TALLY_REASON_SQL;
 
 static int
 db_err(struct tally_store *st, int rc, const char *what)
@@ -948,18 +959,18 @@ upgrade_3(struct tally_store *st)
 	return rv;
 }
 
-/* Schema 5 adds what the parent hub answered for each own state
- * (reply.h): a new table, empty until the next push. */
+/* A step that only adds tables (sql), to schema `to`, in one
+ * transaction. */
 static int
-upgrade_4(struct tally_store *st)
+upgrade_tables(struct tally_store *st, const char *sql, const char *to)
 {
 	int rv = exec_sql(st, "BEGIN IMMEDIATE");
 
 	if (rv == TALLY_OK) {
-		rv = exec_sql(st, TALLY_REPLY_SQL);
+		rv = exec_sql(st, sql);
 	}
 	if (rv == TALLY_OK) {
-		rv = meta_put(st, "schema", "5");
+		rv = meta_put(st, "schema", to);
 	}
 	if (rv == TALLY_OK) {
 		return exec_sql(st, "COMMIT");
@@ -968,7 +979,24 @@ upgrade_4(struct tally_store *st)
 	return rv;
 }
 
-/* The steps from each older schema to the next, in order. */
+/* Schema 5 adds what the parent hub answered for each own state
+ * (reply.h): a new table, empty until the next push. */
+static int
+upgrade_4(struct tally_store *st)
+{
+	return upgrade_tables(st, TALLY_REPLY_SQL, "5");
+}
+
+/* Schema 6 adds the reasons of changes and the withdrawals (reason.h):
+ * one new table, empty, since no older store was ever given a reason. */
+static int
+upgrade_5(struct tally_store *st)
+{
+	return upgrade_tables(st, TALLY_REASON_SQL, "6");
+}
+
+/* The migrations, in order: each takes a store of schema `from` to the
+ * next. A store is copied once, as it was, before the first. */
 static const struct {
 	const char *from;
 	const char *to;
@@ -976,6 +1004,7 @@ static const struct {
 } upgrades[] = {
 	{ "3", "4", upgrade_3 },
 	{ "4", "5", upgrade_4 },
+	{ "5", "6", upgrade_5 },
 };
 
 int
@@ -1926,6 +1955,93 @@ tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
 	return TALLY_OK;
 }
 
+/* Runs one statement of the withdrawal, bound to (indicator, period)
+ * and, for the tombstone, the version, months and time. */
+static int
+withdraw_step(struct tally_store *st, const char *sql,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    uint64_t version)
+{
+	sqlite3_stmt *s = NULL;
+	char          text[TALLY_PERIOD_STRLEN];
+	int           rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return db_err(st, rc, "withdraw");
+	}
+	tally_period_format(period, text);
+	sqlite3_bind_text(s, 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+	if (sqlite3_bind_parameter_count(s) > 2) {
+		sqlite3_bind_int64(s, 3, (sqlite3_int64) version);
+		sqlite3_bind_int(s, 4, tally_period_first_month(period));
+		sqlite3_bind_int(s, 5, tally_period_last_month(period));
+		sqlite3_bind_int64(s, 6,
+		    (sqlite3_int64) (st->txn_ms > 0 ? st->txn_ms
+		                                    : tally_clock_now_ms()));
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? TALLY_OK : db_err(st, rc, "withdraw");
+}
+
+int
+tally_store_withdraw(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, uint64_t *version,
+    struct tally_errbuf *eb)
+{
+	char                text[TALLY_PERIOD_STRLEN];
+	struct tally_period p = *period;
+	uint64_t            v = 0;
+	int                 rc, rv;
+
+	tally_period_format(period, text);
+	sqlite3_bind_text(st->stmt[ST_GET], 1, ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st->stmt[ST_GET], 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->stmt[ST_GET]);
+	sqlite3_reset(st->stmt[ST_GET]);
+	if (rc == SQLITE_DONE) {
+		return tally_fail(eb, TALLY_ENOENT,
+		    "field period: nothing is recorded for '%s' %s", ind->id,
+		    text);
+	}
+	if (rc != SQLITE_ROW) {
+		return tally_fail(eb, db_err(st, rc, "get"), "database error");
+	}
+	rv = next_version(st, &v);
+	if (rv != TALLY_OK) {
+		return tally_fail(eb, rv, "%s",
+		    rv == TALLY_ECONFIG ? st->clock_error : "database error");
+	}
+	/* The history keeps the observation; a row without figures from
+	 * this version on says it is gone (HIST_OBS_ASOF). */
+	rv = withdraw_step(st,
+	    "INSERT OR IGNORE INTO observation_history (indicator, period,"
+	    " version, first_month, last_month, held_from)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    ind, period, v);
+	if (rv == TALLY_OK) {
+		rv = withdraw_step(st,
+		    "DELETE FROM observation WHERE indicator = ?1"
+		    " AND period = ?2",
+		    ind, period, v);
+	}
+	/* Like a correction: the period's snapshot and every coarser one
+	 * get the new version, without this observation. */
+	for (; rv == TALLY_OK;) {
+		rv = recompute(st, ind, &p, v);
+		if (tally_period_parent(&p, &p) != TALLY_OK) {
+			break;
+		}
+	}
+	if (rv != TALLY_OK) {
+		return tally_fail(eb, rv, "database error");
+	}
+	*version = v;
+	return TALLY_OK;
+}
+
 /* Appends one element of size sz to a growable array of *count elements
  * with room for *cap. Nothing changes on failure. */
 static int
@@ -2332,6 +2448,11 @@ put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
 	rv = step_done(st, s, "region state");
 	if (rv == TALLY_OK) {
 		rv = hist_append(st, HIST_RSTATE, ws->ind->id, text, region);
+	}
+	if (rv == TALLY_OK &&
+	    (ws->withdrawn || ws->change_reason[0] != '\0')) {
+		rv = tally_reason_put(st, region, ws->ind->id, text,
+		    ws->version, ws->withdrawn, ws->change_reason, received);
 	}
 	/* Only a direct child's own state and that of a moving region the
 	 * region absorbs are part of its figure; the states of regions

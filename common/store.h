@@ -110,6 +110,18 @@ void tally_store_read_end(struct tally_store *st);
 int tally_store_put(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_obs *obs, int *outcome, struct tally_errbuf *eb);
 
+/* Withdraws, inside a transaction, the observation recorded for (ind,
+ * period): it is removed, the history keeps it up to now, and the
+ * period's snapshot and every coarser one derived from it are recomputed
+ * without it under one new version, set in *version (the snapshot of a
+ * period left without data becomes a state without data, which every
+ * level above applies like any newer version). TALLY_ENOENT, with
+ * `field period: ...` in eb, when nothing is recorded for (ind, period).
+ * The reason and the withdrawn mark are the caller's (reason.h). */
+int tally_store_withdraw(struct tally_store *st,
+    const struct tally_indicator *ind, const struct tally_period *period,
+    uint64_t *version, struct tally_errbuf *eb);
+
 /* The observations of ind that lie inside period (all of them when period
  * is NULL). The caller frees *out with free(). */
 int tally_store_observations(struct tally_store *st,

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "nngerr.h"
 #include "reply.h"
+#include "reason.h"
 #include "tlsconf.h"
 #include "wire.h"
 
@@ -528,6 +529,11 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		/* With nothing pending, one empty submission still goes out:
 		 * its acknowledgement carries the hub's instance id, which is
 		 * how a child learns that its hub lost its data. */
+		/* Withdrawals and the reasons of corrections travel with
+		 * their versions. */
+		if (rv == TALLY_OK) {
+			rv = tally_reason_attach(st, states, n);
+		}
 		if (rv != TALLY_OK || (n == 0 && !first)) {
 			free(states);
 			return rv;

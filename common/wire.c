@@ -83,6 +83,9 @@ submission_texts_ok(const Tally__Submission *m, size_t *bad_state)
 		if (!text_ok(p->leaves_out, TALLY_WIRE_TEXT_MAX)) {
 			return "leaves_out";
 		}
+		if (!text_ok(p->change_reason, TALLY_WIRE_CHANGE_REASON_MAX)) {
+			return "change_reason";
+		}
 	}
 	return NULL;
 }
@@ -261,6 +264,15 @@ state_check(const struct tally_catalog *cat, const Tally__PartialState *m,
 		snprintf(ws->leaves_out, sizeof(ws->leaves_out), "%s",
 		    m->leaves_out);
 	}
+	/* One encoding for "no reason": the field absent, as leaves_out. */
+	if (m->change_reason != NULL && m->change_reason[0] == '\0') {
+		return "change_reason is empty: absent for none";
+	}
+	if (m->change_reason != NULL) {
+		snprintf(ws->change_reason, sizeof(ws->change_reason), "%s",
+		    m->change_reason);
+	}
+	ws->withdrawn = m->has_withdrawn && m->withdrawn;
 	return NULL;
 }
 
@@ -272,6 +284,11 @@ state_admit(const struct tally_catalog *cat, const char *sender,
 {
 	const char *region = ws->region[0] != '\0' ? ws->region : sender;
 
+	if (ws->withdrawn &&
+	    tally_admit_withdrawn(
+	        &ws->state, ws->reason, sizeof(ws->reason)) != TALLY_OK) {
+		return ws->reason;
+	}
 	if (tally_admit_state(cat, ws->ind, region, &ws->period, &ws->state,
 	        ws->reason, sizeof(ws->reason)) != TALLY_OK) {
 		return ws->reason;
@@ -352,6 +369,13 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 		}
 		if (ws->leaves_out[0] != '\0') {
 			p->leaves_out = (char *) ws->leaves_out;
+		}
+		if (ws->withdrawn) {
+			p->has_withdrawn = 1;
+			p->withdrawn     = 1;
+		}
+		if (ws->change_reason[0] != '\0') {
+			p->change_reason = (char *) ws->change_reason;
 		}
 		ptrs[i] = p;
 	}
@@ -440,7 +464,10 @@ tally_submission_decode_body(const struct tally_catalog *cat,
 		    "malformed submission: field states[%zu].%s: not UTF-8 "
 		    "text of at most %d bytes "
 		    "without control characters",
-		    bad_state, bad, TALLY_WIRE_TEXT_MAX - 1);
+		    bad_state, bad,
+		    strcmp(bad, "change_reason") == 0
+		        ? TALLY_WIRE_CHANGE_REASON_MAX - 1
+		        : TALLY_WIRE_TEXT_MAX - 1);
 		goto fail;
 	}
 	if (!tally_region_code_valid(m->sender)) {

@@ -28,6 +28,9 @@
 #define TALLY_WIRE_STATES_MAX 8192
 #define TALLY_WIRE_TEXT_MAX   64
 #define TALLY_WIRE_REASON_MAX 160
+/* A change reason (PartialState.change_reason): at most 255 bytes of
+ * UTF-8, so 256 with the terminator. */
+#define TALLY_WIRE_CHANGE_REASON_MAX 256
 /* The most leaf regions a state may count; the wire field is wider, so
  * that a larger value is refused, never truncated. */
 #define TALLY_WIRE_LEAVES_MAX 100000u
@@ -71,6 +74,11 @@ struct tally_wire_state {
 	/* What the region left out of the state (catalog.h), in text form;
 	 * "" for nothing. */
 	char leaves_out[TALLY_LEAVES_OUT_STRLEN];
+	/* A withdrawal (a state without data, admit.h), and why the region
+	 * changed the state, "" for no reason given (reason.h). Neither is
+	 * part of the signed claim. */
+	bool withdrawn;
+	char change_reason[TALLY_WIRE_CHANGE_REASON_MAX];
 	/* The keys as sent (cut to fit), echoed in the acknowledgement. */
 	char indicator[TALLY_WIRE_TEXT_MAX];
 	char period_text[TALLY_PERIOD_STRLEN];
@@ -107,8 +115,9 @@ struct tally_ack {
 };
 
 /* Packs sub into an envelope in a new buffer, freed by the caller with
- * free(). Only ind, period, state, version, region and the received times
- * of each state are used. */
+ * free(). Only ind, period, state, version, region, the received times,
+ * the origin signature, leaves_out, withdrawn and change_reason of each
+ * state are used. */
 int tally_submission_encode(
     const struct tally_submission *sub, uint8_t **buf, size_t *len);
 

@@ -9,7 +9,9 @@
 
 #include "cli.h"
 #include "errors.h"
+#include "figure.h"
 #include "number.h"
+#include "reason.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -38,14 +40,37 @@ key_text(const struct tally_audit_envelope *env)
 }
 
 struct list_ctx {
-	FILE   *out;
-	int     format;
-	json_t *envelopes; /* JSON only */
-	json_t *repairs;   /* JSON only */
+	FILE               *out;
+	struct tally_store *st;
+	int                 format;
+	json_t             *envelopes; /* JSON only */
+	json_t             *repairs;   /* JSON only */
 };
 
+/* Why the region changed the state (reason.h): whether it is a
+ * withdrawal, and its reason, "" for none given. */
+struct item_reason {
+	bool withdrawn;
+	char text[TALLY_WIRE_CHANGE_REASON_MAX];
+};
+
+static int
+item_reason(struct list_ctx *c, const struct tally_audit_item *it,
+    struct item_reason *r)
+{
+	int rv = tally_reason_get(c->st, it->region, it->indicator, it->period,
+	    it->version, &r->withdrawn, r->text, sizeof(r->text));
+
+	if (rv == TALLY_ENOENT) {
+		r->withdrawn = false;
+		r->text[0]   = '\0';
+		rv           = TALLY_OK;
+	}
+	return rv;
+}
+
 static json_t *
-item_json(const struct tally_audit_item *it)
+item_json(const struct tally_audit_item *it, const struct item_reason *r)
 {
 	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:f, s:f, s:i}",
 	    "seq", (int) it->seq, "region", it->region, "indicator",
@@ -67,6 +92,9 @@ item_json(const struct tally_audit_item *it)
 	}
 	json_object_set_new(o, "origin_key_id",
 	    it->has_origin ? json_string(it->origin_key_id) : json_null());
+	json_object_set_new(o, "withdrawn", json_boolean(r->withdrawn));
+	json_object_set_new(o, "change_reason",
+	    r->text[0] != '\0' ? json_string(r->text) : json_null());
 	return o;
 }
 
@@ -91,7 +119,15 @@ list_json(struct list_ctx *c, const struct tally_audit_envelope *env,
 		return TALLY_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(states, item_json(&items[i]));
+		struct item_reason r;
+		int                rv = item_reason(c, &items[i], &r);
+
+		if (rv != TALLY_OK) {
+			json_decref(o);
+			json_decref(states);
+			return rv;
+		}
+		json_array_append_new(states, item_json(&items[i], &r));
 	}
 	json_object_set_new(o, "states", states);
 	json_array_append_new(c->envelopes, o);
@@ -111,7 +147,12 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 	format_ms(env->received_ms, when, sizeof(when));
 	for (size_t i = 0; i < n; i++) {
 		const struct tally_audit_item *it = &items[i];
+		struct item_reason             r;
+		int                            rv = item_reason(c, it, &r);
 
+		if (rv != TALLY_OK) {
+			return rv;
+		}
 		if (c->format == TALLY_FORMAT_CSV) {
 			char a[TALLY_NUMBER_STRLEN], b[TALLY_NUMBER_STRLEN];
 
@@ -135,8 +176,11 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 			} else {
 				fprintf(c->out, ",,,,,");
 			}
-			fprintf(c->out, "%s\n",
-			    it->has_origin ? it->origin_key_id : "");
+			fprintf(c->out, "%s,%s,",
+			    it->has_origin ? it->origin_key_id : "",
+			    r.withdrawn ? "yes" : "");
+			tally_figure_csv_field(c->out, r.text);
+			fputc('\n', c->out);
 			continue;
 		}
 		fprintf(c->out,
@@ -146,12 +190,17 @@ list_fn(void *arg, const struct tally_audit_envelope *env,
 		    it->indicator, it->period, it->version, it->state.sum_a,
 		    it->state.sum_b, it->state.leaves);
 		if (it->has_prev) {
-			fprintf(c->out, "v%" PRIu64 " %.15g/%.15g (%u)\n",
+			fprintf(c->out, "v%" PRIu64 " %.15g/%.15g (%u)",
 			    it->prev_version, it->prev.sum_a, it->prev.sum_b,
 			    it->prev.leaves);
 		} else {
-			fprintf(c->out, "new\n");
+			fprintf(c->out, "new");
 		}
+		if (r.withdrawn || r.text[0] != '\0') {
+			fprintf(c->out, "  %s: %s",
+			    r.withdrawn ? "withdrawn" : "reason", r.text);
+		}
+		fputc('\n', c->out);
 	}
 	return TALLY_OK;
 }
@@ -194,7 +243,7 @@ repair_fn(void *arg, int64_t at_ms, const struct tally_repair_item *it,
 static int
 list(FILE *out, struct tally_store *st, const struct hub_audit_opts *o)
 {
-	struct list_ctx c = { out, o->format, NULL, NULL };
+	struct list_ctx c = { out, st, o->format, NULL, NULL };
 	int             rv;
 
 	if (o->format == TALLY_FORMAT_JSON) {
@@ -210,7 +259,7 @@ list(FILE *out, struct tally_store *st, const struct hub_audit_opts *o)
 		    "envelope,received_at,sender,key_id,region,"
 		    "indicator,period,version,sum_a,sum_b,leaves,"
 		    "prev_version,prev_sum_a,prev_sum_b,prev_leaves,"
-		    "prev_via,origin_key_id\n");
+		    "prev_via,origin_key_id,withdrawn,change_reason\n");
 	} else {
 		fprintf(out,
 		    "%8s %-24s %-6s %-16s %-6s %-32s %-7s %17s %14s %14s "

@@ -21,6 +21,7 @@
 #include "asof.h"
 #include "errors.h"
 #include "figure.h"
+#include "reason.h"
 #include "refusal.h"
 #include "rollup.h"
 #include "text.h"
@@ -1110,6 +1111,14 @@ report_json(
 	if (rv == TALLY_OK && v->as_of_ms == 0) {
 		rv = refused_json(v, root);
 	}
+	if (rv == TALLY_OK) {
+		char text[TALLY_PERIOD_STRLEN];
+
+		tally_period_format(&o->period, text);
+		rv = tally_reason_report(v->st, text,
+		    o->ind != NULL ? o->ind->id : NULL, v->as_of_ms,
+		    v->hub->code, root);
+	}
 	if (rv != TALLY_OK) {
 		json_decref(root);
 		json_decref(regions);
@@ -1514,6 +1523,7 @@ hub_report(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		hub_report_print_csv(out, cat, doc);
 	} else {
 		hub_report_print_table(out, cat, doc);
+		hub_report_print_withdrawn(out, doc);
 		hub_report_print_refused(out, doc);
 	}
 	json_decref(doc);

@@ -649,6 +649,30 @@ hub_report_print_as_of(FILE *out, int64_t as_of_ms)
 	fprintf(out, "as of %s (%s China Standard Time)\n", utc, cst);
 }
 
+/* The withdrawals in force, under the table: one line each, with the
+ * reason the region gave. */
+void
+hub_report_print_withdrawn(FILE *out, json_t *doc)
+{
+	json_t *arr = json_object_get(doc, "withdrawn");
+	size_t  i;
+	json_t *w;
+
+	if (json_array_size(arr) == 0) {
+		return;
+	}
+	fprintf(out, "\nwithdrawn (no longer counted):\n");
+	json_array_foreach(arr, i, w)
+	{
+		fprintf(out, "  %-8s %s %s, withdrawn %s: %s\n",
+		    json_string_value(json_object_get(w, "region")),
+		    json_string_value(json_object_get(w, "indicator")),
+		    json_string_value(json_object_get(w, "period")),
+		    json_string_value(json_object_get(w, "withdrawn_at")),
+		    json_string_value(json_object_get(w, "reason")));
+	}
+}
+
 /* The refusals of the report, under its table: one line per child. */
 void
 hub_report_print_refused(FILE *out, json_t *doc)

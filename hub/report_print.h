@@ -29,4 +29,7 @@ void hub_report_print_as_of(FILE *out, int64_t as_of_ms);
 /* The hub's refusals by child (the document's "refused"), if any. */
 void hub_report_print_refused(FILE *out, json_t *doc);
 
+/* The withdrawals in force (doc's "withdrawn"), under the table. */
+void hub_report_print_withdrawn(FILE *out, json_t *doc);
+
 #endif

@@ -18,6 +18,7 @@
 #include "store.h"
 #include "text.h"
 #include "uplink.h"
+#include "withdraw.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +54,13 @@ usage(FILE *out)
 	    "         Create the store for one region (any level).\n"
 	    "  record --db FILE --indicator ID --period P\n"
 	    "         (--num N --den D | --value V | --value V --weight W)\n"
+	    "         [--reason TEXT]\n"
 	    "         Record one observation; the same (indicator, period)\n"
-	    "         again is a correction.\n"
+	    "         again is a correction, and --reason says why (it\n"
+	    "         travels up with it, into every hub's audit trail).\n"
+	    "  withdraw --db FILE --indicator ID --period P --reason TEXT\n"
+	    "         Take back a period keyed by mistake: every level\n"
+	    "         above drops it exactly; the reason is kept.\n"
 	    "  import --db FILE [--encoding utf-8|gbk] FILE.csv|FILE.xlsx\n"
 	    "         Import a sheet (CSV in UTF-8 or GBK, or .xlsx) whose\n"
 	    "         header names indicator,period,numerator,denominator,\n"
@@ -141,6 +147,7 @@ struct node_args {
 	const char *den;
 	const char *value;
 	const char *weight;
+	const char *reason;
 	const char *format;
 	/* --hub, repeated: `URL`, or `CODE=URL` per parent (catalog.h). */
 	const char *hubs[NODE_HUBS_MAX];
@@ -168,6 +175,7 @@ enum {
 	OPT_DEN,
 	OPT_VALUE,
 	OPT_WEIGHT,
+	OPT_REASON,
 	OPT_FORMAT,
 	OPT_HUB,
 	OPT_TIMEOUT,
@@ -192,6 +200,7 @@ static const struct option long_options[] = {
 	{ "den", required_argument, NULL, OPT_DEN },
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "weight", required_argument, NULL, OPT_WEIGHT },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "hub", required_argument, NULL, OPT_HUB },
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
@@ -323,6 +332,10 @@ cmd_record(const struct node_args *a)
 		return usage_error(
 		    "record", "--db, --indicator and --period are required");
 	}
+	ex = node_reason_check(prog, "record", a->reason);
+	if (ex != EX_OK) {
+		return ex;
+	}
 	ex = open_store("record", a->db, &cat, &st);
 	if (ex != EX_OK) {
 		return ex;
@@ -338,6 +351,11 @@ cmd_record(const struct node_args *a)
 		rv = tally_store_begin(st);
 		if (rv == TALLY_OK) {
 			rv = tally_store_put(st, ind, &obs, &outcome, &eb);
+		}
+		if (rv == TALLY_OK && a->reason != NULL &&
+		    outcome != TALLY_PUT_UNCHANGED) {
+			rv = node_reason_note(
+			    st, ind, &obs.period, false, a->reason);
 		}
 		if (rv == TALLY_OK) {
 			rv = tally_store_commit(st);
@@ -1152,6 +1170,9 @@ main(int argc, char **argv)
 		case OPT_WEIGHT:
 			a.weight = optarg;
 			break;
+		case OPT_REASON:
+			a.reason = optarg;
+			break;
 		case OPT_FORMAT:
 			a.format = optarg;
 			break;
@@ -1211,6 +1232,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "record") == 0) {
 		return cmd_record(&a);
+	}
+	if (strcmp(cmd, "withdraw") == 0) {
+		return node_withdraw(
+		    prog, a.db, a.indicator, a.period, a.reason);
 	}
 	if (strcmp(cmd, "show") == 0) {
 		return cmd_show(&a);

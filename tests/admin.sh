@@ -13,10 +13,10 @@
 #    hub's; a second backup to the same name is refused;
 #  - restore: a new instance id, and every child sends its states again,
 #    so the restored hub's report equals the one before;
-#  - upgrade: a schema-3 store opens (upgraded to this release's schema)
-#    with the same figures after a backup copy FILE.bak-schema3 was
-#    taken; a store of a newer schema is refused, by the programs and by
-#    check-config.
+#  - upgrade: a schema-3 store, and a store of the schema before the
+#    last step, open (upgraded to this release's schema) with the same
+#    figures after a backup copy FILE.bak-schemaN was taken; a store of
+#    a newer schema is refused, by the programs and by check-config.
 # Usage: bash tests/admin.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/checklib.sh"
@@ -244,9 +244,10 @@ echo "== upgrade"
 cur=$(sqlite3 c130102.db "SELECT value FROM meta WHERE key='schema'")
 "$node" show --db c130102.db --period $per --format csv >log/before.csv
 cp c130102.db old.db
-# The schema before: version 4 only added these columns, and version 5
-# the table of the hub's answers.
+# The schema 3: version 4 added these columns, 5 the table of the hub's
+# answers, 6 the table of change reasons.
 sqlite3 old.db "DROP TABLE uplink_reply;
+	DROP TABLE state_reason;
 	ALTER TABLE snapshot DROP COLUMN leaves_out;
 	ALTER TABLE region_state DROP COLUMN leaves_out;
 	ALTER TABLE state_history DROP COLUMN leaves_out;
@@ -259,6 +260,18 @@ check "the backup is of schema 3" test \
 	"$(sqlite3 old.db.bak-schema3 "SELECT value FROM meta WHERE key='schema'")" = 3
 check "the store is of schema $cur" test \
 	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = "$cur"
+# Schema 6 only added the table of change reasons (withdrawals).
+cp c130102.db old5.db
+sqlite3 old5.db "DROP TABLE state_reason;
+	UPDATE meta SET value='5' WHERE key='schema';" || bad "make a schema-5 store"
+"$node" show --db old5.db --period $per --format csv >log/after5.csv 2>log/upgrade5.log
+check "the schema-5 store opens: $(cat log/upgrade5.log)" test $? -eq 0
+check "same figures after the upgrade from 5" cmp -s log/before.csv log/after5.csv
+check "a backup of schema 5 was taken first" test \
+	"$(sqlite3 old5.db.bak-schema5 "SELECT value FROM meta WHERE key='schema'")" = 5
+check "the upgraded store is of schema $cur with the reasons table" test \
+	"$(sqlite3 old5.db "SELECT value FROM meta WHERE key='schema'; SELECT count(*) FROM state_reason")" = "$cur
+0"
 cp c130102.db new.db
 sqlite3 new.db "UPDATE meta SET value='99' WHERE key='schema'"
 out=$("$node" show --db new.db --period $per 2>&1)

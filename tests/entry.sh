@@ -53,7 +53,9 @@ jq_py() {
 section "status"
 run 0 init "$node" init --db "$db" --region $county
 run 0 import "$node" import -q --db "$db" "$fl_tests/../configs/samples/county-130102-2020.csv"
-check "a new store is of schema 5" "$(sqlite3 "$db" "SELECT value FROM meta WHERE key='schema'")" 5
+# This release's schema, as a new store says.
+cur=$(sqlite3 "$db" "SELECT value FROM meta WHERE key='schema'")
+check "a new store is of schema 5 or later" "$([ "$cur" -ge 5 ] && echo yes)" yes
 check "with the answers' table" "$(sqlite3 "$db" "SELECT count(*) FROM uplink_reply")" 0
 run 0 status-pending "$node" status --db "$db" --period 2020-03 --format json
 check "an imported figure is pending" \
@@ -145,10 +147,12 @@ run 64 format-bad "$node" status --db "$db" --format csv
 
 section "upgrade from schema 4"
 cp "$db" old.db
-sqlite3 old.db "DROP TABLE uplink_reply; UPDATE meta SET value='4' WHERE key='schema'"
+# Schema 4 had neither the answers' table nor the tables of later steps.
+sqlite3 old.db "DROP TABLE uplink_reply; DROP TABLE state_reason;
+	UPDATE meta SET value='4' WHERE key='schema'"
 run 0 upgrade "$node" status --db old.db --period 2020-03
 check "a backup of the schema-4 store" "$(sqlite3 old.db.bak-schema4 "SELECT value FROM meta WHERE key='schema'")" 4
-check "the store is of schema 5" "$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" 5
+check "the store is of schema $cur" "$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" "$cur"
 check "with the answers' table" "$(sqlite3 old.db "SELECT count(*) FROM uplink_reply")" 0
 
 section "serve"

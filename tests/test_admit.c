@@ -7,8 +7,10 @@
  */
 #include "admit.h"
 #include "catalog.h"
+#include "clock.h"
 #include "errors.h"
 #include "pbwhy.h"
+#include "reason.h"
 #include "refusal.h"
 #include "store.h"
 #include "wire.h"
@@ -545,6 +547,156 @@ START_TEST(test_store_conflict)
 }
 END_TEST
 
+/* A withdrawn state holds nothing; a reason is one line of at most 255
+ * bytes, refused (never cut) beyond. */
+START_TEST(test_withdrawn_and_reason)
+{
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "mfg_pass_rate");
+	struct tally_state s;
+	char               why[TALLY_WIRE_REASON_MAX] = "";
+	char               text[400];
+
+	tally_state_init(&s);
+	ck_assert_int_eq(tally_admit_withdrawn(&s, why, sizeof(why)), 0);
+	s = leaf_state(ind, "130102", "2020", 90, 100);
+	ck_assert_int_eq(
+	    tally_admit_withdrawn(&s, why, sizeof(why)), TALLY_EDATA);
+	ck_assert_str_eq(why,
+	    "field withdrawn: a withdrawn state holds no data, so "
+	    "newest_period must be empty, sums and leaves 0 and min and max "
+	    "absent");
+	/* No newest period, yet a leaf counted. */
+	tally_state_init(&s);
+	s.leaves = 1;
+	ck_assert_int_eq(
+	    tally_admit_withdrawn(&s, why, sizeof(why)), TALLY_EDATA);
+
+	memset(text, 'x', 255);
+	text[255] = '\0';
+	ck_assert_int_eq(tally_admit_reason(text, why, sizeof(why)), 0);
+	strcat(text, "x");
+	ck_assert_int_eq(
+	    tally_admit_reason(text, why, sizeof(why)), TALLY_EDATA);
+	ck_assert_str_eq(why,
+	    "256 bytes, at most 255 (about 85 Chinese characters): shorten "
+	    "it");
+	text[0] = '\0';
+	for (int i = 0; i < 85; i++) {
+		strcat(text, "撤");
+	}
+	ck_assert_int_eq(tally_admit_reason(text, why, sizeof(why)), 0);
+	strcat(text, "撤");
+	ck_assert_int_eq(
+	    tally_admit_reason(text, why, sizeof(why)), TALLY_EDATA);
+	ck_assert_int_eq(
+	    tally_admit_reason("a\nb", why, sizeof(why)), TALLY_EDATA);
+	ck_assert_int_eq(
+	    tally_admit_reason("\t", why, sizeof(why)), TALLY_EDATA);
+	ck_assert_int_eq(
+	    tally_admit_reason("   ", why, sizeof(why)), TALLY_EDATA);
+	ck_assert_str_eq(why, "empty: say why");
+	ck_assert_int_eq(
+	    tally_admit_reason("\xff", why, sizeof(why)), TALLY_EDATA);
+	ck_assert_str_eq(why, "not valid UTF-8 text");
+}
+END_TEST
+
+/* A withdrawal at a store: the observation leaves, its snapshots get one
+ * new version without data, the history keeps what was held before
+ * (observations as of then), and a hub keeps the reason of a withdrawn
+ * state it takes, once, with its version. */
+START_TEST(test_store_withdraw)
+{
+	const struct tally_indicator *ind =
+	    testlib_indicator(cat, "mfg_pass_rate");
+	struct tally_store     *st;
+	struct tally_errbuf     eb = { "" };
+	struct tally_obs        o, *got = NULL;
+	struct tally_period     month = period_of("2020-03");
+	struct tally_period     year  = period_of("2020");
+	struct tally_state      snap;
+	struct tally_wire_state ws;
+	char                    dir[64], path[128], why[64];
+	uint64_t                v, w, y;
+	size_t                  n = 9;
+	int                     outcome;
+	bool                    withdrawn;
+	int64_t                 before;
+
+	st = temp_store("130102", dir, path);
+	memset(&o, 0, sizeof(o));
+	o.period = month;
+	o.num    = 45;
+	o.den    = 50;
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(tally_store_put(st, ind, &o, &outcome, &eb), 0);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &month, &v), 0);
+	before = tally_clock_now_ms();
+	while (tally_clock_now_ms() <= before) {
+		usleep(1000);
+	}
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(tally_store_withdraw(st, ind, &month, &w, &eb), 0);
+	ck_assert_int_eq(tally_store_commit(st), 0);
+	ck_assert_uint_gt(w, v);
+	ck_assert_int_eq(tally_store_snapshot_version(st, ind, &year, &y), 0);
+	ck_assert_uint_eq(y, w);
+	ck_assert_int_eq(
+	    tally_store_snapshot(st, ind, &month, &snap, &y), TALLY_ENOENT);
+	ck_assert_int_eq(tally_store_observations(st, ind, NULL, &got, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(got);
+	ck_assert_int_eq(
+	    tally_store_observations_asof(st, ind, &year, before, &got, &n),
+	    0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(got[0].num == 45);
+	free(got);
+	ck_assert_int_eq(tally_store_observations_asof(
+	                     st, ind, &year, tally_clock_now_ms(), &got, &n),
+	    0);
+	ck_assert_uint_eq(n, 0);
+	free(got);
+	ck_assert_int_eq(tally_store_begin(st), 0);
+	ck_assert_int_eq(
+	    tally_store_withdraw(st, ind, &month, &w, &eb), TALLY_ENOENT);
+	tally_store_rollback(st);
+	ck_assert_str_eq(eb.text,
+	    "field period: nothing is recorded for 'mfg_pass_rate' 2020-03");
+	tally_store_close(st);
+	remove_tree(dir);
+
+	/* At a hub: the county's withdrawn state, then the same again. */
+	st = temp_store("130100", dir, path);
+	ws = wire_leaf("130102", 90, 100, 5);
+	ck_assert_int_eq(put(st, &ws), TALLY_ACK_ACCEPTED);
+	memset(&ws, 0, sizeof(ws));
+	ws.ind     = ind;
+	ws.period  = year;
+	ws.version = 6;
+	tally_state_init(&ws.state);
+	ws.withdrawn = true;
+	strcpy(ws.change_reason, "录错");
+	ck_assert_int_eq(put(st, &ws), TALLY_ACK_ACCEPTED);
+	strcpy(ws.change_reason, "another");
+	ck_assert_int_eq(put(st, &ws), TALLY_ACK_DUPLICATE);
+	ck_assert_int_eq(tally_reason_get(st, "130102", "mfg_pass_rate",
+	                     "2020", 6, &withdrawn, why, sizeof(why)),
+	    0);
+	ck_assert(withdrawn);
+	ck_assert_str_eq(why, "录错");
+	ck_assert_int_eq(tally_reason_get(st, "130102", "mfg_pass_rate",
+	                     "2020", 5, &withdrawn, why, sizeof(why)),
+	    TALLY_ENOENT);
+	ck_assert_int_eq(
+	    tally_store_snapshot(st, ind, &year, &snap, &y), TALLY_ENOENT);
+	tally_store_close(st);
+	remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_store_repair_and_clock)
 {
 	struct tally_store       *st;
@@ -771,6 +923,8 @@ admit_suite(void)
 	tcase_add_test(tc, test_state_leaves_redistricted);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_store_conflict);
+	tcase_add_test(tc, test_withdrawn_and_reason);
+	tcase_add_test(tc, test_store_withdraw);
 	tcase_add_test(tc, test_store_repair_and_clock);
 	tcase_add_test(tc, test_refusal_counts);
 	tcase_add_test(tc, test_wire_leaves_range);

@@ -580,7 +580,7 @@ END_TEST
 /* A store of schema 3 (before states said what they left out) is
  * upgraded in place when it is opened, and keeps its figures. The older
  * schema is made here from a new store with the sqlite3 shell, dropping
- * the columns that schema 4 added and the table of schema 5. */
+ * the columns that schema 4 added and the tables of schemas 5 and 6. */
 START_TEST(test_upgrade_from_3)
 {
 	const struct tally_indicator *in =
@@ -597,7 +597,7 @@ START_TEST(test_upgrade_from_3)
 	tally_store_close(node[0].st);
 	node[0].st = NULL;
 	snprintf(cmd, sizeof(cmd),
-	    "sqlite3 '%s' \"DROP TABLE uplink_reply;"
+	    "sqlite3 '%s' \"DROP TABLE uplink_reply; DROP TABLE state_reason;"
 	    " ALTER TABLE snapshot DROP COLUMN leaves_out;"
 	    " ALTER TABLE region_state DROP COLUMN leaves_out;"
 	    " ALTER TABLE state_history DROP COLUMN leaves_out;"

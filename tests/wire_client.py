@@ -21,7 +21,9 @@ after; then that the same child's next honest state lands and that an
 honest sibling, pushed by the real tally-node, is still served. It also
 checks the honest semantics (accepted, duplicate, stale, a correction
 that moves the city's figure by exactly its difference, an empty
-exchange), a forwarded county state held to the county's rules at the
+exchange), a withdrawal (dropped exactly, an older version late stale,
+a withdrawn state with data refused, a correction after it counted), a
+forwarded county state held to the county's rules at the
 province, the refusals counted in each hub's report, signed mode, and
 `tally-hub repair` of a version from the future.
 
@@ -331,7 +333,7 @@ class Hub:
     look), its figure tables and its report."""
 
     TABLES = ["region_state", "snapshot", "observation", "state_history",
-              "observation_history"]
+              "observation_history", "state_reason"]
 
     def __init__(self, name, db, log, hub_bin):
         self.name = name
@@ -414,6 +416,13 @@ REASONS = {
                      "wire type varint where length-delimited is expected",
     "state_no_version": "malformed submission: message PartialState "
                         "(states[0]): missing required field version",
+    "withdrawn_data": "field withdrawn: a withdrawn state holds no data, so "
+                      "newest_period must be empty, sums and leaves 0 and "
+                      "min and max absent",
+    "reason_empty": "change_reason is empty: absent for none",
+    "reason_long": "malformed submission: field states[0].change_reason: not "
+                   "UTF-8 text of at most 255 bytes without control "
+                   "characters",
 }
 
 
@@ -683,6 +692,77 @@ class Test:
               [("mfg_pass_rate", "2020Q1", "ACCEPTED", ""),
                ("no_such_indicator", "2020", "REJECTED",
                 REASONS["unknown_indicator"])])
+
+    def withdrawal(self):
+        """A withdrawal (docs: PartialState, withdrawn): a newer version
+        without data, marked, with its reason; the city drops the
+        county's contribution exactly, an older version sent late is
+        stale, and a correction after it counts again."""
+        c, city, pb = self.c, self.city, self.pb
+        key = ("mfg_pass_rate", "2020-12")
+        why = "录入时月份填错"
+        def sums(fig):
+            """The city's sums; none held is 0 of 0."""
+            fig = fig or {}
+            return (fig.get("numerator") or 0, fig.get("denominator") or 0)
+
+        b = sums(city.figure(*key))
+        v1 = c.version()
+        ack = c.send(COUNTY, CITY, [c.leaf_state(*key, 70, 80, v1)])
+        self.ack_one("withdrawal: the month first", ack, pb.ACCEPTED)
+
+        def withdrawn(version, reason=why):
+            s = pb.PartialState()
+            s.indicator, s.period = key
+            s.sum_a = s.sum_b = 0
+            s.leaves = 0
+            s.newest_period = ""
+            s.version = version
+            s.withdrawn = True
+            if reason is not None:
+                s.change_reason = reason
+            return s
+
+        v2 = c.version()
+        ack = c.send(COUNTY, CITY, [withdrawn(v2)])
+        self.ack_one("withdrawal: the withdrawn state", ack, pb.ACCEPTED)
+        check("withdrawal: the city's figure is what it was before the month",
+              sums(city.figure(*key)), b)
+        listed = [(w["region"], w["indicator"], w["period"], w["reason"])
+                  for w in city.report_json(key[1]).get("withdrawn", [])]
+        check("withdrawal: the city's report lists it with its reason",
+              listed, [(COUNTY, key[0], key[1], why)])
+        dump = city.dump()
+        ack = c.send(COUNTY, CITY, [c.leaf_state(*key, 70, 80, v1)])
+        self.ack_one("withdrawal: the older version sent late", ack, pb.STALE)
+        ack = c.send(COUNTY, CITY, [withdrawn(v2)])
+        self.ack_one("withdrawal: the withdrawal again", ack, pb.DUPLICATE)
+        check("withdrawal: neither changes the figure tables",
+              city.dump() == dump, True)
+
+        st = c.leaf_state(*key, 70, 80, c.version())
+        st.withdrawn = True
+        st.change_reason = why
+        self.state_refused("a withdrawn state that carries data", st,
+                           reason=REASONS["withdrawn_data"])
+        self.state_refused("an empty change_reason",
+                           withdrawn(c.version(), reason=""),
+                           reason=REASONS["reason_empty"])
+        self.whole_refused(
+            "a change_reason of 256 bytes",
+            c.envelope(c.submission_bytes(
+                COUNTY, CITY, [withdrawn(c.version(), reason="x" * 256)])),
+            REASONS["reason_long"], sender=None)
+
+        st = c.leaf_state(*key, 75, 80, c.version())
+        st.change_reason = "补录"
+        ack = c.send(COUNTY, CITY, [st])
+        self.ack_one("withdrawal: a correction after it", ack, pb.ACCEPTED)
+        again = sums(city.figure(*key))
+        check("withdrawal: the correction counts again",
+              (again[0] - b[0], again[1] - b[1]), (75, 80))
+        check("withdrawal: the report no longer lists it",
+              city.report_json(key[1]).get("withdrawn", []), [])
 
     def refused_whole(self):
         c = self.c
@@ -985,6 +1065,7 @@ def main():
     t.sibling_push("the start")
     t.honest_semantics()
     t.refused_whole()
+    t.withdrawal()
     t.table_rows()
     t.malformed()
     t.forwarded()

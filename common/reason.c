@@ -1,0 +1,293 @@
+/*
+ * The reasons of state changes and the withdrawals declared in reason.h.
+ * Statements are prepared per call, as refusal.c does: a reason is
+ * written once per correction, and read once per batch sent.
+ */
+#include "reason.h"
+
+#include "log.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int
+sql_err(sqlite3 *db, int rc, const char *what)
+{
+	TALLY_LOG(TALLY_LOG_ERROR, "sqlite: %s: %s (%d)", what,
+	    sqlite3_errmsg(db), rc);
+	return rc == SQLITE_BUSY ? TALLY_EBUSY : TALLY_EDB;
+}
+
+static void
+copy_column(sqlite3_stmt *s, int i, char *buf, size_t len)
+{
+	const char *text = (const char *) sqlite3_column_text(s, i);
+
+	snprintf(buf, len, "%s", text != NULL ? text : "");
+}
+
+int
+tally_reason_put(struct tally_store *st, const char *region,
+    const char *indicator, const char *period, uint64_t version,
+    bool withdrawn, const char *reason, int64_t at_ms)
+{
+	static const char *const sql =
+	    "INSERT OR IGNORE INTO state_reason (region, indicator, period,"
+	    " version, withdrawn, reason, held_from) VALUES (?1, ?2, ?3, ?4,"
+	    " ?5, ?6, coalesce((SELECT held_from FROM state_history"
+	    " WHERE region = ?1 AND indicator = ?2 AND period = ?3"
+	    " AND version = ?4), ?7))";
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s  = NULL;
+	int           rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return sql_err(db, rc, "state reason");
+	}
+	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, indicator, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, period, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64) version);
+	sqlite3_bind_int(s, 5, withdrawn);
+	sqlite3_bind_text(s, 6, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64) at_ms);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? TALLY_OK : sql_err(db, rc, "state reason");
+}
+
+static const char *const get_sql =
+    "SELECT withdrawn, reason FROM state_reason WHERE region = ?1"
+    " AND indicator = ?2 AND period = ?3 AND version = ?4";
+
+/* Reads the reason of one version with s (get_sql); TALLY_ENOENT when
+ * none. */
+static int
+get_with(sqlite3 *db, sqlite3_stmt *s, const char *region,
+    const char *indicator, const char *period, uint64_t version,
+    bool *withdrawn, char *reason, size_t len)
+{
+	int rc, rv;
+
+	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, indicator, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, period, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64) version);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*withdrawn = sqlite3_column_int(s, 0) != 0;
+		copy_column(s, 1, reason, len);
+		rv = TALLY_OK;
+	} else {
+		rv = rc == SQLITE_DONE ? TALLY_ENOENT
+		                       : sql_err(db, rc, "state reason");
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rv;
+}
+
+int
+tally_reason_get(struct tally_store *st, const char *region,
+    const char *indicator, const char *period, uint64_t version,
+    bool *withdrawn, char *reason, size_t len)
+{
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s  = NULL;
+	int           rc, rv;
+
+	rc = sqlite3_prepare_v2(db, get_sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return sql_err(db, rc, "state reason");
+	}
+	rv = get_with(
+	    db, s, region, indicator, period, version, withdrawn, reason, len);
+	sqlite3_finalize(s);
+	return rv;
+}
+
+/* Whether the table holds any row: most stores never see a reason, and
+ * then a batch costs one lookup, not one per state. */
+static int
+any_reason(sqlite3 *db, bool *any)
+{
+	sqlite3_stmt *s = NULL;
+	int           rc;
+
+	rc = sqlite3_prepare_v2(
+	    db, "SELECT 1 FROM state_reason LIMIT 1", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		return sql_err(db, rc, "state reason");
+	}
+	*any = rc == SQLITE_ROW;
+	return TALLY_OK;
+}
+
+int
+tally_reason_attach(
+    struct tally_store *st, struct tally_wire_state *ws, size_t n)
+{
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s  = NULL;
+	bool          any;
+	int           rc, rv;
+
+	rv = n > 0 ? any_reason(db, &any) : TALLY_OK;
+	if (rv != TALLY_OK || n == 0 || !any) {
+		return rv;
+	}
+	rc = sqlite3_prepare_v2(db, get_sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return sql_err(db, rc, "state reason");
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
+		char period[TALLY_PERIOD_STRLEN];
+		bool withdrawn;
+
+		tally_period_format(&ws[i].period, period);
+		rv = get_with(db, s, ws[i].region, ws[i].ind->id, period,
+		    ws[i].version, &withdrawn, ws[i].change_reason,
+		    sizeof(ws[i].change_reason));
+		if (rv == TALLY_OK) {
+			ws[i].withdrawn = withdrawn;
+		} else if (rv == TALLY_ENOENT) {
+			ws[i].withdrawn        = false;
+			ws[i].change_reason[0] = '\0';
+			rv                     = TALLY_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rv;
+}
+
+int
+tally_reason_withdrawals(struct tally_store *st, const char *period,
+    int64_t as_of_ms, struct tally_withdrawal **out, size_t *n)
+{
+	/* A withdrawal is in force while the version it made is the newest
+	 * the history held at as_of_ms. */
+	static const char *const sql =
+	    "SELECT r.region, r.indicator, r.period, r.version, r.held_from,"
+	    " r.reason FROM state_reason r WHERE r.withdrawn = 1"
+	    " AND (?1 IS NULL OR r.period = ?1) AND r.held_from <= ?2"
+	    " AND r.version = (SELECT max(h.version) FROM state_history h"
+	    " WHERE h.region = r.region AND h.indicator = r.indicator"
+	    " AND h.period = r.period AND h.held_from <= ?2)"
+	    " ORDER BY r.region, r.indicator, r.period";
+	sqlite3                 *db    = tally_store_handle(st);
+	sqlite3_stmt            *s     = NULL;
+	struct tally_withdrawal *arr   = NULL;
+	size_t                   count = 0, cap = 0;
+	int                      rc, rv         = TALLY_OK;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return sql_err(db, rc, "withdrawals");
+	}
+	if (period != NULL) {
+		sqlite3_bind_text(s, 1, period, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(s, 2, as_of_ms > 0 ? as_of_ms : INT64_MAX);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct tally_withdrawal *w;
+
+		if (count == cap) {
+			size_t                   ncap = cap == 0 ? 8 : cap * 2;
+			struct tally_withdrawal *p =
+			    realloc(arr, ncap * sizeof(*arr));
+			if (p == NULL) {
+				rv = TALLY_ENOMEM;
+				break;
+			}
+			arr = p;
+			cap = ncap;
+		}
+		w = &arr[count++];
+		copy_column(s, 0, w->region, sizeof(w->region));
+		copy_column(s, 1, w->indicator, sizeof(w->indicator));
+		copy_column(s, 2, w->period, sizeof(w->period));
+		w->version = (uint64_t) sqlite3_column_int64(s, 3);
+		w->at_ms   = sqlite3_column_int64(s, 4);
+		copy_column(s, 5, w->reason, sizeof(w->reason));
+	}
+	if (rv == TALLY_OK && rc != SQLITE_DONE) {
+		rv = sql_err(db, rc, "withdrawals");
+	}
+	sqlite3_finalize(s);
+	if (rv != TALLY_OK) {
+		free(arr);
+		return rv;
+	}
+	*out = arr;
+	*n   = count;
+	return TALLY_OK;
+}
+
+json_t *
+tally_reason_json(
+    const struct tally_withdrawal *w, size_t n, const char *own_region)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		time_t    t = (time_t) (w[i].at_ms / 1000);
+		struct tm tm;
+		char      stamp[32];
+		json_t   *o;
+
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "region",
+		    w[i].region[0] != '\0' ? w[i].region : own_region,
+		    "indicator", w[i].indicator, "period", w[i].period,
+		    "version", (json_int_t) w[i].version, "withdrawn_at",
+		    stamp, "reason", w[i].reason);
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+int
+tally_reason_report(struct tally_store *st, const char *period,
+    const char *indicator, int64_t as_of_ms, const char *own_region,
+    json_t *root)
+{
+	struct tally_withdrawal *w = NULL;
+	size_t                   n = 0, kept = 0;
+	json_t                  *arr;
+	int rv = tally_reason_withdrawals(st, period, as_of_ms, &w, &n);
+
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (indicator == NULL ||
+		    strcmp(w[i].indicator, indicator) == 0) {
+			w[kept++] = w[i];
+		}
+	}
+	arr = kept > 0 ? tally_reason_json(w, kept, own_region) : NULL;
+	free(w);
+	if (kept > 0 && arr == NULL) {
+		return TALLY_ENOMEM;
+	}
+	if (arr != NULL) {
+		json_object_set_new(root, "withdrawn", arr);
+	}
+	return TALLY_OK;
+}
