@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "store.h"
 
+#include "account.h"
 #include "admit.h"
 #include "backup.h"
 #include "group.h"
@@ -26,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "4"
+#define STORE_SCHEMA_VERSION "5"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -770,6 +771,9 @@ create_store(const char *path, const struct tally_catalog *cat,
 		rv = exec_sql(st, schema_sql);
 	}
 	if (rv == TALLY_OK) {
+		rv = exec_sql(st, tally_account_schema_sql);
+	}
+	if (rv == TALLY_OK) {
 		rv = meta_put(st, "schema", STORE_SCHEMA_VERSION);
 	}
 	if (rv == TALLY_OK && group == NULL) {
@@ -918,6 +922,9 @@ writable(const char *path)
 	return access(dir, W_OK) == 0;
 }
 
+static int backup_before_upgrade(struct tally_store *st, const char *path,
+    const char *schema, struct tally_errbuf *eb);
+
 /* Schema 4 adds what a region left out of each state (catalog.h). Every
  * state of a schema-3 store was made without division_changes.csv
  * leaving anything out, which is what the column's default says, so the
@@ -937,13 +944,82 @@ upgrade_3(struct tally_store *st)
 		    " leaves_out TEXT NOT NULL DEFAULT '';");
 	}
 	if (rv == TALLY_OK) {
-		rv = meta_put(st, "schema", STORE_SCHEMA_VERSION);
+		rv = meta_put(st, "schema", "4");
 	}
 	if (rv == TALLY_OK) {
 		return exec_sql(st, "COMMIT");
 	}
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rv;
+}
+
+/* Schema 5 adds the web pages' accounts, their sessions and the access
+ * log (account.h): new tables only, empty, in one transaction. */
+static int
+upgrade_4(struct tally_store *st)
+{
+	int rv = exec_sql(st, "BEGIN IMMEDIATE");
+
+	if (rv == TALLY_OK) {
+		rv = exec_sql(st, tally_account_schema_sql);
+	}
+	if (rv == TALLY_OK) {
+		rv = meta_put(st, "schema", "5");
+	}
+	if (rv == TALLY_OK) {
+		return exec_sql(st, "COMMIT");
+	}
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rv;
+}
+
+/* The migration steps, each from schema from to the next, in order. */
+static const struct {
+	const char *from;
+	int (*step)(struct tally_store *st);
+} upgrades[] = {
+	{ "3", upgrade_3 },
+	{ "4", upgrade_4 },
+};
+
+/* Brings a store of an older schema to this program's, one step at a
+ * time, after one backup of it as it was. */
+static int
+upgrade(struct tally_store *st, const char *path, char *schema, size_t len,
+    struct tally_errbuf *eb)
+{
+	bool backed_up = false;
+	int  rv        = TALLY_OK;
+
+	for (size_t i = 0; i < sizeof(upgrades) / sizeof(upgrades[0]); i++) {
+		char from[16];
+
+		if (strcmp(schema, upgrades[i].from) != 0) {
+			continue;
+		}
+		if (!backed_up) {
+			rv = backup_before_upgrade(st, path, schema, eb);
+			if (rv != TALLY_OK) {
+				return rv;
+			}
+			backed_up = true;
+		}
+		snprintf(from, sizeof(from), "%s", schema);
+		rv = upgrades[i].step(st);
+		if (rv == TALLY_OK) {
+			rv = meta_get(st, "schema", schema, len);
+		}
+		if (rv != TALLY_OK) {
+			return tally_fail(eb, rv,
+			    "%s: cannot upgrade the store from schema %s to "
+			    "%s: %s",
+			    path, from, STORE_SCHEMA_VERSION,
+			    tally_strerror(rv));
+		}
+		TALLY_LOG(TALLY_LOG_INFO, "%s: upgraded from schema %s to %s",
+		    path, from, schema);
+	}
+	return TALLY_OK;
 }
 
 /* A store of a schema newer than this program's comes from a newer
@@ -1031,23 +1107,11 @@ open_store(const char *path, const struct tally_catalog *cat, bool group,
 			goto fail;
 		}
 	}
-	if (rv == TALLY_OK && strcmp(schema, "3") == 0) {
-		rv = backup_before_upgrade(st, path, schema, eb);
+	if (rv == TALLY_OK) {
+		rv = upgrade(st, path, schema, sizeof(schema), eb);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
-		rv = upgrade_3(st);
-		if (rv != TALLY_OK) {
-			tally_fail(eb, rv,
-			    "%s: cannot upgrade the store from schema 3 to "
-			    "%s: "
-			    "%s",
-			    path, STORE_SCHEMA_VERSION, tally_strerror(rv));
-			goto fail;
-		}
-		TALLY_LOG(TALLY_LOG_INFO, "%s: upgraded from schema 3 to %s",
-		    path, STORE_SCHEMA_VERSION);
-		snprintf(schema, sizeof(schema), "%s", STORE_SCHEMA_VERSION);
 	}
 	if (rv == TALLY_OK && strcmp(schema, STORE_SCHEMA_VERSION) != 0) {
 		tally_fail(eb, TALLY_ECONFIG,

@@ -290,14 +290,14 @@ check "same figures after the upgrade" cmp -s log/before.csv log/after.csv
 check "a backup was taken first" test -f old.db.bak-schema3
 check "the backup is of schema 3" test \
 	"$(sqlite3 old.db.bak-schema3 "SELECT value FROM meta WHERE key='schema'")" = 3
-check "the store is of schema 4" test \
-	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 4
+check "the store is of schema 5" test \
+	"$(sqlite3 old.db "SELECT value FROM meta WHERE key='schema'")" = 5
 cp c130102.db new.db
 sqlite3 new.db "UPDATE meta SET value='7' WHERE key='schema'"
 out=$("$node" show --db new.db --period $per 2>&1)
 check "a newer store is refused (rc $?)" test $? -ne 0
 contains "newer schema message" "$out" \
-	"store new.db has schema 7; this tally-node knows up to 4: upgrade tally"
+	"store new.db has schema 7; this tally-node knows up to 5: upgrade tally"
 
 echo "admin: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

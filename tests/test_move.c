@@ -612,7 +612,7 @@ START_TEST(test_upgrade_from_3)
 	node[0].st = NULL;
 	snprintf(cmd, sizeof(cmd),
 	    "test \"$(sqlite3 '%s' \"SELECT value FROM meta WHERE key = "
-	    "'schema'\")\" = 4",
+	    "'schema'\")\" = 5",
 	    node[0].path);
 	ck_assert_int_eq(system(cmd), 0);
 }
