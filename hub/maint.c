@@ -61,7 +61,8 @@ check_hub_names(struct check *c)
 		"ready_file", "contexts", "http", "targets", "due_days",
 		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
 		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
-		"parent_server_name" };
+		"parent_server_name", "https_cert", "https_key",
+		"session_idle", "login_delay" };
 	char               err[256];
 
 	for (size_t i = 0; i < c->ini->n; i++) {

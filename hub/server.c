@@ -1183,7 +1183,6 @@ hub_reload(struct hub *hub, struct hub_http **http)
 {
 	struct hub_reloaded r;
 	char                addr[160];
-	size_t              n;
 
 	tally_notify_reloading("reloading");
 	if (hub->cfg->reload == NULL ||
@@ -1192,16 +1191,13 @@ hub_reload(struct hub *hub, struct hub_http **http)
 		return;
 	}
 	if (*http != NULL) {
-		hub_http_url(*http, addr, sizeof(addr));
-		n = strlen(addr);
-		memmove(addr, addr + 7, n - 6); /* "http://" */
-		n = strlen(addr);
-		if (n > 0 && addr[n - 1] == '/') {
-			addr[n - 1] = '\0';
-		}
+		struct hub_http_opts o = hub->cfg->web;
+
+		hub_http_addr(*http, addr, sizeof(addr));
+		o.addr = addr;
 		hub_http_stop(*http);
 		*http = NULL;
-		if (hub_http_start(r.cat, hub->cfg->db, addr, &r.due, http) !=
+		if (hub_http_start(r.cat, hub->cfg->db, &o, &r.due, http) !=
 		    TALLY_OK) {
 			TALLY_LOG(TALLY_LOG_ERROR,
 			    "reload: the dashboard did not start again on %s",
@@ -1367,7 +1363,10 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	if (cfg->http != NULL) {
 		/* The dashboard reads through its own connection on its own
 		 * thread, and never touches the writer's. */
-		rv = hub_http_start(cat, cfg->db, cfg->http, cfg->due, &http);
+		struct hub_http_opts o = cfg->web;
+
+		o.addr = cfg->http;
+		rv     = hub_http_start(cat, cfg->db, &o, cfg->due, &http);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
