@@ -189,6 +189,24 @@ is_json(struct MHD_Connection *conn)
 	    strncmp(type, "application/json", strlen("application/json")) == 0;
 }
 
+/* The name a login gave, as logs and the access log may show it: at most
+ * TALLY_ACCOUNT_NAME_MAX bytes, anything but a name's characters as '?',
+ * so that no one can write a line of their own into a log by logging in. */
+static void
+safe_name(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0;
+	     name[i] != '\0' && i < TALLY_ACCOUNT_NAME_MAX && i + 1 < len;
+	     i++) {
+		char one[2] = { name[i], '\0' };
+
+		buf[i] = tally_account_name_valid(one) ? name[i] : '?';
+	}
+	buf[i] = '\0';
+}
+
 static void
 login(struct hub_webauth *wa, struct MHD_Connection *conn, const char *body,
     size_t len, const struct hub_web_who *who, struct hub_web_reply *r)
@@ -196,8 +214,9 @@ login(struct hub_webauth *wa, struct MHD_Connection *conn, const char *body,
 	struct hub_web_who   in = *who;
 	struct tally_account a;
 	json_error_t         err;
-	json_t              *req  = NULL;
-	const char          *name = NULL, *pw = NULL;
+	json_t              *req = NULL;
+	const char          *raw = NULL, *pw = NULL;
+	char                 name[TALLY_ACCOUNT_NAME_MAX + 1];
 	char                 cookie[HUB_SESSION_TOKEN_LEN];
 	int64_t              now = (int64_t) tally_now_ms(), wait;
 	int                  rv;
@@ -208,13 +227,16 @@ login(struct hub_webauth *wa, struct MHD_Connection *conn, const char *body,
 		return;
 	}
 	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
-	if (json_unpack(req, "{s:s,s:s}", "name", &name, "password", &pw) !=
+	if (json_unpack(req, "{s:s,s:s}", "name", &raw, "password", &pw) !=
 	    0) {
 		json_decref(req);
 		set_error(r, MHD_HTTP_BAD_REQUEST,
 		    "expected {\"name\": ..., \"password\": ...}");
 		return;
 	}
+	/* Logged and counted as shown; checked as sent (an invalid name
+	 * matches no account and fails as a wrong password does). */
+	safe_name(raw, name, sizeof(name));
 	wait = hub_throttle_wait(wa->throttle, name, who->address, now);
 	if (wait > 0) {
 		r->retry_after = (wait + 999) / 1000;
@@ -229,7 +251,7 @@ login(struct hub_webauth *wa, struct MHD_Connection *conn, const char *body,
 		json_decref(req);
 		return;
 	}
-	rv = tally_account_login(wa->st, name, pw, &a);
+	rv = tally_account_login(wa->st, raw, pw, &a);
 	if (rv != TALLY_OK) {
 		hub_throttle_failed(wa->throttle, name, who->address, now);
 		(void) hub_accesslog_add(

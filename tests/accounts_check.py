@@ -441,6 +441,8 @@ def check_slowed(a):
           "dave's next login, within the 60 s the hub was told to wait after a failure, is 429 with Retry-After", (r.status, ra))
     r, _, _ = login(a.url, "nobody-at-all", "whatever-pass")
     check(r.status == 401 and r.json() == {"error": "wrong name or password"}, "an unknown name gets the same answer as a wrong password", r.body)
+    r, _, _ = login(a.url, "evil\nFORGED log line", "whatever-pass")
+    check(r.status == 401, "a name with a line break is refused as a wrong login", r.status)
     r, cookie, _ = login(a.url, "prov", PASSWORD["prov"])
     check(r.status == 200, "another name from the same address still logs in (an address is let off its first failures)", r.status)
     log = access_log(a)
@@ -450,6 +452,10 @@ def check_slowed(a):
     with open(a.hub_log, encoding="utf-8", errors="replace") as f:
         text = f.read()
     check("failed login of 'dave' from 127.0.0.1" in text, "the hub's log says so too")
+    check("\nFORGED" not in text and "failed login of 'evil?FORGED?log?line' from 127.0.0.1" in text,
+          "a name sent with a line break cannot write a line of its own into the log")
+    check(any(e["name"] == "evil?FORGED?log?line" and e["outcome"] == "failed" for e in log),
+          "nor into the access log")
 
 
 def check_access_log(a):
