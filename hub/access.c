@@ -17,6 +17,7 @@
 #include "log.h"
 #include "text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* How the benchmark's ancestor is named to a scoped user. */
@@ -83,25 +84,94 @@ hub_access_group(
 	return true;
 }
 
+struct access_name {
+	const char *name;
+	size_t      div; /* index into the catalogue's divisions */
+};
+
+struct hub_access_names {
+	const struct tally_catalog *cat;
+	struct access_name         *by_name; /* sorted by name */
+	size_t                      n;
+};
+
+static int
+by_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct access_name *) a)->name,
+	    ((const struct access_name *) b)->name);
+}
+
+int
+hub_access_names_new(
+    const struct tally_catalog *cat, struct hub_access_names **out)
+{
+	struct hub_access_names *nm = calloc(1, sizeof(*nm));
+
+	if (nm == NULL) {
+		return TALLY_ENOMEM;
+	}
+	nm->by_name = calloc(cat->n_divisions + 1, sizeof(*nm->by_name));
+	if (nm->by_name == NULL) {
+		free(nm);
+		return TALLY_ENOMEM;
+	}
+	nm->cat = cat;
+	nm->n   = cat->n_divisions;
+	for (size_t i = 0; i < nm->n; i++) {
+		const char *name = cat->divisions[i].name;
+
+		nm->by_name[i].name = name != NULL ? name : "";
+		nm->by_name[i].div  = i;
+	}
+	qsort(nm->by_name, nm->n, sizeof(*nm->by_name), by_name_cmp);
+	*out = nm;
+	return TALLY_OK;
+}
+
+void
+hub_access_names_free(struct hub_access_names *names)
+{
+	if (names == NULL) {
+		return;
+	}
+	free(names->by_name);
+	free(names);
+}
+
+static const char *
+name_at(const struct hub_access_names *nm, size_t k)
+{
+	return nm->by_name[k].name;
+}
+
 /* True when s names a region outside scope: its code, or a name that no
  * region in the scope also bears (two counties of different cities may
  * share a name). */
 static bool
-names_outside(
-    const struct tally_catalog *cat, const char *scope, const char *s)
+names_outside(const struct tally_catalog *cat,
+    const struct hub_access_names *nm, const char *scope, const char *s)
 {
 	const struct tally_division *d;
+	size_t                       lo = 0, hi = nm->n;
 	bool                         outside = false;
 
 	if (tally_region_code_valid(s)) {
 		d = tally_catalog_division(cat, s);
 		return d != NULL && !hub_access_in_scope(cat, scope, s);
 	}
-	for (size_t i = 0; i < cat->n_divisions; i++) {
-		d = &cat->divisions[i];
-		if (d->name == NULL || strcmp(d->name, s) != 0) {
-			continue;
+	/* The first index whose name is not below s. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(name_at(nm, mid), s) < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
 		}
+	}
+	for (; lo < nm->n && strcmp(name_at(nm, lo), s) == 0; lo++) {
+		d = &cat->divisions[nm->by_name[lo].div];
 		if (hub_access_in_scope(cat, scope, d->code)) {
 			return false;
 		}
@@ -112,21 +182,22 @@ names_outside(
 
 /* The first string of v naming a region outside scope, or NULL. */
 static const char *
-find_leak(const struct tally_catalog *cat, const char *scope, json_t *v)
+find_leak(const struct tally_catalog *cat, const struct hub_access_names *nm,
+    const char *scope, json_t *v)
 {
 	const char *key, *hit;
 	json_t     *e;
 	size_t      i;
 
 	if (json_is_string(v)) {
-		return names_outside(cat, scope, json_string_value(v))
+		return names_outside(cat, nm, scope, json_string_value(v))
 		    ? json_string_value(v)
 		    : NULL;
 	}
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, e)
 		{
-			hit = find_leak(cat, scope, e);
+			hit = find_leak(cat, nm, scope, e);
 			if (hit != NULL) {
 				return hit;
 			}
@@ -135,7 +206,7 @@ find_leak(const struct tally_catalog *cat, const char *scope, json_t *v)
 	if (json_is_object(v)) {
 		json_object_foreach(v, key, e)
 		{
-			hit = find_leak(cat, scope, e);
+			hit = find_leak(cat, nm, scope, e);
 			if (hit != NULL) {
 				return hit;
 			}
@@ -198,14 +269,15 @@ scrub_benchmarks(const struct tally_catalog *cat, const char *scope, json_t *v)
 /* Keeps only the elements of the array at key that name nothing outside
  * the scope. */
 static void
-keep_inside(const struct tally_catalog *cat, const char *scope, json_t *doc,
-    const char *key)
+keep_inside(const struct tally_catalog *cat, const struct hub_access_names *nm,
+    const char *scope, json_t *doc, const char *key)
 {
 	json_t *list = json_object_get(doc, key);
 	size_t  i    = 0;
 
 	while (json_is_array(list) && i < json_array_size(list)) {
-		if (find_leak(cat, scope, json_array_get(list, i)) != NULL) {
+		if (find_leak(cat, nm, scope, json_array_get(list, i)) !=
+		    NULL) {
 			json_array_remove(list, i);
 		} else {
 			i++;
@@ -218,8 +290,9 @@ keep_inside(const struct tally_catalog *cat, const char *scope, json_t *doc,
 
 /* The scope's own region entries: no parent above the scope. */
 static void
-scrub_regions(
-    const struct tally_catalog *cat, const char *scope, json_t *doc, bool meta)
+scrub_regions(const struct tally_catalog *cat,
+    const struct hub_access_names *nm, const char *scope, json_t *doc,
+    bool meta)
 {
 	json_t *list  = json_object_get(doc, "regions");
 	int     base  = -1;
@@ -240,7 +313,7 @@ scrub_regions(
 	if (!meta) {
 		return;
 	}
-	keep_inside(cat, scope, doc, "regions");
+	keep_inside(cat, nm, scope, doc, "regions");
 	list = json_object_get(doc, "regions");
 	json_array_foreach(list, i, entry)
 	{
@@ -256,8 +329,8 @@ scrub_regions(
 }
 
 int
-hub_access_filter(
-    const struct tally_catalog *cat, const char *scope, json_t *doc)
+hub_access_filter(const struct tally_catalog *cat,
+    const struct hub_access_names *nm, const char *scope, json_t *doc)
 {
 	const struct tally_division *d = tally_catalog_division(cat, scope);
 	const char                  *leak;
@@ -274,13 +347,13 @@ hub_access_filter(
 		json_object_set_new(doc, "name", json_string(d->name));
 		json_object_set_new(
 		    doc, "level", json_string(tally_level_name(d->level)));
-		scrub_regions(cat, scope, doc, true);
+		scrub_regions(cat, nm, scope, doc, true);
 	} else {
-		scrub_regions(cat, scope, doc, false);
+		scrub_regions(cat, nm, scope, doc, false);
 	}
 	scrub_benchmarks(cat, scope, doc);
-	keep_inside(cat, scope, doc, "refused");
-	leak = find_leak(cat, scope, doc);
+	keep_inside(cat, nm, scope, doc, "refused");
+	leak = find_leak(cat, nm, scope, doc);
 	if (leak != NULL) {
 		TALLY_LOG(TALLY_LOG_ERROR,
 		    "http: withheld an answer for scope %s: it names %s, "

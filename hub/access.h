@@ -42,10 +42,18 @@ bool hub_access_may(const struct tally_catalog *cat, const char *scope,
 bool hub_access_group(
     const struct tally_catalog *cat, const char *scope, const char *members);
 
+/* The catalogue's region names, sorted, so that every string of an
+ * answer can be looked up among them quickly. cat must outlive it. */
+struct hub_access_names;
+int hub_access_names_new(
+    const struct tally_catalog *cat, struct hub_access_names **out);
+void hub_access_names_free(struct hub_access_names *names);
+
 /* Makes doc (of /api/meta, report, explain or trend) what a user of scope
  * may read, then checks it: TALLY_EDATA, logged, when it still names a
- * region outside the scope (the caller withholds it). */
-int hub_access_filter(
-    const struct tally_catalog *cat, const char *scope, json_t *doc);
+ * region outside the scope (the caller withholds it). names is the
+ * index of cat. */
+int hub_access_filter(const struct tally_catalog *cat,
+    const struct hub_access_names *names, const char *scope, json_t *doc);
 
 #endif

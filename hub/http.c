@@ -112,7 +112,9 @@ struct hub_http {
 	struct http_cached  cache[HUB_HTTP_CACHE_MAX];
 	uint64_t            cache_tick;
 	struct hub_webauth *wa;
-	bool                tls;
+	/* The catalogue's names, for access.h's check of every answer. */
+	struct hub_access_names *names;
+	bool                     tls;
 	/* Who asks, during a request (the server's thread only). */
 	const struct hub_web_who *who;
 	/* The certificate and key of --https, in memory for libmicrohttpd. */
@@ -214,7 +216,7 @@ reply_from(struct http_reply *r, int rv, json_t *doc, const char *region,
     const struct hub_http *h)
 {
 	if (rv == TALLY_OK && scope_of(h) != NULL) {
-		rv = hub_access_filter(h->cat, scope_of(h), doc);
+		rv = hub_access_filter(h->cat, h->names, scope_of(h), doc);
 	}
 	if (rv == TALLY_OK) {
 		r->status = MHD_HTTP_OK;
@@ -924,7 +926,7 @@ report_doc(struct hub_http *h, const struct hub_report_opts *o, json_t **out)
 	int     rv  = hub_report_json(h->cat, h->st, o, &doc);
 
 	if (rv == TALLY_OK && scope_of(h) != NULL) {
-		rv = hub_access_filter(h->cat, scope_of(h), doc);
+		rv = hub_access_filter(h->cat, h->names, scope_of(h), doc);
 	}
 	if (rv != TALLY_OK) {
 		json_decref(doc);
@@ -1031,7 +1033,8 @@ scoped_brief(struct hub_http *h, const struct hub_brief_opts *bo,
 
 		o.ind = &h->cat->indicators[k];
 		if (hub_explain_json(h->cat, h->st, &o, &e) == TALLY_OK &&
-		    hub_access_filter(h->cat, scope_of(h), e) == TALLY_OK) {
+		    hub_access_filter(h->cat, h->names, scope_of(h), e) ==
+		        TALLY_OK) {
 			json_object_set_new(explains, o.ind->id, e);
 		} else {
 			json_decref(e);
@@ -1393,6 +1396,9 @@ hub_http_start(const struct tally_catalog *cat, const char *db_path,
 	wo.login_delay_s = o->login_delay_s;
 	wo.tls           = h->tls;
 	rv               = hub_webauth_new(cat, h->st, &wo, &h->wa);
+	if (rv == TALLY_OK) {
+		rv = hub_access_names_new(cat, &h->names);
+	}
 	if (rv != TALLY_OK) {
 		goto fail;
 	}
@@ -1450,6 +1456,7 @@ hub_http_stop(struct hub_http *h)
 	}
 	cache_clear(h);
 	hub_webauth_free(h->wa);
+	hub_access_names_free(h->names);
 	tally_store_close(h->st);
 	if (h->tls_key != NULL) {
 		sodium_memzero(h->tls_key, strlen(h->tls_key));
