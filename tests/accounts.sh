@@ -30,6 +30,7 @@
 #     member of its group;
 #   * the hub serves HTTPS itself (--https-cert, --https-key), with Secure
 #     cookies;
+#   * check-config knows the dashboard's settings;
 #   * a store of schema 4 is upgraded to 5 (the accounts' tables), after a
 #     backup.
 # Screenshots go to BUILD_DIR/tests/artifacts/accounts-*.png.
@@ -112,6 +113,17 @@ run_check tls --hub "$hub" --db "$work/db/tls.db" --url "$(http_url tls)" \
 out=$("$hub" run --db "$work/db/x.db" --region $province --listen "ipc://$work/sock/x" \
 	--http 127.0.0.1:0 --https-cert "$work/certs/server.crt" 2>&1)
 check "--https-cert without --https-key is a usage error" $? 64
+
+section "check-config knows the dashboard's settings"
+printf '[hub]\ndb = %s\nregion = 130000\nlisten = tcp://127.0.0.1:0\nhttp = 127.0.0.1:0\nhttps_cert = %s\nhttps_key = %s\nsession_idle = 900\nlogin_delay = 2\n' \
+	"$work/db/cc.db" "$work/certs/server.crt" "$work/certs/server.key" >"$work/good.ini"
+out=$("$hub" check-config -c "$work/good.ini" 2>&1)
+check "a hub file with https_cert, https_key, session_idle and login_delay passes: $out" $? 0
+printf '[hub]\ndb = %s\nregion = 130000\nlisten = tcp://127.0.0.1:0\nhttps_cert = %s\nsession_idle = 0\n' \
+	"$work/db/cc.db" "$work/certs/none.crt" >"$work/bad.ini"
+out=$("$hub" check-config -c "$work/bad.ini" 2>&1)
+check "a bad one is refused (78)" $? 78
+check "naming each problem by its line" "$(echo "$out" | grep -c -E '^'"$work"'/bad.ini:(5|6): \[hub\] (https_cert|session_idle)')" 3
 
 section "schema 4 is upgraded"
 stop_hub tls
