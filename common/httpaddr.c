@@ -87,8 +87,8 @@ tally_httpaddr_parse(const char *addr, struct sockaddr_storage *ss)
 }
 
 void
-tally_httpaddr_url(
-    const struct sockaddr_storage *ss, int port, char *buf, size_t len)
+tally_httpaddr_url(const struct sockaddr_storage *ss, int port, bool tls,
+    char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 
@@ -101,7 +101,8 @@ tally_httpaddr_url(
 		        NULL) {
 			snprintf(host, sizeof(host), "::1");
 		}
-		snprintf(buf, len, "http://[%s]:%d/", host, port);
+		snprintf(buf, len, "%s://[%s]:%d/", tls ? "https" : "http",
+		    host, port);
 		return;
 	}
 	{
@@ -113,5 +114,5 @@ tally_httpaddr_url(
 			snprintf(host, sizeof(host), "127.0.0.1");
 		}
 	}
-	snprintf(buf, len, "http://%s:%d/", host, port);
+	snprintf(buf, len, "%s://%s:%d/", tls ? "https" : "http", host, port);
 }

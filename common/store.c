@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "store.h"
 
+#include "account.h"
 #include "admit.h"
 #include "backup.h"
 #include "clock.h"
@@ -29,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "6"
+#define STORE_SCHEMA_VERSION "7"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -783,6 +784,9 @@ create_store(const char *path, const struct tally_catalog *cat,
 		rv = exec_sql(st, schema_sql);
 	}
 	if (rv == TALLY_OK) {
+		rv = exec_sql(st, tally_account_schema_sql);
+	}
+	if (rv == TALLY_OK) {
 		rv = meta_put(st, "schema", STORE_SCHEMA_VERSION);
 	}
 	if (rv == TALLY_OK && group == NULL) {
@@ -995,6 +999,14 @@ upgrade_5(struct tally_store *st)
 	return upgrade_tables(st, TALLY_REASON_SQL, "6");
 }
 
+/* Schema 7 adds the web pages' accounts, their sessions and the access
+ * log (account.h): new tables only, empty. */
+static int
+upgrade_6(struct tally_store *st)
+{
+	return upgrade_tables(st, tally_account_schema_sql, "7");
+}
+
 /* The migrations, in order: each takes a store of schema `from` to the
  * next. A store is copied once, as it was, before the first. */
 static const struct {
@@ -1005,6 +1017,7 @@ static const struct {
 	{ "3", "4", upgrade_3 },
 	{ "4", "5", upgrade_4 },
 	{ "5", "6", upgrade_5 },
+	{ "6", "7", upgrade_6 },
 };
 
 int

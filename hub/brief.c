@@ -314,7 +314,7 @@ bench_label(FILE *m, const struct tally_catalog *cat, json_t *t)
 	}
 	fputs("；上级基准（", m);
 	esc(m, name);
-	fputs(name[0] != '\0' ? " " : "", m);
+	fputs(name[0] != '\0' && code[0] != '\0' ? " " : "", m);
 	esc(m, code);
 	fputs("）", m);
 }

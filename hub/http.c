@@ -5,11 +5,15 @@
  * handler for every connection in turn; that thread alone uses the
  * server's own SQLite connection, so no lock is needed and the hub's
  * writer is never waited for (WAL readers do not block the writer, nor it
- * them). Connections are capped and time out, so that a slow or hostile
- * client cannot hold the server. Only GET and HEAD are served; every query
- * parameter is checked here before the report code sees it, and answered
- * with 400 and a one-line reason when it is wrong. The JSON documents
- * themselves are built by report.c.
+ * them); only with accounts does it write, a few small rows (a login, a
+ * session's last use at most every few seconds, the access log), each
+ * waiting at most the busy timeout for the writer. Connections are capped and
+ * time out, so that a slow or hostile client cannot hold the server. Only GET
+ * and HEAD are served, and POST for the login and the logout (webauth.h),
+ * which also decides who may ask at all; what a logged-in user may read is
+ * access.h's. Every query parameter is checked here before the report code
+ * sees it, and answered with 400 and a one-line reason when it is wrong. The
+ * JSON documents themselves are built by report.c.
  *
  * The downloads (/api/report.csv, /api/report.xlsx, /api/brief.pdf) take
  * the same parameters and are rendered from the same documents; the CSV
@@ -22,20 +26,26 @@
  */
 #include "http.h"
 
+#include "access.h"
 #include "asof.h"
 #include "brief.h"
 #include "clock.h"
+#include "httpaddr.h"
+#include "pem.h"
 #include "compare.h"
 #include "errors.h"
-#include "httpaddr.h"
 #include "log.h"
 #include "report.h"
+#include "report_print.h"
 #include "store.h"
 #include "text.h"
+#include "webauth.h"
 #include "xlsx.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -52,6 +62,9 @@ extern const size_t        hub_dashboard_html_len;
 /* The comparison page, from compare.html the same way. */
 extern const unsigned char hub_compare_html[];
 extern const size_t        hub_compare_html_len;
+/* The login page (webauth.h), from login.html the same way. */
+extern const unsigned char hub_login_html[];
+extern const size_t        hub_login_html_len;
 
 /* Connections served at once; more wait in the kernel's backlog. */
 #define HUB_HTTP_CONN_MAX 32
@@ -62,6 +75,8 @@ extern const size_t        hub_compare_html_len;
 #define HUB_HTTP_CACHE_MAX 4
 /* Query parameters a request may carry; no endpoint takes more than 4. */
 #define HUB_HTTP_PARAMS_MAX 8
+/* The largest body a POST may carry (a login is a few dozen bytes). */
+#define HUB_HTTP_BODY_MAX 4096
 /* How much of a bad parameter an error message quotes. */
 #define HUB_HTTP_QUOTE_MAX 40
 
@@ -96,8 +111,24 @@ struct hub_http {
 	int                         port;
 	char                        url[INET6_ADDRSTRLEN + 16];
 	/* Used only on the server's thread, as st. */
-	struct http_cached cache[HUB_HTTP_CACHE_MAX];
-	uint64_t           cache_tick;
+	struct http_cached  cache[HUB_HTTP_CACHE_MAX];
+	uint64_t            cache_tick;
+	struct hub_webauth *wa;
+	/* The catalogue's names, for access.h's check of every answer. */
+	struct hub_access_names *names;
+	bool                     tls;
+	/* Who asks, during a request (the server's thread only). */
+	const struct hub_web_who *who;
+	/* The certificate and key of --https, in memory for libmicrohttpd. */
+	char *tls_cert, *tls_key;
+};
+
+/* One request, from its headers to its end: a POST's body is gathered
+ * here (at most HUB_HTTP_BODY_MAX bytes). */
+struct http_request {
+	char  *body;
+	size_t len;
+	bool   too_big;
 };
 
 struct http_param {
@@ -170,18 +201,41 @@ fail(struct http_reply *r, unsigned int status, const char *fmt, ...)
 	return false;
 }
 
-/* Turns what a report function returned into the reply. */
+/* The region a logged-in user sees, or NULL when the pages are open (no
+ * accounts) and everything the hub holds is shown. */
+static const char *
+scope_of(const struct hub_http *h)
+{
+	return h->who != NULL && h->who->known && !h->who->open
+	    ? h->who->s.account.region
+	    : NULL;
+}
+
+/* Turns what a report function returned into the reply: for a scoped
+ * user, the document as access.h lets them read it. */
 static void
 reply_from(struct http_reply *r, int rv, json_t *doc, const char *region,
     const struct hub_http *h)
 {
+	if (rv == TALLY_OK && scope_of(h) != NULL) {
+		rv = hub_access_filter(h->cat, h->names, scope_of(h), doc);
+	}
 	if (rv == TALLY_OK) {
 		r->status = MHD_HTTP_OK;
 		r->doc    = doc;
 		return;
 	}
 	json_decref(doc);
-	if (rv == TALLY_ENOENT) {
+	if (rv == TALLY_EDATA && scope_of(h) != NULL) {
+		(void) fail(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the answer was withheld: it would show more than your "
+		    "scope");
+	} else if (rv == TALLY_ENOENT && scope_of(h) != NULL) {
+		/* Not naming the hub: it may lie above the user's scope. */
+		(void) fail(r, MHD_HTTP_NOT_FOUND,
+		    "region %s is not held here",
+		    region != NULL ? region : scope_of(h));
+	} else if (rv == TALLY_ENOENT) {
 		(void) fail(r, MHD_HTTP_NOT_FOUND,
 		    "region %s is not held by hub %s",
 		    region != NULL ? region : tally_store_region(h->st),
@@ -290,7 +344,8 @@ get_region(struct http_reply *r, const struct http_query *q,
 	const char *s = param(q, "region");
 	char        buf[HUB_HTTP_QUOTE_MAX + 1];
 
-	*out = NULL;
+	/* A scoped user's pages start at their region. */
+	*out = scope_of(h);
 	if (s == NULL) {
 		return true;
 	}
@@ -301,6 +356,12 @@ get_region(struct http_reply *r, const struct http_query *q,
 	}
 	if (tally_catalog_division(h->cat, s) == NULL) {
 		return fail(r, MHD_HTTP_BAD_REQUEST, "unknown region %s", s);
+	}
+	if (scope_of(h) != NULL &&
+	    !hub_access_in_scope(h->cat, scope_of(h), s)) {
+		hub_webauth_log(h->wa, h->who, "read", s, "forbidden");
+		return fail(r, MHD_HTTP_FORBIDDEN,
+		    "region %s is outside your scope", s);
 	}
 	*out = s;
 	return true;
@@ -559,7 +620,12 @@ route_group(struct hub_http *h, const char *url, const struct http_query *q,
 {
 	char buf[HUB_HTTP_QUOTE_MAX + 1];
 
-	if (strcmp(url, "/api/meta") == 0) {
+	if (scope_of(h) != NULL &&
+	    !hub_access_group(
+	        h->cat, scope_of(h), tally_store_group_members(h->st))) {
+		(void) fail(r, MHD_HTTP_FORBIDDEN,
+		    "this comparison is outside your scope");
+	} else if (strcmp(url, "/api/meta") == 0) {
 		api_compare_meta(h, q, r);
 	} else if (strcmp(url, "/api/compare") == 0) {
 		api_compare(h, q, r);
@@ -669,17 +735,19 @@ send_json(struct MHD_Connection *conn, struct http_reply *r, bool allow)
 	return queue(conn, r->status, resp);
 }
 
-/* What identifies a report query: every option the request can set. */
+/* What identifies a report query: every option the request can set,
+ * and the scope it is shown for (access.h). */
 static void
-report_key(const struct hub_report_opts *o, char *buf, size_t len)
+report_key(const struct hub_http *h, const struct hub_report_opts *o,
+    char *buf, size_t len)
 {
 	char period[TALLY_PERIOD_STRLEN];
 
 	tally_period_format(&o->period, period);
-	snprintf(buf, len, "%s|%s|%s|%d|%lld", period,
+	snprintf(buf, len, "%s|%s|%s|%d|%lld|%s", period,
 	    o->region != NULL ? o->region : "",
 	    o->ind != NULL ? o->ind->id : "", o->depth,
-	    (long long) o->as_of_ms);
+	    (long long) o->as_of_ms, scope_of(h) != NULL ? scope_of(h) : "");
 }
 
 /* The time until which a report of o rendered at now_ms stays exact with
@@ -750,7 +818,7 @@ send_report(struct hub_http *h, struct MHD_Connection *conn,
 		return send_json(conn, &r, false);
 	}
 	now = (int64_t) tally_clock_now_ms();
-	report_key(&o, key, sizeof(key));
+	report_key(h, &o, key, sizeof(key));
 	have = tally_store_data_version(h->st, &dv) == TALLY_OK;
 	for (size_t i = 0; have && i < HUB_HTTP_CACHE_MAX; i++) {
 		struct http_cached *c = &h->cache[i];
@@ -837,60 +905,98 @@ file_name(const struct hub_http *h, const char *region,
 	    region != NULL ? region : tally_store_region(h->st), period, ext);
 }
 
-/* The workbook of the report o, issued by this hub now. */
-static int
-report_xlsx(struct hub_http *h, const struct hub_report_opts *o,
-    unsigned char **data, size_t *len)
+/* Who issues a download: this hub, or for a scoped user their region
+ * (the hub above it is outside their scope; access.h). */
+static void
+issuer(const struct hub_http *h, struct hub_issuer *who)
 {
-	const struct tally_division *hd =
-	    tally_catalog_division(h->cat, tally_store_region(h->st));
-	struct hub_issuer who;
-	json_t           *doc = NULL;
-	int               rv  = hub_report_json(h->cat, h->st, o, &doc);
+	const char *code =
+	    scope_of(h) != NULL ? scope_of(h) : tally_store_region(h->st);
+	const struct tally_division *d = tally_catalog_division(h->cat, code);
 
-	if (rv == TALLY_OK) {
-		who.hub      = tally_store_region(h->st);
-		who.hub_name = hd != NULL ? hd->name : "";
-		who.instance = tally_store_instance_id(h->st);
-		who.now_ms   = tally_clock_now_ms();
-		rv           = hub_xlsx_buffer(h->cat, doc, &who, data, len);
+	who->hub      = code;
+	who->hub_name = d != NULL ? d->name : "";
+	who->instance = tally_store_instance_id(h->st);
+	who->now_ms   = tally_clock_now_ms();
+}
+
+/* The report document of o, as the asker may read it. */
+static int
+report_doc(struct hub_http *h, const struct hub_report_opts *o, json_t **out)
+{
+	json_t *doc = NULL;
+	int     rv  = hub_report_json(h->cat, h->st, o, &doc);
+
+	if (rv == TALLY_OK && scope_of(h) != NULL) {
+		rv = hub_access_filter(h->cat, h->names, scope_of(h), doc);
 	}
-	json_decref(doc);
-	return rv;
+	if (rv != TALLY_OK) {
+		json_decref(doc);
+		return rv;
+	}
+	*out = doc;
+	return TALLY_OK;
+}
+
+/* Downloads are exports: for operators and approvers once there are
+ * accounts (access.h), and each one is in the access log. */
+static bool
+may_export(struct hub_http *h, struct http_reply *r, const char *url,
+    const char *region)
+{
+	const struct hub_web_who *who = h->who;
+	bool                      ok;
+
+	if (scope_of(h) == NULL) {
+		return true;
+	}
+	ok = hub_access_may(h->cat, scope_of(h), who->s.account.role,
+	    HUB_ACTION_EXPORT, region != NULL ? region : scope_of(h));
+	hub_webauth_log(h->wa, who, "export", url, ok ? "ok" : "forbidden");
+	if (!ok) {
+		return fail(r, MHD_HTTP_FORBIDDEN,
+		    "a %s may not download: ask an operator",
+		    tally_role_name(who->s.account.role));
+	}
+	return true;
 }
 
 /* GET /api/report.csv and /api/report.xlsx: the report of /api/report
  * as the CLI's --format csv (with a byte order mark) or xlsx. */
 static enum MHD_Result
 send_report_file(struct hub_http *h, struct MHD_Connection *conn,
-    const struct http_query *q, bool xlsx)
+    const char *url, const struct http_query *q, bool xlsx)
 {
 	struct http_reply      r = { 0, NULL };
 	struct hub_report_opts o;
+	struct hub_issuer      who;
 	unsigned char         *data = NULL;
 	size_t                 len  = 0;
 	char                   name[96];
+	json_t                *doc = NULL;
 	FILE                  *mem;
 	int                    rv;
 
-	if (!report_query(h, q, &r, &o)) {
+	if (!report_query(h, q, &r, &o) || !may_export(h, &r, url, o.region)) {
 		return send_json(conn, &r, false);
 	}
-	if (xlsx) {
-		rv = report_xlsx(h, &o, &data, &len);
-	} else {
-		o.format = TALLY_FORMAT_CSV;
-		mem      = open_memstream((char **) &data, &len);
+	rv = report_doc(h, &o, &doc);
+	if (rv == TALLY_OK && xlsx) {
+		issuer(h, &who);
+		rv = hub_xlsx_buffer(h->cat, doc, &who, &data, &len);
+	} else if (rv == TALLY_OK) {
+		mem = open_memstream((char **) &data, &len);
 		if (mem == NULL) {
 			rv = TALLY_ENOMEM;
 		} else {
 			fputs("\xEF\xBB\xBF", mem);
-			rv = hub_report(mem, h->cat, h->st, &o);
-			if (fclose(mem) != 0 && rv == TALLY_OK) {
+			hub_report_print_csv(mem, h->cat, doc);
+			if (fclose(mem) != 0) {
 				rv = TALLY_ENOMEM;
 			}
 		}
 	}
+	json_decref(doc);
 	if (rv != TALLY_OK) {
 		free(data);
 		reply_from(&r, rv, NULL, o.region, h);
@@ -903,6 +1009,46 @@ send_report_file(struct hub_http *h, struct MHD_Connection *conn,
 	           "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	         : "text/csv; charset=utf-8",
 	    name);
+}
+
+/* The briefing for a scoped user: made from the documents they may read,
+ * the report and each indicator's explanation. */
+static int
+scoped_brief(struct hub_http *h, const struct hub_brief_opts *bo,
+    unsigned char **pdf, size_t *len)
+{
+	struct hub_report_opts o;
+	struct hub_issuer      who;
+	json_t                *doc = NULL, *explains = json_object();
+	int                    rv;
+
+	memset(&o, 0, sizeof(o));
+	o.period  = bo->period;
+	o.region  = bo->region;
+	o.depth   = 1;
+	o.due     = h->due;
+	o.now_ms  = tally_clock_now_ms();
+	rv        = report_doc(h, &o, &doc);
+	o.explain = true;
+	for (size_t k = 0; rv == TALLY_OK && k < h->cat->n_indicators; k++) {
+		json_t *e = NULL;
+
+		o.ind = &h->cat->indicators[k];
+		if (hub_explain_json(h->cat, h->st, &o, &e) == TALLY_OK &&
+		    hub_access_filter(h->cat, h->names, scope_of(h), e) ==
+		        TALLY_OK) {
+			json_object_set_new(explains, o.ind->id, e);
+		} else {
+			json_decref(e);
+		}
+	}
+	if (rv == TALLY_OK) {
+		issuer(h, &who);
+		rv = hub_brief_pdf_doc(h->cat, doc, explains, &who, pdf, len);
+	}
+	json_decref(doc);
+	json_decref(explains);
+	return rv;
 }
 
 /* GET /api/brief.pdf?period=P[&region=R]: the briefing of brief.h. */
@@ -921,10 +1067,13 @@ send_brief(struct hub_http *h, struct MHD_Connection *conn,
 	memset(&o, 0, sizeof(o));
 	o.due = h->due;
 	if (!check_names(&r, q, allowed) || !get_period(&r, q, &o.period) ||
-	    !get_region(&r, q, h, &o.region)) {
+	    !get_region(&r, q, h, &o.region) ||
+	    !may_export(h, &r, "/api/brief.pdf", o.region)) {
 		return send_json(conn, &r, false);
 	}
-	rv = hub_brief_pdf(h->cat, h->st, &o, &pdf, &len);
+	rv = scope_of(h) != NULL
+	    ? scoped_brief(h, &o, &pdf, &len)
+	    : hub_brief_pdf(h->cat, h->st, &o, &pdf, &len);
 	if (rv != TALLY_OK) {
 		reply_from(&r, rv, NULL, o.region, h);
 		return send_json(conn, &r, false);
@@ -933,16 +1082,14 @@ send_brief(struct hub_http *h, struct MHD_Connection *conn,
 	return send_file(conn, pdf, len, "application/pdf", name);
 }
 
+/* The page of a comparison hub, a region's hub, or the login page. */
 static enum MHD_Result
-send_page(struct MHD_Connection *conn, bool group)
+send_page(struct MHD_Connection *conn, const unsigned char *html, size_t len)
 {
 	struct MHD_Response *resp;
 
-	resp = group
-	    ? MHD_create_response_from_buffer(hub_compare_html_len,
-	          (void *) hub_compare_html, MHD_RESPMEM_PERSISTENT)
-	    : MHD_create_response_from_buffer(hub_dashboard_html_len,
-	          (void *) hub_dashboard_html, MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+	    len, (void *) html, MHD_RESPMEM_PERSISTENT);
 	if (resp != NULL && !add_headers(resp, true)) {
 		MHD_destroy_response(resp);
 		resp = NULL;
@@ -950,45 +1097,58 @@ send_page(struct MHD_Connection *conn, bool group)
 	return queue(conn, MHD_HTTP_OK, resp);
 }
 
+/* Sends an answer of webauth.h with its headers. */
 static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **req_cls)
+send_web(struct MHD_Connection *conn, struct hub_web_reply *w)
 {
-	/* Marks a request whose headers have been seen. */
-	static int        seen;
-	struct hub_http  *h = cls;
+	struct http_reply    r = { w->status, w->doc };
+	struct MHD_Response *resp;
+	char                 secs[32];
+	bool                 ok = true;
+
+	w->doc = NULL;
+	resp   = json_response(&r, false);
+	if (resp == NULL) {
+		return queue(conn, r.status, NULL);
+	}
+	if (w->location[0] != '\0') {
+		ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+		         w->location) == MHD_YES;
+	}
+	if (w->cookie[0] != '\0') {
+		ok = ok &&
+		    MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+		        w->cookie) == MHD_YES;
+	}
+	if (w->retry_after > 0) {
+		snprintf(
+		    secs, sizeof(secs), "%lld", (long long) w->retry_after);
+		ok = ok &&
+		    MHD_add_response_header(
+		        resp, MHD_HTTP_HEADER_RETRY_AFTER, secs) == MHD_YES;
+	}
+	if (!ok) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	return queue(conn, r.status, resp);
+}
+
+/* A GET of a page or the API, once the asker may have it. */
+static enum MHD_Result
+route(struct hub_http *h, struct MHD_Connection *conn, const char *method,
+    const char *url)
+{
 	struct http_query q;
 	struct http_reply r = { 0, NULL };
 	char              buf[HUB_HTTP_QUOTE_MAX + 1];
-	bool              get, head;
 
-	(void) version;
-	(void) upload_data;
-	get  = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	if (!get && !head) {
-		/* Answered at once, without reading any body: the
-		 * dashboard changes nothing. */
-		(void) fail(&r, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "method %s not allowed: the dashboard is read-only",
-		    quote(method, buf, sizeof(buf)));
-		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s: 405",
-		    quote(method, buf, sizeof(buf)), url);
-		return send_json(conn, &r, true);
-	}
-	if (*req_cls == NULL) {
-		*req_cls = &seen;
-		return MHD_YES;
-	}
-	if (*upload_data_size != 0) {
-		/* A GET has no use for a body: it is read and dropped. */
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
 	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
 		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s: 200", method, url);
-		return send_page(conn, h->group);
+		return h->group
+		    ? send_page(conn, hub_compare_html, hub_compare_html_len)
+		    : send_page(
+		          conn, hub_dashboard_html, hub_dashboard_html_len);
 	}
 	memset(&q, 0, sizeof(q));
 	MHD_get_connection_values(
@@ -1004,7 +1164,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	    strcmp(url, "/api/report.xlsx") == 0) {
 		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s", method, url);
 		return send_report_file(
-		    h, conn, &q, strcmp(url, "/api/report.xlsx") == 0);
+		    h, conn, url, &q, strcmp(url, "/api/report.xlsx") == 0);
 	} else if (strcmp(url, "/api/brief.pdf") == 0) {
 		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s", method, url);
 		return send_brief(h, conn, &q);
@@ -1020,22 +1180,187 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return send_json(conn, &r, false);
 }
 
-/* The URL a browser on this machine opens (httpaddr.h). */
-static void
-make_url(struct hub_http *h, const struct sockaddr_storage *ss)
+/* Only the login and the logout are POSTs; they take no other method. */
+static bool
+method_fits(struct http_reply *r, const char *method, const char *url)
 {
-	tally_httpaddr_url(ss, h->port, h->url, sizeof(h->url));
+	char buf[HUB_HTTP_QUOTE_MAX + 1];
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	bool get  = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool for_post =
+	    strcmp(url, "/api/login") == 0 || strcmp(url, "/api/logout") == 0;
+
+	if ((post && for_post) || (get && !for_post)) {
+		return true;
+	}
+	return fail(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+	    "method %s not allowed for %s: only /api/login and /api/logout "
+	    "take POST",
+	    quote(method, buf, sizeof(buf)), for_post ? "it" : "a read");
+}
+
+/* Gathers a POST's body; a GET's is read and dropped. */
+static void
+gather(struct http_request *req, bool post, const char *data, size_t n)
+{
+	char *grown;
+
+	if (!post || req->too_big || req->len + n > HUB_HTTP_BODY_MAX) {
+		req->too_big = req->too_big || post;
+		return;
+	}
+	grown = realloc(req->body, req->len + n + 1);
+	if (grown == NULL) {
+		req->too_big = true;
+		return;
+	}
+	memcpy(grown + req->len, data, n);
+	req->body = grown;
+	req->len += n;
+	req->body[req->len] = '\0';
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct hub_http     *h   = cls;
+	struct http_request *req = *req_cls;
+	struct http_reply    r   = { 0, NULL };
+	struct hub_web_reply w;
+	struct hub_web_who   who;
+	enum MHD_Result      rv;
+	bool                 post, page;
+
+	(void) version;
+	post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	if (!method_fits(&r, method, url)) {
+		/* Answered at once, without reading any body. */
+		TALLY_LOG(TALLY_LOG_DEBUG, "http: %s %s: 405", method, url);
+		return send_json(conn, &r, true);
+	}
+	if (req == NULL) {
+		req      = calloc(1, sizeof(*req));
+		*req_cls = req;
+		return req != NULL ? MHD_YES : MHD_NO;
+	}
+	if (*upload_data_size != 0) {
+		gather(req, post, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->too_big) {
+		(void) fail(&r, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+		return send_json(conn, &r, false);
+	}
+	memset(&w, 0, sizeof(w));
+	page = strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0;
+	if (!hub_webauth_gate(h->wa, conn, url, page, post, &who, &w)) {
+		TALLY_LOG(
+		    TALLY_LOG_DEBUG, "http: %s %s: %u", method, url, w.status);
+		return send_web(conn, &w);
+	}
+	if (hub_webauth_api(h->wa, conn, url,
+	        req->body != NULL ? req->body : "", req->len, &who, &w)) {
+		return send_web(conn, &w);
+	}
+	if (strcmp(url, "/login") == 0) {
+		return send_page(conn, hub_login_html, hub_login_html_len);
+	}
+	h->who = &who;
+	rv     = route(h, conn, method, url);
+	h->who = NULL;
+	return rv;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *req_cls;
+
+	(void) cls;
+	(void) conn;
+	(void) toe;
+	if (req != NULL) {
+		free(req->body);
+		free(req);
+		*req_cls = NULL;
+	}
+}
+
+/* The TLS settings of o, when it has them: read, and checked to be
+ * usable by this libmicrohttpd. */
+static int
+load_tls(struct hub_http *h, const struct hub_http_opts *o)
+{
+	int rv;
+
+	if (o->tls_cert == NULL && o->tls_key == NULL) {
+		return TALLY_OK;
+	}
+	if (o->tls_cert == NULL || o->tls_key == NULL) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "--https needs both a certificate and a key");
+		return TALLY_ECONFIG;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		TALLY_LOG(TALLY_LOG_ERROR,
+		    "--https: this libmicrohttpd was built without TLS");
+		return TALLY_ECONFIG;
+	}
+	rv = hub_pem_read(o->tls_cert, &h->tls_cert);
+	if (rv == TALLY_OK) {
+		rv = hub_pem_read(o->tls_key, &h->tls_key);
+	}
+	h->tls = rv == TALLY_OK;
+	return rv;
+}
+
+/* Starts libmicrohttpd on ss. */
+static struct MHD_Daemon *
+start_daemon(struct hub_http *h, struct sockaddr_storage *ss)
+{
+	unsigned int flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+
+	if (ss->ss_family == AF_INET6) {
+		flags |= MHD_USE_IPv6;
+	}
+	/* The logger comes first, so that it sees every message. */
+	if (h->tls) {
+		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
+		    on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) ss,
+		    MHD_OPTION_CONNECTION_LIMIT,
+		    (unsigned int) HUB_HTTP_CONN_MAX,
+		    MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned int) HUB_HTTP_TIMEOUT_S,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
+	}
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *) ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int) HUB_HTTP_CONN_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int) HUB_HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, NULL, MHD_OPTION_END);
 }
 
 int
 hub_http_start(const struct tally_catalog *cat, const char *db_path,
-    const char *addr, const struct tally_due *due, struct hub_http **out)
+    const struct hub_http_opts *o, const struct tally_due *due,
+    struct hub_http **out)
 {
-	struct hub_http            *h  = NULL;
-	struct tally_errbuf         eb = { "" };
+	struct hub_http            *h    = NULL;
+	struct tally_errbuf         eb   = { "" };
+	const char                 *addr = o->addr;
+	struct hub_webauth_opts     wo;
 	struct sockaddr_storage     ss;
 	const union MHD_DaemonInfo *info;
-	unsigned int                flags;
 	int                         rv;
 
 	rv = tally_httpaddr_parse(addr, &ss);
@@ -1052,6 +1377,10 @@ hub_http_start(const struct tally_catalog *cat, const char *db_path,
 	}
 	h->cat = cat;
 	h->due = due;
+	rv     = load_tls(h, o);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
 	/* Opened here, before the server's thread exists; from then on only
 	 * that thread uses it. */
 	rv = tally_store_open(db_path, cat, &h->st, &eb);
@@ -1065,20 +1394,21 @@ hub_http_start(const struct tally_catalog *cat, const char *db_path,
 		TALLY_LOG(TALLY_LOG_ERROR, "dashboard: %s", eb.text);
 		goto fail;
 	}
-	flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6) {
-		flags |= MHD_USE_IPv6;
+	wo.idle_s        = o->session_idle_s;
+	wo.login_delay_s = o->login_delay_s;
+	wo.tls           = h->tls;
+	rv               = hub_webauth_new(cat, h->st, &wo, &h->wa);
+	if (rv == TALLY_OK) {
+		rv = hub_access_names_new(cat, &h->names);
 	}
-	/* The logger comes first, so that it sees every message. */
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *) &ss, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int) HUB_HTTP_CONN_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int) HUB_HTTP_TIMEOUT_S, MHD_OPTION_END);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	h->d = start_daemon(h, &ss);
 	if (h->d == NULL) {
-		TALLY_LOG(
-		    TALLY_LOG_ERROR, "--http %s: cannot listen there", addr);
+		TALLY_LOG(TALLY_LOG_ERROR, "--http %s: cannot listen there%s",
+		    addr,
+		    h->tls ? " (or the certificate and key do not fit)" : "");
 		rv = TALLY_ECONFIG;
 		goto fail;
 	}
@@ -1089,7 +1419,7 @@ hub_http_start(const struct tally_catalog *cat, const char *db_path,
 		goto fail;
 	}
 	h->port = info->port;
-	make_url(h, &ss);
+	tally_httpaddr_url(&ss, h->port, h->tls, h->url, sizeof(h->url));
 	TALLY_LOG(TALLY_LOG_INFO, "dashboard on %s", h->url);
 	*out = h;
 	return TALLY_OK;
@@ -1105,6 +1435,19 @@ hub_http_url(const struct hub_http *h, char *buf, size_t len)
 }
 
 void
+hub_http_addr(const struct hub_http *h, char *buf, size_t len)
+{
+	const char *p = strstr(h->url, "://");
+	size_t      n;
+
+	snprintf(buf, len, "%s", p != NULL ? p + 3 : h->url);
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '/') {
+		buf[n - 1] = '\0';
+	}
+}
+
+void
 hub_http_stop(struct hub_http *h)
 {
 	if (h == NULL) {
@@ -1114,6 +1457,13 @@ hub_http_stop(struct hub_http *h)
 		MHD_stop_daemon(h->d);
 	}
 	cache_clear(h);
+	hub_webauth_free(h->wa);
+	hub_access_names_free(h->names);
 	tally_store_close(h->st);
+	if (h->tls_key != NULL) {
+		sodium_memzero(h->tls_key, strlen(h->tls_key));
+	}
+	free(h->tls_cert);
+	free(h->tls_key);
 	free(h);
 }

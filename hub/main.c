@@ -21,7 +21,10 @@
 #include "sign.h"
 #include "store.h"
 #include "text.h"
+#include "user.h"
+#include "webopts.h"
 #include "xlsx.h"
+#include "accesslog.h"
 
 #include <getopt.h>
 #include <ini.h>
@@ -133,12 +136,35 @@ usage(FILE *out)
 	    "         Who submitted what, when, and what it replaced: the\n"
 	    "         append-only audit trail of accepted envelopes.\n"
 	    "         --region: that region's states and what it sent.\n"
+	    "  audit  --db FILE --access [--name NAME]\n"
+	    "         [--format table|json|csv]\n"
+	    "         The web pages' access log: logins, failed logins,\n"
+	    "         logouts, refusals and downloads, with the account and\n"
+	    "         the address.\n"
 	    "  audit  --db FILE --verify [--keys FILE]\n"
 	    "         Check the whole trail offline: every signature, every\n"
 	    "         audited state against its signed body, the chain of\n"
 	    "         the rows, every held figure against the trail (and\n"
 	    "         with --keys, that each key is authorised for its\n"
 	    "         sender). Exit 65 when a problem is found.\n"
+	    "\n"
+	    "Accounts of the web pages (docs/accounts.md):\n"
+	    "  user add --db FILE --name NAME --region CODE\n"
+	    "         --role viewer|operator|approver [--password-file F]\n"
+	    "         The password is read from F or standard input, never\n"
+	    "         from the command line. Once an account exists, every\n"
+	    "         page and answer needs a login.\n"
+	    "  user list --db FILE [--format table|json]\n"
+	    "  user disable|enable --db FILE --name NAME\n"
+	    "  user passwd --db FILE --name NAME [--password-file F]\n"
+	    "         Disabling or a new password ends the account's\n"
+	    "         sessions at once.\n"
+	    "  --https-cert FILE --https-key FILE\n"
+	    "                     serve the dashboard over HTTPS (run)\n"
+	    "  --session-idle S   end sessions after S seconds without a\n"
+	    "                     request (default 900)\n"
+	    "  --login-delay S    the first wait after a failed login,\n"
+	    "                     doubling with each failure (default 1)\n"
 	    "\n"
 	    "Security (run; docs/security.md):\n"
 	    "  --keys FILE        region,public_key lines: the keys allowed\n"
@@ -219,6 +245,16 @@ struct hub_args {
 	const char *parent_key;
 	const char *parent_server_name;
 	bool        verify;
+	/* The web pages' accounts (user.h) and TLS, sessions, logins. */
+	const char *user_sub;
+	const char *name;
+	const char *role;
+	const char *password_file;
+	const char *https_cert;
+	const char *https_key;
+	const char *session_idle;
+	const char *login_delay;
+	bool        access;
 	/* How far ahead of the clock a version may be (run, repair). */
 	const char           *max_clock_skew;
 	struct tally_keyring *keyring; /* loaded, freed at exit */
@@ -267,6 +303,14 @@ enum {
 	OPT_OUT,
 	OPT_BOM,
 	OPT_FROM,
+	OPT_NAME,
+	OPT_ROLE,
+	OPT_PASSWORD_FILE,
+	OPT_HTTPS_CERT,
+	OPT_HTTPS_KEY,
+	OPT_SESSION_IDLE,
+	OPT_LOGIN_DELAY,
+	OPT_ACCESS,
 };
 
 static const struct option long_options[] = {
@@ -313,6 +357,14 @@ static const struct option long_options[] = {
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "max-clock-skew", required_argument, NULL, OPT_MAX_CLOCK_SKEW },
 	{ "from", required_argument, NULL, OPT_FROM },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "https-cert", required_argument, NULL, OPT_HTTPS_CERT },
+	{ "https-key", required_argument, NULL, OPT_HTTPS_KEY },
+	{ "session-idle", required_argument, NULL, OPT_SESSION_IDLE },
+	{ "login-delay", required_argument, NULL, OPT_LOGIN_DELAY },
+	{ "access", no_argument, NULL, OPT_ACCESS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -412,14 +464,16 @@ hub_ini_handler(
 		"ready_file", "contexts", "http", "targets", "due_days",
 		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
 		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
-		"parent_server_name", "max_clock_skew" };
+		"parent_server_name", "max_clock_skew", "https_cert",
+		"https_key", "session_idle", "login_delay" };
 	struct hub_args   *a      = arg;
 	const char **slots[] = { &a->db, &a->region, &a->listen, &a->parent,
 		&a->ready_file, &a->contexts, &a->http, &a->targets,
 		&a->due_days, &a->group, &a->keys, &a->key, &a->tls_cert,
 		&a->tls_key, &a->tls_ca, &a->tls_require_client, &a->parent_ca,
 		&a->parent_cert, &a->parent_key, &a->parent_server_name,
-		&a->max_clock_skew };
+		&a->max_clock_skew, &a->https_cert, &a->https_key,
+		&a->session_idle, &a->login_delay };
 	char        *copy;
 	int          taken;
 
@@ -598,6 +652,35 @@ load_security(struct hub_args *a, struct hub_config *cfg)
 	return EX_OK;
 }
 
+/* The dashboard's TLS, session and login settings (webopts.h). */
+static int
+load_web(struct hub_args *a, struct hub_config *cfg)
+{
+	struct hub_webopts_args w = { a->http, a->https_cert, a->https_key,
+		a->session_idle, a->login_delay };
+
+	return hub_webopts_load(prog, &w, &cfg->web);
+}
+
+/* `user add|list|disable|enable|passwd` (user.h). */
+static int
+cmd_user(struct hub_args *a)
+{
+	struct hub_user_args u;
+	int                  ex = load_settings(a);
+
+	if (ex != EX_OK) {
+		return ex;
+	}
+	u.db            = a->db;
+	u.name          = a->name;
+	u.region        = a->region;
+	u.role          = a->role;
+	u.password_file = a->password_file;
+	u.format        = a->format;
+	return hub_user_command(prog, a->user_sub, a->cat, &u);
+}
+
 static int
 cmd_run(struct hub_args *a)
 {
@@ -636,6 +719,10 @@ cmd_run(struct hub_args *a)
 			    "run", "--contexts must be 1..1024");
 		}
 		cfg.contexts = (int) n;
+	}
+	ex = load_web(a, &cfg);
+	if (ex != EX_OK) {
+		return ex;
 	}
 	cfg.due = &a->due;
 	ex      = load_skew(a, "run", &cfg.max_clock_skew_s);
@@ -715,6 +802,12 @@ cmd_audit(struct hub_args *a)
 		return usage_error(
 		    "audit", "--format must be table, json or csv");
 	}
+	if (a->access &&
+	    (a->verify || a->region != NULL || a->period != NULL)) {
+		return usage_error("audit",
+		    "--access shows the access log: no --verify, --region or "
+		    "--period (--name keeps one account's lines)");
+	}
 	if (a->verify && (a->region != NULL || a->period != NULL)) {
 		return usage_error("audit",
 		    "--verify checks the whole trail: no --region or "
@@ -755,6 +848,13 @@ cmd_audit(struct hub_args *a)
 		    0, "audit: %s", eb.text[0] ? eb.text : tally_strerror(rv));
 		tally_store_close(st);
 		return tally_exit_code(rv);
+	}
+	if (a->access) {
+		rv = hub_accesslog_print(stdout, st, o.format, a->name);
+		tally_store_close(st);
+		return rv == TALLY_OK ? EX_OK
+		                      : complain(tally_exit_code(rv),
+		                            "audit: %s", tally_strerror(rv));
 	}
 	warn_open_mode(st);
 	rv = hub_audit(stdout, a->cat, st, &o, &problems);
@@ -1169,6 +1269,12 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	if (cmd != NULL && strcmp(cmd, "user") == 0 && argc >= 2 &&
+	    argv[1][0] != '-') {
+		a.user_sub = argv[1];
+		argv++;
+		argc--;
+	}
 	while ((c = getopt_long(argc, argv, "hVqvc:", long_options, NULL)) !=
 	    -1) {
 		switch (c) {
@@ -1308,6 +1414,30 @@ main(int argc, char **argv)
 		case OPT_FROM:
 			a.from = optarg;
 			break;
+		case OPT_NAME:
+			a.name = optarg;
+			break;
+		case OPT_ROLE:
+			a.role = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			a.password_file = optarg;
+			break;
+		case OPT_HTTPS_CERT:
+			a.https_cert = optarg;
+			break;
+		case OPT_HTTPS_KEY:
+			a.https_key = optarg;
+			break;
+		case OPT_SESSION_IDLE:
+			a.session_idle = optarg;
+			break;
+		case OPT_LOGIN_DELAY:
+			a.login_delay = optarg;
+			break;
+		case OPT_ACCESS:
+			a.access = true;
+			break;
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -1337,6 +1467,8 @@ main(int argc, char **argv)
 		ex = cmd_prune_history(&a);
 	} else if (strcmp(cmd, "repair") == 0) {
 		ex = cmd_repair(&a);
+	} else if (strcmp(cmd, "user") == 0) {
+		ex = cmd_user(&a);
 	} else {
 		ex = usage_error(cmd, "unknown command");
 	}

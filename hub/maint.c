@@ -61,7 +61,8 @@ check_hub_names(struct check *c)
 		"ready_file", "contexts", "http", "targets", "due_days",
 		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
 		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
-		"parent_server_name" };
+		"parent_server_name", "https_cert", "https_key",
+		"session_idle", "login_delay" };
 	char               err[256];
 
 	for (size_t i = 0; i < c->ini->n; i++) {
@@ -207,12 +208,14 @@ check_identity(struct check *c)
 	}
 }
 
-/* keys, key, the TLS files and targets: there and valid. */
+/* keys, key, the TLS files (also the dashboard's), targets and the
+ * numbers: there and valid. */
 static void
 check_files(struct check *c)
 {
 	static const char *tls[] = { "tls_cert", "tls_key", "tls_ca",
-		"parent_ca", "parent_cert", "parent_key" };
+		"parent_ca", "parent_cert", "parent_key", "https_cert",
+		"https_key" };
 	const struct tally_ini_entry *e;
 	struct tally_errbuf           eb = { "" };
 
@@ -250,6 +253,20 @@ check_files(struct check *c)
 	if (e != NULL &&
 	    tally_target_add_file(c->cat, e->value, &eb) != TALLY_OK) {
 		problem(c, e, eb.text);
+	}
+	e = hub_key(c, "session_idle");
+	if (e != NULL && !whole(e->value, 1, 86400)) {
+		problem(c, e, "not a number of seconds (1..86400)");
+	}
+	e = hub_key(c, "login_delay");
+	if (e != NULL && !whole(e->value, 1, 900)) {
+		problem(c, e, "not a number of seconds (1..900)");
+	}
+	if ((hub_key(c, "https_cert") == NULL) !=
+	    (hub_key(c, "https_key") == NULL)) {
+		e = hub_key(c, "https_cert") != NULL ? hub_key(c, "https_cert")
+		                                     : hub_key(c, "https_key");
+		problem(c, e, "https_cert and https_key go together");
 	}
 	e = hub_key(c, "due_days");
 	if (e != NULL && !whole(e->value, 0, 3660)) {

@@ -1156,9 +1156,9 @@ static struct hub_reloaded hub_reloaded_now;
 static void
 hub_reload(struct hub *hub, struct hub_http **http)
 {
-	struct hub_reloaded r;
-	char                addr[160] = "";
-	size_t              n;
+	struct hub_reloaded  r;
+	struct hub_http_opts o         = hub->cfg->web;
+	char                 addr[160] = "";
 
 	tally_notify_reloading("reloading");
 	if (hub->cfg->reload == NULL ||
@@ -1167,13 +1167,8 @@ hub_reload(struct hub *hub, struct hub_http **http)
 		return;
 	}
 	if (*http != NULL) {
-		hub_http_url(*http, addr, sizeof(addr));
-		n = strlen(addr);
-		memmove(addr, addr + 7, n - 6); /* "http://" */
-		n = strlen(addr);
-		if (n > 0 && addr[n - 1] == '/') {
-			addr[n - 1] = '\0';
-		}
+		hub_http_addr(*http, addr, sizeof(addr));
+		o.addr = addr;
 		hub_http_stop(*http);
 		*http = NULL;
 	}
@@ -1183,7 +1178,7 @@ hub_reload(struct hub *hub, struct hub_http **http)
 	hub_reload_settings_free(&hub_reloaded_now);
 	hub_reloaded_now = r;
 	if (addr[0] != '\0' &&
-	    hub_http_start(hub_reloaded_now.cat, hub->cfg->db, addr,
+	    hub_http_start(hub_reloaded_now.cat, hub->cfg->db, &o,
 	        &hub_reloaded_now.due, http) != TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_ERROR,
 		    "reload: the dashboard did not start again on %s", addr);
@@ -1330,7 +1325,10 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	if (cfg->http != NULL) {
 		/* The dashboard reads through its own connection on its own
 		 * thread, and never touches the writer's. */
-		rv = hub_http_start(cat, cfg->db, cfg->http, cfg->due, &http);
+		struct hub_http_opts o = cfg->web;
+
+		o.addr = cfg->http;
+		rv     = hub_http_start(cat, cfg->db, &o, cfg->due, &http);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}

@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "group.h"
+#include "http.h"
 #include "reload.h"
 #include "sign.h"
 #include "target.h"
@@ -34,7 +35,10 @@ struct hub_config {
 	/* The dashboard's ADDR:PORT (http.h); NULL: no dashboard. Its URL is
 	 * the ready file's second line. */
 	const char *http;
-	int         contexts; /* concurrent requests in flight */
+	/* The dashboard's TLS, sessions and login throttle (http.h); its
+	 * addr is http. */
+	struct hub_http_opts web;
+	int                  contexts; /* concurrent requests in flight */
 	/* Due dates for the dashboard; NULL: the default. */
 	const struct tally_due *due;
 	/* A comparison hub: the group it serves, with region and parent

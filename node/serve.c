@@ -673,7 +673,7 @@ start(struct server *s, const char *addr)
 	if (info == NULL || info->port == 0) {
 		return TALLY_EIO;
 	}
-	tally_httpaddr_url(&ss, info->port, s->url, sizeof(s->url));
+	tally_httpaddr_url(&ss, info->port, false, s->url, sizeof(s->url));
 	return TALLY_OK;
 }
 

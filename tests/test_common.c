@@ -3,6 +3,7 @@
  * number parsing, the reference-data loader and its file:line errors, the
  * wire codec, and the store's versioning and overlap rules.
  */
+#include "account.h"
 #include "backoff.h"
 #include "catalog.h"
 #include "errors.h"
@@ -825,6 +826,93 @@ START_TEST(test_reply_newest_wins)
 }
 END_TEST
 
+/* The accounts of the web pages (account.h): Argon2id strings, one
+ * answer for every failed login, names and roles checked, and disabling
+ * or a new password ending the account's sessions in the store. */
+START_TEST(test_accounts)
+{
+	char                 tmpl[] = "/tmp/tally-account-XXXXXX";
+	char                *dir    = mkdtemp(tmpl);
+	char                 path[1024], cmd[4400];
+	struct tally_store  *st = NULL;
+	struct tally_errbuf  eb = { "" };
+	struct tally_account a, *list = NULL;
+	size_t               n   = 0;
+	bool                 any = true;
+	int                  role;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/h.db", dir);
+	ck_assert_int_eq(tally_store_create(path, cat, "130100", &st, &eb), 0);
+	ck_assert_int_eq(tally_account_any(st, &any), 0);
+	ck_assert(!any);
+	ck_assert_int_eq(tally_role_parse("operator", &role), 0);
+	ck_assert_int_eq(role, TALLY_ROLE_OPERATOR);
+	ck_assert_int_eq(tally_role_parse("admin", &role), TALLY_EINVAL);
+	ck_assert(tally_account_name_valid("sjz.office_1-a"));
+	ck_assert(!tally_account_name_valid("a b"));
+	ck_assert(!tally_account_name_valid("a\nb"));
+	ck_assert(!tally_account_name_valid(""));
+	ck_assert_int_eq(
+	    tally_account_add(st, "sjz", "130100", TALLY_ROLE_VIEWER, "short"),
+	    TALLY_EINVAL);
+	ck_assert_int_eq(tally_account_add(st, "sjz", "130100",
+	                     TALLY_ROLE_VIEWER, "long-enough-1"),
+	    0);
+	ck_assert_int_eq(tally_account_add(st, "sjz", "130100",
+	                     TALLY_ROLE_APPROVER, "long-enough-2"),
+	    TALLY_EEXIST);
+	ck_assert_int_eq(tally_account_any(st, &any), 0);
+	ck_assert(any);
+	ck_assert_int_eq(
+	    tally_account_login(st, "sjz", "long-enough-1", &a), 0);
+	ck_assert_str_eq(a.region, "130100");
+	ck_assert_int_eq(a.role, TALLY_ROLE_VIEWER);
+	ck_assert_int_eq(
+	    tally_account_login(st, "sjz", "long-enough-2", &a), TALLY_EDATA);
+	ck_assert_int_eq(
+	    tally_account_login(st, "nobody", "long-enough-1", &a),
+	    TALLY_EDATA);
+	/* What is stored is libsodium's Argon2id string, not the password. */
+	snprintf(cmd, sizeof(cmd),
+	    "sqlite3 '%s' \"SELECT hash FROM account\" | grep -q "
+	    "'^\\$argon2id\\$v=19\\$m=65536,t=2,p=1\\$' && ! sqlite3 '%s' "
+	    ".dump | grep -q long-enough",
+	    path, path);
+	ck_assert_int_eq(system(cmd), 0);
+	/* A session, then the account disabled: the session is gone. */
+	snprintf(cmd, sizeof(cmd),
+	    "sqlite3 '%s' \"INSERT INTO account_session VALUES (x'00', 'sjz',"
+	    " 'c', '127.0.0.1', 0, 0)\"",
+	    path);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tally_account_set_disabled(st, "sjz", true), 0);
+	ck_assert_int_eq(
+	    tally_account_login(st, "sjz", "long-enough-1", &a), TALLY_EDATA);
+	snprintf(cmd, sizeof(cmd),
+	    "test \"$(sqlite3 '%s' 'SELECT count(*) FROM account_session')\""
+	    " = 0",
+	    path);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tally_account_set_disabled(st, "sjz", false), 0);
+	ck_assert_int_eq(tally_account_passwd(st, "sjz", "long-enough-3"), 0);
+	ck_assert_int_eq(
+	    tally_account_login(st, "sjz", "long-enough-1", &a), TALLY_EDATA);
+	ck_assert_int_eq(
+	    tally_account_login(st, "sjz", "long-enough-3", &a), 0);
+	ck_assert_int_eq(
+	    tally_account_passwd(st, "x", "long-enough-3"), TALLY_ENOENT);
+	ck_assert_int_eq(tally_account_list(st, &list, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0].name, "sjz");
+	ck_assert(!list[0].disabled);
+	free(list);
+	tally_store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 common_suite(void)
 {
@@ -850,6 +938,7 @@ common_suite(void)
 	tcase_add_test(td, test_wire_ack_roundtrip);
 	tcase_add_test(td, test_store_versions_and_overlap);
 	tcase_add_test(td, test_reply_newest_wins);
+	tcase_add_test(td, test_accounts);
 	suite_add_tcase(s, td);
 	return s;
 }
