@@ -31,7 +31,7 @@
 #   * the hub serves HTTPS itself (--https-cert, --https-key), with Secure
 #     cookies;
 #   * check-config knows the dashboard's settings;
-#   * a store of schema 4 is upgraded to 5 (the accounts' tables), after a
+#   * a store of schema 6 is upgraded to 7 (the accounts' tables), after a
 #     backup.
 # Screenshots go to BUILD_DIR/tests/artifacts/accounts-*.png.
 #
@@ -125,18 +125,20 @@ out=$("$hub" check-config -c "$work/bad.ini" 2>&1)
 check "a bad one is refused (78)" $? 78
 check "naming each problem by its line" "$(echo "$out" | grep -c -E '^'"$work"'/bad.ini:(5|6): \[hub\] (https_cert|session_idle)')" 3
 
-section "schema 4 is upgraded"
+section "schema 6 is upgraded"
 stop_hub tls
 check "the TLS hub stops cleanly" $? 0
 cp "$work/db/tls.db" "$work/db/old.db"
+cur=$(sqlite3 "$work/db/tls.db" "SELECT value FROM meta WHERE key = 'schema'")
+# Schema 7 added the accounts' tables.
 sqlite3 "$work/db/old.db" "DROP TABLE account; DROP TABLE account_session;
-	DROP TABLE access_log; UPDATE meta SET value = '4' WHERE key = 'schema';" ||
-	not_ok "make a schema-4 store"
+	DROP TABLE access_log; UPDATE meta SET value = '6' WHERE key = 'schema';" ||
+	not_ok "make a schema-6 store"
 out=$("$hub" user list --db "$work/db/old.db" 2>&1)
-check "a schema-4 store opens for user list: $out" $? 0
-check_true "it was copied first" test -f "$work/db/old.db.bak-schema4"
-check "the store is of schema 5" \
-	"$(sqlite3 "$work/db/old.db" "SELECT value FROM meta WHERE key = 'schema'")" 5
+check "a schema-6 store opens for user list: $out" $? 0
+check_true "it was copied first" test -f "$work/db/old.db.bak-schema6"
+check "the store is of this release's schema" \
+	"$(sqlite3 "$work/db/old.db" "SELECT value FROM meta WHERE key = 'schema'")" "$cur"
 check "the accounts' tables are there" \
 	"$(sqlite3 "$work/db/old.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('account', 'account_session', 'access_log')")" 3
 
