@@ -195,6 +195,27 @@ bench_rss_kib(pid_t pid, long *rss, long *hwm)
 	return 0;
 }
 
+long long
+bench_write_bytes(pid_t pid)
+{
+	char      path[64], line[256];
+	FILE     *f;
+	long long n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/io", (long) pid);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "write_bytes:", 12) == 0) {
+			n = strtoll(line + 12, NULL, 10);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
 double
 bench_cpu_ms(pid_t pid)
 {

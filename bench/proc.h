@@ -43,6 +43,10 @@ int bench_run(char *const argv[], const char *out, const char *err);
 /* VmRSS and VmHWM of pid in KiB, from /proc/PID/status. Returns 0 or -1. */
 int bench_rss_kib(pid_t pid, long *rss, long *hwm);
 
+/* The bytes pid has caused to be written to storage (write_bytes of
+ * /proc/PID/io); -1 when it cannot be read. */
+long long bench_write_bytes(pid_t pid);
+
 /* The CPU time pid has used, user and system, in milliseconds, from
  * /proc/PID/stat; -1 when it cannot be read. */
 double bench_cpu_ms(pid_t pid);

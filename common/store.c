@@ -16,6 +16,7 @@
 #include "log.h"
 #include "reason.h"
 #include "reply.h"
+#include "snapshot.h"
 #include "text.h"
 
 #include <errno.h>
@@ -69,12 +70,6 @@ enum hist_stmt {
 	HIST_COUNT,
 };
 
-/* An (indicator, period) whose snapshot must be recomputed at commit. */
-struct dirty_pair {
-	const struct tally_indicator *ind;
-	struct tally_period           period;
-};
-
 struct tally_store {
 	sqlite3                    *db;
 	const struct tally_catalog *cat;
@@ -94,20 +89,24 @@ struct tally_store {
 	bool          held_logged;
 	sqlite3_stmt *stmt[ST_COUNT];
 	sqlite3_stmt *hist[HIST_COUNT];
+	/* The audit trail's statements, prepared at their first use (a
+	 * node's store has no audit tables) and kept. */
+	sqlite3_stmt *audit_last;
+	sqlite3_stmt *audit_env;
+	sqlite3_stmt *audit_state;
 	/* The time of the open write transaction in Unix ms, from which
 	 * every row it changes is held (0 outside one): one time per
 	 * transaction, so that as of any moment the history shows either
 	 * all of a commit or none of it. */
 	int64_t txn_ms;
 	/* The snapshots that direct children's new states changed in the
-	 * open transaction. Each is recomputed once, at commit, however
-	 * many children's states for it the transaction took: recomputing
-	 * reads every child's state, so doing it per state made a batch of
-	 * k submissions from n children cost k times n reads per
-	 * (indicator, period) instead of n. */
-	struct dirty_pair *dirty;
-	size_t             n_dirty;
-	size_t             cap_dirty;
+	 * open transaction, each stored once, at commit, however many
+	 * children's states for it the transaction took. A child's new
+	 * state changes it by the difference from the state it replaces
+	 * (snapshot.h); only when that cannot tell (an extreme departed,
+	 * redistricting, a snapshot this process did not store last) is it
+	 * recomputed from every child's state, which reads n rows. */
+	struct tally_snapmap *snaps;
 };
 
 #define STATE_COLS                                                            \
@@ -317,14 +316,14 @@ static const char *const stmt_sql[ST_COUNT] = {
  * what the current tables hold; OR IGNORE makes a write that changed
  * nothing (an older version) append nothing. */
 static const char *const hist_sql[HIST_COUNT] = {
+	/* The row region_state was just given, bound with the same
+	 * parameters as ST_RSTATE_PUT (?14 already the first arrival of
+	 * all), so that it is not read back. */
 	[HIST_RSTATE] =
 	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
 	    " version, via, " STATE_COLS ", first_received_at, received_at,"
-	    " held_from, leaves_out) SELECT indicator, period, region,"
-	    " version, via, " STATE_COLS ", first_received_at, received_at,"
-	    " ?4, leaves_out"
-	    " FROM region_state WHERE indicator = ?1 AND period = ?2"
-	    " AND region = ?3",
+	    " held_from, leaves_out) VALUES (?1, ?2, ?3, ?5, ?4, ?6, ?7, ?8,"
+	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?19, ?18)",
 	[HIST_SNAP] =
 	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
 	    " version, " STATE_COLS ", held_from, leaves_out) SELECT"
@@ -655,7 +654,13 @@ open_db(const char *path, int flags, struct tally_store **out)
 	if (st == NULL) {
 		return TALLY_ENOMEM;
 	}
-	rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+	if (tally_snapmap_new(&st->snaps) != TALLY_OK) {
+		free(st);
+		return TALLY_ENOMEM;
+	}
+	/* A store is one connection used by one thread at a time (store.h),
+	 * so SQLite's own mutexes would only cost time. */
+	rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		int rv = db_err(st, rc, path);
 		tally_store_close(st);
@@ -1210,8 +1215,11 @@ tally_store_close(struct tally_store *st)
 	for (int i = 0; i < HIST_COUNT; i++) {
 		sqlite3_finalize(st->hist[i]);
 	}
+	sqlite3_finalize(st->audit_last);
+	sqlite3_finalize(st->audit_env);
+	sqlite3_finalize(st->audit_state);
 	sqlite3_close(st->db);
-	free(st->dirty);
+	tally_snapmap_free(st->snaps);
 	free(st);
 }
 
@@ -1319,14 +1327,16 @@ tally_store_set_group_standards(struct tally_store *st, const char *text)
 int
 tally_store_begin(struct tally_store *st)
 {
-	st->n_dirty = 0;
-	st->txn_ms  = tally_clock_now_ms();
+	tally_snapmap_txn_end(st->snaps);
+	st->txn_ms = tally_clock_now_ms();
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
 
 static int recompute_dirty(struct tally_store *st);
 static int mark_dirty(struct tally_store *st,
     const struct tally_indicator *ind, const struct tally_period *period);
+static int mark_changed(struct tally_store *st, const char *region,
+    const struct tally_region_state *old, const struct tally_wire_state *ws);
 
 int
 tally_store_commit(struct tally_store *st)
@@ -1363,8 +1373,9 @@ tally_store_read_end(struct tally_store *st)
 void
 tally_store_rollback(struct tally_store *st)
 {
-	st->n_dirty = 0;
-	st->txn_ms  = 0;
+	/* What the process knew it had stored may not be there any more. */
+	tally_snapmap_forget(st->snaps);
+	st->txn_ms = 0;
 	if (!sqlite3_get_autocommit(st->db)) {
 		(void) exec_sql(st, "ROLLBACK");
 	}
@@ -1615,7 +1626,8 @@ any_unsettled(struct tally_store *st, const struct tally_indicator *ind,
  * snapshot stays as it was, made from states that agreed. */
 static int
 compute(struct tally_store *st, const struct tally_indicator *ind,
-    const struct tally_period *period, struct tally_state *out, bool *held)
+    const struct tally_period *period, struct tally_state *out, bool *held,
+    double err[2])
 {
 	struct tally_obs          *obs  = NULL;
 	struct tally_region_state *kids = NULL, *moved = NULL;
@@ -1644,15 +1656,19 @@ compute(struct tally_store *st, const struct tally_indicator *ind,
 		goto fail;
 	}
 	tally_state_init(&total);
+	err[0] = 0;
+	err[1] = 0;
 	if (tally_state_own(ind, st->region, st->is_leaf, obs, nobs, period,
 	        &own) == TALLY_OK) {
 		tally_state_merge(&total, &own);
 	}
 	for (size_t i = 0; i < nkids; i++) {
 		tally_state_merge(&total, &kids[i].state);
+		tally_snapshot_merge_err(&total, &err[0], &err[1]);
 	}
 	for (size_t i = 0; i < nmoved; i++) {
 		tally_state_merge(&total, &moved[i].state);
+		tally_snapshot_merge_err(&total, &err[0], &err[1]);
 	}
 	*out = total;
 fail:
@@ -1662,11 +1678,41 @@ fail:
 	return rv;
 }
 
-/* Stores total as the snapshot of (ind, period) with version. */
+/* Notes that this process stored version as the snapshot of (ind,
+ * period), whose sums carry the error bounds err_a and err_b: the next
+ * change may start from it. A change of
+ * the open transaction that read the snapshot before must now start
+ * again from every child. version 0: not known any more. */
+static void
+snap_known(struct tally_store *st, const struct tally_indicator *ind,
+    const struct tally_period *period, uint64_t version, double err_a,
+    double err_b)
+{
+	struct tally_snapentry *e;
+	size_t                  idx;
+
+	if (tally_snapmap_find(st->snaps, ind, period, &idx) != TALLY_OK) {
+		/* Without memory for it, the map is only forgotten. */
+		tally_snapmap_forget(st->snaps);
+		return;
+	}
+	e                = tally_snapmap_at(st->snaps, idx);
+	e->known_version = version;
+	e->err_a         = err_a;
+	e->err_b         = err_b;
+	if (e->in_txn) {
+		e->acc.full = true;
+		e->started  = true;
+	}
+}
+
+/* Stores total as the snapshot of (ind, period) with version; its sums
+ * carry the error bounds err (NULL: not known, so that the next change
+ * recomputes it). */
 static int
 write_snapshot(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_period *period, const struct tally_state *total,
-    uint64_t version)
+    uint64_t version, const double err[2])
 {
 	sqlite3_stmt *s = st->stmt[ST_SNAP_PUT];
 	char          text[TALLY_PERIOD_STRLEN];
@@ -1682,6 +1728,10 @@ write_snapshot(struct tally_store *st, const struct tally_indicator *ind,
 	if (rv == TALLY_OK) {
 		rv = hist_append(st, HIST_SNAP, ind->id, text, NULL);
 	}
+	if (rv == TALLY_OK) {
+		snap_known(st, ind, period, err != NULL ? version : 0,
+		    err != NULL ? err[0] : 0, err != NULL ? err[1] : 0);
+	}
 	return rv;
 }
 
@@ -1694,12 +1744,16 @@ recompute(struct tally_store *st, const struct tally_indicator *ind,
 {
 	struct tally_state total;
 	bool               held;
-	int                rv = compute(st, ind, period, &total, &held);
+	double             err[2];
+	int                rv = compute(st, ind, period, &total, &held, err);
 
+	if (rv == TALLY_OK && held) {
+		snap_known(st, ind, period, 0, 0, 0);
+	}
 	if (rv != TALLY_OK || held) {
 		return rv;
 	}
-	return write_snapshot(st, ind, period, &total, version);
+	return write_snapshot(st, ind, period, &total, version, err);
 }
 
 static bool
@@ -1805,6 +1859,7 @@ tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 		struct tally_period p;
 		struct tally_state  want, had;
 		uint64_t            version;
+		double              err[2];
 		bool                wait;
 		int                 got;
 
@@ -1814,7 +1869,7 @@ tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 		        TALLY_OK) {
 			continue;
 		}
-		rv = compute(st, ind, &p, &want, &wait);
+		rv = compute(st, ind, &p, &want, &wait, err);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
@@ -1833,7 +1888,7 @@ tally_store_regroup(struct tally_store *st, size_t *changed, size_t *held)
 		}
 		rv = next_version(st, &version);
 		if (rv == TALLY_OK) {
-			rv = write_snapshot(st, ind, &p, &want, version);
+			rv = write_snapshot(st, ind, &p, &want, version, NULL);
 		}
 		if (rv != TALLY_OK) {
 			goto fail;
@@ -2401,18 +2456,62 @@ same_version(struct tally_store *st, const char *region,
 	return TALLY_OK;
 }
 
+/* Binds a state's row (region_state's columns, the parameters of
+ * ST_RSTATE_PUT; ?19 the transaction's time for the history) to s, runs
+ * it and resets it. */
+static int
+rstate_write(struct tally_store *st, sqlite3_stmt *s,
+    const struct tally_wire_state *ws, const char *text, const char *region,
+    const char *via, int64_t first, int64_t received, const char *what)
+{
+	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, via, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64) ws->version);
+	bind_state(s, 6, &ws->state);
+	if (!ws->state.has_newest) {
+		/* A state without data (wire.h); the column is NOT NULL. */
+		sqlite3_bind_text(s, 13, "", 0, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
+	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
+	if (ws->has_origin) {
+		sqlite3_bind_text(s, 16, ws->origin_key_id, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(
+		    s, 17, ws->origin_sig, TALLY_SIGN_BYTES, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(s, 16);
+		sqlite3_bind_null(s, 17);
+	}
+	sqlite3_bind_text(s, 18, ws->leaves_out, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(s) >= 19) {
+		sqlite3_bind_int64(s, 19,
+		    (sqlite3_int64) (st->txn_ms > 0 ? st->txn_ms
+		                                    : tally_clock_now_ms()));
+	}
+	return step_done(st, s, what);
+}
+
 static int
 put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
     int *status, struct tally_region_state *prev, bool *has_prev)
 {
-	sqlite3_stmt *s;
-	const char   *region = ws->region[0] != '\0' ? ws->region : via;
-	char          text[TALLY_PERIOD_STRLEN];
-	uint64_t      held = 0;
-	int64_t       first, received;
-	bool          have = false, own;
-	int           rv;
+	const char *region = ws->region[0] != '\0' ? ws->region : via;
+	char        text[TALLY_PERIOD_STRLEN];
+	uint64_t    held = 0;
+	int64_t     first, received;
+	bool        have = false, own;
+	int         rv;
+	struct tally_region_state mine;
 
+	/* The row replaced is read whole (the same row the version comes
+	 * from): a child's own state changes the snapshot by the difference
+	 * from it, and the history row is written from it without reading
+	 * the new one back. */
+	if (prev == NULL) {
+		prev = &mine;
+	}
 	tally_period_format(&ws->period, text);
 	rv = held_version(st, region, ws, text, &held, &have, prev);
 	if (rv != TALLY_OK) {
@@ -2435,32 +2534,15 @@ put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
 	received = !own && ws->received_ms > 0 ? ws->received_ms
 	                                       : tally_clock_now_ms();
 	first = !own && ws->received_ms > 0 ? ws->first_received_ms : received;
-	s     = st->stmt[ST_RSTATE_PUT];
-	sqlite3_bind_text(s, 1, ws->ind->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 4, via, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64) ws->version);
-	bind_state(s, 6, &ws->state);
-	if (!ws->state.has_newest) {
-		/* A state without data (wire.h); the column is NOT NULL. */
-		sqlite3_bind_text(s, 13, "", 0, SQLITE_STATIC);
+	/* The first arrival is kept across versions. */
+	if (have && prev->first_received_ms < first) {
+		first = prev->first_received_ms;
 	}
-	sqlite3_bind_int64(s, 14, (sqlite3_int64) first);
-	sqlite3_bind_int64(s, 15, (sqlite3_int64) received);
-	if (ws->has_origin) {
-		sqlite3_bind_text(
-		    s, 16, ws->origin_key_id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(
-		    s, 17, ws->origin_sig, TALLY_SIGN_BYTES, SQLITE_TRANSIENT);
-	} else {
-		sqlite3_bind_null(s, 16);
-		sqlite3_bind_null(s, 17);
-	}
-	sqlite3_bind_text(s, 18, ws->leaves_out, -1, SQLITE_TRANSIENT);
-	rv = step_done(st, s, "region state");
+	rv = rstate_write(st, st->stmt[ST_RSTATE_PUT], ws, text, region, via,
+	    first, received, "region state");
 	if (rv == TALLY_OK) {
-		rv = hist_append(st, HIST_RSTATE, ws->ind->id, text, region);
+		rv = rstate_write(st, st->hist[HIST_RSTATE], ws, text, region,
+		    via, first, received, "history");
 	}
 	if (rv == TALLY_OK &&
 	    (ws->withdrawn || ws->change_reason[0] != '\0')) {
@@ -2471,11 +2553,11 @@ put_state(struct tally_store *st, const char *via, struct tally_wire_state *ws,
 	 * region absorbs are part of its figure; the states of regions
 	 * further below are held to be shown. The snapshot is recomputed at
 	 * commit. */
-	if (rv == TALLY_OK &&
-	    (own ||
-	        (st->region[0] != '\0' && st->cat->n_changes > 0 &&
-	            tally_catalog_absorbs(
-	                st->cat, st->region, region, &ws->period)))) {
+	if (rv == TALLY_OK && own) {
+		rv = mark_changed(st, region, have ? prev : NULL, ws);
+	} else if (rv == TALLY_OK && st->region[0] != '\0' &&
+	    st->cat->n_changes > 0 &&
+	    tally_catalog_absorbs(st->cat, st->region, region, &ws->period)) {
 		rv = mark_dirty(st, ws->ind, &ws->period);
 	}
 	if (rv == TALLY_OK) {
@@ -2491,58 +2573,126 @@ tally_store_put_state(struct tally_store *st, const char *via,
 	return put_state(st, via, ws, status, NULL, NULL);
 }
 
+/* Marks the snapshot of (ind, period) to be recomputed from every child
+ * at commit. */
 static int
 mark_dirty(struct tally_store *st, const struct tally_indicator *ind,
     const struct tally_period *period)
 {
-	struct dirty_pair d = { ind, *period };
+	size_t idx;
+	int    rv = tally_snapmap_touch(st->snaps, ind, period, &idx);
 
-	return append(
-	    (void **) &st->dirty, &st->n_dirty, &st->cap_dirty, &d, sizeof(d));
+	if (rv == TALLY_OK) {
+		struct tally_snapentry *e = tally_snapmap_at(st->snaps, idx);
+
+		e->started  = true;
+		e->acc.full = true;
+	}
+	return rv;
 }
 
+/* Starts the transaction's change of e's snapshot from the row stored,
+ * when it is the one this process stored last and made from settled
+ * states; else the change will be recomputed from every child. */
 static int
-compare_dirty(const void *a, const void *b)
+snap_start(struct tally_store *st, struct tally_snapentry *e)
 {
-	const struct dirty_pair *x = a, *y = b;
+	struct tally_state current;
+	uint64_t           version = 0;
+	char               lo[TALLY_LEAVES_OUT_STRLEN];
+	int                rv;
 
-	if (x->ind != y->ind) {
-		return x->ind < y->ind ? -1 : 1;
+	e->started  = true;
+	e->acc.full = true;
+	if (e->known_version == 0) {
+		return TALLY_OK;
 	}
-	if (x->period.year != y->period.year) {
-		return x->period.year - y->period.year;
+	rv = snap_get(st, e->ind, &e->period, &current, &version, lo);
+	if (rv == TALLY_ENOENT) {
+		return TALLY_OK;
 	}
-	if (x->period.kind != y->period.kind) {
-		return x->period.kind - y->period.kind;
+	if (rv == TALLY_OK && version == e->known_version &&
+	    strcmp(lo, st->leaves_out) == 0) {
+		tally_snapacc_start(&e->acc, &current);
 	}
-	return x->period.index - y->period.index;
+	return rv;
 }
 
-/* Recomputes, each once and with a new version, the snapshots that the
+/* A direct child's own state ws replaced old (NULL: none): its change to
+ * the snapshot, kept until commit. Only without redistricting, where
+ * every child's settled state is one without leaves_out, is the
+ * difference enough; else the snapshot is recomputed. */
+static int
+mark_changed(struct tally_store *st, const char *region,
+    const struct tally_region_state *old, const struct tally_wire_state *ws)
+{
+	struct tally_snapentry *e;
+	size_t                  idx;
+	int                     rv;
+
+	if (st->cat->n_changes > 0 || ws->leaves_out[0] != '\0' ||
+	    (old != NULL && old->leaves_out[0] != '\0') ||
+	    (st->region[0] != '\0' &&
+	        !tally_catalog_is_child(st->cat, st->region, region))) {
+		return mark_dirty(st, ws->ind, &ws->period);
+	}
+	rv = tally_snapmap_touch(st->snaps, ws->ind, &ws->period, &idx);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	e = tally_snapmap_at(st->snaps, idx);
+	if (!e->started) {
+		rv = snap_start(st, e);
+		if (rv != TALLY_OK) {
+			return rv;
+		}
+	}
+	tally_snapacc_replace(
+	    &e->acc, old != NULL ? &old->state : NULL, &ws->state);
+	return TALLY_OK;
+}
+
+/* Stores the snapshot of e with version: the transaction's change when
+ * its sums stay within their bound, else recomputed from every child. */
+static int
+snap_store(struct tally_store *st, struct tally_snapentry *e, uint64_t version)
+{
+	struct tally_state next;
+	double             err_a, err_b;
+
+	if (e->acc.full) {
+		return recompute(st, e->ind, &e->period, version);
+	}
+	tally_snapacc_finish(&e->acc, &next, &err_a, &err_b);
+	err_a += e->err_a;
+	err_b += e->err_b;
+	if (!tally_snapshot_within(&next, err_a, err_b)) {
+		return recompute(st, e->ind, &e->period, version);
+	}
+	return write_snapshot(st, e->ind, &e->period, &next, version,
+	    (double[2]) { err_a, err_b });
+}
+
+/* Stores, each once and with a new version, the snapshots that the
  * transaction's children's states changed. */
 static int
 recompute_dirty(struct tally_store *st)
 {
 	int rv = TALLY_OK;
 
-	if (st->n_dirty > 1) {
-		qsort(
-		    st->dirty, st->n_dirty, sizeof(*st->dirty), compare_dirty);
-	}
-	for (size_t i = 0; rv == TALLY_OK && i < st->n_dirty; i++) {
+	tally_snapmap_txn_sort(st->snaps);
+	for (size_t i = 0;
+	     rv == TALLY_OK && i < tally_snapmap_txn_count(st->snaps); i++) {
+		struct tally_snapentry *e = tally_snapmap_at(
+		    st->snaps, tally_snapmap_txn_index(st->snaps, i));
 		uint64_t version;
 
-		if (i > 0 &&
-		    compare_dirty(&st->dirty[i - 1], &st->dirty[i]) == 0) {
-			continue;
-		}
 		rv = next_version(st, &version);
 		if (rv == TALLY_OK) {
-			rv = recompute(st, st->dirty[i].ind,
-			    &st->dirty[i].period, version);
+			rv = snap_store(st, e, version);
 		}
 	}
-	st->n_dirty = 0;
+	tally_snapmap_txn_end(st->snaps);
 	return rv;
 }
 
@@ -3102,20 +3252,30 @@ bind_blob_or_null(sqlite3_stmt *s, int i, const void *p, size_t n)
 	}
 }
 
+/* Prepares *s from sql at its first use; kept until the store closes. */
+static int
+prepare_once(struct tally_store *st, sqlite3_stmt **s, const char *sql)
+{
+	if (*s != NULL) {
+		return TALLY_OK;
+	}
+	return prepare(st, s, sql);
+}
+
 /* The chain of the last row, zeros when the trail is empty. */
 static int
 audit_last_chain(struct tally_store *st, uint8_t out[TALLY_AUDIT_CHAIN_BYTES])
 {
 	sqlite3_stmt *s;
-	int           rc, rv = TALLY_OK;
+	int           rc, rv;
 
 	memset(out, 0, TALLY_AUDIT_CHAIN_BYTES);
-	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT chain FROM audit_envelope ORDER BY id DESC LIMIT 1", -1,
-	    &s, NULL);
-	if (rc != SQLITE_OK) {
-		return db_err(st, rc, "audit chain");
+	rv = prepare_once(st, &st->audit_last,
+	    "SELECT chain FROM audit_envelope ORDER BY id DESC LIMIT 1");
+	if (rv != TALLY_OK) {
+		return rv;
 	}
+	s  = st->audit_last;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW &&
 	    sqlite3_column_bytes(s, 0) == TALLY_AUDIT_CHAIN_BYTES) {
@@ -3125,66 +3285,27 @@ audit_last_chain(struct tally_store *st, uint8_t out[TALLY_AUDIT_CHAIN_BYTES])
 		rv = rc == SQLITE_ROW ? TALLY_EDB
 		                      : db_err(st, rc, "audit chain");
 	}
-	sqlite3_finalize(s);
+	stmt_reset(s);
 	return rv;
 }
 
-int
-tally_store_audit_append(struct tally_store *st,
-    struct tally_audit_envelope *env, const struct tally_audit_item *items,
-    size_t n)
+/* Appends the items of the envelope env->id, each with its row. */
+static int
+audit_items_append(struct tally_store *st,
+    const struct tally_audit_envelope *env,
+    const struct tally_audit_item *items, size_t n)
 {
-	sqlite3_stmt *s = NULL;
-	uint8_t       prev[TALLY_AUDIT_CHAIN_BYTES];
-	int           rc, rv;
+	sqlite3_stmt *s;
+	int           rv;
 
-	if (sodium_init() < 0) {
-		return TALLY_EIO;
-	}
-	rv = audit_last_chain(st, prev);
-	if (rv != TALLY_OK) {
-		return rv;
-	}
-	tally_store_audit_chain(prev, env, items, n, env->chain);
-	rc = sqlite3_prepare_v2(st->db,
-	    "INSERT INTO audit_envelope (received_at, sender, key_id,"
-	    " public_key, signature, body, chain)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	    -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		return db_err(st, rc, "audit envelope");
-	}
-	sqlite3_bind_int64(s, 1, env->received_ms);
-	sqlite3_bind_text(s, 2, env->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(
-	    s, 3, env->key_id != NULL ? env->key_id : "", -1, SQLITE_STATIC);
-	bind_blob_or_null(s, 4, env->public_key, 32);
-	bind_blob_or_null(s, 5, env->signature, env->sig_len);
-	if (env->body_len > 0) {
-		sqlite3_bind_blob(
-		    s, 6, env->body, (int) env->body_len, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_zeroblob(s, 6, 0);
-	}
-	sqlite3_bind_blob(
-	    s, 7, env->chain, TALLY_AUDIT_CHAIN_BYTES, SQLITE_STATIC);
-	rv = step_done(st, s, "audit envelope");
-	sqlite3_finalize(s);
-	if (rv != TALLY_OK) {
-		return rv;
-	}
-	env->id = (int64_t) sqlite3_last_insert_rowid(st->db);
-	rc      = sqlite3_prepare_v2(st->db,
-	         "INSERT INTO audit_state (envelope, seq, region, indicator,"
-	              " period, version, sum_a, sum_b, leaves, prev_version,"
-	              " prev_sum_a, prev_sum_b, prev_leaves, prev_via,"
-	              " origin_key_id, origin_signature, origin_public_key)"
-	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	              " ?13, ?14, ?15, ?16, ?17)",
-	         -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		return db_err(st, rc, "audit state");
-	}
+	rv = prepare_once(st, &st->audit_state,
+	    "INSERT INTO audit_state (envelope, seq, region, indicator,"
+	    " period, version, sum_a, sum_b, leaves, prev_version,"
+	    " prev_sum_a, prev_sum_b, prev_leaves, prev_via,"
+	    " origin_key_id, origin_signature, origin_public_key)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15, ?16, ?17)");
+	s  = st->audit_state;
 	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
 		const struct tally_audit_item *it = &items[i];
 
@@ -3218,8 +3339,54 @@ tally_store_audit_append(struct tally_store *st,
 		}
 		rv = step_done(st, s, "audit state");
 	}
-	sqlite3_finalize(s);
 	return rv;
+}
+
+int
+tally_store_audit_append(struct tally_store *st,
+    struct tally_audit_envelope *env, const struct tally_audit_item *items,
+    size_t n)
+{
+	sqlite3_stmt *s;
+	uint8_t       prev[TALLY_AUDIT_CHAIN_BYTES];
+	int           rv;
+
+	if (sodium_init() < 0) {
+		return TALLY_EIO;
+	}
+	rv = audit_last_chain(st, prev);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	tally_store_audit_chain(prev, env, items, n, env->chain);
+	rv = prepare_once(st, &st->audit_env,
+	    "INSERT INTO audit_envelope (received_at, sender, key_id,"
+	    " public_key, signature, body, chain)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	s = st->audit_env;
+	sqlite3_bind_int64(s, 1, env->received_ms);
+	sqlite3_bind_text(s, 2, env->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(
+	    s, 3, env->key_id != NULL ? env->key_id : "", -1, SQLITE_STATIC);
+	bind_blob_or_null(s, 4, env->public_key, 32);
+	bind_blob_or_null(s, 5, env->signature, env->sig_len);
+	if (env->body_len > 0) {
+		sqlite3_bind_blob(
+		    s, 6, env->body, (int) env->body_len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_zeroblob(s, 6, 0);
+	}
+	sqlite3_bind_blob(
+	    s, 7, env->chain, TALLY_AUDIT_CHAIN_BYTES, SQLITE_STATIC);
+	rv = step_done(st, s, "audit envelope");
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	env->id = (int64_t) sqlite3_last_insert_rowid(st->db);
+	return audit_items_append(st, env, items, n);
 }
 
 /* Reads an audited state's origin key id, signature and public key at

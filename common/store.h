@@ -8,6 +8,10 @@
  * committed here is what a statistician was told is saved. All writes go
  * through tally_store_begin (BEGIN IMMEDIATE) and tally_store_commit, so a
  * batch is written whole or not at all.
+ *
+ * A struct tally_store is one connection, opened without SQLite's own
+ * mutexes: one thread at a time uses it (a thread that needs the file
+ * opens its own).
  */
 #ifndef TALLY_STORE_H
 #define TALLY_STORE_H

@@ -49,8 +49,20 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* Requests applied in one transaction at most. */
-#define HUB_BATCH_MAX 64
+/* Requests applied in one transaction at most: every request in flight
+ * (--contexts allows up to 1024), so that the group commit is bounded by
+ * how many children push at once, not by a constant. */
+#define HUB_BATCH_MAX 1024
+
+/* Contexts, that is requests in flight, when none are configured: as many
+ * children as push at once can share one commit up to this; each request
+ * waiting holds its decoded submission, so this is also what bounds the
+ * memory that waiting costs. */
+#define HUB_CONTEXTS_DEFAULT 64
+
+/* The writer's page cache in KiB: the children's rows it upserts and the
+ * snapshots it updates stay in memory between commits. */
+#define HUB_CACHE_KIB 8192
 
 /* How long a reply may wait for its connection before it is dropped. */
 #define HUB_SEND_TIMEOUT_MS 2000
@@ -1097,6 +1109,9 @@ start_security(struct hub *hub)
 
 	rv = tally_store_audit_ensure(hub->st);
 	if (rv == TALLY_OK) {
+		rv = tally_store_set_cache_kib(hub->st, HUB_CACHE_KIB);
+	}
+	if (rv == TALLY_OK) {
 		rv = tally_refusal_ensure(hub->st);
 	}
 	if (rv == TALLY_OK) {
@@ -1225,7 +1240,7 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 	memset(&hub, 0, sizeof(hub));
 	hub.cat  = cat;
 	hub.cfg  = cfg;
-	hub.nctx = cfg->contexts > 0 ? cfg->contexts : 16;
+	hub.nctx = cfg->contexts > 0 ? cfg->contexts : HUB_CONTEXTS_DEFAULT;
 	hub.grp  = cfg->group;
 	if (hub.grp != NULL &&
 	    (cfg->region != NULL || cfg->parent != NULL ||

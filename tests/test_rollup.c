@@ -4,9 +4,12 @@
  * observations at every level, merges them in random groupings and orders,
  * and checks each region's figure against a flat computation over all the
  * raw observations below it, written here independently of the engine.
+ * The incremental snapshot (common/snapshot.c) is held, change after
+ * change, to the merge of every child's state from scratch.
  */
 #include "catalog.h"
 #include "rollup.h"
+#include "snapshot.h"
 
 #include "testlib.h"
 
@@ -638,6 +641,136 @@ START_TEST(test_property_ratio_last)
 }
 END_TEST
 
+/* A random child's state: sums of very different magnitudes now and then
+ * (a typo corrected later), leaf values from a few (so that extremes tie),
+ * and a newest period that is a month or the year. */
+static struct tally_state
+random_child(int child)
+{
+	static const char *newest[] = { "2020-12", "2020", "2020-11" };
+	struct tally_state s;
+	double             scale = rng() % 50 == 0 ? 1e15 : 1;
+
+	tally_state_init(&s);
+	s.sum_a  = scale * (double) (rng() % 100000) / 7.0;
+	s.sum_b  = (double) (rng() % 1000) / 3.0;
+	s.leaves = (uint32_t) (1 + rng() % 3);
+	if (rng() % 8 != 0) {
+		s.has_minmax = true;
+		s.min_value  = (double) (rng() % 5);
+		s.max_value  = s.min_value + (double) (rng() % 5);
+		snprintf(s.min_region, sizeof(s.min_region), "13%02d%02d",
+		    child, (int) (rng() % 3));
+		snprintf(s.max_region, sizeof(s.max_region), "13%02d%02d",
+		    child, (int) (rng() % 3));
+	}
+	if (rng() % 8 != 0) {
+		s.has_newest = true;
+		ck_assert_int_eq(
+		    tally_period_parse(newest[rng() % 3], &s.newest), 0);
+	}
+	return s;
+}
+
+/* Every child's state merged from scratch, in child order, after the
+ * region's own state: what the store recomputes, with the error bounds
+ * of its sums. */
+static struct tally_state
+from_scratch(const struct tally_state *own, const struct tally_state *kids,
+    const bool *has, int n, double *err_a, double *err_b)
+{
+	struct tally_state t;
+
+	tally_state_init(&t);
+	tally_state_merge(&t, own);
+	*err_a = 0;
+	*err_b = 0;
+	for (int i = 0; i < n; i++) {
+		if (has[i]) {
+			tally_state_merge(&t, &kids[i]);
+			tally_snapshot_merge_err(&t, err_a, err_b);
+		}
+	}
+	return t;
+}
+
+START_TEST(test_snapshot_incremental)
+{
+	enum { KIDS = 12, STEPS = 3000 };
+	struct tally_state own, kids[KIDS], snap;
+	bool               has[KIDS];
+	double             err_a = 0, err_b = 0;
+	int                incremental = 0, recomputed = 0;
+
+	rng_state = 0x5EED5EEDULL;
+	tally_state_init(&own);
+	own.sum_a = 1.0 / 3.0;
+	own.sum_b = 2.0;
+	memset(has, 0, sizeof(has));
+	snap = from_scratch(&own, kids, has, KIDS, &err_a, &err_b);
+	for (int step = 0; step < STEPS; step++) {
+		struct tally_snapacc acc;
+		struct tally_state   want, next;
+		int                  k = (int) (rng() % KIDS);
+		/* Several children change in one transaction now and then. */
+		int    changes = 1 + (int) (rng() % 3);
+		double ea, eb, wa, wb;
+
+		tally_snapacc_start(&acc, &snap);
+		for (int c = 0; c < changes; c++, k = (int) (rng() % KIDS)) {
+			struct tally_state n = random_child(k);
+
+			tally_snapacc_replace(
+			    &acc, has[k] ? &kids[k] : NULL, &n);
+			kids[k] = n;
+			has[k]  = true;
+		}
+		want = from_scratch(&own, kids, has, KIDS, &wa, &wb);
+		if (acc.full) {
+			recomputed++;
+			snap  = want;
+			err_a = wa;
+			err_b = wb;
+			continue;
+		}
+		tally_snapacc_finish(&acc, &next, &ea, &eb);
+		if (!tally_snapshot_within(&next, err_a + ea, err_b + eb)) {
+			recomputed++;
+			snap  = want;
+			err_a = wa;
+			err_b = wb;
+			continue;
+		}
+		incremental++;
+		err_a += ea;
+		err_b += eb;
+		/* Everything but the sums is exactly the merge's. */
+		ck_assert_uint_eq(next.leaves, want.leaves);
+		ck_assert_int_eq(next.has_minmax, want.has_minmax);
+		if (want.has_minmax) {
+			ck_assert(next.min_value == want.min_value);
+			ck_assert(next.max_value == want.max_value);
+			ck_assert_str_eq(next.min_region, want.min_region);
+			ck_assert_str_eq(next.max_region, want.max_region);
+		}
+		ck_assert_int_eq(next.has_newest, want.has_newest);
+		if (want.has_newest) {
+			ck_assert(
+			    tally_period_equal(&next.newest, &want.newest));
+		}
+		check_close(next.sum_a, want.sum_a, "incremental sum_a",
+		    (unsigned long long) step);
+		check_close(next.sum_b, want.sum_b, "incremental sum_b",
+		    (unsigned long long) step);
+		snap = next;
+	}
+	/* Both ways were taken, each often (extremes depart often here:
+	 * few children, few distinct values). */
+	ck_assert_int_gt(incremental, STEPS / 10);
+	ck_assert_int_gt(recomputed, STEPS / 10);
+}
+END_TEST
+
 static Suite *
 rollup_suite(void)
 {
@@ -652,6 +785,7 @@ rollup_suite(void)
 	tcase_add_test(tc, test_time_last_takes_latest_sub_period);
 	tcase_add_test(tc, test_time_weighted_mean);
 	tcase_add_test(tc, test_merge_identity_and_ties);
+	tcase_add_test(tc, test_snapshot_incremental);
 	suite_add_tcase(s, tc);
 	/* Under sanitizers the property runs take a few seconds. */
 	tcase_set_timeout(tp, 120);
