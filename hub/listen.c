@@ -10,11 +10,13 @@
 
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/util/platform.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* How long a listener that accepts takes, at most, to take the hub's own
  * connection: far above what it takes on a loaded machine. Were it ever
@@ -33,6 +35,12 @@ struct hub_listen {
 	/* The listener's count of errors that may have ended it
 	 * (listen_errors), when last looked at. */
 	uint64_t errors;
+	/* The watcher (hub_listen_watch), and how it is told to end. */
+	pthread_t       thread;
+	bool            watching;
+	bool            stop;
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv;
 };
 
 /* An NNG failure to listen on url, as a Tally error. The address is the
@@ -181,9 +189,11 @@ hub_listen_start(nng_socket sock, const char *url, const struct tally_tls *tls,
 	}
 	hl->sock = sock;
 	hl->tls  = tls;
-	rv       = listen_open(hl, url);
+	pthread_mutex_init(&hl->mtx, NULL);
+	pthread_cond_init(&hl->cv, NULL);
+	rv = listen_open(hl, url);
 	if (rv != TALLY_OK) {
-		free(hl);
+		hub_listen_free(hl);
 		return rv;
 	}
 	bound_url(hl->l, url, hl->url, sizeof(hl->url));
@@ -192,16 +202,12 @@ hub_listen_start(nng_socket sock, const char *url, const struct tally_tls *tls,
 	return TALLY_OK;
 }
 
-void
-hub_listen_check(struct hub_listen *hl)
+/* One look at the listener: made again when it takes no connection. */
+static void
+listen_check(struct hub_listen *hl)
 {
 	uint64_t n;
 
-	/* A TLS listener could only be asked with a client certificate;
-	 * it is left as it is (the fault was seen on ipc://). */
-	if (hl == NULL || tally_tls_url(hl->url)) {
-		return;
-	}
 	if (hl->open) {
 		if (!listen_errors(hl, &n) || n <= hl->errors) {
 			return;
@@ -219,15 +225,75 @@ hub_listen_check(struct hub_listen *hl)
 		nng_listener_close(hl->l);
 		hl->open = false;
 	}
-	/* A failure (the port taken meanwhile) is logged and tried again at
+	/* A failure (the path taken meanwhile) is logged and tried again at
 	 * the next check. */
 	if (listen_open(hl, hl->url) == TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_INFO, "listening again on %s", hl->url);
 	}
 }
 
+/* The watcher: a look every second until told to end. */
+static void *
+listen_watch_main(void *arg)
+{
+	struct hub_listen *hl = arg;
+	struct timespec    until;
+
+	pthread_mutex_lock(&hl->mtx);
+	while (!hl->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&hl->cv, &hl->mtx, &until);
+		if (hl->stop) {
+			break;
+		}
+		pthread_mutex_unlock(&hl->mtx);
+		listen_check(hl);
+		pthread_mutex_lock(&hl->mtx);
+	}
+	pthread_mutex_unlock(&hl->mtx);
+	return NULL;
+}
+
+int
+hub_listen_watch(struct hub_listen *hl)
+{
+	/* Only ipc:// listeners were seen to stop; a TLS one could only be
+	 * asked with a client certificate, and asking a tcp one means a
+	 * connection, and its close, that NNG 1.5.2 may never finish after
+	 * a flood (docs/limits.md). */
+	if (hl == NULL || strncmp(hl->url, "ipc://", 6) != 0) {
+		return TALLY_OK;
+	}
+	if (pthread_create(&hl->thread, NULL, listen_watch_main, hl) != 0) {
+		return TALLY_ENOMEM;
+	}
+	hl->watching = true;
+	return TALLY_OK;
+}
+
+void
+hub_listen_unwatch(struct hub_listen *hl)
+{
+	if (hl == NULL || !hl->watching) {
+		return;
+	}
+	pthread_mutex_lock(&hl->mtx);
+	hl->stop = true;
+	pthread_cond_signal(&hl->cv);
+	pthread_mutex_unlock(&hl->mtx);
+	pthread_join(hl->thread, NULL);
+	hl->watching = false;
+}
+
 void
 hub_listen_free(struct hub_listen *hl)
 {
+	if (hl == NULL) {
+		return;
+	}
+	hub_listen_unwatch(hl);
+	pthread_cond_destroy(&hl->cv);
+	pthread_mutex_destroy(&hl->mtx);
 	free(hl);
 }

@@ -7,7 +7,7 @@
  * go on being served, and every new one is completed and then left
  * unanswered, so a child that pushes afresh is never heard again. A
  * county whose push gave up while its REQ socket was dialling again does
- * exactly that. hub_listen_check, run about once a second, sees such an
+ * exactly that. The watcher of hub_listen_watch, once a second, sees such an
  * end through the listener's statistics and listens again on the same
  * address.
  */
@@ -32,18 +32,24 @@ int hub_listen_start(nng_socket sock, const char *url,
     const struct tally_tls *tls, char *bound, size_t len,
     struct hub_listen **out);
 
-/* Listens again, on the bound URL, when the listener stopped taking
- * connections since the last check. Only when its count of errors grew
- * (a connection that ended, or a handshake that failed) does the hub
- * connect to itself, and only when the listener does not take that
- * connection within 2 s is it closed and made again. Closing it drops
- * the connections it made; their REQ sockets dial again and resend,
- * which the version rule makes harmless. A tls+tcp:// listener is not
- * watched: asking it would take a client certificate. Logs what it does;
- * blocks for up to 3 s. */
-void hub_listen_check(struct hub_listen *hl);
+/* Starts a thread that looks at the listener every second and listens
+ * again, on the bound URL, when it stopped taking connections: only when
+ * its count of errors grew (a connection that ended, or a handshake that
+ * failed) does it connect to the hub itself, and only when the listener
+ * does not take that connection within 2 s is it closed and made again.
+ * Closing it drops the connections it made; their REQ sockets dial again
+ * and resend, which the version rule makes harmless. Only an ipc://
+ * listener is watched (the fault was seen there alone; asking a TLS one
+ * would take a client certificate). The main thread is never held up by
+ * it, so that a signal is always seen. Returns a Tally error code. */
+int hub_listen_watch(struct hub_listen *hl);
 
-/* Frees hl (NULL is fine). */
+/* Ends the watcher and waits for it. Its connection to the hub may never
+ * finish closing once NNG 1.5.2 has wedged (docs/limits.md), so it is
+ * called under the stop's deadline (stopguard.h). */
+void hub_listen_unwatch(struct hub_listen *hl);
+
+/* Ends the watcher (hub_listen_unwatch) and frees hl (NULL is fine). */
 void hub_listen_free(struct hub_listen *hl);
 
 #endif

@@ -1202,18 +1202,14 @@ hub_reload(struct hub *hub, struct hub_http **http)
 	tally_notify_ready("reloaded");
 }
 
-/* Waits for SIGINT or SIGTERM, reloading on each SIGHUP meanwhile, and
- * seeing every second that the listener still accepts (listen.h). */
+/* Waits for SIGINT or SIGTERM, reloading on each SIGHUP meanwhile. */
 static int
 hub_wait_signal(struct hub *hub, const sigset_t *sigs, struct hub_http **http)
 {
-	const struct timespec second = { 1, 0 };
-	int                   sig;
+	int sig;
 
 	for (;;) {
-		sig = sigtimedwait(sigs, NULL, &second);
-		if (sig < 0) {
-			hub_listen_check(hub->listen);
+		if (sigwait(sigs, &sig) != 0) {
 			continue;
 		}
 		if (sig != SIGHUP) {
@@ -1357,6 +1353,10 @@ hub_run(const struct tally_catalog *cat, const struct hub_config *cfg)
 		goto fail;
 	}
 
+	if (hub_listen_watch(hub.listen) != TALLY_OK) {
+		TALLY_LOG(TALLY_LOG_WARN,
+		    "%s: cannot watch the listener (docs/limits.md)", url);
+	}
 	tally_notify_ready("hub %s serving on %s",
 	    hub.grp != NULL ? hub.grp->name : hub.region, url);
 	sig = hub_wait_signal(&hub, &sigs, &http);
@@ -1369,6 +1369,9 @@ fail:
 	if (hub_stopguard_start(HUB_STOP_DEADLINE_S, &guard) != TALLY_OK) {
 		TALLY_LOG(TALLY_LOG_WARN, "the stop has no deadline");
 	}
+	/* Under the deadline: its connection may never finish closing
+	 * (listen.h). */
+	hub_listen_unwatch(hub.listen);
 	pthread_mutex_lock(&hub.mtx);
 	hub.stopping = true;
 	pthread_cond_broadcast(&hub.work_cv);
