@@ -87,15 +87,6 @@ tally_account_name_valid(const char *name)
 	return true;
 }
 
-static int
-db_fail(sqlite3 *db, int rc, const char *what)
-{
-	TALLY_LOG(TALLY_LOG_ERROR, "sqlite: %s: %s (%d)", what,
-	    sqlite3_errmsg(db), rc);
-	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? TALLY_EBUSY
-	                                                : TALLY_EDB;
-}
-
 static bool
 password_ok(const char *pw)
 {
@@ -133,7 +124,7 @@ run(sqlite3 *db, const char *sql, int *changes, const char *a, const char *b,
 
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
-		return db_fail(db, rc, "account");
+		return tally_store_sqlite_error(db, rc, "account");
 	}
 	for (int i = 0; i < 4 && params[i] != NULL; i++) {
 		sqlite3_bind_text(s, i + 1, params[i], -1, SQLITE_STATIC);
@@ -145,7 +136,7 @@ run(sqlite3 *db, const char *sql, int *changes, const char *a, const char *b,
 		return TALLY_EEXIST;
 	}
 	if (rc != SQLITE_DONE) {
-		return db_fail(db, rc, "account");
+		return tally_store_sqlite_error(db, rc, "account");
 	}
 	if (changes != NULL) {
 		*changes = sqlite3_changes(db);
@@ -268,7 +259,7 @@ tally_account_list(
 	    "SELECT " ACCOUNT_COLUMNS " FROM account ORDER BY name", -1, &s,
 	    NULL);
 	if (rc != SQLITE_OK) {
-		return db_fail(db, rc, "account list");
+		return tally_store_sqlite_error(db, rc, "account list");
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (k == cap) {
@@ -285,7 +276,7 @@ tally_account_list(
 		read_row(s, &v[k++]);
 	}
 	if (rc != SQLITE_DONE) {
-		rv = db_fail(db, rc, "account list");
+		rv = tally_store_sqlite_error(db, rc, "account list");
 		goto fail;
 	}
 	sqlite3_finalize(s);
@@ -308,12 +299,12 @@ tally_account_any(struct tally_store *st, bool *out)
 	rc = sqlite3_prepare_v2(
 	    db, "SELECT EXISTS (SELECT 1 FROM account)", -1, &s, NULL);
 	if (rc != SQLITE_OK) {
-		return db_fail(db, rc, "account");
+		return tally_store_sqlite_error(db, rc, "account");
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
-		return db_fail(db, rc, "account");
+		return tally_store_sqlite_error(db, rc, "account");
 	}
 	*out = sqlite3_column_int(s, 0) != 0;
 	sqlite3_finalize(s);
@@ -357,7 +348,7 @@ tally_account_login(struct tally_store *st, const char *name,
 	    "SELECT " ACCOUNT_COLUMNS " FROM account WHERE name = ?1", -1, &s,
 	    NULL);
 	if (rc != SQLITE_OK) {
-		return db_fail(db, rc, "account");
+		return tally_store_sqlite_error(db, rc, "account");
 	}
 	sqlite3_bind_text(s, 1, name != NULL ? name : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -368,7 +359,7 @@ tally_account_login(struct tally_store *st, const char *name,
 		found = true;
 	} else if (rc != SQLITE_DONE) {
 		sqlite3_finalize(s);
-		return db_fail(db, rc, "account");
+		return tally_store_sqlite_error(db, rc, "account");
 	}
 	sqlite3_finalize(s);
 	if (!found) {

@@ -13,14 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-static int
-sql_err(sqlite3 *db, int rc, const char *what)
-{
-	TALLY_LOG(TALLY_LOG_ERROR, "sqlite: %s: %s (%d)", what,
-	    sqlite3_errmsg(db), rc);
-	return rc == SQLITE_BUSY ? TALLY_EBUSY : TALLY_EDB;
-}
-
 static void
 copy_column(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
@@ -47,7 +39,7 @@ tally_reason_put(struct tally_store *st, const char *region,
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "state reason");
+		return tally_store_sqlite_error(db, rc, "state reason");
 	}
 	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, indicator, -1, SQLITE_STATIC);
@@ -58,7 +50,9 @@ tally_reason_put(struct tally_store *st, const char *region,
 	sqlite3_bind_int64(s, 7, (sqlite3_int64) at_ms);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? TALLY_OK : sql_err(db, rc, "state reason");
+	return rc == SQLITE_DONE
+	    ? TALLY_OK
+	    : tally_store_sqlite_error(db, rc, "state reason");
 }
 
 static const char *const get_sql =
@@ -84,8 +78,9 @@ get_with(sqlite3 *db, sqlite3_stmt *s, const char *region,
 		copy_column(s, 1, reason, len);
 		rv = TALLY_OK;
 	} else {
-		rv = rc == SQLITE_DONE ? TALLY_ENOENT
-		                       : sql_err(db, rc, "state reason");
+		rv = rc == SQLITE_DONE
+		    ? TALLY_ENOENT
+		    : tally_store_sqlite_error(db, rc, "state reason");
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -104,7 +99,7 @@ tally_reason_get(struct tally_store *st, const char *region,
 	rc = sqlite3_prepare_v2(db, get_sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "state reason");
+		return tally_store_sqlite_error(db, rc, "state reason");
 	}
 	rv = get_with(
 	    db, s, region, indicator, period, version, withdrawn, reason, len);
@@ -127,7 +122,7 @@ any_reason(sqlite3 *db, bool *any)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		return sql_err(db, rc, "state reason");
+		return tally_store_sqlite_error(db, rc, "state reason");
 	}
 	*any = rc == SQLITE_ROW;
 	return TALLY_OK;
@@ -149,7 +144,7 @@ tally_reason_attach(
 	rc = sqlite3_prepare_v2(db, get_sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "state reason");
+		return tally_store_sqlite_error(db, rc, "state reason");
 	}
 	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
 		char period[TALLY_PERIOD_STRLEN];
@@ -194,7 +189,7 @@ tally_reason_withdrawals(struct tally_store *st, const char *period,
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "withdrawals");
+		return tally_store_sqlite_error(db, rc, "withdrawals");
 	}
 	if (period != NULL) {
 		sqlite3_bind_text(s, 1, period, -1, SQLITE_STATIC);
@@ -223,7 +218,7 @@ tally_reason_withdrawals(struct tally_store *st, const char *period,
 		copy_column(s, 5, w->reason, sizeof(w->reason));
 	}
 	if (rv == TALLY_OK && rc != SQLITE_DONE) {
-		rv = sql_err(db, rc, "withdrawals");
+		rv = tally_store_sqlite_error(db, rc, "withdrawals");
 	}
 	sqlite3_finalize(s);
 	if (rv != TALLY_OK) {

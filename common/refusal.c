@@ -20,21 +20,15 @@ static const char *const refusal_schema =
     "  last_at INTEGER NOT NULL, last_reason TEXT NOT NULL)"
     "  WITHOUT ROWID;";
 
-static int
-sql_err(sqlite3 *db, int rc, const char *what)
-{
-	TALLY_LOG(TALLY_LOG_ERROR, "sqlite: %s: %s (%d)", what,
-	    sqlite3_errmsg(db), rc);
-	return rc == SQLITE_BUSY ? TALLY_EBUSY : TALLY_EDB;
-}
-
 int
 tally_refusal_ensure(struct tally_store *st)
 {
 	sqlite3 *db = tally_store_handle(st);
 	int      rc = sqlite3_exec(db, refusal_schema, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? TALLY_OK : sql_err(db, rc, "refusal table");
+	return rc == SQLITE_OK
+	    ? TALLY_OK
+	    : tally_store_sqlite_error(db, rc, "refusal table");
 }
 
 int
@@ -56,7 +50,7 @@ tally_refusal_count(struct tally_store *st, const char *sender, int kind,
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "refusal");
+		return tally_store_sqlite_error(db, rc, "refusal");
 	}
 	sqlite3_bind_text(
 	    s, 1, sender != NULL ? sender : "", -1, SQLITE_STATIC);
@@ -67,7 +61,8 @@ tally_refusal_count(struct tally_store *st, const char *sender, int kind,
 	sqlite3_bind_text(s, 6, reason, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? TALLY_OK : sql_err(db, rc, "refusal");
+	return rc == SQLITE_DONE ? TALLY_OK
+	                         : tally_store_sqlite_error(db, rc, "refusal");
 }
 
 int
@@ -119,7 +114,7 @@ tally_refusal_list(
 		    text ? text : "");
 	}
 	if (rv == TALLY_OK && rc != SQLITE_DONE) {
-		rv = sql_err(db, rc, "refusal");
+		rv = tally_store_sqlite_error(db, rc, "refusal");
 	}
 	sqlite3_finalize(s);
 	if (rv != TALLY_OK) {

@@ -15,14 +15,6 @@ struct tally_reply_log {
 	sqlite3_stmt *put;
 };
 
-static int
-sql_err(sqlite3 *db, int rc, const char *what)
-{
-	TALLY_LOG(TALLY_LOG_ERROR, "sqlite: %s: %s (%d)", what,
-	    sqlite3_errmsg(db), rc);
-	return rc == SQLITE_BUSY ? TALLY_EBUSY : TALLY_EDB;
-}
-
 int
 tally_reply_log_open(struct tally_store *st, struct tally_reply_log **out)
 {
@@ -48,7 +40,7 @@ tally_reply_log_open(struct tally_store *st, struct tally_reply_log **out)
 	log->db = tally_store_handle(st);
 	rc      = sqlite3_prepare_v2(log->db, sql, -1, &log->put, NULL);
 	if (rc != SQLITE_OK) {
-		rc = sql_err(log->db, rc, "uplink_reply");
+		rc = tally_store_sqlite_error(log->db, rc, "uplink_reply");
 		tally_reply_log_close(log);
 		return rc;
 	}
@@ -75,8 +67,9 @@ tally_reply_log_put(struct tally_reply_log *log, const char *indicator,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? TALLY_OK
-	                         : sql_err(log->db, rc, "uplink_reply");
+	return rc == SQLITE_DONE
+	    ? TALLY_OK
+	    : tally_store_sqlite_error(log->db, rc, "uplink_reply");
 }
 
 void
@@ -115,7 +108,7 @@ tally_reply_get(struct tally_store *st, const char *indicator,
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "uplink_reply");
+		return tally_store_sqlite_error(db, rc, "uplink_reply");
 	}
 	sqlite3_bind_text(s, 1, indicator, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
@@ -134,7 +127,7 @@ tally_reply_get(struct tally_store *st, const char *indicator,
 		return TALLY_ENOENT;
 	}
 	if (rc != SQLITE_ROW) {
-		return sql_err(db, rc, "uplink_reply");
+		return tally_store_sqlite_error(db, rc, "uplink_reply");
 	}
 	*out = r;
 	return TALLY_OK;
@@ -156,7 +149,7 @@ tally_reply_acked_version(struct tally_store *st, const char *indicator,
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(s);
-		return sql_err(db, rc, "uplink_ack");
+		return tally_store_sqlite_error(db, rc, "uplink_ack");
 	}
 	sqlite3_bind_text(s, 1, tally_store_region(st), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, indicator, -1, SQLITE_STATIC);
@@ -166,7 +159,7 @@ tally_reply_acked_version(struct tally_store *st, const char *indicator,
 		v  = (uint64_t) sqlite3_column_int64(s, 0);
 		rv = TALLY_OK;
 	} else if (rc != SQLITE_ROW) {
-		rv = sql_err(db, rc, "uplink_ack");
+		rv = tally_store_sqlite_error(db, rc, "uplink_ack");
 	}
 	sqlite3_finalize(s);
 	if (rv == TALLY_OK) {

@@ -429,11 +429,11 @@ static const char *schema_sql =
     "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL TALLY_REPLY_SQL
         TALLY_REASON_SQL;
 
-static int
-db_err(struct tally_store *st, int rc, const char *what)
+int
+tally_store_sqlite_error(struct sqlite3 *db, int rc, const char *what)
 {
 	TALLY_LOG(TALLY_LOG_ERROR, "sqlite: %s: %s (%d)", what,
-	    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), rc);
+	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
 		return TALLY_EBUSY;
 	}
@@ -444,6 +444,12 @@ db_err(struct tally_store *st, int rc, const char *what)
 		return TALLY_EIO;
 	}
 	return TALLY_EDB;
+}
+
+static int
+db_err(struct tally_store *st, int rc, const char *what)
+{
+	return tally_store_sqlite_error(st->db, rc, what);
 }
 
 static int

@@ -387,6 +387,12 @@ int tally_store_history_from(struct tally_store *st, int64_t *ms);
 struct sqlite3;
 struct sqlite3 *tally_store_handle(struct tally_store *st);
 
+/* rc, a failed SQLite call's code on db (NULL: none open), logged with
+ * what was being done and converted to a Tally error: the one place
+ * SQLite's codes become Tally's, for the store and the tables kept
+ * beside it (reply.c, reason.c, refusal.c, account.c). */
+int tally_store_sqlite_error(struct sqlite3 *db, int rc, const char *what);
+
 /* Reads the instance id again: another process (tally-hub repair) may
  * have given the file a new one. */
 int tally_store_instance_refresh(struct tally_store *st);
