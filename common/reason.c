@@ -132,9 +132,9 @@ int
 tally_reason_attach(
     struct tally_store *st, struct tally_wire_state *ws, size_t n)
 {
-	sqlite3      *db = tally_store_handle(st);
-	sqlite3_stmt *s  = NULL;
-	bool          any;
+	sqlite3      *db  = tally_store_handle(st);
+	sqlite3_stmt *s   = NULL;
+	bool          any = false;
 	int           rc, rv;
 
 	rv = n > 0 ? any_reason(db, &any) : TALLY_OK;
