@@ -143,17 +143,23 @@ listen_errors(const struct hub_listen *hl, uint64_t *out)
  * itself, and the listener's count of connections taken does not grow
  * within LISTEN_PROBE_MS (any connection taken meanwhile proves it
  * alive as well). A connection that cannot be made (a wildcard host)
- * tells nothing: false. *errors is the count of listen_errors once the
- * hub's own connection has gone, which adds one to it. */
+ * tells nothing: false.
+ *
+ * *errors is what the next look compares listen_errors with. It is the
+ * count from before the probe, plus one for the hub's own connection,
+ * which adds one when it goes: never the count read afterwards, which
+ * may hold the error of a peer that ended the listener just after it
+ * took the probe's connection, and would hide that error for good. */
 static bool
 listen_dead(const struct hub_listen *hl, uint64_t *errors)
 {
 	static const char *const names[] = { "accept" };
 	nng_socket               q;
-	uint64_t                 before, now = 0, err0 = 0;
+	uint64_t                 before, now = 0, err0 = 0, err1 = 0;
 	bool                     dialled, taken = false;
 
-	if (!listen_stat(hl, names, 1, &before) || nng_req0_open(&q) != 0) {
+	if (!listen_stat(hl, names, 1, &before) || !listen_errors(hl, &err0) ||
+	    nng_req0_open(&q) != 0) {
 		return false;
 	}
 	/* Synchronous: back once connected, the handshake done, or
@@ -165,15 +171,16 @@ listen_dead(const struct hub_listen *hl, uint64_t *errors)
 			nng_msleep(20);
 		}
 	}
-	(void) listen_errors(hl, &err0);
 	nng_close(q);
-	*errors = err0;
 	/* Waits a little for the count of its own leaving, so that it does
-	 * not make the next check look again, and so on for ever. */
-	for (int i = 0; taken && i < 50 && *errors <= err0; i++) {
+	 * not make the next look probe again, and so on for ever. Anything
+	 * counted beyond it makes the next look probe again. */
+	err1 = err0;
+	for (int i = 0; taken && i < 50 && err1 <= err0; i++) {
 		nng_msleep(20);
-		(void) listen_errors(hl, errors);
+		(void) listen_errors(hl, &err1);
 	}
+	*errors = err1 > err0 ? err0 + 1 : err1;
 	return dialled && !taken;
 }
 
