@@ -325,7 +325,8 @@ restore(const char *prog, const struct hub_maint_args *m)
 	int                   ex  = tally_cli_load_catalog(prog, &cat);
 
 	if (ex == EX_OK) {
-		ex = tally_admin_restore(prog, cat, m->db, m->from);
+		ex = tally_admin_restore(
+		    prog, cat, TALLY_ADMIN_HUB, m->db, m->from);
 	}
 	tally_catalog_free(cat);
 	return ex;
