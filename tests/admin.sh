@@ -63,6 +63,7 @@ keys = $work/keys/city.keys
 targets = $work/targets.csv
 http = 127.0.0.1:0
 due_days = 15
+max_clock_skew = 2d
 INI
 cat >targets.csv <<CSV
 region_code,region_name,indicator_id,period,op,value,scope,baseline_period,source
@@ -91,6 +92,7 @@ listen = nonsense
 keys = $work/keys/missing.keys
 contexts = 0
 colour = blue
+max_clock_skew = 3 days
 [due]
 no_such_indicator = 10
 INI
@@ -102,7 +104,8 @@ contains "hub bad listen" "$out" "hub-bad.ini:4: [hub] listen: 'nonsense' is not
 contains "hub bad keys" "$out" "hub-bad.ini:5: [hub] keys:"
 contains "hub bad contexts" "$out" "hub-bad.ini:6: [hub] contexts:"
 contains "hub unknown key" "$out" "hub-bad.ini:7: [hub] colour: unknown key"
-contains "hub bad due" "$out" "hub-bad.ini:9: [due] no_such_indicator: unknown indicator"
+contains "hub bad skew" "$out" "hub-bad.ini:8: [hub] max_clock_skew: not a duration"
+contains "hub bad due" "$out" "hub-bad.ini:10: [due] no_such_indicator: unknown indicator"
 cat >node-bad.ini <<INI
 [node]
 db = $work/none.db
