@@ -23,6 +23,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "errors.h"
+#include "firstview.h"
 #include "flat.h"
 #include "log.h"
 #include "pgbase.h"
@@ -1637,7 +1638,8 @@ report_latency(struct run *r, struct bench_proc *php, const char *province,
 		uint64_t t0 = bench_now_ns();
 		int      status;
 
-		if (bench_http_get(url, &status, body) != 0 || status != 200) {
+		if (bench_http_get(url, false, &status, body) != 0 ||
+		    status != 200) {
 			fprintf(stderr, "%s: GET %s failed\n", prog, url);
 			free(v);
 			return -1;
@@ -1715,7 +1717,7 @@ report_cold(struct run *r, struct bench_proc *php, struct tally_store *pst,
 			return -1;
 		}
 		t0 = bench_now_ns();
-		if (bench_http_get(url, &status, &body) != 0 ||
+		if (bench_http_get(url, false, &status, &body) != 0 ||
 		    status != 200) {
 			fprintf(stderr, "%s: GET %s failed\n", prog, url);
 			free(v);
@@ -1751,7 +1753,7 @@ cmd_tree(const struct opts *o)
 	const char                  *provs[1];
 	char                         db[PATH_MAX];
 	size_t                       pslot, probe_ii, body = 0, cities = 0;
-	size_t                       load_done = 0;
+	size_t                       load_done = 0, view = 0, view_gz = 0;
 	long                         prss, phwm, crss, chwm;
 	int                          ex, started = 0;
 	uint64_t                     t0;
@@ -1924,7 +1926,11 @@ stop_load:
 	}
 	check_city_hubs(&r, o->region, &ckc);
 
-	if (report_latency(&r, php, o->region, http, cli, &body) != 0) {
+	if (report_latency(&r, php, o->region, http, cli, &body) != 0 ||
+	    bench_first_view(php->http, o->region, o->year, "mfg_pass_rate",
+	        true, &view_gz) != 0 ||
+	    bench_first_view(php->http, o->region, o->year, "mfg_pass_rate",
+	        false, &view) != 0) {
 		ex = EX_UNAVAILABLE;
 		goto done;
 	}
@@ -1983,6 +1989,10 @@ stop_load:
 	       "county's correction reached the province (cold), %d runs: "
 	       "p50 / p99 / max** | **%.1f / %.1f / %.1f ms** |\n",
 	    ncold, cold[0], cold[1], cold[2]);
+	printf("| **dashboard first view (the page and its five API "
+	       "answers), bytes sent gzip-compressed (uncompressed)** | "
+	       "**%zu** (%zu) |\n",
+	    view_gz, view);
 	printf("| report, `tally-hub report --depth 2 --format json` (whole "
 	       "process): p50 / p99 | %.1f / %.1f ms |\n",
 	    cli[0], cli[1]);
