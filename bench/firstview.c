@@ -29,8 +29,10 @@ bench_first_view(const char *http, const char *region, int year,
 		size_t len    = 0;
 		int    status = 0;
 
-		snprintf(url, sizeof(url), "%s%s", http, paths[i]);
-		if (bench_http_get(url, gzip, &status, &len) != 0 ||
+		int n = snprintf(url, sizeof(url), "%s%s", http, paths[i]);
+
+		if (n < 0 || (size_t) n >= sizeof(url) ||
+		    bench_http_get(url, gzip, &status, &len) != 0 ||
 		    status != 200) {
 			fprintf(stderr, "tally-bench: GET %s failed (%d)\n",
 			    url, status);

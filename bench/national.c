@@ -40,8 +40,7 @@
 /* ---------------------------------------------------------------- */
 /* national */
 
-/* Bytes on disk of the databases named like pattern's hubs, their WAL
- * included. */
+/* Megabytes on disk of the database dir/name, its WAL included. */
 static double
 db_megabytes(const char *dir, const char *name)
 {
@@ -49,13 +48,17 @@ db_megabytes(const char *dir, const char *name)
 	struct stat sb;
 	double      total = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (stat(path, &sb) == 0) {
-		total += (double) sb.st_size;
-	}
-	snprintf(path, sizeof(path), "%s/%s-wal", dir, name);
-	if (stat(path, &sb) == 0) {
-		total += (double) sb.st_size;
+	static const char *const sfx[] = { "", "-wal" };
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		int n =
+		    snprintf(path, sizeof(path), "%s/%s%s", dir, name, sfx[i]);
+
+		/* A path too long to name is no file of the run's. */
+		if (n > 0 && (size_t) n < sizeof(path) &&
+		    stat(path, &sb) == 0) {
+			total += (double) sb.st_size;
+		}
 	}
 	return total / 1e6;
 }

@@ -31,7 +31,7 @@ struct hub_webauth {
 	int64_t                     idle_ms;
 	bool                        tls;
 	/* HUB_SESSION_COOKIE and the hub's region or group. */
-	char cookie_name[96];
+	char cookie_name[80];
 };
 
 int
