@@ -18,6 +18,7 @@
 #include "report_print.h"
 #include "view.h"
 
+#include "clock.h"
 #include "errors.h"
 #include "figure.h"
 #include "reason.h"
@@ -32,7 +33,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static json_t *
 iso_time(int64_t ms)
@@ -40,14 +40,11 @@ iso_time(int64_t ms)
 	/* The last time formatted: a report shows the same due date for
 	 * every region of an indicator. */
 	static _Thread_local int64_t last_s = INT64_MIN;
-	static _Thread_local char    last[32];
-	struct tm                    tm;
-	time_t                       t = (time_t) (ms / 1000);
+	static _Thread_local char    last[TALLY_CLOCK_ISO_STRLEN];
 
-	if ((int64_t) t != last_s) {
-		gmtime_r(&t, &tm);
-		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		last_s = (int64_t) t;
+	if (ms / 1000 != last_s) {
+		tally_clock_format_iso(ms, last, sizeof(last));
+		last_s = ms / 1000;
 	}
 	return json_string(last);
 }
@@ -950,9 +947,14 @@ report_json(
 	return TALLY_OK;
 }
 
-int
-hub_report_json(const struct tally_catalog *cat, struct tally_store *st,
-    const struct hub_report_opts *opts, json_t **out)
+/* Builds one document with build, in one read of the store, through a
+ * view set up from opts. */
+static int
+read_json(const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_report_opts *opts,
+    int (*build)(
+        const struct hub_view *, const struct hub_report_opts *, json_t **),
+    json_t **out)
 {
 	struct hub_view v;
 	int             rv;
@@ -961,11 +963,18 @@ hub_report_json(const struct tally_catalog *cat, struct tally_store *st,
 	hub_view_as_of(&v, opts->as_of_ms);
 	rv = tally_store_read_begin(st);
 	if (rv == TALLY_OK) {
-		rv = report_json(&v, opts, out);
+		rv = build(&v, opts, out);
 		tally_store_read_end(st);
 	}
 	hub_view_fini(&v);
 	return rv;
+}
+
+int
+hub_report_json(const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_report_opts *opts, json_t **out)
+{
+	return read_json(cat, st, opts, report_json, out);
 }
 
 /* The pooled value of s with the sums of r taken out, for "pull". */
@@ -1147,18 +1156,7 @@ int
 hub_explain_json(const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_report_opts *opts, json_t **out)
 {
-	struct hub_view v;
-	int             rv;
-
-	hub_view_init(&v, cat, st, opts->due, opts->now_ms);
-	hub_view_as_of(&v, opts->as_of_ms);
-	rv = tally_store_read_begin(st);
-	if (rv == TALLY_OK) {
-		rv = explain_json(&v, opts, out);
-		tally_store_read_end(st);
-	}
-	hub_view_fini(&v);
-	return rv;
+	return read_json(cat, st, opts, explain_json, out);
 }
 
 int
