@@ -9,7 +9,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "errors.h"
-#include "groups.h"
+#include "groupconf.h"
 #include "inifile.h"
 #include "sign.h"
 #include "storeinfo.h"
