@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "compare.h"
 #include "errors.h"
-#include "groups.h"
+#include "groupconf.h"
 #include "log.h"
 #include "maint.h"
 #include "repair.h"
@@ -225,7 +225,7 @@ struct hub_args {
 	const char *due_days_cli;
 	bool        explain;
 	bool        only_targets;
-	/* Comparison: --group, --latest and the settings of groups.h. */
+	/* Comparison: --group, --latest and the settings of groupconf.h. */
 	const char       *group;
 	bool              latest;
 	struct hub_groups groups;
@@ -553,7 +553,7 @@ load_settings(struct hub_args *a)
 	return EX_OK;
 }
 
-/* The comparison hubs a region's hub reports to (groups.h); the
+/* The comparison hubs a region's hub reports to (groupconf.h); the
  * comparison-hub settings are refused here. */
 static int
 compare_uplinks(struct hub_args *a, struct hub_config *cfg)

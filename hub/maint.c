@@ -10,7 +10,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "errors.h"
-#include "groups.h"
+#include "groupconf.h"
 #include "inifile.h"
 #include "sign.h"
 #include "storeinfo.h"
