@@ -54,6 +54,7 @@ enum store_stmt {
 	ST_PENDING_BELOW,
 	ST_ACKED,
 	ST_PERIODS,
+	ST_REGION_PERIODS,
 	ST_DATA_VERSION,
 	ST_COUNT,
 };
@@ -233,9 +234,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " DO UPDATE SET version = excluded.version,"
 	    " status = excluded.status"
 	    " WHERE excluded.version >= uplink_ack.version",
-	[ST_DATA_VERSION] = "PRAGMA data_version",
-	[ST_PERIODS]      = "SELECT period FROM snapshot UNION"
-	                    " SELECT period FROM region_state",
+	[ST_DATA_VERSION]   = "PRAGMA data_version",
+	[ST_PERIODS]        = "SELECT period FROM snapshot UNION"
+	                      " SELECT period FROM region_state",
+	[ST_REGION_PERIODS] = "SELECT DISTINCT period FROM region_state"
+	                      " WHERE region = ?1",
 };
 
 /* The audit trail (store.h): every accepted envelope and each state it
@@ -2897,11 +2900,11 @@ compare_periods(const void *a, const void *b)
 	return p->kind - q->kind;
 }
 
-int
-tally_store_periods(
-    struct tally_store *st, struct tally_period **out, size_t *n)
+/* The periods s reads, sorted (tally_store_periods). */
+static int
+read_periods(struct tally_store *st, sqlite3_stmt *s,
+    struct tally_period **out, size_t *n)
 {
-	sqlite3_stmt        *s     = st->stmt[ST_PERIODS];
 	struct tally_period *arr   = NULL;
 	size_t               count = 0, cap = 0;
 	int                  rc, rv         = TALLY_OK;
@@ -2934,6 +2937,23 @@ fail:
 	stmt_reset(s);
 	free(arr);
 	return rv;
+}
+
+int
+tally_store_periods(
+    struct tally_store *st, struct tally_period **out, size_t *n)
+{
+	return read_periods(st, st->stmt[ST_PERIODS], out, n);
+}
+
+int
+tally_store_region_periods(struct tally_store *st, const char *region,
+    struct tally_period **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[ST_REGION_PERIODS];
+
+	sqlite3_bind_text(s, 1, region, -1, SQLITE_TRANSIENT);
+	return read_periods(st, s, out, n);
 }
 
 /* Reads the origin key id and signature stored with a state held from

@@ -201,6 +201,12 @@ int tally_store_region_state(struct tally_store *st, const char *region,
 int tally_store_periods(
     struct tally_store *st, struct tally_period **out, size_t *n);
 
+/* The periods for which the store holds a state of region, a region
+ * below its own, in the same order; none for the store's own region.
+ * The caller frees *out with free(). */
+int tally_store_region_periods(struct tally_store *st, const char *region,
+    struct tally_period **out, size_t *n);
+
 /* Up to limit states not yet acknowledged on uplink, as states ready to
  * send: the region's own snapshots first, oldest version first, then,
  * when with_below is set, the states held for the regions below (with

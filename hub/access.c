@@ -363,3 +363,51 @@ hub_access_filter(const struct tally_catalog *cat,
 	}
 	return TALLY_OK;
 }
+
+int
+hub_access_periods(struct tally_store *st, const char *scope, json_t *meta)
+{
+	struct tally_period *held = NULL;
+	json_t              *all  = json_object_get(meta, "periods");
+	json_t              *kept = json_array();
+	json_t              *dflt = json_null();
+	size_t               n    = 0, i;
+	json_t              *p;
+	int                  rv;
+
+	if (kept == NULL) {
+		return TALLY_ENOMEM;
+	}
+	rv = tally_store_read_begin(st);
+	if (rv == TALLY_OK) {
+		rv = tally_store_region_periods(st, scope, &held, &n);
+		tally_store_read_end(st);
+	}
+	if (rv != TALLY_OK) {
+		json_decref(kept);
+		return rv;
+	}
+	json_array_foreach(all, i, p)
+	{
+		char text[TALLY_PERIOD_STRLEN];
+
+		for (size_t k = 0; k < n; k++) {
+			tally_period_format(&held[k], text);
+			if (strcmp(text, json_string_value(p)) != 0) {
+				continue;
+			}
+			json_array_append(kept, p);
+			/* As the hub's: the newest year, else the newest. */
+			if (held[k].kind == TALLY_PERIOD_YEAR ||
+			    json_is_null(dflt) ||
+			    json_string_length(dflt) != 4) {
+				dflt = p;
+			}
+			break;
+		}
+	}
+	json_object_set(meta, "default_period", dflt);
+	json_object_set_new(meta, "periods", kept);
+	free(held);
+	return TALLY_OK;
+}

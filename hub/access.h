@@ -12,6 +12,7 @@
 
 #include "account.h"
 #include "catalog.h"
+#include "store.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -55,5 +56,12 @@ void hub_access_names_free(struct hub_access_names *names);
  * index of cat. */
 int hub_access_filter(const struct tally_catalog *cat,
     const struct hub_access_names *names, const char *scope, json_t *doc);
+
+/* Keeps in meta (the document of /api/meta) only the periods for which
+ * the store holds a state of scope, a region below the hub's, and picks
+ * its default period among them, so that a user is offered only the
+ * periods their scope reported. */
+int hub_access_periods(
+    struct tally_store *st, const char *scope, json_t *meta);
 
 #endif

@@ -493,6 +493,10 @@ api_meta(struct hub_http *h, const struct http_query *q, struct http_reply *r)
 		return;
 	}
 	rv = hub_meta_json(h->cat, h->st, &doc);
+	if (rv == TALLY_OK && scope_of(h) != NULL &&
+	    strcmp(scope_of(h), tally_store_region(h->st)) != 0) {
+		rv = hub_access_periods(h->st, scope_of(h), doc);
+	}
 	reply_from(r, rv, doc, NULL, h);
 }
 

@@ -78,6 +78,14 @@ for city in 130100 130200; do
 	done
 done
 converge_year "loaded" || finish
+# A month only the other city reported: offered to the province's users,
+# never to the first city's.
+other=$(counties_of 130200 | head -1)
+"$node" record --db "$work/db/$other.db" --indicator mfg_pass_rate \
+	--period 2019-06 --num 90 --den 100 >/dev/null || not_ok "record 2019-06 at $other"
+push "$other" >/dev/null || not_ok "push $other"
+held_2019() { sqlite3 "$work/db/$province.db" "SELECT 1 FROM region_state WHERE region = '$other' AND period = '2019-06'" | grep -q 1; }
+check_true "the province holds $other's 2019-06" wait_until $deadline_s held_2019
 url=$(http_url $province)
 db=$work/db/$province.db
 

@@ -347,6 +347,13 @@ def check_scope(a, cookie, prov_cookie, sc):
         check(meta["hub"] == CITY and codes[0] == CITY and meta["regions"][0]["depth"] == 0 and meta["regions"][0]["parent"] is None,
               "alice's meta starts at her city, depth 0, no parent", meta["regions"][:1])
         check(set(codes) <= sc.in_codes and len(codes) > 1, "alice's meta lists only her city and what lies below it", codes)
+        prov = request(a.url, "GET", "/api/meta", cookie=prov_cookie).json()
+        check("2019-06" in prov["periods"] and "2019" in prov["periods"],
+              "the province's meta offers 2019, which only the other city reported", prov["periods"][:6])
+        check(PERIOD in meta["periods"] and not any(p.startswith("2019") for p in meta["periods"])
+              and meta["default_period"] == PERIOD,
+              "alice's meta offers only the periods her city reported, its newest year the default",
+              (meta["periods"][:6], meta["default_period"]))
     doc = get_doc(a, cookie, "/api/report?period=%s&depth=-1" % PERIOD, "alice's own report, every level", sc)
     full = request(a.url, "GET", "/api/report?period=%s&region=%s&depth=-1" % (PERIOD, CITY), cookie=prov_cookie).json()
     if doc and full:
