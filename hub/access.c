@@ -353,6 +353,10 @@ hub_access_filter(const struct tally_catalog *cat,
 	}
 	scrub_benchmarks(cat, scope, doc);
 	keep_inside(cat, nm, scope, doc, "refused");
+	/* A report lists every withdrawal of its period the hub holds: a
+	 * county of another city taking a figure back must not make the
+	 * whole answer one to withhold. */
+	keep_inside(cat, nm, scope, doc, "withdrawn");
 	leak = find_leak(cat, nm, scope, doc);
 	if (leak != NULL) {
 		TALLY_LOG(TALLY_LOG_ERROR,

@@ -83,9 +83,14 @@ converge_year "loaded" || finish
 other=$(counties_of 130200 | head -1)
 "$node" record --db "$work/db/$other.db" --indicator mfg_pass_rate \
 	--period 2019-06 --num 90 --den 100 >/dev/null || not_ok "record 2019-06 at $other"
+# And a figure of the other city's county taken back: alice's report is
+# still answered, without it.
+"$node" withdraw --db "$work/db/$other.db" --indicator mfg_pass_rate \
+	--period 2020-03 --reason "录入错误" >/dev/null || not_ok "withdraw at $other"
 push "$other" >/dev/null || not_ok "push $other"
 held_2019() { sqlite3 "$work/db/$province.db" "SELECT 1 FROM region_state WHERE region = '$other' AND period = '2019-06'" | grep -q 1; }
 check_true "the province holds $other's 2019-06" wait_until $deadline_s held_2019
+echo "$other" >"$work/out/withdrawn-region"
 url=$(http_url $province)
 db=$work/db/$province.db
 

@@ -370,6 +370,16 @@ def check_scope(a, cookie, prov_cookie, sc):
               "alice sees every region of her city that the province's user sees there")
         check(all(reg["code"] in sc.in_codes for reg in doc["regions"]) and not sc.leaks_json(doc.get("refused", [])),
               "her report's regions and refusals are all hers")
+        with open(os.path.join(a.work, "out", "withdrawn-region")) as f:
+            other = f.read().strip()
+        # Withdrawals are listed in the report of the period taken back.
+        march = "/api/report?period=2020-03&depth=-1"
+        full3 = request(a.url, "GET", march + "&region=" + CITY, cookie=prov_cookie).json()
+        check(any(w["region"] == other for w in full3.get("withdrawn", [])),
+              "the province's user sees the other city's withdrawal of March", full3.get("withdrawn"))
+        mine3 = get_doc(a, cookie, march, "alice's report of March, when another city withdrew a figure", sc)
+        check(mine3 is not None and not any(w["region"] not in sc.in_codes for w in mine3.get("withdrawn", [])),
+              "alice's report of March is answered, without the other city's withdrawal", (mine3 or {}).get("withdrawn"))
     get_doc(a, cookie, "/api/explain?period=%s&indicator=%s" % (PERIOD, IND), "alice's explanation of her city", sc)
     get_doc(a, cookie, "/api/trend?indicator=%s" % IND, "alice's trend of her city", sc)
     county = sorted(c for c in sc.in_codes if c != CITY)[0]
