@@ -321,6 +321,18 @@ else
 	check "page: as of a time before any figure, the picker holds it and no figure is shown" \
 		"$(domq asof '(E("input", id="asof-input")[0]["a"].get("data-as-of"), E("body")[0]["a"].get("data-as-of"), sorted({v["a"]["data-value"] for v in E("span", class_="value")}), E("body")[0]["a"].get("data-error"))')" \
 		"('2020-01-01', '2020-01-01T15:59:59.999Z', [''], None)"
+	# Last, as it adds a period: a county's figure of May 2019 taken
+	# back is shown with its reason, in Beijing time.
+	node_cmd record -q --db "$work/db/130102.db" --indicator mfg_pass_rate \
+		--period 2019-05 --num 90 --den 100 >/dev/null || not_ok "record 2019-05"
+	push 130102 || not_ok "push 2019-05"
+	node_cmd withdraw --db "$work/db/130102.db" --indicator mfg_pass_rate \
+		--period 2019-05 --reason "重复录入" >/dev/null || not_ok "withdraw 2019-05"
+	push 130102 || not_ok "push the withdrawal"
+	dom withdrawn "period=2019-05&indicator=mfg_pass_rate"
+	check "page: the withdrawn figure, its time and its reason" \
+		"$(domq withdrawn '(E(id="summary-withdrawn")[0]["a"]["data-count"], [(e["a"]["data-region"], "重复录入" in e["text"], "北京时间" in e["text"]) for e in E(id="summary-withdrawn")[0:1] for e in E("li", data_indicator="mfg_pass_rate")])')" \
+		"('1', [('130102', True, True)])"
 	for v in "mfg:period=2018&indicator=mfg_pass_rate" "pm25:period=2018&indicator=pm25_concentration" "explain:period=2018&indicator=bulk_goods_repair_rate"; do
 		png=$artifacts/leaders-${v%%:*}.png
 		rm -f "$png"
