@@ -339,3 +339,22 @@ tally_period_parse_loose(const char *s, struct tally_period *out)
 	}
 	return rv;
 }
+
+struct tally_period
+tally_period_step(const struct tally_period *p, int step)
+{
+	struct tally_period q = *p;
+	int                 n = q.kind == TALLY_PERIOD_QUARTER ? 4
+	                    : q.kind == TALLY_PERIOD_MONTH     ? 12
+	                                                       : 1;
+
+	if (n == 1) {
+		q.year += step;
+		return q;
+	}
+	/* Counted from 0 within the year, so that / and % carry the year. */
+	q.index = q.index - 1 + step;
+	q.year += q.index < 0 ? -1 : q.index / n;
+	q.index = (q.index % n + n) % n + 1;
+	return q;
+}

@@ -59,4 +59,9 @@ int tally_period_parent(
 bool tally_period_equal(
     const struct tally_period *a, const struct tally_period *b);
 
+/* The period of the same kind one before (step -1) or one after (step
+ * 1): 2020-01 before is 2019-12, 2020Q4 after is 2021Q1. Its year may
+ * fall outside TALLY_PERIOD_YEAR_MIN..MAX; the caller checks. */
+struct tally_period tally_period_step(const struct tally_period *p, int step);
+
 #endif

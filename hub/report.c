@@ -293,23 +293,6 @@ outlook_fini(struct outlook *ol)
 	memset(ol, 0, sizeof(*ol));
 }
 
-/* The period before p of the same kind: a year, a quarter or a month. */
-static struct tally_period
-period_before(const struct tally_period *p)
-{
-	struct tally_period q = *p;
-
-	if (q.kind == TALLY_PERIOD_YEAR || q.index <= 1) {
-		q.year--;
-		q.index = q.kind == TALLY_PERIOD_QUARTER ? 4
-		    : q.kind == TALLY_PERIOD_MONTH       ? 12
-		                                         : 0;
-	} else {
-		q.index--;
-	}
-	return q;
-}
-
 /* The value of code in h, or false. */
 static bool
 held_value(const struct hub_view *v, const struct hub_view_held *h,
@@ -709,7 +692,7 @@ outlook_load(const struct hub_view *v, const struct span *sp,
 		}
 		ol->has_yoy = true;
 	}
-	q = period_before(p);
+	q = tally_period_step(p, -1);
 	if (p->kind != TALLY_PERIOD_YEAR && q.year >= TALLY_PERIOD_YEAR_MIN) {
 		rv = held_load_if(v, periods, np, ind, &q, &ol->pop);
 		if (rv != TALLY_OK) {

@@ -55,6 +55,23 @@ static const char page_head[] =
     ".en{color:#666;font-size:.85em}.overdue{color:#a00;font-weight:bold}"
     "</style></head><body>\n";
 
+/* A link to the period step away from p, as a county enters one month
+ * after another; none outside the years a period may have. */
+static void
+step_link(FILE *f, const struct tally_period *p, int step, const char *id,
+    const char *label)
+{
+	struct tally_period q = tally_period_step(p, step);
+	char                text[TALLY_PERIOD_STRLEN];
+
+	if (q.year < TALLY_PERIOD_YEAR_MIN || q.year > TALLY_PERIOD_YEAR_MAX) {
+		return;
+	}
+	tally_period_format(&q, text);
+	fprintf(f, "<a id=\"%s\" href=\"/?period=%s\">%s%s</a> ", id, text,
+	    label, text);
+}
+
 static void
 header(FILE *f, const struct node_page *p, const char *ptext)
 {
@@ -71,9 +88,10 @@ header(FILE *f, const struct node_page *p, const char *ptext)
 	      "<input type=\"text\" name=\"period\" value=\"",
 	    f);
 	esc(f, ptext);
-	fputs(
-	    "\"></label> <button type=\"submit\">打开 Open</button></form>\n",
-	    f);
+	fputs("\"></label> <button type=\"submit\">打开 Open</button> ", f);
+	step_link(f, &p->period, -1, "prev-period", "← 上期 previous ");
+	step_link(f, &p->period, 1, "next-period", "下期 next → ");
+	fputs("</form>\n", f);
 }
 
 static void

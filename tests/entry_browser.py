@@ -212,6 +212,10 @@ def run(b):
     ok(b.js("!!document.querySelector('[name=num_mfg_pass_rate]')"),
        "the form has the template's row for mfg_pass_rate")
     ok("数据填报" in b.js("document.title"), "the title is Chinese first")
+    links = b.js("[document.querySelector('#prev-period').getAttribute('href'),"
+                 " document.querySelector('#next-period').getAttribute('href')].join(' ')")
+    ok(links == "/?period=2020-02 /?period=2020-04",
+       "links to the month before and the month after", links)
     ok(state_of(b, "mfg_pass_rate") == "accepted",
        "the status lists the figure the city hub took as accepted",
        state_of(b, "mfg_pass_rate"))

@@ -118,6 +118,28 @@ START_TEST(test_parse_whole)
 }
 END_TEST
 
+START_TEST(test_period_step)
+{
+	const char *cases[][3] = { { "2020-01", "2019-12", "2020-02" },
+		{ "2020-12", "2020-11", "2021-01" },
+		{ "2020Q1", "2019Q4", "2020Q2" },
+		{ "2020Q4", "2020Q3", "2021Q1" }, { "2020", "2019", "2021" } };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tally_period p, q;
+		char                text[TALLY_PERIOD_STRLEN];
+
+		ck_assert_int_eq(tally_period_parse(cases[i][0], &p), 0);
+		q = tally_period_step(&p, -1);
+		tally_period_format(&q, text);
+		ck_assert_str_eq(text, cases[i][1]);
+		q = tally_period_step(&p, 1);
+		tally_period_format(&q, text);
+		ck_assert_str_eq(text, cases[i][2]);
+	}
+}
+END_TEST
+
 START_TEST(test_parse_duration)
 {
 	const char *good[] = { "0", "90", "15m", "1.5h", "2d", "3660d" };
@@ -948,6 +970,7 @@ common_suite(void)
 	tcase_add_test(tc, test_parse_double);
 	tcase_add_test(tc, test_parse_whole);
 	tcase_add_test(tc, test_parse_duration);
+	tcase_add_test(tc, test_period_step);
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_utf8);
 	suite_add_tcase(s, tc);
