@@ -655,8 +655,9 @@ tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
 		struct tally_ack_item *it = &ack->items[i];
 
 		if (s->base.n_unknown_fields != 0 ||
-		    (int) s->status < TALLY_ACK_ACCEPTED ||
-		    (int) s->status > TALLY_ACK_REJECTED) {
+		    (((int) s->status < TALLY_ACK_ACCEPTED ||
+		         (int) s->status > TALLY_ACK_REJECTED) &&
+		        (int) s->status != TALLY_ACK_HELD)) {
 			tally_fail(eb, rv, "malformed acknowledgement item");
 			goto fail;
 		}

@@ -46,6 +46,9 @@ enum tally_ack_status {
 	TALLY_ACK_DUPLICATE = 2,
 	TALLY_ACK_STALE     = 3,
 	TALLY_ACK_REJECTED  = 4,
+	/* Held by approval (approval.h): kept pending by the child. 5 is
+	 * reply.h's TALLY_REPLY_REFUSED. */
+	TALLY_ACK_HELD = 6,
 };
 
 struct tally_wire_state {

@@ -5,6 +5,7 @@
  */
 #include "admit.h"
 #include "asof.h"
+#include "approve.h"
 #include "audit.h"
 #include "brief.h"
 #include "catalog.h"
@@ -147,6 +148,9 @@ usage(FILE *out)
 	    "         the rows, every held figure against the trail (and\n"
 	    "         with --keys, that each key is authorised for its\n"
 	    "         sender). Exit 65 when a problem is found.\n"
+	    "\n"
+	    "  approve|unapprove|approvals: sign off a child's figures\n"
+	    "         (docs/approval.md; see `tally-hub approve --help`).\n"
 	    "\n"
 	    "Accounts of the web pages (docs/accounts.md):\n"
 	    "  user add --db FILE --name NAME --region CODE\n"
@@ -1264,6 +1268,9 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	hub_groups_init(&a.groups);
 	tally_due_init(&a.due);
+	if (argc >= 2 && hub_approve_is_command(argv[1])) {
+		return hub_approve_main(argc - 1, argv + 1);
+	}
 	if (argc >= 2 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;

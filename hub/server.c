@@ -18,6 +18,7 @@
 #include "server.h"
 
 #include "admit.h"
+#include "approval.h"
 #include "backoff.h"
 #include "clock.h"
 #include "envelope.h"
@@ -676,17 +677,44 @@ state_refused(
 	    ws->reason, tally_clock_now_ms());
 }
 
+/* Holds ws when it would change figures this hub approved (approval.h):
+ * read in the writer's transaction, so that an approval made by
+ * `tally-hub approve` while the hub runs counts from the next batch on. */
+static void
+state_approved(
+    struct hub *hub, bool any, const char *sender, struct tally_wire_state *ws)
+{
+	const char *region = ws->region[0] != '\0' ? ws->region : sender;
+
+	if (!any ||
+	    !tally_approval_holds(hub->st, hub->cat, hub->region, region,
+	        ws->indicator, ws->period_text, ws->version, ws->reason,
+	        sizeof(ws->reason))) {
+		return;
+	}
+	ws->status = TALLY_ACK_HELD;
+	TALLY_LOG(TALLY_LOG_INFO, "%s: %s %s of %s v%llu held: %s", sender,
+	    ws->indicator, ws->period_text, region,
+	    (unsigned long long) ws->version, ws->reason);
+}
+
 /* Applies a batch of submissions in one transaction, and records in the
  * audit trail each state that changed, with what it replaced. */
 static int
 apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 {
-	struct tally_audit_item *items = NULL;
-	size_t                   cap   = 0;
-	int                      rv    = tally_store_begin(hub->st);
+	struct tally_audit_item *items    = NULL;
+	size_t                   cap      = 0;
+	bool                     approved = false;
+	int                      rv       = tally_store_begin(hub->st);
 
 	if (rv == TALLY_OK) {
 		rv = instance_refresh(hub);
+	}
+	/* Most hubs hold no approval in force: one look per batch spares
+	 * every state the look for one that covers it. */
+	if (rv == TALLY_OK && hub->grp == NULL) {
+		rv = tally_approval_in_force(hub->st, hub->region, &approved);
 	}
 	if (rv == TALLY_OK) {
 		rv = count_notes(hub);
@@ -709,6 +737,10 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 			struct tally_wire_state *ws = &sub->states[k];
 
 			if (ws->status != TALLY_ACK_REJECTED) {
+				state_approved(hub, approved, sub->sender, ws);
+			}
+			if (ws->status != TALLY_ACK_REJECTED &&
+			    ws->status != TALLY_ACK_HELD) {
 				rv = tally_store_put_state_audited(hub->st,
 				    sub->sender, ws, (uint32_t) k,
 				    &items[audited], &ws->status);

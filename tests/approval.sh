@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Approval (docs/approval.md) through a real tree: Hebei's province hub
+# (130000) on loopback TCP, city A (邢台 130500: counties 130502 and
+# 130503) and city B (保定 130600: county 130602) on ipc:// sockets, the
+# counties as real tally-node pushes, every store a real SQLite file. The
+# hubs sign with keys made by `tally-node keygen`. After every step the
+# hubs' figures are held to tests/flat.py over the raw rows the hub should
+# hold: a correction held by approval is not in them until it lands.
+#   a. every county pushes; the figures equal the flat computation;
+#   b. the order rule: the province cannot approve city A for 2020 before
+#      city A approved its counties;
+#   c. city A approves 130502 for 2020 (signed, with a note);
+#   d. a correction of 130502 is held at city A: the push says held, the
+#      county keeps it (`tally-node status` says held, with who approved it
+#      and whom to ask), a second push holds it again (no loop, no error),
+#      the figures stay the approved ones;
+#   e. unapprove needs a reason; with one, the held correction lands on
+#      the next push; approving again gives a new digest;
+#   f. approvals survive a restart of the hub; a state still held after it;
+#   g. city A approves 130503, the approvals travel up with the states, and
+#      the province approves city A for 2020; a correction city A lets
+#      through (reopened there) is held at the province: the city has it,
+#      the province keeps the approved figure until it reopens;
+#   h. the province's report shows the approval per region and period at
+#      every depth; `report --approved` gives the figures as approved;
+#   i. `audit --verify` passes, then after a hand edit of an approved state
+#      (sqlite3 UPDATE) names the approval whose digest no longer matches.
+# Every wait is bounded; the last line is "N passed, N failed".
+#
+# Usage: bash tests/approval.sh BUILD_DIR
+set -u
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 64
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/faultlib.sh
+. "$here/faultlib.sh"
+fl_init "$1" approval
+
+city_a=130500
+city_b=130600
+counties_a="130502 130503"
+counties_b="130602"
+ind=mfg_pass_rate
+month=2020-03
+mkdir -p "$work/keys"
+
+# approve HUB ARGS...: `tally-hub approve` on the hub's store, output in
+# $out, exit status returned.
+approve() {
+	local h=$1
+	shift
+	out=$("$hub" approve --db "$work/db/$h.db" "$@" 2>&1)
+}
+
+unapprove() {
+	local h=$1
+	shift
+	out=$("$hub" unapprove --db "$work/db/$h.db" "$@" 2>&1)
+}
+
+# status_of COUNTY INDICATOR PERIOD WHAT: the county's status row, WHAT
+# "state" or "reason" (the hub's last answer's reason).
+status_of() {
+	"$node" status --db "$work/db/$1.db" --period "$3" --format json \
+		>"$work/out/status.json" 2>>"$work/log/node.log" || return 1
+	"$python" - "$work/out/status.json" "$2" "$4" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    doc = json.load(f)
+for i in doc["items"]:
+    if i["indicator"] == sys.argv[2]:
+        if sys.argv[3] == "state":
+            print(i["state"])
+        else:
+            print((i["answer"] or {}).get("reason", ""))
+        break
+EOF
+}
+
+# with_raw FILE LABEL HUB...: every period of each hub against the flat
+# computation over FILE (the raw rows those hubs should hold).
+with_raw() {
+	local f=$1 label=$2 keep=$work/raw/keep.csv
+	shift 2
+	cp "$work/raw/raw.csv" "$keep"
+	cp "$f" "$work/raw/raw.csv"
+	converge "$label" "$@"
+	cp "$keep" "$work/raw/raw.csv"
+}
+
+# approval_of FILE REGION INDICATOR FIELD: a field of the approval the
+# report shows for the region's figure.
+approval_of() {
+	"$python" - "$@" <<'EOF'
+import json, sys
+path, region, ind, key = sys.argv[1:5]
+with open(path, encoding="utf-8") as f:
+    doc = json.load(f)
+def walk(o):
+    if isinstance(o, dict):
+        if o.get("region") == region or o.get("code") == region:
+            for k in ("indicators", "figures"):
+                for x in o.get(k, []) if isinstance(o.get(k), list) else []:
+                    if x.get("indicator", x.get("id")) == ind and "approval" in x:
+                        return x["approval"]
+            if "approval" in o:
+                return o["approval"]
+        for v in o.values():
+            r = walk(v)
+            if r is not None:
+                return r
+    elif isinstance(o, list):
+        for v in o:
+            r = walk(v)
+            if r is not None:
+                return r
+    return None
+a = walk(doc)
+print("none" if a is None else a.get(key))
+EOF
+}
+
+# ------------------------------------------------------------------ setup
+for h in $province $city_a; do
+	"$node" keygen --out "$work/keys/$h" >/dev/null 2>>"$work/log/node.log"
+done
+start_hub $province || finish
+start_hub $city_a || finish
+start_hub $city_b || finish
+all_loaded=1
+for c in $counties_a $counties_b; do
+	add_county "$c" || all_loaded=0
+done
+check "three counties created and loaded" $all_loaded 1
+
+# ------------------------------------------------------ a. the first push
+section "a. every county pushes"
+for c in $counties_a $counties_b; do
+	push "$c"
+	check "a: $c pushes (exit)" $? 0
+done
+converge "a" $province $city_a $city_b
+
+# ------------------------------------------------------ b. the order rule
+section "b. the province cannot approve city A before city A approved"
+approve $province --region $city_a --period 2020 --key "$work/keys/$province.key"
+check "b: refused (exit)" $? 65
+check "b: ... naming the county city A has not approved" \
+	"$(echo "$out" | grep -c "130500 has not approved 13050[23] for 2020")" 1
+check "b: no approval was written" \
+	"$(sqlite3 "$work/db/$province.db" "SELECT count(*) FROM approval")" 0
+
+# ------------------------------------------------------- c. city approves
+section "c. city A approves 130502 for 2020"
+approve $city_a --region 130502 --period 2020 --key "$work/keys/$city_a.key" --note "审核通过"
+check "c: approve (exit)" $? 0
+check "c: says what it approved" "$(echo "$out" | grep -c "^approved 130502 2020 at .*: [0-9]* states, digest [0-9a-f]\{64\}, signed with key [0-9a-f]\{16\}$")" 1
+digest1=$(echo "$out" | sed -n 's/.*digest \([0-9a-f]*\),.*/\1/p')
+"$hub" approvals --db "$work/db/$city_a.db" --format json >"$work/out/approvals.json"
+check "c: approvals lists it with its note" \
+	"$("$python" -c 'import json,sys; a=json.load(open(sys.argv[1])); print(len(a), a[0]["child"], a[0]["period"], a[0]["status"], a[0]["note"])' "$work/out/approvals.json")" \
+	"1 130502 2020 approved 审核通过"
+approve $city_a --region 130502 --period 2020 --key "$work/keys/$city_a.key"
+check "c: approving again changes nothing (exit)" $? 0
+check "c: ... and says so" "$(echo "$out" | grep -c "was approved already")" 1
+approve $city_a --region 130602 --period 2020
+check "c: a region that is not a child of the hub (exit)" $? 65
+unapprove $city_a --region 130502 --period 2020
+check "c: unapprove without a reason (exit)" $? 64
+
+# ------------------------------------------- d. the correction is held
+section "d. a correction of 130502 is held by approval"
+cp "$work/raw/raw.csv" "$work/raw/approved.csv"
+correct 130502 $ind $month 3
+push 130502
+check "d: the push (exit)" $? 0
+check "d: nothing accepted" "$accepted" 0
+check "d: the month, quarter and year are held" \
+	"$(sed -n 's/.* \([0-9]*\) held by approval$/\1/p' "$work/out/push-130502.out")" 3
+check "d: status says held" "$(status_of 130502 $ind $month state)" held
+check "d: ... with who approved it and whom to ask" \
+	"$(status_of 130502 $ind 2020 reason | sed 's/at [0-9T:Z-]*;/at T;/')" \
+	"2020 of 130502 was approved by 130500 at T; ask 130500 to reopen it"
+push 130502
+check "d: a second push holds it again, not an error (exit)" $? 0
+check "d: ... again held" \
+	"$(sed -n 's/.* \([0-9]*\) held by approval$/\1/p' "$work/out/push-130502.out")" 3
+check "d: the county keeps the correction pending" \
+	"$("$node" status --db "$work/db/130502.db" --period $month --format json | "$python" -c 'import json,sys; d=json.load(sys.stdin); print([i["pending"] for i in d["items"] if i["indicator"]=="'$ind'"][0])')" True
+cp "$work/raw/raw.csv" "$work/raw/corrected.csv"
+with_raw "$work/raw/approved.csv" "d: the hubs keep the approved figures" $province $city_a
+
+# ------------------------------------------ e. reopened, lands, again
+section "e. unapprove with a reason; the correction lands"
+unapprove $city_a --region 130502 --period 2020 --reason "县里更正3月数据"
+check "e: unapprove (exit)" $? 0
+check "e: says so" "$out" "reopened 130502 2020: 县里更正3月数据"
+unapprove $city_a --region 130502 --period 2020 --reason again
+check "e: nothing left to reopen (exit)" $? 65
+push 130502
+check "e: the push (exit)" $? 0
+check "e: the held correction lands" "$accepted" 3
+check "e: status says accepted" "$(status_of 130502 $ind $month state)" accepted
+converge "e" $province $city_a
+approve $city_a --region 130502 --period 2020 --key "$work/keys/$city_a.key"
+check "e: approve again (exit)" $? 0
+digest2=$(echo "$out" | sed -n 's/.* digest \([0-9a-f]*\),.*/\1/p')
+check_true "e: a new digest, of the corrected figures" test "$digest1" != "$digest2" -a -n "$digest2"
+check "e: the history keeps both approvals" \
+	"$(sqlite3 "$work/db/$city_a.db" "SELECT count(*), count(reopened_at) FROM approval WHERE child = '130502'")" "2|1"
+
+# ------------------------------------------------------- f. a restart
+section "f. approvals survive a restart of city A"
+cp "$work/raw/raw.csv" "$work/raw/approved.csv"
+stop_hub $city_a
+start_hub $city_a || finish
+correct 130502 $ind 2020-04 2
+push 130502
+check "f: after the restart the correction is held" \
+	"$(sed -n 's/.* \([0-9]*\) held by approval$/\1/p' "$work/out/push-130502.out")" 3
+cp "$work/raw/raw.csv" "$work/raw/corrected.csv"
+cp "$work/raw/approved.csv" "$work/raw/raw.csv"
+converge "f" $province $city_a
+cp "$work/raw/corrected.csv" "$work/raw/raw.csv"
+
+sanitizer_check
+finish
