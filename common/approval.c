@@ -6,6 +6,7 @@
 #include "approval.h"
 
 #include "clock.h"
+#include "log.h"
 #include "period.h"
 
 #include <sodium.h>
@@ -225,7 +226,8 @@ tally_approval_put(struct tally_store *st, const struct tally_approval *a)
 	    "INSERT INTO approval (approver, child, period, approved_at,"
 	    " states, digest, key_id, public_key, signature, note,"
 	    " reopened_at, reopen_reason, changed) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " (SELECT coalesce(max(changed), 0) + 1 FROM approval))"
 	    " ON CONFLICT (approver, child, period, approved_at) DO UPDATE"
 	    " SET reopened_at = excluded.reopened_at,"
 	    " reopen_reason = excluded.reopen_reason,"
@@ -253,8 +255,6 @@ tally_approval_put(struct tally_store *st, const struct tally_approval *a)
 		sqlite3_bind_int64(s, 11, a->reopened_ms);
 		sqlite3_bind_text(s, 12, a->reopen_reason, -1, SQLITE_STATIC);
 	}
-	sqlite3_bind_int64(
-	    s, 13, (sqlite3_int64) (tally_clock_now_ms() * 1000));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE
@@ -268,7 +268,8 @@ tally_approval_reopen(struct tally_store *st, const char *approver,
 {
 	static const char *const sql =
 	    "UPDATE approval SET reopened_at = ?4, reopen_reason = ?5,"
-	    " changed = ?6 WHERE approver = ?1 AND child = ?2 AND period = ?3"
+	    " changed = (SELECT coalesce(max(changed), 0) + 1 FROM approval)"
+	    " WHERE approver = ?1 AND child = ?2 AND period = ?3"
 	    " AND reopened_at IS NULL";
 	sqlite3      *db = tally_store_handle(st);
 	sqlite3_stmt *s;
@@ -283,8 +284,6 @@ tally_approval_reopen(struct tally_store *st, const char *approver,
 	sqlite3_bind_text(s, 3, period, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, at_ms);
 	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(
-	    s, 6, (sqlite3_int64) (tally_clock_now_ms() * 1000));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -315,10 +314,11 @@ read_row(sqlite3_stmt *s, struct tally_approval *a)
 	"approver, child, period, approved_at, states, digest, key_id," \
 	" public_key, signature, note, reopened_at, reopen_reason"
 
-/* The rows of sql (?1 bound to text1 when not NULL), in *out. */
+/* The rows of sql (?1 bound to text1 when not NULL), in *out; *last is
+ * the `changed` of the last row when last is not NULL. */
 static int
-select_rows(struct tally_store *st, const char *sql, const char *text1,
-    struct tally_approval **out, size_t *n)
+select_rows_changed(struct tally_store *st, const char *sql, const char *text1,
+    struct tally_approval **out, size_t *n, int64_t *last)
 {
 	sqlite3               *db   = tally_store_handle(st);
 	struct tally_approval *list = NULL;
@@ -347,6 +347,9 @@ select_rows(struct tally_store *st, const char *sql, const char *text1,
 			cap  = c;
 		}
 		read_row(s, &list[len++]);
+		if (last != NULL) {
+			*last = sqlite3_column_int64(s, 12);
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		rv = tally_store_sqlite_error(db, rc, "approvals");
@@ -359,6 +362,77 @@ select_rows(struct tally_store *st, const char *sql, const char *text1,
 fail:
 	sqlite3_finalize(s);
 	free(list);
+	return rv;
+}
+
+static int
+select_rows(struct tally_store *st, const char *sql, const char *text1,
+    struct tally_approval **out, size_t *n)
+{
+	return select_rows_changed(st, sql, text1, out, n, NULL);
+}
+
+int
+tally_approval_pending(struct tally_store *st, const char *uplink, size_t max,
+    struct tally_approval **out, size_t *n, int64_t *mark)
+{
+	char sql[512];
+
+	*mark = 0;
+	snprintf(sql, sizeof(sql),
+	    "SELECT " APPROVAL_COLS " FROM approval WHERE changed >"
+	    " coalesce((SELECT changed FROM approval_sent WHERE uplink = ?1),"
+	    " 0) ORDER BY changed LIMIT %zu",
+	    max);
+	return select_rows_changed(st, sql, uplink, out, n, mark);
+}
+
+int
+tally_approval_sent(struct tally_store *st, const char *uplink, int64_t mark)
+{
+	static const char *const sql =
+	    "INSERT INTO approval_sent (uplink, changed) VALUES (?1, ?2)"
+	    " ON CONFLICT (uplink) DO UPDATE SET changed = excluded.changed";
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s;
+	int           rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		return tally_store_sqlite_error(db, rc, "approvals sent");
+	}
+	sqlite3_bind_text(s, 1, uplink, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, mark);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE
+	    ? TALLY_OK
+	    : tally_store_sqlite_error(db, rc, "approvals sent");
+}
+
+int
+tally_approval_receive(struct tally_store *st, const struct tally_catalog *cat,
+    const char *sender, const struct tally_approval *a, size_t n)
+{
+	int rv = TALLY_OK;
+
+	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
+		const struct tally_division *d =
+		    tally_catalog_division(cat, a[i].child);
+
+		if ((strcmp(a[i].approver, sender) != 0 &&
+		        !tally_catalog_is_below(cat, sender, a[i].approver)) ||
+		    d == NULL || strcmp(d->parent_code, a[i].approver) != 0) {
+			TALLY_LOG(TALLY_LOG_WARN,
+			    "%s: approval of %s %s by %s left out: not made "
+			    "at "
+			    "or below %s of a child of its approver",
+			    sender, a[i].child, a[i].period, a[i].approver,
+			    sender);
+			continue;
+		}
+		rv = tally_approval_put(st, &a[i]);
+	}
 	return rv;
 }
 

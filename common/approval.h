@@ -31,23 +31,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The table, for the store's schema and its migration to schema 8.
- * `changed` is the time (Unix µs) the row was last written here: the
- * uplink sends the rows changed since what its parent acknowledged. */
-#define TALLY_APPROVAL_SQL                                      \
-	"CREATE TABLE IF NOT EXISTS approval ("                 \
-	"  approver TEXT NOT NULL, child TEXT NOT NULL,"        \
-	"  period TEXT NOT NULL, approved_at INTEGER NOT NULL," \
-	"  states INTEGER NOT NULL, digest TEXT NOT NULL,"      \
-	"  key_id TEXT NOT NULL DEFAULT '',"                    \
-	"  public_key TEXT NOT NULL DEFAULT '',"                \
-	"  signature TEXT NOT NULL DEFAULT '',"                 \
-	"  note TEXT NOT NULL DEFAULT '',"                      \
-	"  reopened_at INTEGER, reopen_reason TEXT,"            \
-	"  changed INTEGER NOT NULL,"                           \
-	"  PRIMARY KEY (approver, child, period, approved_at))" \
-	"  WITHOUT ROWID;"                                      \
-	"CREATE INDEX IF NOT EXISTS approval_changed ON approval (changed);"
+/* The tables, for the store's schema and its migration to schema 8.
+ * `changed` counts the writes of approval rows in this store (one more
+ * than the highest, in the writer's transaction, so that it grows in the
+ * order of the commits); approval_sent keeps per uplink the highest
+ * `changed` its parent acknowledged: the uplink sends the rows above it. */
+#define TALLY_APPROVAL_SQL                                                   \
+	"CREATE TABLE IF NOT EXISTS approval ("                              \
+	"  approver TEXT NOT NULL, child TEXT NOT NULL,"                     \
+	"  period TEXT NOT NULL, approved_at INTEGER NOT NULL,"              \
+	"  states INTEGER NOT NULL, digest TEXT NOT NULL,"                   \
+	"  key_id TEXT NOT NULL DEFAULT '',"                                 \
+	"  public_key TEXT NOT NULL DEFAULT '',"                             \
+	"  signature TEXT NOT NULL DEFAULT '',"                              \
+	"  note TEXT NOT NULL DEFAULT '',"                                   \
+	"  reopened_at INTEGER, reopen_reason TEXT,"                         \
+	"  changed INTEGER NOT NULL,"                                        \
+	"  PRIMARY KEY (approver, child, period, approved_at))"              \
+	"  WITHOUT ROWID;"                                                   \
+	"CREATE INDEX IF NOT EXISTS approval_changed ON approval (changed);" \
+	"CREATE TABLE IF NOT EXISTS approval_sent ("                         \
+	"  uplink TEXT PRIMARY KEY, changed INTEGER NOT NULL)"               \
+	"  WITHOUT ROWID;"
 
 /* A digest: 32 bytes of BLAKE2b, as 64 lowercase hex digits. */
 #define TALLY_APPROVAL_DIGEST_BYTES 32
@@ -153,6 +158,26 @@ bool tally_approval_holds(struct tally_store *st,
  * whether there were any. */
 int tally_approval_release_held(
     struct tally_store *st, const char *uplink, bool *released);
+
+/* The approvals changed since the parent on uplink last acknowledged
+ * them, at most max, oldest first; *mark is the highest `changed` among
+ * them, for tally_approval_sent. The caller frees *out with free(). */
+int tally_approval_pending(struct tally_store *st, const char *uplink,
+    size_t max, struct tally_approval **out, size_t *n, int64_t *mark);
+
+/* Records, inside the caller's transaction, that the parent on uplink
+ * acknowledged every approval up to mark; a mark of 0 forgets what was
+ * acknowledged (a new parent database), so everything goes again. */
+int tally_approval_sent(
+    struct tally_store *st, const char *uplink, int64_t mark);
+
+/* Adds, inside the caller's transaction, the n approvals that came with
+ * a submission from the direct child sender: each must be made at or
+ * below sender, of a child of its approver, or it is left out (and
+ * logged). */
+int tally_approval_receive(struct tally_store *st,
+    const struct tally_catalog *cat, const char *sender,
+    const struct tally_approval *a, size_t n);
 
 /* As JSON: {approver, child, period, approved_at (ISO 8601 UTC), states,
  * digest, key_id, signature, note, status ("approved" or "reopened"),

@@ -45,6 +45,11 @@ struct tally_uplink {
 	 * hub looks every second, and thousands of idle hubs did little
 	 * else. */
 	const struct tally_store *clean_store;
+	/* The approvals going with this exchange (approval.h), and the
+	 * highest `changed` among them, recorded once the parent answered. */
+	struct tally_approval *apps;
+	size_t                 n_apps;
+	int64_t                apps_mark;
 	/* When states held by approval were last put back in the outbox
 	 * (release_held); 0: never. */
 	int64_t  held_released_ms;
@@ -266,9 +271,11 @@ exchange(struct tally_uplink *up, const char *sender,
 	memset(&sub, 0, sizeof(sub));
 	snprintf(sub.sender, sizeof(sub.sender), "%s", sender);
 	snprintf(sub.hub, sizeof(sub.hub), "%s", up->hub);
-	sub.sent_at_ms = tally_clock_now_ms();
-	sub.states     = states;
-	sub.n_states   = n;
+	sub.sent_at_ms  = tally_clock_now_ms();
+	sub.states      = states;
+	sub.n_states    = n;
+	sub.approvals   = up->apps;
+	sub.n_approvals = up->n_apps;
 	for (size_t i = 0; i < n; i++) {
 		if (states[i].version > sub.sender_version) {
 			sub.sender_version = states[i].version;
@@ -394,6 +401,7 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 {
 	struct tally_reply_log *log = NULL;
 	char                    held[TALLY_WIRE_TEXT_MAX];
+	bool                    new_instance = false;
 	int                     rv;
 
 	rv = tally_store_begin(st);
@@ -408,8 +416,19 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 		    "everything again",
 		    up->url, held, ack->hub_instance);
 		stats->resends++;
+		new_instance = true;
 	}
-	rv = tally_store_set_uplink_instance(st, up->name, ack->hub_instance);
+	/* The approvals that went with this exchange are the parent's now;
+	 * a new parent database gets all of them again on the next push. */
+	if (new_instance) {
+		rv = tally_approval_sent(st, up->name, 0);
+	} else if (up->n_apps > 0) {
+		rv = tally_approval_sent(st, up->name, up->apps_mark);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_set_uplink_instance(
+		    st, up->name, ack->hub_instance);
+	}
 	for (size_t i = 0; rv == TALLY_OK && i < ack->n_items; i++) {
 		const struct tally_ack_item *it = &ack->items[i];
 
@@ -588,7 +607,18 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 			free(states);
 			return rv;
 		}
-		rv = exchange(up, tally_store_region(st), states, n, &ack);
+		/* The approvals changed since the parent last took them go
+		 * with the first exchange (approval.h); a parent that
+		 * compares regions does not take them. */
+		if (rv == TALLY_OK && first && up->with_below) {
+			rv = tally_approval_pending(st, up->name,
+			    TALLY_WIRE_APPROVALS_MAX, &up->apps, &up->n_apps,
+			    &up->apps_mark);
+		}
+		if (rv == TALLY_OK) {
+			rv = exchange(
+			    up, tally_store_region(st), states, n, &ack);
+		}
 		if (rv == TALLY_OK && ack->has_error) {
 			TALLY_LOG(TALLY_LOG_ERROR,
 			    "uplink %s: submission refused: %s", up->url,
@@ -610,6 +640,9 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		}
 		tally_ack_free(ack);
 		free(states);
+		free(up->apps);
+		up->apps   = NULL;
+		up->n_apps = 0;
 		if (rv != TALLY_OK) {
 			return rv;
 		}

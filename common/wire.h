@@ -25,9 +25,10 @@
 /* The largest message accepted; listeners set NNG_OPT_RECVMAXSZ to it. */
 #define TALLY_WIRE_MSG_MAX (4u * 1024u * 1024u)
 /* The most states one submission may carry. */
-#define TALLY_WIRE_STATES_MAX 8192
-#define TALLY_WIRE_TEXT_MAX   64
-#define TALLY_WIRE_REASON_MAX 160
+#define TALLY_WIRE_STATES_MAX    8192
+#define TALLY_WIRE_APPROVALS_MAX 4096
+#define TALLY_WIRE_TEXT_MAX      64
+#define TALLY_WIRE_REASON_MAX    160
 /* A change reason (PartialState.change_reason): at most 255 bytes of
  * UTF-8, so 256 with the terminator. */
 #define TALLY_WIRE_CHANGE_REASON_MAX 256
@@ -39,6 +40,8 @@
  * far less than the 4 MiB of tiny states a hostile peer could send would
  * ask for. */
 #define TALLY_WIRE_DECODE_BUDGET (16u * 1024u * 1024u)
+
+struct tally_approval; /* approval.h */
 
 enum tally_ack_status {
 	TALLY_ACK_NONE      = 0, /* a decoded state that is valid so far */
@@ -98,6 +101,10 @@ struct tally_submission {
 	int64_t                  sent_at_ms;
 	struct tally_wire_state *states;
 	size_t                   n_states;
+	/* Approvals sent up (approval.h); owned by the submission when
+	 * decoded, borrowed when encoded. */
+	struct tally_approval *approvals;
+	size_t                 n_approvals;
 };
 
 struct tally_ack_item {

@@ -757,6 +757,13 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 				rv = state_refused(hub, sub->sender, ws);
 			}
 		}
+		/* Approvals made below travel up with the states. */
+		if (rv == TALLY_OK && hub->grp == NULL &&
+		    sub->n_approvals > 0) {
+			rv       = tally_approval_receive(hub->st, hub->cat,
+			          sub->sender, sub->approvals, sub->n_approvals);
+			*changed = true;
+		}
 		/* A submission that changed nothing (duplicates, an empty
 		 * exchange to learn the hub's instance) is not kept. */
 		if (rv == TALLY_OK && audited > 0) {

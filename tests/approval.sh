@@ -123,6 +123,46 @@ print("none" if a is None else a.get(key))
 EOF
 }
 
+# in_force HUB APPROVER: how many approvals by APPROVER in force HUB holds.
+in_force() {
+	sqlite3 -cmd ".timeout 5000" "$work/db/$1.db" \
+		"SELECT count(*) FROM approval WHERE approver = '$2' AND reopened_at IS NULL"
+}
+
+in_force_is() {
+	[ "$(in_force "$1" "$2")" == "$3" ]
+}
+
+# held_at HUB N: true when the hub's parent holds N of its states by
+# approval (marked held in its outbox).
+held_at() {
+	[ "$(sqlite3 -cmd ".timeout 5000" "$work/db/$1.db" \
+		"SELECT count(*) FROM uplink_ack WHERE status = 6")" -ge "$2" ]
+}
+
+# settle LABEL FILE HUB...: waits until every period of each hub, two
+# levels deep, equals the flat computation over the raw rows in FILE.
+settle() {
+	local label=$1 f=$2 end=$((SECONDS + deadline_s)) out=$work/out/settle.out
+	shift 2
+	cp "$work/raw/raw.csv" "$work/raw/keep.csv"
+	cp "$f" "$work/raw/raw.csv"
+	while :; do
+		if reports "$work/rep/settle" "$@" &&
+			flat_compare "$work/rep/settle"/*.json >"$out" 2>&1; then
+			ok "$label: $* equal the flat computation ($(tail -1 "$out" | sed 's/flat.py: compared \([0-9]*\) figures.*/\1 figures/'))"
+			break
+		fi
+		if [ $SECONDS -ge $end ]; then
+			not_ok "$label: $* did not reach the flat figures within ${deadline_s}s"
+			head -20 "$out"
+			break
+		fi
+		sleep 0.3
+	done
+	cp "$work/raw/keep.csv" "$work/raw/raw.csv"
+}
+
 # ------------------------------------------------------------------ setup
 for h in $province $city_a; do
 	"$node" keygen --out "$work/keys/$h" >/dev/null 2>>"$work/log/node.log"
@@ -225,6 +265,27 @@ cp "$work/raw/raw.csv" "$work/raw/corrected.csv"
 cp "$work/raw/approved.csv" "$work/raw/raw.csv"
 converge "f" $province $city_a
 cp "$work/raw/corrected.csv" "$work/raw/raw.csv"
+
+# ------------------------------------------- g. the province approves
+section "g. approvals travel up; the province approves city A"
+approve $city_a --region 130503 --period 2020 --key "$work/keys/$city_a.key"
+check "g: city A approves 130503 (exit)" $? 0
+check_true "g: both of city A's approvals in force reach the province" \
+	wait_until $deadline_s in_force_is $province $city_a 2
+approve $province --region $city_a --period 2020 --key "$work/keys/$province.key" --note "省级审核"
+check "g: now the province approves city A (exit)" $? 0
+# The correction of f is held at city A; city A reopens it there.
+unapprove $city_a --region 130502 --period 2020 --reason "县里更正4月数据"
+check "g: city A reopens 130502 (exit)" $? 0
+push 130502
+check "g: the correction lands at city A" "$accepted" 3
+check_true "g: ... and is held at the province: city A keeps it pending" \
+	wait_until $deadline_s held_at $city_a 3
+settle "g: city A has the correction" "$work/raw/corrected.csv" $city_a
+settle "g: the province keeps the figures it approved" "$work/raw/approved.csv" $province
+unapprove $province --region $city_a --period 2020 --reason "市里更正"
+check "g: the province reopens city A (exit)" $? 0
+converge "g: the held correction lands at the province" $province $city_a
 
 sanitizer_check
 finish
