@@ -312,7 +312,7 @@ read_row(sqlite3_stmt *s, struct tally_approval *a)
 
 #define APPROVAL_COLS                                                   \
 	"approver, child, period, approved_at, states, digest, key_id," \
-	" public_key, signature, note, reopened_at, reopen_reason"
+	" public_key, signature, note, reopened_at, reopen_reason, changed"
 
 /* The rows of sql (?1 bound to text1 when not NULL), in *out; *last is
  * the `changed` of the last row when last is not NULL. */

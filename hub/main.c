@@ -67,6 +67,7 @@ usage(FILE *out)
 	    "         children that are missing or late. --only-targets:\n"
 	    "         only the indicators with a target. Reads [hub] db,\n"
 	    "         targets and [due] from -c FILE too.\n"
+	    "  report ... --approved: each region as approved (approval.md)\n"
 	    "  report ... --as-of TIME\n"
 	    "         The figures as the hub held them at TIME: YYYY-MM-DD\n"
 	    "         (the end of that day) or YYYY-MM-DDTHH:MM[:SS], in\n"
@@ -259,6 +260,7 @@ struct hub_args {
 	const char *session_idle;
 	const char *login_delay;
 	bool        access;
+	bool        approved; /* report --approved */
 	/* How far ahead of the clock a version may be (run, repair). */
 	const char           *max_clock_skew;
 	struct tally_keyring *keyring; /* loaded, freed at exit */
@@ -302,6 +304,7 @@ enum {
 	OPT_PARENT_SERVER_NAME,
 	OPT_VERIFY,
 	OPT_AS_OF,
+	OPT_APPROVED,
 	OPT_BEFORE,
 	OPT_MAX_CLOCK_SKEW,
 	OPT_OUT,
@@ -339,6 +342,7 @@ static const struct option long_options[] = {
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "only-targets", no_argument, NULL, OPT_ONLY_TARGETS },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "approved", no_argument, NULL, OPT_APPROVED },
 	{ "before", required_argument, NULL, OPT_BEFORE },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "bom", no_argument, NULL, OPT_BOM },
@@ -1057,6 +1061,7 @@ cmd_report(struct hub_args *a)
 		}
 		o.depth = (int) d;
 	}
+	o.approved = a->approved;
 	if (a->as_of != NULL &&
 	    (tally_asof_parse(a->as_of, &o.as_of_ms) != TALLY_OK ||
 	        o.as_of_ms <= 0)) {
@@ -1402,6 +1407,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_VERIFY:
 			a.verify = true;
+			break;
+		case OPT_APPROVED:
+			a.approved = true;
 			break;
 		case OPT_AS_OF:
 			a.as_of = optarg;

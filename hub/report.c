@@ -16,6 +16,7 @@
  */
 #include "clock.h"
 #include "report.h"
+#include "report_approval.h"
 #include "report_print.h"
 
 #include "asof.h"
@@ -989,6 +990,53 @@ region_entry(const struct tally_catalog *cat, const struct tally_division *d,
 	    p ? json_string(p) : json_null(), "depth", depth, "indicators");
 }
 
+/* The regions' entries, each with its approval (report_approval.h);
+ * *at (one per region, freed by the caller) the time each was approved,
+ * 0 for none. */
+static int
+region_entries(const struct view *v, const struct span *sp,
+    const struct tally_period *period, json_t *regions, int64_t **at)
+{
+	struct tally_approval *list = NULL;
+	size_t                 n    = 0;
+	int rv = tally_approval_list(v->st, NULL, &list, &n);
+
+	*at = calloc(sp->n > 0 ? sp->n : 1, sizeof(**at));
+	if (rv == TALLY_OK && *at == NULL) {
+		rv = TALLY_ENOMEM;
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < sp->n; i++) {
+		json_t *e =
+		    region_entry(v->cat, sp->divs[i], sp->depth[i], period);
+
+		json_object_set_new(e, "approval",
+		    hub_report_approval(v->cat, list, n, v->hub->code,
+		        sp->divs[i]->code, period, &(*at)[i]));
+		json_array_append_new(regions, e);
+	}
+	free(list);
+	return rv;
+}
+
+/* A region's figure as the hub held it when it was approved (at_ms). */
+static int
+approved_figure(const struct view *v, const struct tally_indicator *ind,
+    const struct tally_period *period, const struct outlook *ol,
+    const struct tally_division *d, int64_t at_ms, json_t **out)
+{
+	struct view then = *v;
+	struct held h;
+	int         rv;
+
+	then.as_of_ms = at_ms;
+	rv            = held_load(&then, ind, period, &h);
+	if (rv == TALLY_OK) {
+		rv = figure_json(&then, &h, ol, d, out);
+	}
+	held_fini(&h);
+	return rv;
+}
+
 static const struct tally_division *
 report_top(const struct view *v, const char *region)
 {
@@ -1036,8 +1084,9 @@ report_json(
 	const struct tally_catalog  *cat = v->cat;
 	const struct tally_division *top = report_top(v, o->region);
 	struct span                  sp;
-	struct tally_period         *periods = NULL;
-	size_t                       np      = 0;
+	struct tally_period         *periods     = NULL;
+	size_t                       np          = 0;
+	int64_t                     *approved_at = NULL;
 	json_t                      *root, *regions, *chase;
 	int                          rv = TALLY_OK;
 
@@ -1057,11 +1106,10 @@ report_json(
 	as_of_json(v, root);
 	json_object_set_new(root, "hub", json_string(v->hub->code));
 	json_object_set_new(root, "region", json_string(top->code));
-	for (size_t i = 0; i < sp.n; i++) {
-		json_array_append_new(regions,
-		    region_entry(cat, sp.divs[i], sp.depth[i], &o->period));
+	rv = region_entries(v, &sp, &o->period, regions, &approved_at);
+	if (rv == TALLY_OK) {
+		rv = tally_store_periods(v->st, &periods, &np);
 	}
-	rv = tally_store_periods(v->st, &periods, &np);
 	for (size_t k = 0; rv == TALLY_OK && k < cat->n_indicators; k++) {
 		const struct tally_indicator *ind = &cat->indicators[k];
 		struct held                   h;
@@ -1091,7 +1139,10 @@ report_json(
 		for (size_t i = 0; rv == TALLY_OK && i < sp.n; i++) {
 			json_t *f = NULL;
 
-			rv = figure_json(v, &h, &ol, sp.divs[i], &f);
+			rv = o->approved && approved_at[i] > 0
+			    ? approved_figure(v, ind, &o->period, &ol,
+			          sp.divs[i], approved_at[i], &f)
+			    : figure_json(v, &h, &ol, sp.divs[i], &f);
 			if (rv == TALLY_OK) {
 				json_array_append_new(
 				    json_object_get(json_array_get(regions, i),
@@ -1107,6 +1158,7 @@ report_json(
 		held_fini(&h);
 	}
 	free(periods);
+	free(approved_at);
 	span_fini(&sp);
 	if (rv == TALLY_OK && v->as_of_ms == 0) {
 		rv = refused_json(v, root);

@@ -91,36 +91,42 @@ with_raw() {
 	cp "$keep" "$work/raw/raw.csv"
 }
 
-# approval_of FILE REGION INDICATOR FIELD: a field of the approval the
-# report shows for the region's figure.
+# approval_of FILE REGION FIELD: a field of the approval a report shows
+# for the region ("none" when it shows none).
 approval_of() {
 	"$python" - "$@" <<'EOF'
 import json, sys
-path, region, ind, key = sys.argv[1:5]
+path, region, key = sys.argv[1:4]
 with open(path, encoding="utf-8") as f:
     doc = json.load(f)
-def walk(o):
-    if isinstance(o, dict):
-        if o.get("region") == region or o.get("code") == region:
-            for k in ("indicators", "figures"):
-                for x in o.get(k, []) if isinstance(o.get(k), list) else []:
-                    if x.get("indicator", x.get("id")) == ind and "approval" in x:
-                        return x["approval"]
-            if "approval" in o:
-                return o["approval"]
-        for v in o.values():
-            r = walk(v)
-            if r is not None:
-                return r
-    elif isinstance(o, list):
-        for v in o:
-            r = walk(v)
-            if r is not None:
-                return r
-    return None
-a = walk(doc)
-print("none" if a is None else a.get(key))
+for r in doc["regions"]:
+    if r["code"] == region:
+        print(r.get("approval", {}).get(key, "none"))
+        break
+else:
+    print("none")
 EOF
+}
+
+# approved_reports LABEL FILE: `report --approved` of the province for
+# city A and its counties, every period, against the flat computation over
+# the raw rows in FILE (the figures as approved).
+approved_reports() {
+	local p ok_all=1
+	cp "$work/raw/raw.csv" "$work/raw/keep.csv"
+	cp "$2" "$work/raw/raw.csv"
+	rm -rf "$work/rep/appr"
+	mkdir -p "$work/rep/appr"
+	for p in $periods; do
+		report $province "$p" "$work/rep/appr/$p.json" --region $city_a --depth 1 --approved || ok_all=0
+	done
+	if [ $ok_all = 1 ] && flat_compare "$work/rep/appr"/*.json >"$work/out/appr.out" 2>&1; then
+		ok "$1 ($(tail -1 "$work/out/appr.out" | sed 's/flat.py: compared \([0-9]*\) figures.*/\1 figures/'))"
+	else
+		not_ok "$1"
+		head -20 "$work/out/appr.out"
+	fi
+	cp "$work/raw/keep.csv" "$work/raw/raw.csv"
 }
 
 # in_force HUB APPROVER: how many approvals by APPROVER in force HUB holds.
@@ -286,6 +292,55 @@ settle "g: the province keeps the figures it approved" "$work/raw/approved.csv" 
 unapprove $province --region $city_a --period 2020 --reason "市里更正"
 check "g: the province reopens city A (exit)" $? 0
 converge "g: the held correction lands at the province" $province $city_a
+
+# ------------------------------------- h. the report and --approved
+section "h. the report shows the approvals; --approved the figures as approved"
+approved_reports "h: reopened, the figures as last approved are the ones before the correction" \
+	"$work/raw/approved.csv"
+approve $province --region $city_a --period 2020 --key "$work/keys/$province.key"
+check "h: the province cannot approve city A again before city A re-approved 130502 (exit)" $? 65
+approve $city_a --region 130502 --period 2020 --key "$work/keys/$city_a.key"
+check "h: city A approves 130502 again (exit)" $? 0
+check_true "h: it reaches the province" wait_until $deadline_s in_force_is $province $city_a 2
+approve $province --region $city_a --period 2020 --key "$work/keys/$province.key"
+check "h: the province approves city A again (exit)" $? 0
+pdigest=$(echo "$out" | sed -n 's/.* digest \([0-9a-f]*\),.*/\1/p')
+report $province 2020 "$work/out/rep.json" --depth 2
+f=$work/out/rep.json
+check "h: 130502 approved, by city A" "$(approval_of "$f" 130502 status) $(approval_of "$f" 130502 by)" "approved 130500"
+check "h: city A approved, by the province, with the digest it signed" \
+	"$(approval_of "$f" $city_a status) $(approval_of "$f" $city_a by) $(approval_of "$f" $city_a digest)" \
+	"approved 130000 $pdigest"
+check "h: city B and its county unapproved" \
+	"$(approval_of "$f" $city_b status) $(approval_of "$f" 130602 status) $(approval_of "$f" 130602 by)" \
+	"unapproved unapproved None"
+check "h: the province itself partly (city B is not)" "$(approval_of "$f" $province status)" partly
+report $province 2020-03 "$work/out/rep-m.json" --depth 2
+check "h: a month inside the year approved too" "$(approval_of "$work/out/rep-m.json" 130503 status)" approved
+report $city_a 2020 "$work/out/rep-a.json" --depth 1
+check "h: city A's own report: 130503 approved by it" \
+	"$(approval_of "$work/out/rep-a.json" 130503 status) $(approval_of "$work/out/rep-a.json" 130503 by)" "approved 130500"
+approved_reports "h: approved again, --approved gives the figures as they are" "$work/raw/raw.csv"
+
+# ------------------------------------------------------------ i. audit
+section "i. audit --verify checks every approval"
+out=$("$hub" audit --db "$work/db/$city_a.db" --verify 2>&1)
+check "i: city A's store verifies (exit)" $? 0
+check "i: ... its approvals checked and signed" "$(echo "$out" | grep -c "^[1-9][0-9]* approvals checked, [1-9][0-9]* of their signatures verified$")" 1
+out=$("$hub" audit --db "$work/db/$province.db" --verify 2>&1)
+check "i: the province's store verifies, with city A's approvals (exit)" $? 0
+sqlite3 "$work/db/$city_a.db" "UPDATE region_state SET sum_a = sum_a + 1
+	WHERE region = '130503' AND indicator = '$ind' AND period = '2020-05'"
+out=$("$hub" audit --db "$work/db/$city_a.db" --verify 2>&1)
+check "i: after a hand edit of an approved state (exit)" $? 65
+check "i: ... the approval whose states changed is named" \
+	"$(echo "$out" | grep -c "^approval of 130503 2020 by 130500 at .*: the states it approved changed since")" 1
+sqlite3 "$work/db/$province.db" "UPDATE approval SET note = '篡改'
+	WHERE approver = '130000' AND reopened_at IS NULL"
+out=$("$hub" audit --db "$work/db/$province.db" --verify 2>&1)
+check "i: after a hand edit of an approval's note (exit)" $? 65
+check "i: ... its signature no longer matches" \
+	"$(echo "$out" | grep -c "^approval of 130500 2020 by 130000 at .*: the signature does not match")" 1
 
 sanitizer_check
 finish
