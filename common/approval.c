@@ -373,10 +373,14 @@ select_rows(struct tally_store *st, const char *sql, const char *text1,
 }
 
 int
-tally_approval_pending(struct tally_store *st, const char *uplink, size_t max,
-    struct tally_approval **out, size_t *n, int64_t *mark)
+tally_approval_pending(struct tally_store *st, const char *uplink,
+    const char *parent, size_t max, struct tally_approval **out, size_t *n,
+    int64_t *mark)
 {
-	char sql[512];
+	struct tally_approval *list = NULL;
+	size_t                 len = 0, k = 0;
+	char                   sql[512];
+	int                    rv;
 
 	*mark = 0;
 	snprintf(sql, sizeof(sql),
@@ -384,7 +388,77 @@ tally_approval_pending(struct tally_store *st, const char *uplink, size_t max,
 	    " coalesce((SELECT changed FROM approval_sent WHERE uplink = ?1),"
 	    " 0) ORDER BY changed LIMIT %zu",
 	    max);
-	return select_rows_changed(st, sql, uplink, out, n, mark);
+	rv = select_rows_changed(st, sql, uplink, &list, &len, mark);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (strcmp(list[i].approver, parent) != 0) {
+			list[k++] = list[i];
+		}
+	}
+	*out = list;
+	*n   = k;
+	return TALLY_OK;
+}
+
+int
+tally_approval_of(struct tally_store *st, const char *approver,
+    const char *child, struct tally_approval **out, size_t *n)
+{
+	struct tally_approval *list = NULL;
+	size_t                 len = 0, k = 0;
+	int rv = tally_approval_list(st, approver, &list, &len);
+
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (strcmp(list[i].child, child) == 0 &&
+		    list[i].reopened_ms == 0) {
+			list[k++] = list[i];
+		}
+	}
+	*out = list;
+	*n   = k;
+	return TALLY_OK;
+}
+
+int
+tally_approval_from_parent(struct tally_store *st, const char *parent,
+    const char *region, const struct tally_approval *a, size_t n,
+    int64_t now_ms)
+{
+	struct tally_approval *held = NULL;
+	size_t                 nh   = 0;
+	int                    rv   = TALLY_OK;
+
+	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
+		if (strcmp(a[i].approver, parent) == 0 &&
+		    strcmp(a[i].child, region) == 0 && a[i].reopened_ms == 0) {
+			rv = tally_approval_put(st, &a[i]);
+		}
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_approval_of(st, parent, region, &held, &nh);
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < nh; i++) {
+		bool listed = false;
+
+		for (size_t j = 0; j < n && !listed; j++) {
+			listed = a[j].approved_ms == held[i].approved_ms &&
+			    strcmp(a[j].period, held[i].period) == 0;
+		}
+		if (!listed) {
+			held[i].reopened_ms = now_ms;
+			snprintf(held[i].reopen_reason,
+			    sizeof(held[i].reopen_reason), "reopened by %s",
+			    parent);
+			rv = tally_approval_put(st, &held[i]);
+		}
+	}
+	free(held);
+	return rv;
 }
 
 int

@@ -160,10 +160,26 @@ int tally_approval_release_held(
     struct tally_store *st, const char *uplink, bool *released);
 
 /* The approvals changed since the parent on uplink last acknowledged
- * them, at most max, oldest first; *mark is the highest `changed` among
- * them, for tally_approval_sent. The caller frees *out with free(). */
+ * them, at most max, oldest first, but for those the parent made itself
+ * (parent: its region code), which it knows; *mark is the highest
+ * `changed` among them, for tally_approval_sent. The caller frees *out
+ * with free(). */
 int tally_approval_pending(struct tally_store *st, const char *uplink,
-    size_t max, struct tally_approval **out, size_t *n, int64_t *mark);
+    const char *parent, size_t max, struct tally_approval **out, size_t *n,
+    int64_t *mark);
+
+/* Takes, inside the caller's transaction, the list of parent's approvals
+ * of region in force that came with the parent's answer: each is added,
+ * and one held in force that the list leaves out is marked reopened (at
+ * now_ms), as the parent reopened it. */
+int tally_approval_from_parent(struct tally_store *st, const char *parent,
+    const char *region, const struct tally_approval *a, size_t n,
+    int64_t now_ms);
+
+/* approver's approvals in force of child, for the answer to child. The
+ * caller frees *out with free(). */
+int tally_approval_of(struct tally_store *st, const char *approver,
+    const char *child, struct tally_approval **out, size_t *n);
 
 /* Records, inside the caller's transaction, that the parent on uplink
  * acknowledged every approval up to mark; a mark of 0 forgets what was

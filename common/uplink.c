@@ -429,6 +429,14 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 		rv = tally_store_set_uplink_instance(
 		    st, up->name, ack->hub_instance);
 	}
+	/* What the parent approved of this region, so that it reopens
+	 * nothing under it (approval.h); a parent that compares regions
+	 * approves nothing. */
+	if (rv == TALLY_OK && up->with_below) {
+		rv = tally_approval_from_parent(st, up->hub,
+		    tally_store_region(st), ack->approvals, ack->n_approvals,
+		    tally_clock_now_ms());
+	}
 	for (size_t i = 0; rv == TALLY_OK && i < ack->n_items; i++) {
 		const struct tally_ack_item *it = &ack->items[i];
 
@@ -611,7 +619,7 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		 * with the first exchange (approval.h); a parent that
 		 * compares regions does not take them. */
 		if (rv == TALLY_OK && first && up->with_below) {
-			rv = tally_approval_pending(st, up->name,
+			rv = tally_approval_pending(st, up->name, up->hub,
 			    TALLY_WIRE_APPROVALS_MAX, &up->apps, &up->n_apps,
 			    &up->apps_mark);
 		}

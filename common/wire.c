@@ -724,6 +724,8 @@ tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len)
 	Tally__Ack        m     = TALLY__ACK__INIT;
 	Tally__StateAck  *items = NULL;
 	Tally__StateAck **ptrs  = NULL;
+	Tally__Approval  *apps  = NULL;
+	Tally__Approval **aptrs = NULL;
 	uint8_t          *body  = NULL;
 	size_t            blen;
 	int               rv = TALLY_ENOMEM;
@@ -754,6 +756,19 @@ tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len)
 	m.hub_instance = (char *) ack->hub_instance;
 	m.n_states     = ack->n_items;
 	m.states       = ptrs;
+	if (ack->n_approvals > 0) {
+		apps  = calloc(ack->n_approvals, sizeof(*apps));
+		aptrs = calloc(ack->n_approvals, sizeof(*aptrs));
+		if (apps == NULL || aptrs == NULL) {
+			goto fail;
+		}
+		for (size_t i = 0; i < ack->n_approvals; i++) {
+			approval_encode(&ack->approvals[i], &apps[i]);
+			aptrs[i] = &apps[i];
+		}
+		m.n_approvals = ack->n_approvals;
+		m.approvals   = aptrs;
+	}
 	if (ack->has_error) {
 		m.error = (char *) ack->error;
 	}
@@ -768,6 +783,8 @@ fail:
 	free(body);
 	free(items);
 	free(ptrs);
+	free(apps);
+	free(aptrs);
 	return rv;
 }
 
@@ -816,6 +833,31 @@ tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
 		ack->has_error = true;
 		copy_echo(ack->error, sizeof(ack->error), m->error);
 	}
+	if (m->n_approvals > TALLY_WIRE_APPROVALS_MAX) {
+		tally_fail(eb, rv, "malformed acknowledgement: approvals");
+		goto fail;
+	}
+	if (m->n_approvals > 0) {
+		ack->approvals =
+		    calloc(m->n_approvals, sizeof(*ack->approvals));
+		if (ack->approvals == NULL) {
+			rv = tally_fail(eb, TALLY_ENOMEM, "out of memory");
+			goto fail;
+		}
+		ack->n_approvals = m->n_approvals;
+	}
+	for (size_t i = 0; i < m->n_approvals; i++) {
+		const char *bad =
+		    approval_decode(m->approvals[i], &ack->approvals[i]);
+
+		if (bad != NULL) {
+			tally_fail(eb, rv,
+			    "malformed acknowledgement: field "
+			    "approvals[%zu].%s",
+			    i, bad);
+			goto fail;
+		}
+	}
 	ack->n_items = m->n_states;
 	for (size_t i = 0; i < m->n_states; i++) {
 		Tally__StateAck       *s  = m->states[i];
@@ -858,6 +900,7 @@ tally_ack_free(struct tally_ack *ack)
 		return;
 	}
 	free(ack->items);
+	free(ack->approvals);
 	free(ack);
 }
 

@@ -122,6 +122,10 @@ struct tally_ack {
 	char                   error[TALLY_WIRE_REASON_MAX];
 	struct tally_ack_item *items;
 	size_t                 n_items;
+	/* The parent's approvals of the child in force (approval.h); owned
+	 * when decoded, borrowed when encoded. */
+	struct tally_approval *approvals;
+	size_t                 n_approvals;
 };
 
 /* Packs sub into an envelope in a new buffer, freed by the caller with

@@ -327,12 +327,63 @@ do_approve(struct tally_store *st, const struct tally_catalog *cat,
 	return EX_OK;
 }
 
+/* Whether the parent's approval in force of this hub's region (it came
+ * with the parent's answers) lies over the period reopened: reopening
+ * here would then let through what the parent approved. why says which. */
 static int
-do_unapprove(struct tally_store *st, const struct approve_args *a)
+parent_holds(struct tally_store *st, const struct tally_catalog *cat,
+    const struct approve_args *a, char *why, size_t len, bool *holds)
 {
-	int64_t now = tally_clock_now_ms();
-	int     rv  = tally_store_begin(st);
+	const struct tally_division *d =
+	    tally_catalog_division(cat, tally_store_region(st));
+	struct tally_approval *list = NULL;
+	struct tally_period    p, q;
+	size_t                 n = 0;
+	int                    rv;
 
+	*holds = false;
+	if (d == NULL || d->parent_code[0] == '\0') {
+		return TALLY_OK;
+	}
+	rv = tally_approval_of(st, d->parent_code, d->code, &list, &n);
+	for (size_t i = 0; rv == TALLY_OK && i < n && !*holds; i++) {
+		char at[32];
+
+		if (tally_period_parse(list[i].period, &q) != 0 ||
+		    tally_period_parse(a->ptext, &p) != 0 ||
+		    !(tally_period_contains(&q, &p) ||
+		        tally_period_contains(&p, &q))) {
+			continue;
+		}
+		tally_approval_time(list[i].approved_ms, at);
+		snprintf(why, len,
+		    "%s of %s was approved by %s at %s; ask %s to reopen it "
+		    "first",
+		    list[i].period, list[i].child, list[i].approver, at,
+		    list[i].approver);
+		*holds = true;
+	}
+	free(list);
+	return rv;
+}
+
+static int
+do_unapprove(struct tally_store *st, const struct tally_catalog *cat,
+    const struct approve_args *a)
+{
+	int64_t now   = tally_clock_now_ms();
+	bool    holds = false;
+	char    why[256];
+	int     rv = tally_store_begin(st);
+
+	if (rv == TALLY_OK) {
+		rv = parent_holds(st, cat, a, why, sizeof(why), &holds);
+	}
+	if (rv == TALLY_OK && holds) {
+		tally_store_rollback(st);
+		return tally_cli_complain(
+		    prog, EX_DATAERR, "unapprove: %s", why);
+	}
 	if (rv == TALLY_OK) {
 		rv = tally_approval_reopen(st, tally_store_region(st),
 		    a->region, a->ptext, now, a->reason);
@@ -453,7 +504,7 @@ hub_approve_main(int argc, char **argv)
 	} else if (strcmp(a.cmd, "approve") == 0) {
 		ex = do_approve(st, cat, &a);
 	} else {
-		ex = do_unapprove(st, &a);
+		ex = do_unapprove(st, cat, &a);
 	}
 done:
 	tally_store_close(st);

@@ -781,6 +781,26 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 	return rv;
 }
 
+/* A child with children of its own (a city) is told which of this hub's
+ * approvals of it are in force, so that it does not reopen what lies
+ * under them (approval.h). A county cannot reopen anything: it is told
+ * nothing. Without the list the answer still goes: the child then keeps
+ * what it was told before. */
+static void
+ack_approvals(struct hub *hub, const char *sender, struct tally_ack *ack)
+{
+	const struct tally_division *d =
+	    tally_catalog_division(hub->cat, sender);
+
+	if (hub->grp != NULL || d == NULL ||
+	    d->first_child == TALLY_NO_INDEX ||
+	    tally_approval_of(hub->st, hub->region, sender, &ack->approvals,
+	        &ack->n_approvals) != TALLY_OK) {
+		ack->approvals   = NULL;
+		ack->n_approvals = 0;
+	}
+}
+
 static void
 ack_submission(
     struct hub *hub, struct hub_ctx *c, const struct tally_submission *sub)
@@ -798,6 +818,7 @@ ack_submission(
 		return;
 	}
 	ack.n_items = sub->n_states;
+	ack_approvals(hub, sub->sender, &ack);
 	for (size_t k = 0; k < sub->n_states; k++) {
 		const struct tally_wire_state *ws = &sub->states[k];
 		struct tally_ack_item         *it = &ack.items[k];
@@ -811,6 +832,7 @@ ack_submission(
 	}
 	ctx_send(c, &ack);
 	free(ack.items);
+	free(ack.approvals);
 }
 
 static void *

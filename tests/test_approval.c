@@ -272,13 +272,15 @@ START_TEST(test_store_rows)
 	    "mfg_pass_rate", "2020-07", 1, why, sizeof(why)));
 
 	/* The uplink sends it once. */
-	ck_assert_int_eq(
-	    tally_approval_pending(st, "parent", 100, &list, &n, &mark), 0);
+	ck_assert_int_eq(tally_approval_pending(
+	                     st, "parent", "130000", 100, &list, &n, &mark),
+	    0);
 	ck_assert_uint_eq(n, 1);
 	free(list);
 	ck_assert_int_eq(tally_approval_sent(st, "parent", mark), 0);
-	ck_assert_int_eq(
-	    tally_approval_pending(st, "parent", 100, &list, &n, &mark), 0);
+	ck_assert_int_eq(tally_approval_pending(
+	                     st, "parent", "130000", 100, &list, &n, &mark),
+	    0);
 	ck_assert_uint_eq(n, 0);
 	free(list);
 
@@ -291,8 +293,9 @@ START_TEST(test_store_rows)
 	    TALLY_ENOENT);
 	ck_assert(!tally_approval_holds(st, cat, "130100", "130102",
 	    "mfg_pass_rate", "2020-03", 20, why, sizeof(why)));
-	ck_assert_int_eq(
-	    tally_approval_pending(st, "parent", 100, &list, &n, &mark), 0);
+	ck_assert_int_eq(tally_approval_pending(
+	                     st, "parent", "130000", 100, &list, &n, &mark),
+	    0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(list[0].reopened_ms, a.approved_ms + 5);
 	ck_assert_str_eq(list[0].reopen_reason, "更正");
