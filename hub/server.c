@@ -784,8 +784,9 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 /* A child with children of its own (a city) is told which of this hub's
  * approvals of it are in force, so that it does not reopen what lies
  * under them (approval.h). A county cannot reopen anything: it is told
- * nothing. Without the list the answer still goes: the child then keeps
- * what it was told before. */
+ * nothing. A look that fails sends no list, which the child reads as none
+ * in force: it may then reopen under an approval of this hub, but what it
+ * lets through is still held here. */
 static void
 ack_approvals(struct hub *hub, const char *sender, struct tally_ack *ack)
 {
