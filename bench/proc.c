@@ -6,6 +6,7 @@
 #include "stats.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -278,7 +279,7 @@ parse_url(const char *url, struct sockaddr_in *sa, const char **path)
 }
 
 int
-bench_http_get(const char *url, int *status, size_t *body_len)
+bench_http_get(const char *url, bool gzip, int *status, size_t *body_len)
 {
 	struct sockaddr_in sa;
 	const char        *path;
@@ -298,8 +299,9 @@ bench_http_get(const char *url, int *status, size_t *body_len)
 		goto fail;
 	}
 	n = snprintf(req, sizeof(req),
-	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-	    path);
+	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+	    "%s\r\n",
+	    path, gzip ? "Accept-Encoding: gzip\r\n" : "");
 	if (n < 0 || (size_t) n >= sizeof(req) ||
 	    write(fd, req, (size_t) n) != n) {
 		goto fail;
@@ -336,10 +338,13 @@ bench_http_get(const char *url, int *status, size_t *body_len)
 	buf[len] = '\0';
 	body     = strstr(buf, "\r\n\r\n");
 	if (strncmp(buf, "HTTP/1.", 7) != 0 || body == NULL ||
-	    strlen(buf) < 12) {
+	    strlen(buf) < 12 || !isdigit((unsigned char) buf[9]) ||
+	    !isdigit((unsigned char) buf[10]) ||
+	    !isdigit((unsigned char) buf[11])) {
 		goto fail;
 	}
-	*status   = atoi(buf + 9);
+	*status =
+	    (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	*body_len = len - (size_t) (body + 4 - buf);
 	rv        = 0;
 fail:

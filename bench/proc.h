@@ -7,6 +7,7 @@
 #ifndef BENCH_PROC_H
 #define BENCH_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -51,9 +52,10 @@ long long bench_write_bytes(pid_t pid);
  * /proc/PID/stat; -1 when it cannot be read. */
 double bench_cpu_ms(pid_t pid);
 
-/* GET url ("http://HOST:PORT/PATH") with a fresh connection. Sets the
- * status code and the body length. Returns 0, or -1 on a connection or
- * protocol error. */
-int bench_http_get(const char *url, int *status, size_t *body_len);
+/* GET url ("http://HOST:PORT/PATH") with a fresh connection, saying
+ * "Accept-Encoding: gzip" when gzip is set, as a browser does. Sets the
+ * status code and the body length as sent (compressed or not). Returns
+ * 0, or -1 on a connection or protocol error. */
+int bench_http_get(const char *url, bool gzip, int *status, size_t *body_len);
 
 #endif

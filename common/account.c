@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "log.h"
 #include "period.h"
+#include "rows.h"
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -225,14 +226,15 @@ tally_account_set_disabled(
 	    name, disabled ? "1" : "0");
 }
 
+/* One row of ACCOUNT_COLUMNS into elem, a struct tally_account. */
 static void
-read_row(sqlite3_stmt *s, struct tally_account *a)
+read_row(sqlite3_stmt *s, void *elem)
 {
+	struct tally_account *a = elem;
+
 	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s",
-	    (const char *) sqlite3_column_text(s, 0));
-	snprintf(a->region, sizeof(a->region), "%s",
-	    (const char *) sqlite3_column_text(s, 1));
+	tally_rows_text(s, 0, a->name, sizeof(a->name));
+	tally_rows_text(s, 1, a->region, sizeof(a->region));
 	if (tally_role_parse(
 	        (const char *) sqlite3_column_text(s, 2), &a->role) != 0) {
 		a->role = TALLY_ROLE_VIEWER;
@@ -249,11 +251,10 @@ int
 tally_account_list(
     struct tally_store *st, struct tally_account **out, size_t *n)
 {
-	sqlite3              *db = tally_store_handle(st);
-	sqlite3_stmt         *s  = NULL;
-	struct tally_account *v  = NULL;
-	size_t                k = 0, cap = 0;
-	int                   rc, rv     = TALLY_OK;
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s  = NULL;
+	void         *v;
+	int           rc;
 
 	rc = sqlite3_prepare_v2(db,
 	    "SELECT " ACCOUNT_COLUMNS " FROM account ORDER BY name", -1, &s,
@@ -261,32 +262,13 @@ tally_account_list(
 	if (rc != SQLITE_OK) {
 		return tally_store_sqlite_error(db, rc, "account list");
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			struct tally_account *w;
-
-			cap = cap != 0 ? cap * 2 : 8;
-			w   = realloc(v, cap * sizeof(*v));
-			if (w == NULL) {
-				rv = TALLY_ENOMEM;
-				goto fail;
-			}
-			v = w;
-		}
-		read_row(s, &v[k++]);
-	}
-	if (rc != SQLITE_DONE) {
-		rv = tally_store_sqlite_error(db, rc, "account list");
-		goto fail;
-	}
+	rc = tally_rows_collect(db, s, sizeof(struct tally_account), read_row,
+	    "account list", &v, n);
 	sqlite3_finalize(s);
-	*out = v;
-	*n   = k;
-	return TALLY_OK;
-fail:
-	sqlite3_finalize(s);
-	free(v);
-	return rv;
+	if (rc == TALLY_OK) {
+		*out = v;
+	}
+	return rc;
 }
 
 int

@@ -69,13 +69,14 @@ set_aside(const char *prog, const char *db)
 
 int
 tally_admin_restore(const char *prog, const struct tally_catalog *cat,
-    const char *db, const char *from)
+    enum tally_admin_role role, const char *db, const char *from)
 {
 	struct tally_store *st = NULL;
 	struct tally_errbuf eb = { "" };
 	char                tmp[PATH_MAX + 32];
 	char                instance[64];
 	struct stat         sb;
+	size_t              restamped = 0;
 	int                 ex, rv;
 
 	if (db == NULL || from == NULL) {
@@ -93,6 +94,10 @@ tally_admin_restore(const char *prog, const struct tally_catalog *cat,
 	}
 	if (rv == TALLY_OK) {
 		rv = tally_store_renew_instance(st);
+		snprintf(eb.text, sizeof(eb.text), "%s", tally_strerror(rv));
+	}
+	if (rv == TALLY_OK && role == TALLY_ADMIN_NODE) {
+		rv = tally_store_restamp(st, &restamped);
 		snprintf(eb.text, sizeof(eb.text), "%s", tally_strerror(rv));
 	}
 	if (rv == TALLY_OK) {
@@ -117,8 +122,14 @@ tally_admin_restore(const char *prog, const struct tally_catalog *cat,
 		unlink(tmp);
 		return ex;
 	}
-	printf("restored %s from %s; new instance id %s: every child sends "
-	       "all its states again\n",
-	    db, from, instance);
+	if (role == TALLY_ADMIN_NODE) {
+		printf("restored %s from %s; its %zu states go to the hub "
+		       "again under new versions\n",
+		    db, from, restamped);
+	} else {
+		printf("restored %s from %s; new instance id %s: every child "
+		       "sends all its states again\n",
+		    db, from, instance);
+	}
 	return EX_OK;
 }

@@ -17,6 +17,16 @@ tally_clock_now_ms(void)
 	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+tally_clock_format_iso(int64_t ms, char *buf, size_t len)
+{
+	time_t    t = (time_t) (ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int64_t
 tally_clock_days_from_civil(int64_t y, int m, int d)
 {

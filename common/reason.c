@@ -5,21 +5,14 @@
  */
 #include "reason.h"
 
+#include "clock.h"
 #include "log.h"
+#include "rows.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static void
-copy_column(sqlite3_stmt *s, int i, char *buf, size_t len)
-{
-	const char *text = (const char *) sqlite3_column_text(s, i);
-
-	snprintf(buf, len, "%s", text != NULL ? text : "");
-}
 
 int
 tally_reason_put(struct tally_store *st, const char *region,
@@ -75,7 +68,7 @@ get_with(sqlite3 *db, sqlite3_stmt *s, const char *region,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*withdrawn = sqlite3_column_int(s, 0) != 0;
-		copy_column(s, 1, reason, len);
+		tally_rows_text(s, 1, reason, len);
 		rv = TALLY_OK;
 	} else {
 		rv = rc == SQLITE_DONE
@@ -166,6 +159,20 @@ tally_reason_attach(
 	return rv;
 }
 
+/* One row of tally_reason_withdrawals' query. */
+static void
+read_withdrawal(sqlite3_stmt *s, void *elem)
+{
+	struct tally_withdrawal *w = elem;
+
+	tally_rows_text(s, 0, w->region, sizeof(w->region));
+	tally_rows_text(s, 1, w->indicator, sizeof(w->indicator));
+	tally_rows_text(s, 2, w->period, sizeof(w->period));
+	w->version = (uint64_t) sqlite3_column_int64(s, 3);
+	w->at_ms   = sqlite3_column_int64(s, 4);
+	tally_rows_text(s, 5, w->reason, sizeof(w->reason));
+}
+
 int
 tally_reason_withdrawals(struct tally_store *st, const char *period,
     int64_t as_of_ms, struct tally_withdrawal **out, size_t *n)
@@ -180,11 +187,10 @@ tally_reason_withdrawals(struct tally_store *st, const char *period,
 	    " WHERE h.region = r.region AND h.indicator = r.indicator"
 	    " AND h.period = r.period AND h.held_from <= ?2)"
 	    " ORDER BY r.region, r.indicator, r.period";
-	sqlite3                 *db    = tally_store_handle(st);
-	sqlite3_stmt            *s     = NULL;
-	struct tally_withdrawal *arr   = NULL;
-	size_t                   count = 0, cap = 0;
-	int                      rc, rv         = TALLY_OK;
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s  = NULL;
+	void         *arr;
+	int           rc;
 
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
@@ -195,39 +201,13 @@ tally_reason_withdrawals(struct tally_store *st, const char *period,
 		sqlite3_bind_text(s, 1, period, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(s, 2, as_of_ms > 0 ? as_of_ms : INT64_MAX);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct tally_withdrawal *w;
-
-		if (count == cap) {
-			size_t                   ncap = cap == 0 ? 8 : cap * 2;
-			struct tally_withdrawal *p =
-			    realloc(arr, ncap * sizeof(*arr));
-			if (p == NULL) {
-				rv = TALLY_ENOMEM;
-				break;
-			}
-			arr = p;
-			cap = ncap;
-		}
-		w = &arr[count++];
-		copy_column(s, 0, w->region, sizeof(w->region));
-		copy_column(s, 1, w->indicator, sizeof(w->indicator));
-		copy_column(s, 2, w->period, sizeof(w->period));
-		w->version = (uint64_t) sqlite3_column_int64(s, 3);
-		w->at_ms   = sqlite3_column_int64(s, 4);
-		copy_column(s, 5, w->reason, sizeof(w->reason));
-	}
-	if (rv == TALLY_OK && rc != SQLITE_DONE) {
-		rv = tally_store_sqlite_error(db, rc, "withdrawals");
-	}
+	rc = tally_rows_collect(db, s, sizeof(struct tally_withdrawal),
+	    read_withdrawal, "withdrawals", &arr, n);
 	sqlite3_finalize(s);
-	if (rv != TALLY_OK) {
-		free(arr);
-		return rv;
+	if (rc == TALLY_OK) {
+		*out = arr;
 	}
-	*out = arr;
-	*n   = count;
-	return TALLY_OK;
+	return rc;
 }
 
 json_t *
@@ -237,13 +217,10 @@ tally_reason_json(
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr != NULL && i < n; i++) {
-		time_t    t = (time_t) (w[i].at_ms / 1000);
-		struct tm tm;
-		char      stamp[32];
-		json_t   *o;
+		char    stamp[TALLY_CLOCK_ISO_STRLEN];
+		json_t *o;
 
-		gmtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		tally_clock_format_iso(w[i].at_ms, stamp, sizeof(stamp));
 		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "region",
 		    w[i].region[0] != '\0' ? w[i].region : own_region,
 		    "indicator", w[i].indicator, "period", w[i].period,

@@ -3,13 +3,14 @@
  */
 #include "refusal.h"
 
+#include "clock.h"
 #include "log.h"
+#include "rows.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const refusal_schema =
     "CREATE TABLE IF NOT EXISTS refusal ("
@@ -65,15 +66,28 @@ tally_refusal_count(struct tally_store *st, const char *sender, int kind,
 	                         : tally_store_sqlite_error(db, rc, "refusal");
 }
 
+/* One row of tally_refusal_list's query. */
+static void
+read_refusal(sqlite3_stmt *s, void *elem)
+{
+	struct tally_refusal *r = elem;
+
+	tally_rows_text(s, 0, r->sender, sizeof(r->sender));
+	r->states      = (uint64_t) sqlite3_column_int64(s, 1);
+	r->conflicts   = (uint64_t) sqlite3_column_int64(s, 2);
+	r->submissions = (uint64_t) sqlite3_column_int64(s, 3);
+	r->last_ms     = sqlite3_column_int64(s, 4);
+	tally_rows_text(s, 5, r->last_reason, sizeof(r->last_reason));
+}
+
 int
 tally_refusal_list(
     struct tally_store *st, struct tally_refusal **out, size_t *n)
 {
-	sqlite3              *db    = tally_store_handle(st);
-	sqlite3_stmt         *s     = NULL;
-	struct tally_refusal *arr   = NULL;
-	size_t                count = 0, cap = 0;
-	int                   rc, rv         = TALLY_OK;
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s  = NULL;
+	void         *arr;
+	int           rc;
 
 	rc = sqlite3_prepare_v2(db,
 	    "SELECT sender, states, conflicts, submissions, last_at,"
@@ -86,44 +100,13 @@ tally_refusal_list(
 		*n   = 0;
 		return TALLY_OK;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct tally_refusal *r;
-		const char           *text;
-
-		if (count == cap) {
-			size_t                ncap = cap == 0 ? 8 : cap * 2;
-			struct tally_refusal *p =
-			    realloc(arr, ncap * sizeof(*arr));
-			if (p == NULL) {
-				rv = TALLY_ENOMEM;
-				break;
-			}
-			arr = p;
-			cap = ncap;
-		}
-		r = &arr[count++];
-		memset(r, 0, sizeof(*r));
-		text = (const char *) sqlite3_column_text(s, 0);
-		snprintf(r->sender, sizeof(r->sender), "%s", text ? text : "");
-		r->states      = (uint64_t) sqlite3_column_int64(s, 1);
-		r->conflicts   = (uint64_t) sqlite3_column_int64(s, 2);
-		r->submissions = (uint64_t) sqlite3_column_int64(s, 3);
-		r->last_ms     = sqlite3_column_int64(s, 4);
-		text           = (const char *) sqlite3_column_text(s, 5);
-		snprintf(r->last_reason, sizeof(r->last_reason), "%s",
-		    text ? text : "");
-	}
-	if (rv == TALLY_OK && rc != SQLITE_DONE) {
-		rv = tally_store_sqlite_error(db, rc, "refusal");
-	}
+	rc = tally_rows_collect(db, s, sizeof(struct tally_refusal),
+	    read_refusal, "refusal", &arr, n);
 	sqlite3_finalize(s);
-	if (rv != TALLY_OK) {
-		free(arr);
-		return rv;
+	if (rc == TALLY_OK) {
+		*out = arr;
 	}
-	*out = arr;
-	*n   = count;
-	return TALLY_OK;
+	return rc;
 }
 
 json_t *
@@ -132,13 +115,10 @@ tally_refusal_json(const struct tally_refusal *r, size_t n)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr != NULL && i < n; i++) {
-		time_t    t = (time_t) (r[i].last_ms / 1000);
-		struct tm tm;
-		char      stamp[32];
-		json_t   *o;
+		char    stamp[TALLY_CLOCK_ISO_STRLEN];
+		json_t *o;
 
-		gmtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		tally_clock_format_iso(r[i].last_ms, stamp, sizeof(stamp));
 		o = json_pack("{s:s?, s:I, s:I, s:I, s:s, s:s}", "sender",
 		    r[i].sender[0] != '\0' ? r[i].sender : NULL, "states",
 		    (json_int_t) r[i].states, "conflicts",

@@ -1476,6 +1476,62 @@ next_version(struct tally_store *st, uint64_t *out)
 	return TALLY_OK;
 }
 
+int
+tally_store_restamp(struct tally_store *st, size_t *changed)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t      v = 0;
+	int           rc, rv;
+
+	rv = tally_store_begin(st);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	rv = next_version(st, &v);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
+	rc = sqlite3_prepare_v2(st->db,
+	    "UPDATE snapshot SET version = ?1 WHERE version < ?1", -1, &s,
+	    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64) v);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "restamp");
+		goto fail;
+	}
+	*changed = (size_t) sqlite3_changes(st->db);
+	/* The history says from when the store held the new versions, so
+	 * that `report --as-of` reads them from now on and the old ones
+	 * before. */
+	rc = sqlite3_prepare_v2(st->db,
+	    "INSERT OR IGNORE INTO state_history (indicator, period, region,"
+	    " version, " STATE_COLS ", held_from, leaves_out) SELECT"
+	    " indicator, period, '', version, " STATE_COLS ", ?2, leaves_out"
+	    " FROM snapshot WHERE version = ?1",
+	    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64) v);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64) st->txn_ms);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rv = db_err(st, rc, "restamp");
+		goto fail;
+	}
+	rv = tally_store_commit(st);
+	if (rv == TALLY_OK) {
+		return TALLY_OK;
+	}
+fail:
+	tally_store_rollback(st);
+	return rv;
+}
+
 static void
 bind_kind_values(sqlite3_stmt *s, int first, const struct tally_indicator *ind,
     const struct tally_obs *o)

@@ -95,6 +95,13 @@ const char *tally_store_instance_id(const struct tally_store *st);
  * all its states again, as after a restore from a backup. */
 int tally_store_renew_instance(struct tally_store *st);
 
+/* Gives every state of the store's own (its snapshots) one new version,
+ * above all it gave before, in a transaction of its own, so that they
+ * are pending again and win over what the parent was sent after a
+ * backup: a county store restored from a copy then holds its parent to
+ * exactly the restored figures. *changed receives how many. */
+int tally_store_restamp(struct tally_store *st, size_t *changed);
+
 int  tally_store_begin(struct tally_store *st);
 int  tally_store_commit(struct tally_store *st);
 void tally_store_rollback(struct tally_store *st);

@@ -63,6 +63,31 @@ tally_parse_whole(const char *s, long long lo, long long hi, long long *out)
 	return TALLY_OK;
 }
 
+int
+tally_parse_duration(const char *s, long long max_s, long long *out)
+{
+	static const char   units[] = "smhd";
+	static const double mult[]  = { 1, 60, 3600, 86400 };
+	char                num[32];
+	size_t              n = s != NULL ? strlen(s) : 0;
+	double              v, m = 1;
+
+	if (n == 0 || n >= sizeof(num)) {
+		return TALLY_EINVAL;
+	}
+	memcpy(num, s, n + 1);
+	if (strchr(units, num[n - 1]) != NULL) {
+		m          = mult[strchr(units, num[n - 1]) - units];
+		num[n - 1] = '\0';
+	}
+	if (tally_parse_double(num, &v) != TALLY_OK || v < 0 ||
+	    v * m > (double) max_s || v * m != floor(v * m)) {
+		return TALLY_EINVAL;
+	}
+	*out = (long long) (v * m);
+	return TALLY_OK;
+}
+
 bool
 tally_text_empty(const char *s)
 {

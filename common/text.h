@@ -19,6 +19,11 @@ int tally_parse_double(const char *s, double *out);
 int tally_parse_whole(
     const char *s, long long lo, long long hi, long long *out);
 
+/* Parses a duration in whole seconds from 0 to max_s occupying all of s:
+ * a number of seconds, or a number followed by s, m, h or d ("90",
+ * "15m", "1.5h", "2d"). TALLY_EINVAL otherwise. */
+int tally_parse_duration(const char *s, long long max_s, long long *out);
+
 /* True when s is NULL or "": an absent field, read the same everywhere. */
 bool tally_text_empty(const char *s);
 

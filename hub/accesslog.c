@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <time.h>
 
 int
 hub_accesslog_add(struct tally_store *st, const char *name,
@@ -45,16 +44,6 @@ hub_accesslog_add(struct tally_store *st, const char *name,
 		return TALLY_EDB;
 	}
 	return TALLY_OK;
-}
-
-static void
-format_ms(int64_t ms, char *buf, size_t len)
-{
-	time_t    t = (time_t) (ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* A CSV field, quoted when it needs to be. */
@@ -126,7 +115,8 @@ hub_accesslog_print(
 		const char *f[6];
 		char        when[32];
 
-		format_ms(sqlite3_column_int64(s, 0), when, sizeof(when));
+		tally_clock_format_iso(
+		    sqlite3_column_int64(s, 0), when, sizeof(when));
 		f[0] = when;
 		for (int i = 1; i < 6; i++) {
 			f[i] = (const char *) sqlite3_column_text(s, i);

@@ -30,6 +30,7 @@
 #include "asof.h"
 #include "brief.h"
 #include "clock.h"
+#include "compress.h"
 #include "httpaddr.h"
 #include "pem.h"
 #include "compare.h"
@@ -689,9 +690,10 @@ queue(struct MHD_Connection *conn, unsigned int status,
 }
 
 /* The response for r's document (or, if it cannot be encoded, a 500),
- * which it frees; NULL when no response could be made. */
+ * which it frees, gzip-compressed when gzip is set (compress.h); NULL
+ * when no response could be made. */
 static struct MHD_Response *
-json_response(struct http_reply *r, bool allow)
+json_response(struct http_reply *r, bool allow, bool gzip)
 {
 	struct MHD_Response *resp = NULL;
 	char                *text = NULL;
@@ -709,11 +711,7 @@ json_response(struct http_reply *r, bool allow)
 		resp      = MHD_create_response_from_buffer(
 		         sizeof(oom) - 1, (void *) oom, MHD_RESPMEM_PERSISTENT);
 	} else {
-		resp = MHD_create_response_from_buffer_with_free_callback(
-		    strlen(text), text, free);
-		if (resp == NULL) {
-			free(text);
-		}
+		resp = hub_compress_response(text, strlen(text), gzip);
 	}
 	if (resp != NULL &&
 	    (!add_headers(resp, false) ||
@@ -730,24 +728,26 @@ json_response(struct http_reply *r, bool allow)
 static enum MHD_Result
 send_json(struct MHD_Connection *conn, struct http_reply *r, bool allow)
 {
-	struct MHD_Response *resp = json_response(r, allow);
+	struct MHD_Response *resp =
+	    json_response(r, allow, hub_compress_wanted(conn));
 
 	return queue(conn, r->status, resp);
 }
 
-/* What identifies a report query: every option the request can set,
- * and the scope it is shown for (access.h). */
+/* What identifies a report answer: every option the request can set,
+ * the scope it is shown for (access.h) and whether it is compressed. */
 static void
-report_key(const struct hub_http *h, const struct hub_report_opts *o,
+report_key(const struct hub_http *h, const struct hub_report_opts *o, bool gz,
     char *buf, size_t len)
 {
 	char period[TALLY_PERIOD_STRLEN];
 
 	tally_period_format(&o->period, period);
-	snprintf(buf, len, "%s|%s|%s|%d|%lld|%s", period,
+	snprintf(buf, len, "%s|%s|%s|%d|%lld|%s|%d", period,
 	    o->region != NULL ? o->region : "",
 	    o->ind != NULL ? o->ind->id : "", o->depth,
-	    (long long) o->as_of_ms, scope_of(h) != NULL ? scope_of(h) : "");
+	    (long long) o->as_of_ms, scope_of(h) != NULL ? scope_of(h) : "",
+	    gz);
 }
 
 /* The time until which a report of o rendered at now_ms stays exact with
@@ -810,7 +810,7 @@ send_report(struct hub_http *h, struct MHD_Connection *conn,
 	json_t                *doc = NULL;
 	char                   key[sizeof(slot->key)];
 	uint64_t               dv   = 0;
-	bool                   have = false;
+	bool                   have = false, gz;
 	int64_t                now;
 	int                    rv;
 
@@ -818,7 +818,8 @@ send_report(struct hub_http *h, struct MHD_Connection *conn,
 		return send_json(conn, &r, false);
 	}
 	now = (int64_t) tally_clock_now_ms();
-	report_key(h, &o, key, sizeof(key));
+	gz  = hub_compress_wanted(conn);
+	report_key(h, &o, gz, key, sizeof(key));
 	have = tally_store_data_version(h->st, &dv) == TALLY_OK;
 	for (size_t i = 0; have && i < HUB_HTTP_CACHE_MAX; i++) {
 		struct http_cached *c = &h->cache[i];
@@ -833,7 +834,7 @@ send_report(struct hub_http *h, struct MHD_Connection *conn,
 	o.now_ms = now;
 	rv       = hub_report_json(h->cat, h->st, &o, &doc);
 	reply_from(&r, rv, doc, o.region, h);
-	resp = json_response(&r, false);
+	resp = json_response(&r, false, gz);
 	if (resp == NULL || r.status != MHD_HTTP_OK || !have) {
 		return queue(conn, r.status, resp);
 	}
@@ -1088,8 +1089,7 @@ send_page(struct MHD_Connection *conn, const unsigned char *html, size_t len)
 {
 	struct MHD_Response *resp;
 
-	resp = MHD_create_response_from_buffer(
-	    len, (void *) html, MHD_RESPMEM_PERSISTENT);
+	resp = hub_compress_static(html, len, hub_compress_wanted(conn));
 	if (resp != NULL && !add_headers(resp, true)) {
 		MHD_destroy_response(resp);
 		resp = NULL;
@@ -1107,7 +1107,7 @@ send_web(struct MHD_Connection *conn, struct hub_web_reply *w)
 	bool                 ok = true;
 
 	w->doc = NULL;
-	resp   = json_response(&r, false);
+	resp   = json_response(&r, false, hub_compress_wanted(conn));
 	if (resp == NULL) {
 		return queue(conn, r.status, NULL);
 	}

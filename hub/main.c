@@ -13,7 +13,7 @@
 #include "clock.h"
 #include "compare.h"
 #include "errors.h"
-#include "groups.h"
+#include "groupconf.h"
 #include "log.h"
 #include "maint.h"
 #include "repair.h"
@@ -230,7 +230,7 @@ struct hub_args {
 	const char *due_days_cli;
 	bool        explain;
 	bool        only_targets;
-	/* Comparison: --group, --latest and the settings of groups.h. */
+	/* Comparison: --group, --latest and the settings of groupconf.h. */
 	const char       *group;
 	bool              latest;
 	struct hub_groups groups;
@@ -394,34 +394,21 @@ parse_days(const char *s, int *out)
 	return TALLY_OK;
 }
 
-/* Parses max_clock_skew: seconds, or a number with a unit s, m, h or d,
- * from 0 to ten years; the default is one day. */
+/* Parses max_clock_skew (text.h), from 0 to ten years; the default is
+ * one day. */
 static int
 parse_skew(const char *s, int64_t *out)
 {
-	static const char   units[] = "smhd";
-	static const double mult[]  = { 1, 60, 3600, 86400 };
-	char                num[32];
-	size_t              n = s != NULL ? strlen(s) : 0;
-	double              v, m = 1;
+	long long v;
 
 	if (s == NULL) {
 		*out = TALLY_ADMIT_SKEW_DEFAULT_S;
 		return TALLY_OK;
 	}
-	if (n == 0 || n >= sizeof(num)) {
+	if (tally_parse_duration(s, TALLY_ADMIT_SKEW_MAX_S, &v) != TALLY_OK) {
 		return TALLY_EINVAL;
 	}
-	memcpy(num, s, n + 1);
-	if (strchr(units, num[n - 1]) != NULL) {
-		m          = mult[strchr(units, num[n - 1]) - units];
-		num[n - 1] = '\0';
-	}
-	if (tally_parse_double(num, &v) != TALLY_OK || v < 0 ||
-	    v * m > (double) TALLY_ADMIT_SKEW_MAX_S || v * m != floor(v * m)) {
-		return TALLY_EINVAL;
-	}
-	*out = (int64_t) (v * m);
+	*out = (int64_t) v;
 	return TALLY_OK;
 }
 
@@ -468,20 +455,15 @@ static int
 hub_ini_handler(
     void *arg, const char *section, const char *name, const char *value)
 {
-	static const char *keys[] = { "db", "region", "listen", "parent",
-		"ready_file", "contexts", "http", "targets", "due_days",
-		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
-		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
-		"parent_server_name", "max_clock_skew", "https_cert",
-		"https_key", "session_idle", "login_delay" };
-	struct hub_args   *a      = arg;
-	const char **slots[] = { &a->db, &a->region, &a->listen, &a->parent,
-		&a->ready_file, &a->contexts, &a->http, &a->targets,
-		&a->due_days, &a->group, &a->keys, &a->key, &a->tls_cert,
-		&a->tls_key, &a->tls_ca, &a->tls_require_client, &a->parent_ca,
-		&a->parent_cert, &a->parent_key, &a->parent_server_name,
-		&a->max_clock_skew, &a->https_cert, &a->https_key,
-		&a->session_idle, &a->login_delay };
+	struct hub_args *a = arg;
+	/* In the order of hub_maint_keys. */
+	const char **slots[HUB_MAINT_KEYS] = { &a->db, &a->region, &a->listen,
+		&a->parent, &a->ready_file, &a->contexts, &a->http,
+		&a->targets, &a->due_days, &a->group, &a->keys, &a->key,
+		&a->tls_cert, &a->tls_key, &a->tls_ca, &a->tls_require_client,
+		&a->parent_ca, &a->parent_cert, &a->parent_key,
+		&a->parent_server_name, &a->max_clock_skew, &a->https_cert,
+		&a->https_key, &a->session_idle, &a->login_delay };
 	char        *copy;
 	int          taken;
 
@@ -500,8 +482,8 @@ hub_ini_handler(
 		    section);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(name, keys[i]) != 0) {
+	for (size_t i = 0; i < HUB_MAINT_KEYS; i++) {
+		if (strcmp(name, hub_maint_keys[i]) != 0) {
 			continue;
 		}
 		if (*slots[i] != NULL) {
@@ -579,7 +561,7 @@ load_settings(struct hub_args *a)
 	return EX_OK;
 }
 
-/* The comparison hubs a region's hub reports to (groups.h); the
+/* The comparison hubs a region's hub reports to (groupconf.h); the
  * comparison-hub settings are refused here. */
 static int
 compare_uplinks(struct hub_args *a, struct hub_config *cfg)

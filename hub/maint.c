@@ -6,10 +6,11 @@
 #include "maint.h"
 
 #include "admin.h"
+#include "admit.h"
 #include "catalog.h"
 #include "cli.h"
 #include "errors.h"
-#include "groups.h"
+#include "groupconf.h"
 #include "inifile.h"
 #include "sign.h"
 #include "storeinfo.h"
@@ -53,17 +54,18 @@ whole(const char *s, double lo, double hi)
 	    d == (int) d;
 }
 
+const char *const hub_maint_keys[HUB_MAINT_KEYS] = { "db", "region", "listen",
+	"parent", "ready_file", "contexts", "http", "targets", "due_days",
+	"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
+	"tls_require_client", "parent_ca", "parent_cert", "parent_key",
+	"parent_server_name", "max_clock_skew", "https_cert", "https_key",
+	"session_idle", "login_delay" };
+
 /* The keys of [hub]: known, given once. */
 static void
 check_hub_names(struct check *c)
 {
-	static const char *keys[] = { "db", "region", "listen", "parent",
-		"ready_file", "contexts", "http", "targets", "due_days",
-		"group", "keys", "key", "tls_cert", "tls_key", "tls_ca",
-		"tls_require_client", "parent_ca", "parent_cert", "parent_key",
-		"parent_server_name", "https_cert", "https_key",
-		"session_idle", "login_delay" };
-	char               err[256];
+	char err[256];
 
 	for (size_t i = 0; i < c->ini->n; i++) {
 		const struct tally_ini_entry *e     = &c->ini->entries[i];
@@ -96,8 +98,9 @@ check_hub_names(struct check *c)
 			    "[groups], [standard] or [compare])");
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			known = known || strcmp(e->name, keys[k]) == 0;
+		for (size_t k = 0; k < HUB_MAINT_KEYS; k++) {
+			known =
+			    known || strcmp(e->name, hub_maint_keys[k]) == 0;
 		}
 		if (!known) {
 			problem(c, e, "unknown key");
@@ -218,6 +221,7 @@ check_files(struct check *c)
 		"https_key" };
 	const struct tally_ini_entry *e;
 	struct tally_errbuf           eb = { "" };
+	long long                     skew;
 
 	e = hub_key(c, "keys");
 	if (e != NULL) {
@@ -276,6 +280,14 @@ check_files(struct check *c)
 	if (e != NULL && !whole(e->value, 1, 1024)) {
 		problem(c, e, "not a number of contexts (1..1024)");
 	}
+	e = hub_key(c, "max_clock_skew");
+	if (e != NULL &&
+	    tally_parse_duration(e->value, TALLY_ADMIT_SKEW_MAX_S, &skew) !=
+	        TALLY_OK) {
+		problem(c, e,
+		    "not a duration: seconds or a number with s, m, h or d "
+		    "(at most 3660d)");
+	}
 }
 
 static int
@@ -325,7 +337,8 @@ restore(const char *prog, const struct hub_maint_args *m)
 	int                   ex  = tally_cli_load_catalog(prog, &cat);
 
 	if (ex == EX_OK) {
-		ex = tally_admin_restore(prog, cat, m->db, m->from);
+		ex = tally_admin_restore(
+		    prog, cat, TALLY_ADMIN_HUB, m->db, m->from);
 	}
 	tally_catalog_free(cat);
 	return ex;

@@ -14,6 +14,11 @@ struct hub_maint_args {
 	const char *from;
 };
 
+/* The keys of a hub's [hub] section, read by `run` and checked by
+ * `check-config` from this one list. */
+#define HUB_MAINT_KEYS 25
+extern const char *const hub_maint_keys[HUB_MAINT_KEYS];
+
 /* Runs cmd when it is one of these and returns its exit code; -1 for
  * any other command. */
 int hub_maint_command(

@@ -10,16 +10,16 @@
  * children are missing.
  *
  * With an as-of time (report.h) the same documents are built from the
- * store's history instead of its current tables: only the functions
- * named view_* below choose the source, so a report as of a time can
- * never be computed differently from a report of now.
+ * store's history instead of its current tables: only the view (view.h)
+ * chooses the source, so a report as of a time can never be computed
+ * differently from a report of now.
  */
-#include "clock.h"
 #include "report.h"
 #include "report_approval.h"
 #include "report_print.h"
+#include "view.h"
 
-#include "asof.h"
+#include "clock.h"
 #include "errors.h"
 #include "figure.h"
 #include "reason.h"
@@ -34,178 +34,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* What a report reads from: the hub's database and its settings. */
-struct view {
-	const struct tally_catalog  *cat;
-	struct tally_store          *st;
-	const struct tally_division *hub;
-	const struct tally_due      *due;
-	struct tally_due             default_due;
-	int64_t                      now_ms;
-	/* 0: the current tables; else the history as of this Unix ms. */
-	int64_t as_of_ms;
-};
-
-/* Every state the hub holds for one (indicator, period). */
-struct held {
-	const struct tally_indicator *ind;
-	struct tally_period           period;
-	bool                          has_own;
-	struct tally_state            own;
-	uint64_t                      own_version;
-	struct tally_region_state    *rs; /* sorted by region code */
-	size_t                        n;
-};
-
-static void
-view_init(struct view *v, const struct tally_catalog *cat,
-    struct tally_store *st, const struct tally_due *due, int64_t now_ms)
-{
-	memset(v, 0, sizeof(*v));
-	v->cat = cat;
-	v->st  = st;
-	v->hub = tally_catalog_division(cat, tally_store_region(st));
-	tally_due_init(&v->default_due);
-	v->due    = due != NULL ? due : &v->default_due;
-	v->now_ms = now_ms > 0 ? now_ms : tally_clock_now_ms();
-}
-
-/* Reads a report's figures as they stood at as_of_ms (0: now), and judges
- * what is late or overdue at that time. */
-static void
-view_as_of(struct view *v, int64_t as_of_ms)
-{
-	if (as_of_ms > 0) {
-		v->as_of_ms = as_of_ms;
-		v->now_ms   = as_of_ms;
-	}
-}
-
-/* The report's data source: the current tables, or the history. */
-static int
-view_snapshot(const struct view *v, const struct tally_indicator *ind,
-    const struct tally_period *p, struct tally_state *state, uint64_t *version)
-{
-	if (v->as_of_ms > 0) {
-		return tally_store_snapshot_asof(
-		    v->st, ind, p, v->as_of_ms, state, version);
-	}
-	return tally_store_snapshot(v->st, ind, p, state, version);
-}
-
-static int
-view_held_states(const struct view *v, const struct tally_indicator *ind,
-    const struct tally_period *p, struct tally_region_state **out, size_t *n)
-{
-	if (v->as_of_ms > 0) {
-		return tally_store_held_states_asof(
-		    v->st, ind, p, v->as_of_ms, out, n);
-	}
-	return tally_store_held_states(v->st, ind, p, out, n);
-}
-
-static int
-view_observations(const struct view *v, const struct tally_indicator *ind,
-    const struct tally_period *p, struct tally_obs **out, size_t *n)
-{
-	if (v->as_of_ms > 0) {
-		return tally_store_observations_asof(
-		    v->st, ind, p, v->as_of_ms, out, n);
-	}
-	return tally_store_observations(v->st, ind, p, out, n);
-}
-
-/* Sets "as_of" on a document read from the history. */
-static void
-as_of_json(const struct view *v, json_t *root)
-{
-	char text[TALLY_ASOF_STRLEN];
-
-	if (v->as_of_ms > 0) {
-		tally_asof_format(v->as_of_ms, text, sizeof(text));
-		json_object_set_new(root, "as_of", json_string(text));
-	}
-}
-
-static void
-view_fini(struct view *v)
-{
-	tally_due_fini(&v->default_due);
-}
-
-static int
-held_load(const struct view *v, const struct tally_indicator *ind,
-    const struct tally_period *p, struct held *h)
-{
-	int rv;
-
-	memset(h, 0, sizeof(*h));
-	h->ind    = ind;
-	h->period = *p;
-	rv        = view_snapshot(v, ind, p, &h->own, &h->own_version);
-	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
-		return rv;
-	}
-	h->has_own = rv == TALLY_OK;
-	return view_held_states(v, ind, p, &h->rs, &h->n);
-}
-
-static void
-held_fini(struct held *h)
-{
-	free(h->rs);
-	h->rs = NULL;
-}
-
-static int
-compare_region(const void *key, const void *elem)
-{
-	const struct tally_region_state *r = elem;
-
-	return strcmp(key, r->region);
-}
-
-/* The held state of a region below the hub, or NULL. */
-static const struct tally_region_state *
-held_find(const struct held *h, const char *code)
-{
-	if (h->n == 0) {
-		return NULL;
-	}
-	return bsearch(code, h->rs, h->n, sizeof(*h->rs), compare_region);
-}
-
-/* The state of code (the hub's own snapshot or a region's below), or
- * NULL; *version is set when it is not NULL. */
-static const struct tally_state *
-held_state(const struct view *v, const struct held *h, const char *code,
-    uint64_t *version)
-{
-	const struct tally_region_state *r;
-
-	if (strcmp(code, v->hub->code) == 0) {
-		if (h->has_own && version != NULL) {
-			*version = h->own_version;
-		}
-		return h->has_own ? &h->own : NULL;
-	}
-	r = held_find(h, code);
-	if (r != NULL && version != NULL) {
-		*version = r->version;
-	}
-	return r != NULL ? &r->state : NULL;
-}
-
-/* True when code is the hub's region or lies below it, for some period
- * when the region changes parent. */
-static bool
-view_holds(const struct view *v, const char *code)
-{
-	return strcmp(code, v->hub->code) == 0 ||
-	    tally_catalog_is_below_ever(v->cat, v->hub->code, code);
-}
 
 static json_t *
 iso_time(int64_t ms)
@@ -213,14 +41,11 @@ iso_time(int64_t ms)
 	/* The last time formatted: a report shows the same due date for
 	 * every region of an indicator. */
 	static _Thread_local int64_t last_s = INT64_MIN;
-	static _Thread_local char    last[32];
-	struct tm                    tm;
-	time_t                       t = (time_t) (ms / 1000);
+	static _Thread_local char    last[TALLY_CLOCK_ISO_STRLEN];
 
-	if ((int64_t) t != last_s) {
-		gmtime_r(&t, &tm);
-		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		last_s = (int64_t) t;
+	if (ms / 1000 != last_s) {
+		tally_clock_format_iso(ms, last, sizeof(last));
+		last_s = ms / 1000;
 	}
 	return json_string(last);
 }
@@ -268,14 +93,14 @@ child_count(const struct tally_catalog *cat, const struct tally_division *d,
 
 /* Evaluates t for region d, whose figures for t's period are in h. */
 static int
-target_json(const struct view *v, const struct held *h,
+target_json(const struct hub_view *v, const struct hub_view_held *h,
     const struct tally_division *d, const struct tally_target *t, json_t **out)
 {
 	const struct tally_catalog *cat = v->cat;
 	struct tally_target_input   in;
 	struct tally_target_result  res;
 	struct tally_target_child  *kids = NULL;
-	struct held                 base;
+	struct hub_view_held        base;
 	bool                        have_base = false;
 	json_t                     *o;
 	size_t                      n = 0;
@@ -283,15 +108,15 @@ target_json(const struct view *v, const struct held *h,
 
 	memset(&in, 0, sizeof(in));
 	memset(&base, 0, sizeof(base));
-	in.state    = held_state(v, h, d->code, NULL);
+	in.state    = hub_view_state(v, h, d->code, NULL);
 	in.expected = LEAVES(cat, d, &h->period);
 	if (t->scope == TALLY_SCOPE_CHANGE_PCT && t->has_baseline) {
-		rv = held_load(v, h->ind, &t->baseline, &base);
+		rv = hub_view_load(v, h->ind, &t->baseline, &base);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
 		have_base   = true;
-		in.baseline = held_state(v, &base, d->code, NULL);
+		in.baseline = hub_view_state(v, &base, d->code, NULL);
 	}
 	if (t->scope == TALLY_SCOPE_EACH_CHILD) {
 		kids =
@@ -304,8 +129,8 @@ target_json(const struct view *v, const struct held *h,
 		{
 			const struct tally_division *cd = &cat->divisions[c];
 
-			kids[n].code     = cd->code;
-			kids[n].state    = held_state(v, h, cd->code, NULL);
+			kids[n].code  = cd->code;
+			kids[n].state = hub_view_state(v, h, cd->code, NULL);
 			kids[n].expected = LEAVES(cat, cd, &h->period);
 			n++;
 		}
@@ -320,7 +145,7 @@ target_json(const struct view *v, const struct held *h,
 	*out = o;
 fail:
 	if (have_base) {
-		held_fini(&base);
+		hub_view_held_fini(&base);
 	}
 	free(kids);
 	return rv;
@@ -331,7 +156,7 @@ fail:
 /* Sets "target" on o: an object for one target, a list for several,
  * nothing when none is set for (d, ind, period). */
 static int
-targets_json(const struct view *v, const struct held *h,
+targets_json(const struct hub_view *v, const struct hub_view_held *h,
     const struct tally_division *d, json_t *o)
 {
 	const struct tally_target *ts[REPORT_TARGETS_MAX];
@@ -380,7 +205,7 @@ region_ref(const struct tally_division *d)
  * against the level itself. A count has none: a province's 1,000 brand
  * products are the sum of its cities', not a level for each. */
 static int
-benchmark_json(const struct view *v, const struct held *h,
+benchmark_json(const struct hub_view *v, const struct hub_view_held *h,
     const struct tally_division *d, json_t *o)
 {
 	const struct tally_catalog *cat = v->cat;
@@ -446,9 +271,9 @@ benchmark_json(const struct view *v, const struct held *h,
  * for a year the region's annual figures up to it, from which the
  * trajectory toward a later target is drawn. */
 struct outlook {
-	bool        has_yoy, has_pop;
-	struct held yoy, pop;
-	struct held
+	bool                 has_yoy, has_pop;
+	struct hub_view_held yoy, pop;
+	struct hub_view_held
 	      *years; /* the years held up to the report's, oldest first */
 	size_t n_years;
 };
@@ -457,13 +282,13 @@ static void
 outlook_fini(struct outlook *ol)
 {
 	if (ol->has_yoy) {
-		held_fini(&ol->yoy);
+		hub_view_held_fini(&ol->yoy);
 	}
 	if (ol->has_pop) {
-		held_fini(&ol->pop);
+		hub_view_held_fini(&ol->pop);
 	}
 	for (size_t i = 0; i < ol->n_years; i++) {
-		held_fini(&ol->years[i]);
+		hub_view_held_fini(&ol->years[i]);
 	}
 	free(ol->years);
 	memset(ol, 0, sizeof(*ol));
@@ -488,10 +313,10 @@ period_before(const struct tally_period *p)
 
 /* The value of code in h, or false. */
 static bool
-held_value(
-    const struct view *v, const struct held *h, const char *code, double *out)
+held_value(const struct hub_view *v, const struct hub_view_held *h,
+    const char *code, double *out)
 {
-	const struct tally_state *s = held_state(v, h, code, NULL);
+	const struct tally_state *s = hub_view_state(v, h, code, NULL);
 
 	return s != NULL && tally_state_value(s, h->ind, out) == TALLY_OK;
 }
@@ -500,8 +325,8 @@ held_value(
  * figure of now differs from it, in the indicator's unit (points of a
  * percentage). */
 static json_t *
-change_json(const struct view *v, const struct held *now,
-    const struct held *prev, const struct tally_division *d)
+change_json(const struct hub_view *v, const struct hub_view_held *now,
+    const struct hub_view_held *prev, const struct tally_division *d)
 {
 	double a = 0, b = 0;
 	bool   ha = held_value(v, now, d->code, &a);
@@ -517,7 +342,7 @@ change_json(const struct view *v, const struct held *now,
  * annual figures up to the report's year: from the target's baseline
  * year when it has one, as changes from the baseline for change_pct. */
 static json_t *
-trajectory_json(const struct view *v, const struct outlook *ol,
+trajectory_json(const struct hub_view *v, const struct outlook *ol,
     const struct tally_division *d, const struct tally_target *t)
 {
 	struct tally_trajectory tr;
@@ -599,8 +424,8 @@ out:
 /* Sets "ahead" on o: d's targets for ind in years after the report's,
  * each with its trajectory. */
 static void
-ahead_json(const struct view *v, const struct outlook *ol,
-    const struct held *h, const struct tally_division *d, json_t *o)
+ahead_json(const struct hub_view *v, const struct outlook *ol,
+    const struct hub_view_held *h, const struct tally_division *d, json_t *o)
 {
 	const struct tally_catalog *cat  = v->cat;
 	json_t                     *list = NULL;
@@ -647,7 +472,7 @@ ahead_json(const struct view *v, const struct outlook *ol,
 /* Which direct children of d have not reported (ind, period) at all, and
  * which first reported after the due date. */
 static json_t *
-children_json(const struct view *v, const struct held *h,
+children_json(const struct hub_view *v, const struct hub_view_held *h,
     const struct tally_division *d, int64_t due_ms)
 {
 	const struct tally_catalog *cat     = v->cat;
@@ -658,7 +483,8 @@ children_json(const struct view *v, const struct held *h,
 	FOR_EACH_CHILD(cat, d, &h->period, c)
 	{
 		const struct tally_division     *cd = &cat->divisions[c];
-		const struct tally_region_state *r  = held_find(h, cd->code);
+		const struct tally_region_state *r =
+		    hub_view_find(h, cd->code);
 
 		total++;
 		if (r == NULL) {
@@ -683,7 +509,7 @@ children_json(const struct view *v, const struct held *h,
 
 /* One region's entry for one indicator. */
 static int
-figure_json(const struct view *v, const struct held *h,
+figure_json(const struct hub_view *v, const struct hub_view_held *h,
     const struct outlook *ol, const struct tally_division *d, json_t **out)
 {
 	const struct tally_indicator *ind = h->ind;
@@ -694,7 +520,7 @@ figure_json(const struct view *v, const struct held *h,
 	json_t                       *o;
 	int                           rv;
 
-	s         = held_state(v, h, d->code, &version);
+	s         = hub_view_state(v, h, d->code, &version);
 	reporting = s != NULL ? s->leaves : 0;
 	due_ms    = tally_target_due_ms(
 	       &h->period, tally_due_days(v->due, v->cat, ind));
@@ -805,7 +631,7 @@ span_fini(struct span *sp)
 
 /* True when some region of the span has a target for (ind, period). */
 static bool
-span_has_target(const struct view *v, const struct span *sp,
+span_has_target(const struct hub_view *v, const struct span *sp,
     const struct tally_indicator *ind, const struct tally_period *p)
 {
 	const struct tally_target *t;
@@ -822,7 +648,7 @@ span_has_target(const struct view *v, const struct span *sp,
 /* True when a region of the span has a target for ind in a year after
  * the report's (a year report only). */
 static bool
-span_has_ahead(const struct view *v, const struct span *sp,
+span_has_ahead(const struct hub_view *v, const struct span *sp,
     const struct tally_indicator *ind, const struct tally_period *p)
 {
 	const struct tally_catalog *cat = v->cat;
@@ -847,17 +673,17 @@ span_has_ahead(const struct view *v, const struct span *sp,
 	return false;
 }
 
-/* held_load, or an empty h when the store holds nothing for p at all
+/* hub_view_load, or an empty h when the store holds nothing for p at all
  * (the year before the first, usually): a report reads no more than it
  * shows. */
 static int
-held_load_if(const struct view *v, const struct tally_period *periods,
+held_load_if(const struct hub_view *v, const struct tally_period *periods,
     size_t np, const struct tally_indicator *ind, const struct tally_period *p,
-    struct held *h)
+    struct hub_view_held *h)
 {
 	for (size_t i = 0; i < np; i++) {
 		if (tally_period_equal(&periods[i], p)) {
-			return held_load(v, ind, p, h);
+			return hub_view_load(v, ind, p, h);
 		}
 	}
 	memset(h, 0, sizeof(*h));
@@ -867,7 +693,7 @@ held_load_if(const struct view *v, const struct tally_period *periods,
 }
 
 static int
-outlook_load(const struct view *v, const struct span *sp,
+outlook_load(const struct hub_view *v, const struct span *sp,
     const struct tally_period *periods, size_t np,
     const struct tally_indicator *ind, const struct tally_period *p,
     struct outlook *ol)
@@ -904,7 +730,8 @@ outlook_load(const struct view *v, const struct span *sp,
 		    periods[i].year > p->year) {
 			continue;
 		}
-		rv = held_load(v, ind, &periods[i], &ol->years[ol->n_years]);
+		rv = hub_view_load(
+		    v, ind, &periods[i], &ol->years[ol->n_years]);
 		if (rv != TALLY_OK) {
 			return rv;
 		}
@@ -915,7 +742,7 @@ outlook_load(const struct view *v, const struct span *sp,
 
 /* True when an ancestor of d has a target for (ind, p): d's benchmark. */
 static bool
-has_benchmark(const struct view *v, const struct tally_division *d,
+has_benchmark(const struct hub_view *v, const struct tally_division *d,
     const struct tally_indicator *ind, const struct tally_period *p)
 {
 	const char *code;
@@ -937,7 +764,7 @@ has_benchmark(const struct view *v, const struct tally_division *d,
  * not reported (ind, period) in full, for the office that phones them;
  * NULL when every child is in. */
 static json_t *
-chase_json(const struct view *v, const struct held *h,
+chase_json(const struct hub_view *v, const struct hub_view_held *h,
     const struct tally_division *top)
 {
 	const struct tally_catalog *cat  = v->cat;
@@ -949,8 +776,9 @@ chase_json(const struct view *v, const struct held *h,
 	FOR_EACH_CHILD(cat, top, &h->period, c)
 	{
 		const struct tally_division *cd = &cat->divisions[c];
-		const struct tally_state *s = held_state(v, h, cd->code, NULL);
-		size_t  expected            = LEAVES(cat, cd, &h->period);
+		const struct tally_state    *s =
+		    hub_view_state(v, h, cd->code, NULL);
+		size_t  expected = LEAVES(cat, cd, &h->period);
 		json_t *e;
 
 		if (s != NULL && s->leaves >= expected) {
@@ -994,7 +822,7 @@ region_entry(const struct tally_catalog *cat, const struct tally_division *d,
  * *at (one per region, freed by the caller) the time each was approved,
  * 0 for none. */
 static int
-region_entries(const struct view *v, const struct span *sp,
+region_entries(const struct hub_view *v, const struct span *sp,
     const struct tally_period *period, json_t *regions, int64_t **at)
 {
 	struct tally_approval *list = NULL;
@@ -1020,39 +848,27 @@ region_entries(const struct view *v, const struct span *sp,
 
 /* A region's figure as the hub held it when it was approved (at_ms). */
 static int
-approved_figure(const struct view *v, const struct tally_indicator *ind,
+approved_figure(const struct hub_view *v, const struct tally_indicator *ind,
     const struct tally_period *period, const struct outlook *ol,
     const struct tally_division *d, int64_t at_ms, json_t **out)
 {
-	struct view then = *v;
-	struct held h;
+	struct hub_view      then = *v;
+	struct hub_view_held h;
 	int         rv;
 
 	then.as_of_ms = at_ms;
-	rv            = held_load(&then, ind, period, &h);
+	rv            = hub_view_load(&then, ind, period, &h);
 	if (rv == TALLY_OK) {
 		rv = figure_json(&then, &h, ol, d, out);
 	}
-	held_fini(&h);
+	hub_view_held_fini(&h);
 	return rv;
-}
-
-static const struct tally_division *
-report_top(const struct view *v, const char *region)
-{
-	if (region == NULL) {
-		return v->hub;
-	}
-	if (!view_holds(v, region)) {
-		return NULL;
-	}
-	return tally_catalog_division(v->cat, region);
 }
 
 /* What the hub refused and from whom (refusal.h): counts as they are
  * now, so an as-of report leaves them out. */
 static int
-refused_json(const struct view *v, json_t *root)
+refused_json(const struct hub_view *v, json_t *root)
 {
 	struct tally_refusal *r = NULL;
 	size_t                n = 0;
@@ -1079,10 +895,10 @@ refused_json(const struct view *v, json_t *root)
 
 static int
 report_json(
-    const struct view *v, const struct hub_report_opts *o, json_t **out)
+    const struct hub_view *v, const struct hub_report_opts *o, json_t **out)
 {
 	const struct tally_catalog  *cat = v->cat;
-	const struct tally_division *top = report_top(v, o->region);
+	const struct tally_division *top = hub_view_top(v, o->region);
 	struct span                  sp;
 	struct tally_period         *periods     = NULL;
 	size_t                       np          = 0;
@@ -1103,7 +919,7 @@ report_json(
 	regions = json_array();
 	chase   = json_array();
 	json_object_set_new(root, "period", tally_figure_period(&o->period));
-	as_of_json(v, root);
+	hub_view_as_of_json(v, root);
 	json_object_set_new(root, "hub", json_string(v->hub->code));
 	json_object_set_new(root, "region", json_string(top->code));
 	rv = region_entries(v, &sp, &o->period, regions, &approved_at);
@@ -1112,14 +928,14 @@ report_json(
 	}
 	for (size_t k = 0; rv == TALLY_OK && k < cat->n_indicators; k++) {
 		const struct tally_indicator *ind = &cat->indicators[k];
-		struct held                   h;
+		struct hub_view_held          h;
 		struct outlook                ol;
 		json_t                       *c;
 
 		if (o->ind != NULL && ind != o->ind) {
 			continue;
 		}
-		rv = held_load(v, ind, &o->period, &h);
+		rv = hub_view_load(v, ind, &o->period, &h);
 		if (rv != TALLY_OK) {
 			break;
 		}
@@ -1128,11 +944,11 @@ report_json(
 		 * top region is judged by an ancestor's. */
 		if (o->ind == NULL &&
 		    (o->only_targets ||
-		        held_state(v, &h, top->code, NULL) == NULL) &&
+		        hub_view_state(v, &h, top->code, NULL) == NULL) &&
 		    !span_has_target(v, &sp, ind, &o->period) &&
 		    !span_has_ahead(v, &sp, ind, &o->period) &&
 		    !has_benchmark(v, top, ind, &o->period)) {
-			held_fini(&h);
+			hub_view_held_fini(&h);
 			continue;
 		}
 		rv = outlook_load(v, &sp, periods, np, ind, &o->period, &ol);
@@ -1155,7 +971,7 @@ report_json(
 			json_array_append_new(chase, c);
 		}
 		outlook_fini(&ol);
-		held_fini(&h);
+		hub_view_held_fini(&h);
 	}
 	free(periods);
 	free(approved_at);
@@ -1183,22 +999,34 @@ report_json(
 	return TALLY_OK;
 }
 
+/* Builds one document with build, in one read of the store, through a
+ * view set up from opts. */
+static int
+read_json(const struct tally_catalog *cat, struct tally_store *st,
+    const struct hub_report_opts *opts,
+    int (*build)(
+        const struct hub_view *, const struct hub_report_opts *, json_t **),
+    json_t **out)
+{
+	struct hub_view v;
+	int             rv;
+
+	hub_view_init(&v, cat, st, opts->due, opts->now_ms);
+	hub_view_as_of(&v, opts->as_of_ms);
+	rv = tally_store_read_begin(st);
+	if (rv == TALLY_OK) {
+		rv = build(&v, opts, out);
+		tally_store_read_end(st);
+	}
+	hub_view_fini(&v);
+	return rv;
+}
+
 int
 hub_report_json(const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_report_opts *opts, json_t **out)
 {
-	struct view v;
-	int         rv;
-
-	view_init(&v, cat, st, opts->due, opts->now_ms);
-	view_as_of(&v, opts->as_of_ms);
-	rv = tally_store_read_begin(st);
-	if (rv == TALLY_OK) {
-		rv = report_json(&v, opts, out);
-		tally_store_read_end(st);
-	}
-	view_fini(&v);
-	return rv;
+	return read_json(cat, st, opts, report_json, out);
 }
 
 /* The pooled value of s with the sums of r taken out, for "pull". */
@@ -1295,14 +1123,14 @@ set_drag(const struct tally_indicator *ind, json_t *part)
 
 static int
 explain_json(
-    const struct view *v, const struct hub_report_opts *o, json_t **out)
+    const struct hub_view *v, const struct hub_report_opts *o, json_t **out)
 {
 	const struct tally_catalog   *cat = v->cat;
 	const struct tally_indicator *ind = o->ind;
-	const struct tally_division  *top = report_top(v, o->region);
+	const struct tally_division  *top = hub_view_top(v, o->region);
 	const struct tally_state     *total;
 	struct tally_obs             *obs = NULL;
-	struct held                   h;
+	struct hub_view_held          h;
 	json_t                       *root, *list, **items = NULL;
 	size_t                        nobs = 0, n = 0;
 	int                           rv;
@@ -1313,11 +1141,11 @@ explain_json(
 	if (ind == NULL) {
 		return TALLY_EINVAL;
 	}
-	rv = held_load(v, ind, &o->period, &h);
+	rv = hub_view_load(v, ind, &o->period, &h);
 	if (rv != TALLY_OK) {
 		return rv;
 	}
-	total = held_state(v, &h, top->code, NULL);
+	total = hub_view_state(v, &h, top->code, NULL);
 	items = calloc(child_count(cat, top, &o->period) + 1, sizeof(*items));
 	if (items == NULL) {
 		rv = TALLY_ENOMEM;
@@ -1328,7 +1156,7 @@ explain_json(
 		const struct tally_division *cd = &cat->divisions[c];
 
 		items[n++] = contribution_json(ind, cd, false,
-		    held_state(v, &h, cd->code, NULL), total,
+		    hub_view_state(v, &h, cd->code, NULL), total,
 		    LEAVES(cat, cd, &o->period));
 	}
 	/* The hub's own observations are a part of its figure too. Below
@@ -1336,7 +1164,7 @@ explain_json(
 	if (top == v->hub) {
 		struct tally_state own;
 
-		rv = view_observations(v, ind, &o->period, &obs, &nobs);
+		rv = hub_view_observations(v, ind, &o->period, &obs, &nobs);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
@@ -1352,7 +1180,7 @@ explain_json(
 	qsort(items, n, sizeof(*items), compare_drag);
 	root = json_object();
 	json_object_set_new(root, "period", tally_figure_period(&o->period));
-	as_of_json(v, root);
+	hub_view_as_of_json(v, root);
 	json_object_set_new(root, "indicator", json_string(ind->id));
 	json_object_set_new(root, "better",
 	    json_string(ind->higher_better ? "higher" : "lower"));
@@ -1372,7 +1200,7 @@ explain_json(
 fail:
 	free(items);
 	free(obs);
-	held_fini(&h);
+	hub_view_held_fini(&h);
 	return rv;
 }
 
@@ -1380,18 +1208,7 @@ int
 hub_explain_json(const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_report_opts *opts, json_t **out)
 {
-	struct view v;
-	int         rv;
-
-	view_init(&v, cat, st, opts->due, opts->now_ms);
-	view_as_of(&v, opts->as_of_ms);
-	rv = tally_store_read_begin(st);
-	if (rv == TALLY_OK) {
-		rv = explain_json(&v, opts, out);
-		tally_store_read_end(st);
-	}
-	view_fini(&v);
-	return rv;
+	return read_json(cat, st, opts, explain_json, out);
 }
 
 int
@@ -1402,13 +1219,13 @@ hub_trend_json(const struct tally_catalog *cat, struct tally_store *st,
 	static const char *const     grains[] = { "year", "quarter", "month" };
 	const struct tally_division *d;
 	struct tally_period         *periods = NULL;
-	struct view                  v;
+	struct hub_view              v;
 	json_t                      *root = NULL, *points;
 	size_t                       np   = 0;
 	int                          rv;
 
-	view_init(&v, cat, st, due, 0);
-	d = report_top(&v, region);
+	hub_view_init(&v, cat, st, due, 0);
+	d = hub_view_top(&v, region);
 	if (d == NULL) {
 		rv = TALLY_ENOENT;
 		goto fail;
@@ -1430,22 +1247,22 @@ hub_trend_json(const struct tally_catalog *cat, struct tally_store *st,
 	    root, "grain", json_string(grains[period_kind % 3]));
 	json_object_set_new(root, "points", points);
 	for (size_t i = 0; i < np; i++) {
-		struct held h;
-		json_t     *f = NULL;
+		struct hub_view_held h;
+		json_t              *f = NULL;
 
 		if (periods[i].kind != period_kind) {
 			continue;
 		}
-		rv = held_load(&v, ind, &periods[i], &h);
+		rv = hub_view_load(&v, ind, &periods[i], &h);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
-		if (held_state(&v, &h, d->code, NULL) != NULL ||
+		if (hub_view_state(&v, &h, d->code, NULL) != NULL ||
 		    tally_targets_for(
 		        cat, d->code, ind, &periods[i], NULL, 0) > 0) {
 			rv = figure_json(&v, &h, NULL, d, &f);
 		}
-		held_fini(&h);
+		hub_view_held_fini(&h);
 		if (rv != TALLY_OK) {
 			goto fail;
 		}
@@ -1462,7 +1279,7 @@ fail:
 	tally_store_read_end(st);
 	json_decref(root);
 	free(periods);
-	view_fini(&v);
+	hub_view_fini(&v);
 	return rv;
 }
 
@@ -1472,14 +1289,14 @@ hub_meta_json(
 {
 	static const char *const aggs[]  = { "sum", "last", "weighted_mean" };
 	struct tally_period     *periods = NULL;
-	struct view              v;
+	struct hub_view          v;
 	struct span              sp;
 	json_t                  *root, *list;
 	size_t                   np          = 0;
 	int                      newest_year = -1;
 	int                      rv;
 
-	view_init(&v, cat, st, NULL, 0);
+	hub_view_init(&v, cat, st, NULL, 0);
 	memset(&sp, 0, sizeof(sp));
 	rv = tally_store_read_begin(st);
 	if (rv == TALLY_OK) {
@@ -1492,7 +1309,7 @@ hub_meta_json(
 	if (rv != TALLY_OK) {
 		free(periods);
 		span_fini(&sp);
-		view_fini(&v);
+		hub_view_fini(&v);
 		return rv;
 	}
 	root = json_object();
@@ -1535,7 +1352,7 @@ hub_meta_json(
 	*out = root;
 	free(periods);
 	span_fini(&sp);
-	view_fini(&v);
+	hub_view_fini(&v);
 	return TALLY_OK;
 }
 

@@ -14,7 +14,10 @@
 
 #include <stdint.h>
 
-#define HUB_SESSION_COOKIE "tally_session"
+/* The session cookie's name is this followed by the hub's region code
+ * or group name: cookies do not tell ports apart, and two hubs on one
+ * host would otherwise log each other's users out. */
+#define HUB_SESSION_COOKIE "tally_session_"
 /* 64 hex digits and the terminator: a session id and a CSRF token. */
 #define HUB_SESSION_TOKEN_LEN 65
 /* The default inactivity limit, in seconds. */

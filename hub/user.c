@@ -5,6 +5,7 @@
 
 #include "account.h"
 #include "cli.h"
+#include "clock.h"
 #include "errors.h"
 #include "period.h"
 #include "store.h"
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <sysexits.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #define complain(...) tally_cli_complain(prog, __VA_ARGS__)
@@ -183,16 +183,6 @@ user_add(const char *prog, const struct tally_catalog *cat,
 	return EX_OK;
 }
 
-static void
-format_ms(int64_t ms, char *buf, size_t len)
-{
-	time_t    t = (time_t) (ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int
 user_list(const char *prog, const struct tally_catalog *cat,
     struct tally_store *st, const struct hub_user_args *a)
@@ -224,7 +214,7 @@ user_list(const char *prog, const struct tally_catalog *cat,
 		    tally_catalog_division(cat, v[i].region);
 		char when[32];
 
-		format_ms(v[i].changed_ms, when, sizeof(when));
+		tally_clock_format_iso(v[i].changed_ms, when, sizeof(when));
 		if (fmt == TALLY_FORMAT_TABLE) {
 			printf("%-20s %-8s %-9s %-8s %s  %s\n", v[i].name,
 			    v[i].region, tally_role_name(v[i].role),

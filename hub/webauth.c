@@ -30,6 +30,8 @@ struct hub_webauth {
 	struct hub_throttle        *throttle;
 	int64_t                     idle_ms;
 	bool                        tls;
+	/* HUB_SESSION_COOKIE and the hub's region or group. */
+	char cookie_name[80];
 };
 
 int
@@ -49,7 +51,11 @@ hub_webauth_new(const struct tally_catalog *cat, struct tally_store *st,
 	wa->st  = st;
 	wa->idle_ms =
 	    (o->idle_s > 0 ? o->idle_s : HUB_SESSION_IDLE_DEFAULT_S) * 1000;
-	wa->tls      = o->tls;
+	wa->tls = o->tls;
+	snprintf(wa->cookie_name, sizeof(wa->cookie_name), "%s%s",
+	    HUB_SESSION_COOKIE,
+	    tally_store_group(st) != NULL ? tally_store_group(st)
+	                                  : tally_store_region(st));
 	wa->throttle = hub_throttle_new(o->login_delay_s > 0
 	        ? o->login_delay_s
 	        : HUB_THROTTLE_BASE_DEFAULT_S);
@@ -128,7 +134,7 @@ hub_webauth_gate(struct hub_webauth *wa, struct MHD_Connection *conn,
 		return true;
 	}
 	cookie = MHD_lookup_connection_value(
-	    conn, MHD_COOKIE_KIND, HUB_SESSION_COOKIE);
+	    conn, MHD_COOKIE_KIND, wa->cookie_name);
 	if (cookie != NULL) {
 		rv         = hub_session_find(wa->st, cookie, wa->idle_ms,
 		            (int64_t) tally_clock_now_ms(), &who->s);
@@ -275,7 +281,7 @@ login(struct hub_webauth *wa, struct MHD_Connection *conn, const char *body,
 		return;
 	}
 	snprintf(r->cookie, sizeof(r->cookie),
-	    "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", HUB_SESSION_COOKIE,
+	    "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", wa->cookie_name,
 	    cookie, wa->tls ? "; Secure" : "");
 	sodium_memzero(cookie, sizeof(cookie));
 	hub_webauth_log(wa, &in, "login", "", "ok");
@@ -307,7 +313,7 @@ hub_webauth_api(struct hub_webauth *wa, struct MHD_Connection *conn,
 	}
 	if (strcmp(url, "/api/logout") == 0) {
 		const char *cookie = MHD_lookup_connection_value(
-		    conn, MHD_COOKIE_KIND, HUB_SESSION_COOKIE);
+		    conn, MHD_COOKIE_KIND, wa->cookie_name);
 
 		if (who->open) {
 			set_error(r, MHD_HTTP_CONFLICT,
@@ -318,7 +324,7 @@ hub_webauth_api(struct hub_webauth *wa, struct MHD_Connection *conn,
 		hub_webauth_log(wa, who, "logout", "", "ok");
 		snprintf(r->cookie, sizeof(r->cookie),
 		    "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
-		    HUB_SESSION_COOKIE, wa->tls ? "; Secure" : "");
+		    wa->cookie_name, wa->tls ? "; Secure" : "");
 		r->status = MHD_HTTP_OK;
 		r->doc    = json_pack("{s:b}", "logged_out", 1);
 		return true;

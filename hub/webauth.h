@@ -45,7 +45,7 @@ struct hub_web_who {
 struct hub_web_reply {
 	unsigned int status;
 	json_t      *doc;
-	char         cookie[200];  /* Set-Cookie, "" for none */
+	char         cookie[256];  /* Set-Cookie, "" for none */
 	char         location[16]; /* a redirect's Location, "" for none */
 	int64_t      retry_after;  /* seconds, 0 for none */
 };

@@ -106,6 +106,10 @@ usage(FILE *out)
 	    "  backup --db FILE --out FILE\n"
 	    "         A consistent copy of the store, also while `run`\n"
 	    "         pushes from it; never overwrites FILE.\n"
+	    "  restore --db FILE --from BACKUP\n"
+	    "         With `run` stopped: put a backup in place (the store\n"
+	    "         that was there kept as FILE.pre-restore); its states\n"
+	    "         go to the hub again under new versions.\n"
 	    "  keygen --out PREFIX\n"
 	    "         Make the node's key pair: PREFIX.key, the private\n"
 	    "         key (mode 0600, kept on this machine), and\n"
@@ -154,6 +158,7 @@ struct node_args {
 	size_t      n_hubs;
 	const char *timeout_ms;
 	const char *out;
+	const char *from;
 	const char *key;
 	const char *tls_ca;
 	const char *tls_cert;
@@ -180,6 +185,7 @@ enum {
 	OPT_HUB,
 	OPT_TIMEOUT,
 	OPT_OUT,
+	OPT_FROM,
 	OPT_KEY,
 	OPT_TLS_CA,
 	OPT_TLS_CERT,
@@ -205,6 +211,7 @@ static const struct option long_options[] = {
 	{ "hub", required_argument, NULL, OPT_HUB },
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
 	{ "out", required_argument, NULL, OPT_OUT },
+	{ "from", required_argument, NULL, OPT_FROM },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
@@ -1100,7 +1107,23 @@ apply_config(struct node_args *a)
 	return EX_OK;
 }
 
-/* The commands: check-config and backup; -1 for another. */
+/* `restore`: a node's store restored gives its states new versions
+ * (admin.h). */
+static int
+node_restore(const struct node_args *a)
+{
+	struct tally_catalog *cat = NULL;
+	int                   ex  = tally_cli_load_catalog(prog, &cat);
+
+	if (ex == EX_OK) {
+		ex = tally_admin_restore(
+		    prog, cat, TALLY_ADMIN_NODE, a->db, a->from);
+	}
+	tally_catalog_free(cat);
+	return ex;
+}
+
+/* The commands: check-config, backup and restore; -1 for another. */
 static int
 admin_command(const char *cmd, struct node_args *a)
 {
@@ -1109,6 +1132,9 @@ admin_command(const char *cmd, struct node_args *a)
 	}
 	if (strcmp(cmd, "backup") == 0) {
 		return tally_admin_backup(prog, a->db, a->out);
+	}
+	if (strcmp(cmd, "restore") == 0) {
+		return node_restore(a);
 	}
 	return -1;
 }
@@ -1194,6 +1220,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_OUT:
 			a.out = optarg;
+			break;
+		case OPT_FROM:
+			a.from = optarg;
 			break;
 		case OPT_KEY:
 			a.key = optarg;

@@ -5,6 +5,7 @@
  */
 #include "status.h"
 
+#include "clock.h"
 #include "errors.h"
 #include "text.h"
 
@@ -297,12 +298,9 @@ node_status_cst(int64_t ms, char *buf, size_t len)
 static json_t *
 iso(int64_t ms)
 {
-	char      buf[32];
-	time_t    t = (time_t) (ms / 1000);
-	struct tm tm;
+	char buf[TALLY_CLOCK_ISO_STRLEN];
 
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	tally_clock_format_iso(ms, buf, sizeof(buf));
 	return json_string(buf);
 }
 

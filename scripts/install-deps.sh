@@ -17,7 +17,7 @@ packages=(
   libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
   openssl clang libclang-rt-dev
   postgresql libpq-dev time e2fsprogs
-  libzip-dev libxml2-dev
+  libzip-dev libxml2-dev zlib1g-dev
   scdoc lintian systemd dpkg-dev fakeroot adduser init-system-helpers
 )
 

@@ -116,6 +116,11 @@ class Reply:
             return None
 
 
+# The name of each session cookie a hub set: tally_session_ and the
+# hub's region or group, so that hubs on one host keep their own.
+COOKIE_NAMES = {}
+
+
 def request(base, method, path, body=None, headers=None, cookie=None, ca=None):
     u = urllib.parse.urlsplit(base)
     if u.scheme == "https":
@@ -125,7 +130,7 @@ def request(base, method, path, body=None, headers=None, cookie=None, ca=None):
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=DEADLINE_S)
     h = dict(headers or {})
     if cookie:
-        h["Cookie"] = "tally_session=" + cookie
+        h["Cookie"] = "%s=%s" % (COOKIE_NAMES.get(cookie, "tally_session_"), cookie)
     data = None
     if body is not None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -143,9 +148,10 @@ def login(base, name, password, ca=None):
     r = request(base, "POST", "/api/login", {"name": name, "password": password}, ca=ca)
     cookie = None
     sc = r.header("set-cookie") or ""
-    m = re.match(r"tally_session=([0-9a-f]*);", sc)
+    m = re.match(r"(tally_session_[0-9a-z_]+)=([0-9a-f]*);", sc)
     if m:
-        cookie = m.group(1)
+        cookie = m.group(2)
+        COOKIE_NAMES[cookie] = m.group(1)
     return r, cookie, r.json()
 
 
@@ -281,6 +287,8 @@ def check_cookie(a, r, cookie, doc):
     sc = r.header("set-cookie") or ""
     attrs = [p.strip() for p in sc.split(";")[1:]]
     check(r.status == 200 and cookie is not None and len(cookie) == 64, "alice logs in: a 256-bit session id", (r.status, sc))
+    check(sc.startswith("tally_session_%s=" % PROVINCE),
+          "the cookie is named after the hub's region, so that hubs on one host keep their own", sc)
     check("HttpOnly" in attrs and "SameSite=Strict" in attrs and "Path=/" in attrs and "Secure" not in attrs,
           "the cookie is HttpOnly, SameSite=Strict, not Secure over plain HTTP", sc)
     check(doc.get("region") == CITY and doc.get("role") == "viewer" and len(doc.get("csrf", "")) == 64 and cookie not in r.body.decode(),

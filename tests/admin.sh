@@ -12,7 +12,9 @@
 #    trail verifies, and, once the load stops, the same report as the
 #    hub's; a second backup to the same name is refused;
 #  - restore: a new instance id, and every child sends its states again,
-#    so the restored hub's report equals the one before;
+#    so the restored hub's report equals the one before; a county's store
+#    restored from a copy makes its hub hold the copy's figures, not the
+#    change pushed after the copy;
 #  - upgrade: a schema-3 store, and a store of the schema before the
 #    last step, open (upgraded to this release's schema) with the same
 #    figures after a backup copy FILE.bak-schemaN was taken; a store of
@@ -61,6 +63,7 @@ keys = $work/keys/city.keys
 targets = $work/targets.csv
 http = 127.0.0.1:0
 due_days = 15
+max_clock_skew = 2d
 INI
 cat >targets.csv <<CSV
 region_code,region_name,indicator_id,period,op,value,scope,baseline_period,source
@@ -89,6 +92,7 @@ listen = nonsense
 keys = $work/keys/missing.keys
 contexts = 0
 colour = blue
+max_clock_skew = 3 days
 [due]
 no_such_indicator = 10
 INI
@@ -100,7 +104,8 @@ contains "hub bad listen" "$out" "hub-bad.ini:4: [hub] listen: 'nonsense' is not
 contains "hub bad keys" "$out" "hub-bad.ini:5: [hub] keys:"
 contains "hub bad contexts" "$out" "hub-bad.ini:6: [hub] contexts:"
 contains "hub unknown key" "$out" "hub-bad.ini:7: [hub] colour: unknown key"
-contains "hub bad due" "$out" "hub-bad.ini:9: [due] no_such_indicator: unknown indicator"
+contains "hub bad skew" "$out" "hub-bad.ini:8: [hub] max_clock_skew: not a duration"
+contains "hub bad due" "$out" "hub-bad.ini:10: [due] no_such_indicator: unknown indicator"
 cat >node-bad.ini <<INI
 [node]
 db = $work/none.db
@@ -233,6 +238,34 @@ if ! same_as_before; then
 	diff <("$hub" report --db city.db --period $per --depth 1 2>/dev/null | figures) \
 		<(figures log/live.rep) | head -20
 fi
+echo "== restore of a county's store"
+# What the hub holds for 130104, and what 130104's store does, state by
+# state: equal once a push has gone through.
+sums() { sqlite3 "$1" "SELECT indicator, period, sum_a, sum_b FROM $2 ORDER BY 1, 2"; }
+hub_has_node() { cmp -s <(sums city.db "region_state WHERE region = '130104'") <(sums c130104.db snapshot); }
+"$node" backup --db c130104.db --out n-backup.db >/dev/null || bad "node backup"
+"$node" record --db c130104.db --indicator mfg_pass_rate --period 2020-01 \
+	--num 11 --den 100 >/dev/null || bad "record after the backup"
+"$node" push -c node-130104.ini >/dev/null 2>&1 || bad "push after the backup"
+check "the hub holds the change made after the backup" hub_has_node
+check "which the backup does not hold" test \
+	"$(sums c130104.db snapshot)" != "$(sums n-backup.db snapshot)"
+out=$("$node" restore --db c130104.db --from n-backup.db 2>&1)
+check "node restore: $out" test $? -eq 0
+contains "node restore says what happens" "$out" "go to the hub again under new versions"
+check "the replaced county store is kept" test -f c130104.db.pre-restore
+check "the store is the backup's" test \
+	"$(sums c130104.db snapshot)" = "$(sums n-backup.db snapshot)"
+out=$("$node" push -c node-130104.ini 2>&1)
+check "the restored county pushes: $out" test $? -eq 0
+check "the hub holds the restored figures, not the newer ones" hub_has_node
+pending=$(sqlite3 c130104.db "SELECT count(*) FROM snapshot s LEFT JOIN uplink_ack a
+	ON a.region = '130104' AND a.indicator = s.indicator AND a.period = s.period
+	WHERE a.version IS NULL OR s.version > a.version")
+check "nothing stays pending ($pending)" test "$pending" = 0
+out=$("$node" restore --db c130104.db --from n-backup.db 2>&1)
+check "a second restore while FILE.pre-restore exists is refused (rc $?)" test $? -eq 73
+
 kill -TERM "$nodepid" "$hubpid"
 wait "$nodepid"
 check "the node stopped cleanly" test $? -eq 0

@@ -30,6 +30,7 @@ import csv
 import datetime
 import decimal
 import html.parser
+import gzip
 import http.client
 import json
 import os
@@ -783,6 +784,34 @@ def check_headers(base, res):
               "status %s, %d bytes, length %r" % (status, len(data), hdrs.get("content-length")))
     status, hdrs, data = request(base, "HEAD", "/")
     res.check("HEAD /: 200 and no body", status == 200 and data == b"")
+    check_gzip(base, res)
+
+
+def check_gzip(base, res):
+    """A browser that takes gzip gets the report and the page compressed,
+    the same bytes once inflated; one that refuses it (q=0) or says
+    nothing gets them plain. The cached report keeps the two apart."""
+    path = "/api/report?period=2020&depth=2"
+    _, plain_h, plain = request(base, "GET", path)
+    for label, ae in (("gzip", "gzip"), ("a list with gzip", "br;q=1.0, gzip;q=0.8, deflate"),
+                      ("gzip again (cached)", "gzip")):
+        status, hdrs, data = request(base, "GET", path, headers={"Accept-Encoding": ae})
+        res.check("GET %s, Accept-Encoding %s: Content-Encoding gzip, Vary" % (path, label),
+                  status == 200 and hdrs.get("content-encoding") == "gzip"
+                  and hdrs.get("vary") == "Accept-Encoding", (status, hdrs.get("content-encoding")))
+        body = gzip.decompress(data) if hdrs.get("content-encoding") == "gzip" else data
+        res.check("GET %s, %s: the same bytes as uncompressed, %d of %d" % (path, label, len(data), len(plain)),
+                  body == plain and len(data) * 4 < len(plain))
+    for label, ae in (("gzip;q=0", "gzip;q=0"), ("identity", "identity")):
+        status, hdrs, data = request(base, "GET", path, headers={"Accept-Encoding": ae})
+        res.check("GET %s, Accept-Encoding %s: not compressed" % (path, label),
+                  status == 200 and "content-encoding" not in hdrs and data == plain, hdrs.get("content-encoding"))
+    res.check("GET %s without Accept-Encoding: plain, Vary" % path,
+              "content-encoding" not in plain_h and plain_h.get("vary") == "Accept-Encoding")
+    _, page_h, page = request(base, "GET", "/")
+    status, hdrs, data = request(base, "GET", "/", headers={"Accept-Encoding": "gzip"})
+    res.check("GET /, gzip: the same page compressed (%d of %d bytes)" % (len(data), len(page)),
+              status == 200 and hdrs.get("content-encoding") == "gzip" and gzip.decompress(data) == page)
 
 
 def check_slow_client(base, res):

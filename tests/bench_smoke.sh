@@ -65,6 +65,17 @@ check "tree: freshness and report latency are measured" \
   grep -q 'report, `GET /api/report`' "$work/tree.md"
 check "tree: the report is also measured cold, after a change" \
   grep -q "first after a county.s correction" "$work/tree.md"
+# The first view's bytes, compressed fewer than plain (the page and the
+# answers go out gzip-compressed to a browser that takes it).
+first_view_smaller() {
+  local line gz plain
+  line=$(grep 'dashboard first view' "$work/tree.md") || return 1
+  gz=$(sed 's/.*| \*\*\([0-9]*\)\*\* (\([0-9]*\)) |$/\1/' <<<"$line")
+  plain=$(sed 's/.*| \*\*\([0-9]*\)\*\* (\([0-9]*\)) |$/\2/' <<<"$line")
+  echo "# first view: $gz bytes compressed, $plain plain"
+  [[ $gz =~ ^[0-9]+$ && $plain =~ ^[0-9]+$ ]] && [ "$gz" -gt 0 ] && [ "$gz" -lt "$plain" ]
+}
+check "tree: the dashboard's first view is measured, compressed" first_view_smaller
 
 check "tree: Tianjin with tally-node run processes, exact" \
   run_bench real tree --flat "$work/tj.csv" --region 120000 --probes 3 \

@@ -7,7 +7,9 @@
 # unpacked binaries on the unpacked data directory, configured by the
 # packaged sample files with their paths moved into a temporary
 # directory; readiness reaches a NOTIFY_SOCKET; log lines carry their
-# syslog priority when stderr is the journal's.
+# syslog priority when stderr is the journal's. As root, the packages are
+# also installed with dpkg (their maintainer scripts making the tally
+# user), installed again over a changed conffile, and purged.
 # Usage: bash tests/package.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/checklib.sh"
@@ -168,5 +170,52 @@ JOURNAL_STREAM=$(stat -c '%d:%i' "$work/log/journal.log") \
 	--timeout-ms 300 2>>"$work/log/journal.log"
 check "warnings go to the journal as <4>: $(head -2 "$work/log/journal.log")" \
 	grep -q '^<4>WARN' "$work/log/journal.log"
+
+echo "== dpkg -i, upgrade, purge"
+# The maintainer scripts as dpkg runs them, on this machine (the test
+# runs alone: RUN_SERIAL). Only as root, and only where no tally package
+# is installed, so that a real installation is never touched; anything
+# installed here is purged on the way out, even after a failure. The
+# tally user stays after the purge, as Debian's system users do; made by
+# this test, it is deleted on the way out, so that the next run sees
+# tally-common make it again.
+installed_any() { dpkg-query -W -f='${Status}\n' tally-common tally-hub tally-node 2>/dev/null | grep -q installed; }
+if [ "$(id -u)" != 0 ] || ! command -v dpkg >/dev/null; then
+	echo "# not root: the packages are not installed here"
+elif installed_any; then
+	echo "# a tally package is installed on this machine: left alone, not installed over"
+else
+	purge_all() { dpkg --purge tally-node tally-hub tally-common >>"$work/log/dpkg.log" 2>&1; }
+	cl_on_exit 'installed_any && purge_all'
+	if ! getent passwd tally >/dev/null; then
+		cl_on_exit 'userdel tally 2>/dev/null; groupdel tally 2>/dev/null; true'
+	fi
+	dpkg -i "$deb_common" "$deb_hub" "$deb_node" >"$work/log/dpkg.log" 2>&1
+	check "dpkg -i of the three packages: $(tail -3 "$work/log/dpkg.log")" test $? -eq 0
+	check "the tally system user exists" getent passwd tally
+	check "its home is /var/lib/tally, and it has no login shell" bash -c \
+		"getent passwd tally | grep -q ':/var/lib/tally:/usr/sbin/nologin$'"
+	check "installed tally-hub runs" /usr/bin/tally-hub --version
+	check "installed tally-node finds its data in /usr/share/tally" bash -c \
+		"env -u TALLY_DATA_DIR /usr/bin/tally-node indicators | grep -q mfg_pass_rate"
+	check "the sample configuration is in /etc/tally" test -f /etc/tally/node-county.ini
+	echo "# changed by this machine's administrator" >>/etc/tally/node-county.ini
+	dpkg -i "$deb_common" "$deb_hub" "$deb_node" >>"$work/log/dpkg.log" 2>&1
+	check "the same packages again (an upgrade's path): $(tail -2 "$work/log/dpkg.log")" test $? -eq 0
+	check "a changed conffile is kept over an upgrade" \
+		grep -q "changed by this machine's administrator" /etc/tally/node-county.ini
+	mkdir -p /var/lib/tally
+	keep=/var/lib/tally/package-test-$$.db
+	echo test >"$keep"
+	purge_all
+	check "dpkg --purge of the three packages" test $? -eq 0
+	check "the tally user is kept on purge" getent passwd tally
+	check "nothing is left installed" bash -c "! dpkg-query -W -f='\${Status}\n' tally-common tally-hub tally-node 2>/dev/null | grep -q ' installed'"
+	check "the binaries are gone" test ! -e /usr/bin/tally-hub -a ! -e /usr/bin/tally-node
+	check "the configuration is gone with the purge" test ! -e /etc/tally/node-county.ini
+	check "a database in /var/lib/tally is kept on purge" test -f "$keep"
+	rm -f "$keep"
+	rmdir /var/lib/tally 2>/dev/null
+fi
 
 cl_finish

@@ -118,6 +118,29 @@ START_TEST(test_parse_whole)
 }
 END_TEST
 
+START_TEST(test_parse_duration)
+{
+	const char *good[] = { "0", "90", "15m", "1.5h", "2d", "3660d" };
+	long long   want[] = { 0, 90, 900, 5400, 172800, 3660LL * 86400 };
+	const char *bad[]  = { "", "d", "-1", "2 d", "3 days", "1.5s", "3661d",
+		 "2w", "nan", "1e999" };
+	long long   v      = 7;
+	long long   ten_yrs = 3660LL * 86400;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		ck_assert_int_eq(
+		    tally_parse_duration(good[i], ten_yrs, &v), 0);
+		ck_assert_int_eq(v, want[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(
+		    tally_parse_duration(bad[i], ten_yrs, &v) == TALLY_EINVAL,
+		    "'%s' parsed", bad[i]);
+		ck_assert_int_eq(v, ten_yrs); /* untouched on failure */
+	}
+}
+END_TEST
+
 START_TEST(test_backoff)
 {
 	struct tally_backoff b = { 0 };
@@ -924,6 +947,7 @@ common_suite(void)
 	tcase_add_test(tc, test_period_nesting);
 	tcase_add_test(tc, test_parse_double);
 	tcase_add_test(tc, test_parse_whole);
+	tcase_add_test(tc, test_parse_duration);
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_utf8);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,7 @@
 /*
- * tally-hub's comparison settings, declared in groups.h.
+ * tally-hub's comparison settings, declared in groupconf.h.
  */
-#include "groups.h"
+#include "groupconf.h"
 
 #include "errors.h"
 #include "text.h"

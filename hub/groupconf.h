@@ -8,8 +8,8 @@
  * or a `[compare]` section of `NAME = URL`). The command line wins over
  * the file: a setting given there is kept whatever the file says.
  */
-#ifndef HUB_GROUPS_H
-#define HUB_GROUPS_H
+#ifndef HUB_GROUPCONF_H
+#define HUB_GROUPCONF_H
 
 #include "catalog.h"
 #include "group.h"
