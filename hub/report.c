@@ -854,7 +854,7 @@ approved_figure(const struct hub_view *v, const struct tally_indicator *ind,
 {
 	struct hub_view      then = *v;
 	struct hub_view_held h;
-	int         rv;
+	int                  rv;
 
 	then.as_of_ms = at_ms;
 	rv            = hub_view_load(&then, ind, period, &h);
