@@ -182,6 +182,8 @@ tally_reply_status_name(int status)
 		return "rejected";
 	case TALLY_REPLY_REFUSED:
 		return "refused";
+	case TALLY_ACK_HELD:
+		return "held";
 	default:
 		return "unknown";
 	}
@@ -201,6 +203,8 @@ tally_reply_status_zh(int status)
 		return "被退回";
 	case TALLY_REPLY_REFUSED:
 		return "整批被拒";
+	case TALLY_ACK_HELD:
+		return "已审核锁定";
 	default:
 		return "未知";
 	}

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "group.h"
 #include "log.h"
+#include "approval.h"
 #include "reason.h"
 #include "reply.h"
 #include "snapshot.h"
@@ -31,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION "7"
+#define STORE_SCHEMA_VERSION "8"
 
 enum store_stmt {
 	ST_OVERLAP,
@@ -429,8 +430,8 @@ static const char *schema_sql =
     "  indicator TEXT NOT NULL, period TEXT NOT NULL,"
     "  version INTEGER NOT NULL, status INTEGER NOT NULL,"
     "  PRIMARY KEY (uplink, region, indicator, period)) WITHOUT "
-    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL TALLY_REPLY_SQL
-        TALLY_REASON_SQL;
+    "ROWID;" STORE_AUDIT_SQL STORE_HISTORY_SQL TALLY_REPLY_SQL TALLY_REASON_SQL
+        TALLY_APPROVAL_SQL;
 
 int
 tally_store_sqlite_error(struct sqlite3 *db, int rc, const char *what)
@@ -1021,6 +1022,13 @@ upgrade_6(struct tally_store *st)
 	return upgrade_tables(st, tally_account_schema_sql, "7");
 }
 
+/* Schema 8 adds the approvals (approval.h): one new table, empty. */
+static int
+upgrade_7(struct tally_store *st)
+{
+	return upgrade_tables(st, TALLY_APPROVAL_SQL, "8");
+}
+
 /* The migrations, in order: each takes a store of schema `from` to the
  * next. A store is copied once, as it was, before the first. */
 static const struct {
@@ -1032,6 +1040,7 @@ static const struct {
 	{ "4", "5", upgrade_4 },
 	{ "5", "6", upgrade_5 },
 	{ "6", "7", upgrade_6 },
+	{ "7", "8", upgrade_7 },
 };
 
 int

@@ -3,6 +3,7 @@
  */
 #include "uplink.h"
 
+#include "approval.h"
 #include "clock.h"
 #include "log.h"
 #include "nngerr.h"
@@ -23,6 +24,8 @@
 /* States per submission: large enough that a county's year goes in a few
  * round trips, small enough that one commit stays short. */
 #define UPLINK_BATCH 1024
+/* How often states held by approval go again on one uplink (ms). */
+#define UPLINK_HELD_RETRY_MS 5000
 
 struct tally_uplink {
 	nng_socket sock;
@@ -42,8 +45,16 @@ struct tally_uplink {
 	 * hub looks every second, and thousands of idle hubs did little
 	 * else. */
 	const struct tally_store *clean_store;
-	uint64_t                  clean_version;
-	uint64_t                  clean_changes;
+	/* The approvals going with this exchange (approval.h), and the
+	 * highest `changed` among them, recorded once the parent answered. */
+	struct tally_approval *apps;
+	size_t                 n_apps;
+	int64_t                apps_mark;
+	/* When states held by approval were last put back in the outbox
+	 * (release_held); 0: never. */
+	int64_t  held_released_ms;
+	uint64_t clean_version;
+	uint64_t clean_changes;
 	/* The id of the newest connection to the hub (0: none), kept by
 	 * NNG's pipe callback, so that a request left unanswered can drop
 	 * it (see drop_pipe). */
@@ -260,9 +271,11 @@ exchange(struct tally_uplink *up, const char *sender,
 	memset(&sub, 0, sizeof(sub));
 	snprintf(sub.sender, sizeof(sub.sender), "%s", sender);
 	snprintf(sub.hub, sizeof(sub.hub), "%s", up->hub);
-	sub.sent_at_ms = tally_clock_now_ms();
-	sub.states     = states;
-	sub.n_states   = n;
+	sub.sent_at_ms  = tally_clock_now_ms();
+	sub.states      = states;
+	sub.n_states    = n;
+	sub.approvals   = up->apps;
+	sub.n_approvals = up->n_apps;
 	for (size_t i = 0; i < n; i++) {
 		if (states[i].version > sub.sender_version) {
 			sub.sender_version = states[i].version;
@@ -373,7 +386,10 @@ record_answer(struct tally_uplink *up, struct tally_store *st,
 	if (rv == TALLY_OK) {
 		rv = log_reply(up, *log, instance, it->indicator, it->period,
 		    it->version, it->status,
-		    it->status == TALLY_ACK_REJECTED ? it->reason : "");
+		    it->status == TALLY_ACK_REJECTED ||
+		            it->status == TALLY_ACK_HELD
+		        ? it->reason
+		        : "");
 	}
 	return rv;
 }
@@ -385,6 +401,7 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 {
 	struct tally_reply_log *log = NULL;
 	char                    held[TALLY_WIRE_TEXT_MAX];
+	bool                    new_instance = false;
 	int                     rv;
 
 	rv = tally_store_begin(st);
@@ -399,8 +416,27 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 		    "everything again",
 		    up->url, held, ack->hub_instance);
 		stats->resends++;
+		new_instance = true;
 	}
-	rv = tally_store_set_uplink_instance(st, up->name, ack->hub_instance);
+	/* The approvals that went with this exchange are the parent's now;
+	 * a new parent database gets all of them again on the next push. */
+	if (new_instance) {
+		rv = tally_approval_sent(st, up->name, 0);
+	} else if (up->n_apps > 0) {
+		rv = tally_approval_sent(st, up->name, up->apps_mark);
+	}
+	if (rv == TALLY_OK) {
+		rv = tally_store_set_uplink_instance(
+		    st, up->name, ack->hub_instance);
+	}
+	/* What the parent approved of this region, so that it reopens
+	 * nothing under it (approval.h); a parent that compares regions
+	 * approves nothing. */
+	if (rv == TALLY_OK && up->with_below) {
+		rv = tally_approval_from_parent(st, up->hub,
+		    tally_store_region(st), ack->approvals, ack->n_approvals,
+		    tally_clock_now_ms());
+	}
 	for (size_t i = 0; rv == TALLY_OK && i < ack->n_items; i++) {
 		const struct tally_ack_item *it = &ack->items[i];
 
@@ -423,6 +459,18 @@ apply_ack(struct tally_uplink *up, struct tally_store *st,
 			    up->url, it->indicator, it->period,
 			    (unsigned long long) it->version);
 			stats->stale++;
+			break;
+		case TALLY_ACK_HELD:
+			/* Not an error: the hub approved what this version
+			 * would change. The outbox marks it held, which takes
+			 * it out of this push; release_held puts it back on a
+			 * later one (approval.h). */
+			TALLY_LOG(TALLY_LOG_INFO,
+			    "uplink %s: %s %s%s%s v%llu held by approval: %s",
+			    up->url, it->indicator, it->period,
+			    it->region[0] != '\0' ? " of " : "", it->region,
+			    (unsigned long long) it->version, it->reason);
+			stats->held++;
 			break;
 		default:
 			TALLY_LOG(TALLY_LOG_ERROR,
@@ -474,6 +522,31 @@ log_refusal(struct tally_uplink *up, struct tally_store *st,
 	return rv;
 }
 
+/* States held by approval at the hub go again at most every
+ * UPLINK_HELD_RETRY_MS on one uplink (a one-shot push: at once), so that
+ * a hub that reopened them gets them soon, and one that did not is not
+ * asked in a loop. */
+static int
+release_held(struct tally_uplink *up, struct tally_store *st)
+{
+	int64_t now = tally_clock_now_ms();
+	bool    released;
+	int     rv;
+
+	if (up->held_released_ms != 0 &&
+	    now - up->held_released_ms < UPLINK_HELD_RETRY_MS) {
+		return TALLY_OK;
+	}
+	rv = tally_approval_release_held(st, up->name, &released);
+	if (rv == TALLY_OK) {
+		up->held_released_ms = now;
+		if (released) {
+			up->clean_store = NULL;
+		}
+	}
+	return rv;
+}
+
 int
 tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
     int timeout_ms, struct tally_uplink_stats *stats)
@@ -488,6 +561,10 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		nng_socket_set_ms(up->sock, NNG_OPT_SENDTIMEO, timeout_ms);
 		nng_socket_set_ms(up->sock, NNG_OPT_RECVTIMEO, timeout_ms);
 		up->timeout_ms = timeout_ms;
+	}
+	rv = release_held(up, st);
+	if (rv != TALLY_OK) {
+		return rv;
 	}
 	for (bool first = true;; first = false) {
 		struct tally_wire_state *states = NULL;
@@ -538,7 +615,18 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 			free(states);
 			return rv;
 		}
-		rv = exchange(up, tally_store_region(st), states, n, &ack);
+		/* The approvals changed since the parent last took them go
+		 * with the first exchange (approval.h); a parent that
+		 * compares regions does not take them. */
+		if (rv == TALLY_OK && first && up->with_below) {
+			rv = tally_approval_pending(st, up->name, up->hub,
+			    TALLY_WIRE_APPROVALS_MAX, &up->apps, &up->n_apps,
+			    &up->apps_mark);
+		}
+		if (rv == TALLY_OK) {
+			rv = exchange(
+			    up, tally_store_region(st), states, n, &ack);
+		}
 		if (rv == TALLY_OK && ack->has_error) {
 			TALLY_LOG(TALLY_LOG_ERROR,
 			    "uplink %s: submission refused: %s", up->url,
@@ -560,6 +648,9 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		}
 		tally_ack_free(ack);
 		free(states);
+		free(up->apps);
+		up->apps   = NULL;
+		up->n_apps = 0;
 		if (rv != TALLY_OK) {
 			return rv;
 		}

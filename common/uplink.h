@@ -32,6 +32,7 @@ struct tally_uplink_stats {
 	size_t duplicate;
 	size_t stale;
 	size_t rejected;
+	size_t held;    /* held by approval at the hub (approval.h) */
 	size_t resends; /* full resends after a new hub instance id */
 };
 

@@ -6,6 +6,7 @@
 #include "wire.h"
 
 #include "admit.h"
+#include "approval.h"
 #include "budget.h"
 #include "envelope.h"
 #include "pbwhy.h"
@@ -296,6 +297,150 @@ state_admit(const struct tally_catalog *cat, const char *sender,
 	return NULL;
 }
 
+/* An approval as the wire carries it; the texts stay a's. */
+static void
+approval_encode(const struct tally_approval *a, Tally__Approval *p)
+{
+	tally__approval__init(p);
+	p->approver    = (char *) a->approver;
+	p->child       = (char *) a->child;
+	p->period      = (char *) a->period;
+	p->approved_at = a->approved_ms;
+	p->states      = a->states;
+	p->digest      = (char *) a->digest;
+	if (a->signature[0] != '\0') {
+		p->key_id     = (char *) a->key_id;
+		p->public_key = (char *) a->public_key;
+		p->signature  = (char *) a->signature;
+	}
+	if (a->note[0] != '\0') {
+		p->note = (char *) a->note;
+	}
+	if (a->reopened_ms > 0) {
+		p->has_reopened_at = 1;
+		p->reopened_at     = a->reopened_ms;
+		p->reopen_reason   = (char *) a->reopen_reason;
+	}
+}
+
+/* Whether text is n lowercase hex digits. */
+static bool
+hex_ok(const char *text, size_t n)
+{
+	if (strlen(text) != n) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!((text[i] >= '0' && text[i] <= '9') ||
+		        (text[i] >= 'a' && text[i] <= 'f'))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One approval from the wire, checked field by field: NULL when good,
+ * else the field that is not. */
+static const char *
+approval_decode(const Tally__Approval *p, struct tally_approval *a)
+{
+	struct tally_period per;
+	bool                signed_ = p->signature != NULL;
+
+	memset(a, 0, sizeof(*a));
+	if (p->base.n_unknown_fields != 0) {
+		return "(unknown field)";
+	}
+	if (!tally_region_code_valid(p->approver)) {
+		return "approver";
+	}
+	if (!tally_region_code_valid(p->child)) {
+		return "child";
+	}
+	if (tally_period_parse(p->period, &per) != 0) {
+		return "period";
+	}
+	if (p->approved_at <= 0) {
+		return "approved_at";
+	}
+	if (!hex_ok(p->digest, TALLY_APPROVAL_DIGEST_HEX - 1)) {
+		return "digest";
+	}
+	if (signed_ != (p->key_id != NULL) ||
+	    signed_ != (p->public_key != NULL)) {
+		return "signature";
+	}
+	if (signed_ &&
+	    (!hex_ok(p->signature, TALLY_APPROVAL_SIG_HEX - 1) ||
+	        !tally_key_id_valid(p->key_id) ||
+	        strlen(p->public_key) >= TALLY_PUBLIC_B64_STRLEN)) {
+		return "signature";
+	}
+	if (p->note != NULL &&
+	    !text_ok(p->note, TALLY_APPROVAL_TEXT_MAX + 1)) {
+		return "note";
+	}
+	if (p->has_reopened_at != (p->reopen_reason != NULL) ||
+	    (p->has_reopened_at && p->reopened_at <= 0) ||
+	    (p->reopen_reason != NULL &&
+	        !text_ok(p->reopen_reason, TALLY_APPROVAL_TEXT_MAX + 1))) {
+		return "reopened_at";
+	}
+	snprintf(a->approver, sizeof(a->approver), "%s", p->approver);
+	snprintf(a->child, sizeof(a->child), "%s", p->child);
+	tally_period_format(&per, a->period);
+	a->approved_ms = p->approved_at;
+	a->states      = p->states;
+	snprintf(a->digest, sizeof(a->digest), "%s", p->digest);
+	if (signed_) {
+		snprintf(a->key_id, sizeof(a->key_id), "%s", p->key_id);
+		snprintf(
+		    a->public_key, sizeof(a->public_key), "%s", p->public_key);
+		snprintf(
+		    a->signature, sizeof(a->signature), "%s", p->signature);
+	}
+	snprintf(
+	    a->note, sizeof(a->note), "%s", p->note != NULL ? p->note : "");
+	if (p->has_reopened_at) {
+		a->reopened_ms = p->reopened_at;
+		snprintf(a->reopen_reason, sizeof(a->reopen_reason), "%s",
+		    p->reopen_reason);
+	}
+	return NULL;
+}
+
+/* The approvals of m, into sub; TALLY_EDATA with eb on the first bad. */
+static int
+approvals_decode(const Tally__Submission *m, struct tally_submission *sub,
+    struct tally_errbuf *eb)
+{
+	if (m->n_approvals == 0) {
+		return TALLY_OK;
+	}
+	if (m->n_approvals > TALLY_WIRE_APPROVALS_MAX) {
+		return tally_fail(eb, TALLY_EPROTO,
+		    "malformed submission: field approvals: %zu approvals, at "
+		    "most %d",
+		    m->n_approvals, TALLY_WIRE_APPROVALS_MAX);
+	}
+	sub->approvals = calloc(m->n_approvals, sizeof(*sub->approvals));
+	if (sub->approvals == NULL) {
+		return tally_fail(eb, TALLY_ENOMEM, "out of memory");
+	}
+	sub->n_approvals = m->n_approvals;
+	for (size_t i = 0; i < m->n_approvals; i++) {
+		const char *bad =
+		    approval_decode(m->approvals[i], &sub->approvals[i]);
+
+		if (bad != NULL) {
+			return tally_fail(eb, TALLY_EPROTO,
+			    "malformed submission: field approvals[%zu].%s", i,
+			    bad);
+		}
+	}
+	return TALLY_OK;
+}
+
 int
 tally_submission_encode(
     const struct tally_submission *sub, uint8_t **buf, size_t *len)
@@ -311,9 +456,11 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 	Tally__PartialState  *pstates        = NULL;
 	Tally__PartialState **ptrs           = NULL;
 	char(*texts)[4][TALLY_PERIOD_STRLEN] = NULL;
-	uint8_t *body                        = NULL;
-	size_t   blen;
-	int      rv = TALLY_ENOMEM;
+	Tally__Approval  *apps               = NULL;
+	Tally__Approval **aptrs              = NULL;
+	uint8_t          *body               = NULL;
+	size_t            blen;
+	int               rv = TALLY_ENOMEM;
 
 	if (sub->n_states > 0) {
 		pstates = calloc(sub->n_states, sizeof(*pstates));
@@ -385,8 +532,21 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 	m.sent_at        = sub->sent_at_ms;
 	m.n_states       = sub->n_states;
 	m.states         = ptrs;
-	blen             = tally__submission__get_packed_size(&m);
-	body             = malloc(blen > 0 ? blen : 1);
+	if (sub->n_approvals > 0) {
+		apps  = calloc(sub->n_approvals, sizeof(*apps));
+		aptrs = calloc(sub->n_approvals, sizeof(*aptrs));
+		if (apps == NULL || aptrs == NULL) {
+			goto fail;
+		}
+		for (size_t i = 0; i < sub->n_approvals; i++) {
+			approval_encode(&sub->approvals[i], &apps[i]);
+			aptrs[i] = &apps[i];
+		}
+		m.n_approvals = sub->n_approvals;
+		m.approvals   = aptrs;
+	}
+	blen = tally__submission__get_packed_size(&m);
+	body = malloc(blen > 0 ? blen : 1);
 	if (body == NULL) {
 		goto fail;
 	}
@@ -394,6 +554,8 @@ tally_submission_encode_signed(const struct tally_submission *sub,
 	rv = tally_envelope_pack(body, blen, signer, buf, len);
 fail:
 	free(body);
+	free(apps);
+	free(aptrs);
 	free(pstates);
 	free(ptrs);
 	free(texts);
@@ -530,6 +692,10 @@ tally_submission_decode_body(const struct tally_catalog *cat,
 			}
 		}
 	}
+	rv = approvals_decode(m, sub, eb);
+	if (rv != TALLY_OK) {
+		goto fail;
+	}
 	*out = sub;
 	sub  = NULL;
 	rv   = TALLY_OK;
@@ -548,6 +714,7 @@ tally_submission_free(struct tally_submission *sub)
 		return;
 	}
 	free(sub->states);
+	free(sub->approvals);
 	free(sub);
 }
 
@@ -557,6 +724,8 @@ tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len)
 	Tally__Ack        m     = TALLY__ACK__INIT;
 	Tally__StateAck  *items = NULL;
 	Tally__StateAck **ptrs  = NULL;
+	Tally__Approval  *apps  = NULL;
+	Tally__Approval **aptrs = NULL;
 	uint8_t          *body  = NULL;
 	size_t            blen;
 	int               rv = TALLY_ENOMEM;
@@ -587,6 +756,19 @@ tally_ack_encode(const struct tally_ack *ack, uint8_t **buf, size_t *len)
 	m.hub_instance = (char *) ack->hub_instance;
 	m.n_states     = ack->n_items;
 	m.states       = ptrs;
+	if (ack->n_approvals > 0) {
+		apps  = calloc(ack->n_approvals, sizeof(*apps));
+		aptrs = calloc(ack->n_approvals, sizeof(*aptrs));
+		if (apps == NULL || aptrs == NULL) {
+			goto fail;
+		}
+		for (size_t i = 0; i < ack->n_approvals; i++) {
+			approval_encode(&ack->approvals[i], &apps[i]);
+			aptrs[i] = &apps[i];
+		}
+		m.n_approvals = ack->n_approvals;
+		m.approvals   = aptrs;
+	}
 	if (ack->has_error) {
 		m.error = (char *) ack->error;
 	}
@@ -601,6 +783,8 @@ fail:
 	free(body);
 	free(items);
 	free(ptrs);
+	free(apps);
+	free(aptrs);
 	return rv;
 }
 
@@ -649,14 +833,40 @@ tally_ack_decode(const uint8_t *buf, size_t len, struct tally_ack **out,
 		ack->has_error = true;
 		copy_echo(ack->error, sizeof(ack->error), m->error);
 	}
+	if (m->n_approvals > TALLY_WIRE_APPROVALS_MAX) {
+		tally_fail(eb, rv, "malformed acknowledgement: approvals");
+		goto fail;
+	}
+	if (m->n_approvals > 0) {
+		ack->approvals =
+		    calloc(m->n_approvals, sizeof(*ack->approvals));
+		if (ack->approvals == NULL) {
+			rv = tally_fail(eb, TALLY_ENOMEM, "out of memory");
+			goto fail;
+		}
+		ack->n_approvals = m->n_approvals;
+	}
+	for (size_t i = 0; i < m->n_approvals; i++) {
+		const char *bad =
+		    approval_decode(m->approvals[i], &ack->approvals[i]);
+
+		if (bad != NULL) {
+			tally_fail(eb, rv,
+			    "malformed acknowledgement: field "
+			    "approvals[%zu].%s",
+			    i, bad);
+			goto fail;
+		}
+	}
 	ack->n_items = m->n_states;
 	for (size_t i = 0; i < m->n_states; i++) {
 		Tally__StateAck       *s  = m->states[i];
 		struct tally_ack_item *it = &ack->items[i];
 
 		if (s->base.n_unknown_fields != 0 ||
-		    (int) s->status < TALLY_ACK_ACCEPTED ||
-		    (int) s->status > TALLY_ACK_REJECTED) {
+		    (((int) s->status < TALLY_ACK_ACCEPTED ||
+		         (int) s->status > TALLY_ACK_REJECTED) &&
+		        (int) s->status != TALLY_ACK_HELD)) {
 			tally_fail(eb, rv, "malformed acknowledgement item");
 			goto fail;
 		}
@@ -690,6 +900,7 @@ tally_ack_free(struct tally_ack *ack)
 		return;
 	}
 	free(ack->items);
+	free(ack->approvals);
 	free(ack);
 }
 

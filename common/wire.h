@@ -25,9 +25,10 @@
 /* The largest message accepted; listeners set NNG_OPT_RECVMAXSZ to it. */
 #define TALLY_WIRE_MSG_MAX (4u * 1024u * 1024u)
 /* The most states one submission may carry. */
-#define TALLY_WIRE_STATES_MAX 8192
-#define TALLY_WIRE_TEXT_MAX   64
-#define TALLY_WIRE_REASON_MAX 160
+#define TALLY_WIRE_STATES_MAX    8192
+#define TALLY_WIRE_APPROVALS_MAX 4096
+#define TALLY_WIRE_TEXT_MAX      64
+#define TALLY_WIRE_REASON_MAX    160
 /* A change reason (PartialState.change_reason): at most 255 bytes of
  * UTF-8, so 256 with the terminator. */
 #define TALLY_WIRE_CHANGE_REASON_MAX 256
@@ -40,12 +41,17 @@
  * ask for. */
 #define TALLY_WIRE_DECODE_BUDGET (16u * 1024u * 1024u)
 
+struct tally_approval; /* approval.h */
+
 enum tally_ack_status {
 	TALLY_ACK_NONE      = 0, /* a decoded state that is valid so far */
 	TALLY_ACK_ACCEPTED  = 1,
 	TALLY_ACK_DUPLICATE = 2,
 	TALLY_ACK_STALE     = 3,
 	TALLY_ACK_REJECTED  = 4,
+	/* Held by approval (approval.h): kept pending by the child. 5 is
+	 * reply.h's TALLY_REPLY_REFUSED. */
+	TALLY_ACK_HELD = 6,
 };
 
 struct tally_wire_state {
@@ -95,6 +101,10 @@ struct tally_submission {
 	int64_t                  sent_at_ms;
 	struct tally_wire_state *states;
 	size_t                   n_states;
+	/* Approvals sent up (approval.h); owned by the submission when
+	 * decoded, borrowed when encoded. */
+	struct tally_approval *approvals;
+	size_t                 n_approvals;
 };
 
 struct tally_ack_item {
@@ -112,6 +122,10 @@ struct tally_ack {
 	char                   error[TALLY_WIRE_REASON_MAX];
 	struct tally_ack_item *items;
 	size_t                 n_items;
+	/* The parent's approvals of the child in force (approval.h); owned
+	 * when decoded, borrowed when encoded. */
+	struct tally_approval *approvals;
+	size_t                 n_approvals;
 };
 
 /* Packs sub into an envelope in a new buffer, freed by the caller with

@@ -7,6 +7,8 @@
  */
 #include "audit.h"
 
+#include "approval.h"
+
 #include "cli.h"
 #include "errors.h"
 #include "figure.h"
@@ -305,7 +307,9 @@ struct verify_ctx {
 	size_t                      origins;        /* origin sigs verified */
 	size_t                      origin_missing; /* states without one */
 	size_t                      problems;
-	json_t                     *list; /* JSON only */
+	size_t                      approvals;        /* checked */
+	size_t                      approvals_signed; /* signatures good */
+	json_t                     *list;             /* JSON only */
 };
 
 /* Records one problem: a line of text, or an entry of the JSON list. */
@@ -561,6 +565,61 @@ unbacked_fn(void *arg, const struct tally_audit_item *held, int64_t envelope)
 	return TALLY_OK;
 }
 
+/* One approval (approval.h): its signature, and for one in force that
+ * the states it names are those held now. */
+static int
+check_approval(struct verify_ctx *v, struct tally_store *st,
+    const struct tally_approval *a)
+{
+	struct tally_approval_state *s = NULL;
+	char                         at[32], now[TALLY_APPROVAL_DIGEST_HEX];
+	size_t                       n = 0;
+	int                          rv;
+
+	tally_approval_time(a->approved_ms, at);
+	v->approvals++;
+	if (a->signature[0] != '\0' && !tally_approval_signature_ok(a)) {
+		problem(v, 0,
+		    "approval of %s %s by %s at %s: the signature does not "
+		    "match (key %s)",
+		    a->child, a->period, a->approver, at, a->key_id);
+	} else if (a->signature[0] != '\0') {
+		v->approvals_signed++;
+	}
+	if (a->reopened_ms > 0) {
+		return TALLY_OK;
+	}
+	rv = tally_approval_collect(st, v->cat, a->child, a->period, &s, &n);
+	if (rv != TALLY_OK) {
+		return rv;
+	}
+	tally_approval_digest(s, n, now);
+	free(s);
+	if (strcmp(now, a->digest) != 0) {
+		problem(v, 0,
+		    "approval of %s %s by %s at %s: the states it approved "
+		    "changed since (%llu states, digest %.16s; now %zu, "
+		    "%.16s)",
+		    a->child, a->period, a->approver, at,
+		    (unsigned long long) a->states, a->digest, n, now);
+	}
+	return TALLY_OK;
+}
+
+static int
+verify_approvals(struct verify_ctx *v, struct tally_store *st)
+{
+	struct tally_approval *list = NULL;
+	size_t                 n    = 0;
+	int                    rv   = tally_approval_list(st, NULL, &list, &n);
+
+	for (size_t i = 0; rv == TALLY_OK && i < n; i++) {
+		rv = check_approval(v, st, &list[i]);
+	}
+	free(list);
+	return rv;
+}
+
 static int
 verify(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
     const struct hub_audit_opts *o, size_t *problems)
@@ -583,6 +642,9 @@ verify(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 	if (rv == TALLY_OK) {
 		rv = tally_store_audit_unbacked(st, unbacked_fn, &v);
 	}
+	if (rv == TALLY_OK && tally_store_region(st)[0] != '\0') {
+		rv = verify_approvals(&v, st);
+	}
 	if (rv == TALLY_OK && v.list != NULL) {
 		json_t *doc = json_pack(
 		    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:O}", "hub",
@@ -593,6 +655,14 @@ verify(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		    (json_int_t) v.origins, "states_without_origin_check",
 		    (json_int_t) v.origin_missing, "keys_checked",
 		    o->keys != NULL, "problems", v.list);
+
+		if (doc != NULL) {
+			json_object_set_new(doc, "approvals",
+			    json_pack("{s:I, s:I}", "checked",
+			        (json_int_t) v.approvals,
+			        "signatures_verified",
+			        (json_int_t) v.approvals_signed));
+		}
 
 		if (doc == NULL ||
 		    json_dumpf(doc, out,
@@ -616,6 +686,10 @@ verify(FILE *out, const struct tally_catalog *cat, struct tally_store *st,
 		    "without a verifiable origin signature\n",
 		    v.origins, o->keys != NULL ? " against the keys file" : "",
 		    v.origin_missing);
+		fprintf(out,
+		    "%zu approvals checked, %zu of their signatures "
+		    "verified\n",
+		    v.approvals, v.approvals_signed);
 		if (v.problems == 0) {
 			fprintf(out, "no problems found\n");
 		} else {

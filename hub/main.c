@@ -5,6 +5,7 @@
  */
 #include "admit.h"
 #include "asof.h"
+#include "approve.h"
 #include "audit.h"
 #include "brief.h"
 #include "catalog.h"
@@ -66,6 +67,7 @@ usage(FILE *out)
 	    "         children that are missing or late. --only-targets:\n"
 	    "         only the indicators with a target. Reads [hub] db,\n"
 	    "         targets and [due] from -c FILE too.\n"
+	    "  report ... --approved: each region as approved (approval.md)\n"
 	    "  report ... --as-of TIME\n"
 	    "         The figures as the hub held them at TIME: YYYY-MM-DD\n"
 	    "         (the end of that day) or YYYY-MM-DDTHH:MM[:SS], in\n"
@@ -147,6 +149,9 @@ usage(FILE *out)
 	    "         the rows, every held figure against the trail (and\n"
 	    "         with --keys, that each key is authorised for its\n"
 	    "         sender). Exit 65 when a problem is found.\n"
+	    "\n"
+	    "  approve|unapprove|approvals: sign off a child's figures\n"
+	    "         (docs/approval.md; see `tally-hub approve --help`).\n"
 	    "\n"
 	    "Accounts of the web pages (docs/accounts.md):\n"
 	    "  user add --db FILE --name NAME --region CODE\n"
@@ -255,6 +260,7 @@ struct hub_args {
 	const char *session_idle;
 	const char *login_delay;
 	bool        access;
+	bool        approved; /* report --approved */
 	/* How far ahead of the clock a version may be (run, repair). */
 	const char           *max_clock_skew;
 	struct tally_keyring *keyring; /* loaded, freed at exit */
@@ -298,6 +304,7 @@ enum {
 	OPT_PARENT_SERVER_NAME,
 	OPT_VERIFY,
 	OPT_AS_OF,
+	OPT_APPROVED,
 	OPT_BEFORE,
 	OPT_MAX_CLOCK_SKEW,
 	OPT_OUT,
@@ -335,6 +342,7 @@ static const struct option long_options[] = {
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "only-targets", no_argument, NULL, OPT_ONLY_TARGETS },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "approved", no_argument, NULL, OPT_APPROVED },
 	{ "before", required_argument, NULL, OPT_BEFORE },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "bom", no_argument, NULL, OPT_BOM },
@@ -1035,6 +1043,7 @@ cmd_report(struct hub_args *a)
 		}
 		o.depth = (int) d;
 	}
+	o.approved = a->approved;
 	if (a->as_of != NULL &&
 	    (tally_asof_parse(a->as_of, &o.as_of_ms) != TALLY_OK ||
 	        o.as_of_ms <= 0)) {
@@ -1246,6 +1255,9 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	hub_groups_init(&a.groups);
 	tally_due_init(&a.due);
+	if (argc >= 2 && hub_approve_is_command(argv[1])) {
+		return hub_approve_main(argc - 1, argv + 1);
+	}
 	if (argc >= 2 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -1377,6 +1389,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_VERIFY:
 			a.verify = true;
+			break;
+		case OPT_APPROVED:
+			a.approved = true;
 			break;
 		case OPT_AS_OF:
 			a.as_of = optarg;

@@ -15,6 +15,7 @@
  * differently from a report of now.
  */
 #include "report.h"
+#include "report_approval.h"
 #include "report_print.h"
 #include "view.h"
 
@@ -800,6 +801,53 @@ region_entry(const struct tally_catalog *cat, const struct tally_division *d,
 	    p ? json_string(p) : json_null(), "depth", depth, "indicators");
 }
 
+/* The regions' entries, each with its approval (report_approval.h);
+ * *at (one per region, freed by the caller) the time each was approved,
+ * 0 for none. */
+static int
+region_entries(const struct hub_view *v, const struct span *sp,
+    const struct tally_period *period, json_t *regions, int64_t **at)
+{
+	struct tally_approval *list = NULL;
+	size_t                 n    = 0;
+	int rv = tally_approval_list(v->st, NULL, &list, &n);
+
+	*at = calloc(sp->n > 0 ? sp->n : 1, sizeof(**at));
+	if (rv == TALLY_OK && *at == NULL) {
+		rv = TALLY_ENOMEM;
+	}
+	for (size_t i = 0; rv == TALLY_OK && i < sp->n; i++) {
+		json_t *e =
+		    region_entry(v->cat, sp->divs[i], sp->depth[i], period);
+
+		json_object_set_new(e, "approval",
+		    hub_report_approval(v->cat, list, n, v->hub->code,
+		        sp->divs[i]->code, period, &(*at)[i]));
+		json_array_append_new(regions, e);
+	}
+	free(list);
+	return rv;
+}
+
+/* A region's figure as the hub held it when it was approved (at_ms). */
+static int
+approved_figure(const struct hub_view *v, const struct tally_indicator *ind,
+    const struct tally_period *period, const struct outlook *ol,
+    const struct tally_division *d, int64_t at_ms, json_t **out)
+{
+	struct hub_view      then = *v;
+	struct hub_view_held h;
+	int                  rv;
+
+	then.as_of_ms = at_ms;
+	rv            = hub_view_load(&then, ind, period, &h);
+	if (rv == TALLY_OK) {
+		rv = figure_json(&then, &h, ol, d, out);
+	}
+	hub_view_held_fini(&h);
+	return rv;
+}
+
 /* What the hub refused and from whom (refusal.h): counts as they are
  * now, so an as-of report leaves them out. */
 static int
@@ -835,8 +883,9 @@ report_json(
 	const struct tally_catalog  *cat = v->cat;
 	const struct tally_division *top = hub_view_top(v, o->region);
 	struct span                  sp;
-	struct tally_period         *periods = NULL;
-	size_t                       np      = 0;
+	struct tally_period         *periods     = NULL;
+	size_t                       np          = 0;
+	int64_t                     *approved_at = NULL;
 	json_t                      *root, *regions, *chase;
 	int                          rv = TALLY_OK;
 
@@ -856,11 +905,10 @@ report_json(
 	hub_view_as_of_json(v, root);
 	json_object_set_new(root, "hub", json_string(v->hub->code));
 	json_object_set_new(root, "region", json_string(top->code));
-	for (size_t i = 0; i < sp.n; i++) {
-		json_array_append_new(regions,
-		    region_entry(cat, sp.divs[i], sp.depth[i], &o->period));
+	rv = region_entries(v, &sp, &o->period, regions, &approved_at);
+	if (rv == TALLY_OK) {
+		rv = tally_store_periods(v->st, &periods, &np);
 	}
-	rv = tally_store_periods(v->st, &periods, &np);
 	for (size_t k = 0; rv == TALLY_OK && k < cat->n_indicators; k++) {
 		const struct tally_indicator *ind = &cat->indicators[k];
 		struct hub_view_held          h;
@@ -890,7 +938,10 @@ report_json(
 		for (size_t i = 0; rv == TALLY_OK && i < sp.n; i++) {
 			json_t *f = NULL;
 
-			rv = figure_json(v, &h, &ol, sp.divs[i], &f);
+			rv = o->approved && approved_at[i] > 0
+			    ? approved_figure(v, ind, &o->period, &ol,
+			          sp.divs[i], approved_at[i], &f)
+			    : figure_json(v, &h, &ol, sp.divs[i], &f);
 			if (rv == TALLY_OK) {
 				json_array_append_new(
 				    json_object_get(json_array_get(regions, i),
@@ -906,6 +957,7 @@ report_json(
 		hub_view_held_fini(&h);
 	}
 	free(periods);
+	free(approved_at);
 	span_fini(&sp);
 	if (rv == TALLY_OK && v->as_of_ms == 0) {
 		rv = refused_json(v, root);

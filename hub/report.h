@@ -40,6 +40,9 @@ struct hub_report_opts {
 	 * Unix ms (store.h, history), with late and overdue judged at it;
 	 * 0: as they are now. */
 	int64_t as_of_ms;
+	/* --approved: each region's figures as of its approval (a region
+	 * not approved: as they are now, marked so; docs/approval.md). */
+	bool approved;
 };
 
 /* Prints the report (or, with opts->explain, the explanation) in

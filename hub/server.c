@@ -18,6 +18,7 @@
 #include "server.h"
 
 #include "admit.h"
+#include "approval.h"
 #include "backoff.h"
 #include "clock.h"
 #include "envelope.h"
@@ -676,17 +677,44 @@ state_refused(
 	    ws->reason, tally_clock_now_ms());
 }
 
+/* Holds ws when it would change figures this hub approved (approval.h):
+ * read in the writer's transaction, so that an approval made by
+ * `tally-hub approve` while the hub runs counts from the next batch on. */
+static void
+state_approved(
+    struct hub *hub, bool any, const char *sender, struct tally_wire_state *ws)
+{
+	const char *region = ws->region[0] != '\0' ? ws->region : sender;
+
+	if (!any ||
+	    !tally_approval_holds(hub->st, hub->cat, hub->region, region,
+	        ws->indicator, ws->period_text, ws->version, ws->reason,
+	        sizeof(ws->reason))) {
+		return;
+	}
+	ws->status = TALLY_ACK_HELD;
+	TALLY_LOG(TALLY_LOG_INFO, "%s: %s %s of %s v%llu held: %s", sender,
+	    ws->indicator, ws->period_text, region,
+	    (unsigned long long) ws->version, ws->reason);
+}
+
 /* Applies a batch of submissions in one transaction, and records in the
  * audit trail each state that changed, with what it replaced. */
 static int
 apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 {
-	struct tally_audit_item *items = NULL;
-	size_t                   cap   = 0;
-	int                      rv    = tally_store_begin(hub->st);
+	struct tally_audit_item *items    = NULL;
+	size_t                   cap      = 0;
+	bool                     approved = false;
+	int                      rv       = tally_store_begin(hub->st);
 
 	if (rv == TALLY_OK) {
 		rv = instance_refresh(hub);
+	}
+	/* Most hubs hold no approval in force: one look per batch spares
+	 * every state the look for one that covers it. */
+	if (rv == TALLY_OK && hub->grp == NULL) {
+		rv = tally_approval_in_force(hub->st, hub->region, &approved);
 	}
 	if (rv == TALLY_OK) {
 		rv = count_notes(hub);
@@ -709,6 +737,10 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 			struct tally_wire_state *ws = &sub->states[k];
 
 			if (ws->status != TALLY_ACK_REJECTED) {
+				state_approved(hub, approved, sub->sender, ws);
+			}
+			if (ws->status != TALLY_ACK_REJECTED &&
+			    ws->status != TALLY_ACK_HELD) {
 				rv = tally_store_put_state_audited(hub->st,
 				    sub->sender, ws, (uint32_t) k,
 				    &items[audited], &ws->status);
@@ -725,6 +757,13 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 				rv = state_refused(hub, sub->sender, ws);
 			}
 		}
+		/* Approvals made below travel up with the states. */
+		if (rv == TALLY_OK && hub->grp == NULL &&
+		    sub->n_approvals > 0) {
+			rv       = tally_approval_receive(hub->st, hub->cat,
+			          sub->sender, sub->approvals, sub->n_approvals);
+			*changed = true;
+		}
 		/* A submission that changed nothing (duplicates, an empty
 		 * exchange to learn the hub's instance) is not kept. */
 		if (rv == TALLY_OK && audited > 0) {
@@ -740,6 +779,27 @@ apply_batch(struct hub *hub, struct hub_ctx **batch, int n, bool *changed)
 	}
 	free(items);
 	return rv;
+}
+
+/* A child with children of its own (a city) is told which of this hub's
+ * approvals of it are in force, so that it does not reopen what lies
+ * under them (approval.h). A county cannot reopen anything: it is told
+ * nothing. A look that fails sends no list, which the child reads as none
+ * in force: it may then reopen under an approval of this hub, but what it
+ * lets through is still held here. */
+static void
+ack_approvals(struct hub *hub, const char *sender, struct tally_ack *ack)
+{
+	const struct tally_division *d =
+	    tally_catalog_division(hub->cat, sender);
+
+	if (hub->grp != NULL || d == NULL ||
+	    d->first_child == TALLY_NO_INDEX ||
+	    tally_approval_of(hub->st, hub->region, sender, &ack->approvals,
+	        &ack->n_approvals) != TALLY_OK) {
+		ack->approvals   = NULL;
+		ack->n_approvals = 0;
+	}
 }
 
 static void
@@ -759,6 +819,7 @@ ack_submission(
 		return;
 	}
 	ack.n_items = sub->n_states;
+	ack_approvals(hub, sub->sender, &ack);
 	for (size_t k = 0; k < sub->n_states; k++) {
 		const struct tally_wire_state *ws = &sub->states[k];
 		struct tally_ack_item         *it = &ack.items[k];
@@ -772,6 +833,7 @@ ack_submission(
 	}
 	ctx_send(c, &ack);
 	free(ack.items);
+	free(ack.approvals);
 }
 
 static void *

@@ -650,8 +650,13 @@ static void
 print_stats(const char *url, const struct tally_uplink_stats *s)
 {
 	printf("pushed to %s: %zu accepted, %zu duplicate, %zu stale, "
-	       "%zu rejected\n",
+	       "%zu rejected",
 	    url, s->accepted, s->duplicate, s->stale, s->rejected);
+	/* Held states are kept and sent again later: not an error. */
+	if (s->held > 0) {
+		printf(", %zu held by approval", s->held);
+	}
+	putchar('\n');
 	fflush(stdout);
 }
 
@@ -927,7 +932,7 @@ push_forever(const struct node_hub *hubs, size_t nh, struct tally_store *st,
 		}
 		/* The heartbeat's empty exchange is not worth a line. */
 		if (stats.accepted + stats.duplicate + stats.stale +
-		        stats.rejected >
+		        stats.rejected + stats.held >
 		    0) {
 			print_stats(nh > 1 ? "the parent hubs" : url, &stats);
 		}

@@ -17,9 +17,9 @@
 #define CST_OFFSET_MS (8LL * 3600 * 1000)
 
 static const char *const state_names[NODE_STATES] = { "not_entered", "pending",
-	"accepted", "rejected", "refused", "stale" };
+	"accepted", "rejected", "refused", "stale", "held" };
 static const char *const state_zh[NODE_STATES]    = { "未填报", "待报送",
-	   "已接收", "被退回", "整批被拒", "上级有更新版本" };
+	   "已接收", "被退回", "整批被拒", "上级有更新版本", "已审核锁定" };
 
 const char *
 node_state_name(int state)
@@ -74,6 +74,14 @@ judge(struct tally_store *st, struct node_status_row *r, const char *ptext)
 	rv = tally_reply_acked_version(st, r->ind->id, ptext, &acked);
 	if (rv != TALLY_OK && rv != TALLY_ENOENT) {
 		return rv;
+	}
+	/* Held by approval (approval.h): the hub approved the figure this
+	 * version would change; it stays here and goes again on a later
+	 * push, whether or not the outbox has let it go yet. */
+	if (r->has_reply && r->reply.version == r->version &&
+	    r->reply.status == TALLY_ACK_HELD) {
+		r->state = NODE_HELD;
+		return TALLY_OK;
 	}
 	if (rv == TALLY_ENOENT || acked < r->version) {
 		/* Still in the outbox; a refusal of this very version says
@@ -330,8 +338,8 @@ row_json(const struct node_status_row *r)
 	    r->version > 0 ? json_integer((json_int_t) r->version)
 	                   : json_null());
 	json_object_set_new(o, "pending",
-	    json_boolean(
-	        r->state == NODE_PENDING || r->state == NODE_REFUSED));
+	    json_boolean(r->state == NODE_PENDING ||
+	        r->state == NODE_REFUSED || r->state == NODE_HELD));
 	json_object_set_new(
 	    o, "answer", r->has_reply ? reply_json(&r->reply) : json_null());
 	json_object_set_new(o, "due", iso(r->due_ms));
@@ -447,9 +455,10 @@ node_status_print(FILE *out, const struct tally_catalog *cat,
 	}
 	fprintf(out,
 	    "合计 total: %zu 已接收 accepted, %zu 待报送 pending, %zu 被退回 "
-	    "rejected, %zu 整批被拒 refused, %zu 未填报 not entered, %zu 逾期 "
-	    "overdue\n",
+	    "rejected, %zu 整批被拒 refused, %zu 已审核锁定 held by approval, "
+	    "%zu 未填报 not entered, %zu 逾期 overdue\n",
 	    s->counts[NODE_ACCEPTED] + s->counts[NODE_STALE],
 	    s->counts[NODE_PENDING], s->counts[NODE_REJECTED],
-	    s->counts[NODE_REFUSED], s->counts[NODE_NOT_ENTERED], s->overdue);
+	    s->counts[NODE_REFUSED], s->counts[NODE_HELD],
+	    s->counts[NODE_NOT_ENTERED], s->overdue);
 }

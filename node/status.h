@@ -25,6 +25,7 @@ enum node_state {
 	NODE_REJECTED,    /* the hub rejected this version (not resent) */
 	NODE_REFUSED,     /* the hub refused the submission; resent */
 	NODE_STALE,       /* the hub holds a newer version of this region */
+	NODE_HELD, /* held by approval at the hub: kept, sent again later */
 	NODE_STATES
 };
 

@@ -1210,6 +1210,14 @@ def cmd_check_dom(args):
         return min(gaps) if gaps else None
     order = sorted(kids, key=lambda c: (gap_of(c) is None, gap_of(c) or 0, kids.index(c)))
     res.equal(label + ": children sorted by their gap, worst first", [r["attrs"]["data-region"] for r in crow], order)
+    # Each child marked official or provisional as the report says
+    # (docs/approval.md).
+    def approval_of(code):
+        reg = next((x for x in rep["regions"] if x["code"] == code), None)
+        return ((reg or {}).get("approval") or {}).get("status", "unapproved")
+    res.equal(label + ": each child marked official or provisional as the report says",
+              [r["attrs"].get("data-approval") for r in crow],
+              [approval_of(r["attrs"]["data-region"]) for r in crow])
     bad = []
     for r in crow:
         code = r["attrs"]["data-region"]
