@@ -230,8 +230,21 @@ scrub_one(const struct tally_catalog *cat, const char *scope, json_t *b)
 	}
 }
 
+/* An approval by a region above the scope (the province approving the
+ * user's city) says who approved as "" : that it is official is the
+ * user's to know, the approver's code is not. */
+static void
+scrub_approver(const struct tally_catalog *cat, const char *scope, json_t *a)
+{
+	const char *by = json_string_value(json_object_get(a, "by"));
+
+	if (by != NULL && !hub_access_in_scope(cat, scope, by)) {
+		json_object_set_new(a, "by", json_string(""));
+	}
+}
+
 /* Renames the ancestor of every benchmark under v that lies outside
- * scope. */
+ * scope, and the approver of every approval (scrub_approver). */
 static void
 scrub_benchmarks(const struct tally_catalog *cat, const char *scope, json_t *v)
 {
@@ -251,6 +264,10 @@ scrub_benchmarks(const struct tally_catalog *cat, const char *scope, json_t *v)
 	}
 	json_object_foreach(v, key, e)
 	{
+		if (strcmp(key, "approval") == 0) {
+			scrub_approver(cat, scope, e);
+			continue;
+		}
 		if (strcmp(key, "benchmark") != 0) {
 			scrub_benchmarks(cat, scope, e);
 			continue;

@@ -91,6 +91,19 @@ push "$other" >/dev/null || not_ok "push $other"
 held_2019() { sqlite3 "$work/db/$province.db" "SELECT 1 FROM region_state WHERE region = '$other' AND period = '2019-06'" | grep -q 1; }
 check_true "the province holds $other's 2019-06" wait_until $deadline_s held_2019
 echo "$other" >"$work/out/withdrawn-region"
+# The first city approves its counties' 2020 and the province the city
+# (unsigned: open mode): alice's report says her city's figures are
+# official without naming the province.
+for c in $(counties_of 130100 | head -2); do
+	"$hub" approve --db "$work/db/130100.db" --region "$c" --period 2020 \
+		>>"$work/log/approve.log" 2>&1 || not_ok "130100 approves $c"
+done
+has_city_approvals() {
+	test "$(sqlite3 "$work/db/$province.db" "SELECT count(*) FROM approval WHERE approver = '130100' AND period = '2020' AND reopened_at IS NULL")" -ge 2
+}
+check_true "the province holds the city's approvals" wait_until $deadline_s has_city_approvals
+"$hub" approve --db "$work/db/$province.db" --region 130100 --period 2020 \
+	>>"$work/log/approve.log" 2>&1 || not_ok "the province approves 130100: $(tail -2 "$work/log/approve.log")"
 url=$(http_url $province)
 db=$work/db/$province.db
 

@@ -372,6 +372,12 @@ def check_scope(a, cookie, prov_cookie, sc):
               "her report's regions and refusals are all hers")
         with open(os.path.join(a.work, "out", "withdrawn-region")) as f:
             other = f.read().strip()
+        appr = next((r.get("approval") or {} for r in doc["regions"] if r["code"] == CITY), {})
+        appr_full = next((r.get("approval") or {} for r in full["regions"] if r["code"] == CITY), {})
+        check(appr_full.get("status") == "approved" and appr_full.get("by") == PROVINCE,
+              "the province's user sees the city approved by the province", appr_full)
+        check(appr.get("status") == "approved" and appr.get("by") == "" and appr.get("digest") == appr_full.get("digest"),
+              "alice sees her city's figures approved, the approver above her not named", appr)
         # Withdrawals are listed in the report of the period taken back.
         march = "/api/report?period=2020-03&depth=-1"
         full3 = request(a.url, "GET", march + "&region=" + CITY, cookie=prov_cookie).json()
