@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "log.h"
 #include "period.h"
+#include "rows.h"
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -17,14 +18,6 @@
 #include <time.h>
 
 #define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
-
-static void
-copy_column(sqlite3_stmt *s, int i, char *buf, size_t len)
-{
-	const char *text = (const char *) sqlite3_column_text(s, i);
-
-	snprintf(buf, len, "%s", text != NULL ? text : "");
-}
 
 static void
 put_be64(uint8_t *p, uint64_t v)
@@ -114,9 +107,9 @@ tally_approval_collect(struct tally_store *st, const struct tally_catalog *cat,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct tally_approval_state e;
 
-		copy_column(s, 0, e.region, sizeof(e.region));
-		copy_column(s, 1, e.indicator, sizeof(e.indicator));
-		copy_column(s, 2, e.period, sizeof(e.period));
+		tally_rows_text(s, 0, e.region, sizeof(e.region));
+		tally_rows_text(s, 1, e.indicator, sizeof(e.indicator));
+		tally_rows_text(s, 2, e.period, sizeof(e.period));
 		if (!covers(cat, child, period, e.region, e.period)) {
 			continue;
 		}
@@ -296,18 +289,18 @@ static void
 read_row(sqlite3_stmt *s, struct tally_approval *a)
 {
 	memset(a, 0, sizeof(*a));
-	copy_column(s, 0, a->approver, sizeof(a->approver));
-	copy_column(s, 1, a->child, sizeof(a->child));
-	copy_column(s, 2, a->period, sizeof(a->period));
+	tally_rows_text(s, 0, a->approver, sizeof(a->approver));
+	tally_rows_text(s, 1, a->child, sizeof(a->child));
+	tally_rows_text(s, 2, a->period, sizeof(a->period));
 	a->approved_ms = sqlite3_column_int64(s, 3);
 	a->states      = (uint64_t) sqlite3_column_int64(s, 4);
-	copy_column(s, 5, a->digest, sizeof(a->digest));
-	copy_column(s, 6, a->key_id, sizeof(a->key_id));
-	copy_column(s, 7, a->public_key, sizeof(a->public_key));
-	copy_column(s, 8, a->signature, sizeof(a->signature));
-	copy_column(s, 9, a->note, sizeof(a->note));
+	tally_rows_text(s, 5, a->digest, sizeof(a->digest));
+	tally_rows_text(s, 6, a->key_id, sizeof(a->key_id));
+	tally_rows_text(s, 7, a->public_key, sizeof(a->public_key));
+	tally_rows_text(s, 8, a->signature, sizeof(a->signature));
+	tally_rows_text(s, 9, a->note, sizeof(a->note));
 	a->reopened_ms = sqlite3_column_int64(s, 10);
-	copy_column(s, 11, a->reopen_reason, sizeof(a->reopen_reason));
+	tally_rows_text(s, 11, a->reopen_reason, sizeof(a->reopen_reason));
 }
 
 #define APPROVAL_COLS                                                   \

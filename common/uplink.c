@@ -573,6 +573,8 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		uint64_t                 dv = 0, own = 0;
 		bool have = tally_store_data_version(st, &dv) == TALLY_OK &&
 		    tally_store_own_changes(st, &own) == TALLY_OK;
+		/* Whether this exchange's states include those from below. */
+		bool below = up->with_below && !first;
 
 		if (have && up->clean_store == st && dv == up->clean_version &&
 		    own == up->clean_changes) {
@@ -588,12 +590,12 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 			 * with any own snapshots newer still, so that neither
 			 * waits for the other under steady load. */
 			rv = tally_store_pending_to(st, up->name, up->hub,
-			    UPLINK_BATCH, up->with_below && !first, &states,
-			    &n);
+			    UPLINK_BATCH, below, &states, &n);
 			if (rv == TALLY_OK && n == 0 && up->with_below &&
 			    first) {
 				free(states);
 				states = NULL;
+				below  = true;
 				rv     = tally_store_pending_to(st, up->name,
 				        up->hub, UPLINK_BATCH, true, &states, &n);
 			}
@@ -611,17 +613,23 @@ tally_uplink_push(struct tally_uplink *up, struct tally_store *st,
 		if (rv == TALLY_OK) {
 			rv = tally_reason_attach(st, states, n);
 		}
-		if (rv != TALLY_OK || (n == 0 && !first)) {
-			free(states);
-			return rv;
-		}
 		/* The approvals changed since the parent last took them go
-		 * with the first exchange (approval.h); a parent that
-		 * compares regions does not take them. */
-		if (rv == TALLY_OK && first && up->with_below) {
+		 * with the exchange that empties the outbox (approval.h):
+		 * after every state they cover, so that the parent never
+		 * holds an approval whose states it has not had yet (its
+		 * audit would see a digest that does not match). A parent
+		 * that compares regions does not take them. */
+		if (rv == TALLY_OK && below && n < UPLINK_BATCH) {
 			rv = tally_approval_pending(st, up->name, up->hub,
 			    TALLY_WIRE_APPROVALS_MAX, &up->apps, &up->n_apps,
 			    &up->apps_mark);
+		}
+		if (rv != TALLY_OK || (n == 0 && !first && up->n_apps == 0)) {
+			free(states);
+			free(up->apps);
+			up->apps   = NULL;
+			up->n_apps = 0;
+			return rv;
 		}
 		if (rv == TALLY_OK) {
 			rv = exchange(

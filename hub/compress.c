@@ -127,8 +127,10 @@ add_coding(struct MHD_Response *resp, bool gz)
 	            "gzip") == MHD_YES);
 }
 
-struct MHD_Response *
-hub_compress_response(char *body, size_t len, bool gzip)
+/* The response of hub_compress_response (owned: body is freed here) and
+ * of hub_compress_static (not owned: body outlives the response). */
+static struct MHD_Response *
+respond(void *body, size_t len, bool gzip, bool owned)
 {
 	struct MHD_Response *resp;
 	unsigned char       *gz = NULL;
@@ -137,18 +139,23 @@ hub_compress_response(char *body, size_t len, bool gzip)
 
 	packed = gzip && deflate_gzip(body, len, &gz, &gz_len);
 	if (packed) {
-		free(body);
+		if (owned) {
+			free(body);
+		}
 		resp = MHD_create_response_from_buffer_with_free_callback(
 		    gz_len, gz, free);
 		if (resp == NULL) {
 			free(gz);
 		}
-	} else {
+	} else if (owned) {
 		resp = MHD_create_response_from_buffer_with_free_callback(
 		    len, body, free);
 		if (resp == NULL) {
 			free(body);
 		}
+	} else {
+		resp = MHD_create_response_from_buffer(
+		    len, body, MHD_RESPMEM_PERSISTENT);
 	}
 	if (resp != NULL && !add_coding(resp, packed)) {
 		MHD_destroy_response(resp);
@@ -161,27 +168,13 @@ hub_compress_response(char *body, size_t len, bool gzip)
 }
 
 struct MHD_Response *
+hub_compress_response(char *body, size_t len, bool gzip)
+{
+	return respond(body, len, gzip, true);
+}
+
+struct MHD_Response *
 hub_compress_static(const unsigned char *body, size_t len, bool gzip)
 {
-	struct MHD_Response *resp;
-	unsigned char       *gz = NULL;
-	size_t               gz_len;
-	bool                 packed;
-
-	packed = gzip && deflate_gzip(body, len, &gz, &gz_len);
-	if (packed) {
-		resp = MHD_create_response_from_buffer_with_free_callback(
-		    gz_len, gz, free);
-		if (resp == NULL) {
-			free(gz);
-		}
-	} else {
-		resp = MHD_create_response_from_buffer(
-		    len, (void *) (uintptr_t) body, MHD_RESPMEM_PERSISTENT);
-	}
-	if (resp != NULL && !add_coding(resp, packed)) {
-		MHD_destroy_response(resp);
-		resp = NULL;
-	}
-	return resp;
+	return respond((void *) (uintptr_t) body, len, gzip, false);
 }
