@@ -1139,6 +1139,22 @@ admin_command(const char *cmd, struct node_args *a)
 	return -1;
 }
 
+/* Whether the command line asks for --help or --version, which this
+ * program answers for every command, tally-node-intake's included. */
+static bool
+asks_help(int argc, char **argv)
+{
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1152,7 +1168,8 @@ main(int argc, char **argv)
 	        strcmp(argv[1], "template") == 0 ||
 	        strcmp(argv[1], "indicators") == 0 ||
 	        strcmp(argv[1], "status") == 0 ||
-	        strcmp(argv[1], "serve") == 0)) {
+	        strcmp(argv[1], "serve") == 0) &&
+	    !asks_help(argc, argv)) {
 		return run_intake(argv[1], argv);
 	}
 	if (argc >= 2 && argv[1][0] != '-') {

@@ -279,6 +279,11 @@ expect_stdout_contains "Usage: tally-node"
 expect_stdout_contains "import --db FILE"
 expect_exit 0 -- "$NODE" --version
 expect_stdout_contains "tally-node "
+# The commands of tally-node-intake answer --help as every other does.
+for c in status import serve; do
+	expect_exit 0 -- "$NODE" $c --help
+	expect_stdout_contains "Usage: tally-node"
+done
 
 # Usage errors exit 64 before any store is touched or created.
 expect_exit 64 -- "$NODE"
