@@ -301,23 +301,28 @@ read_row(sqlite3_stmt *s, struct tally_approval *a)
 	tally_rows_text(s, 9, a->note, sizeof(a->note));
 	a->reopened_ms = sqlite3_column_int64(s, 10);
 	tally_rows_text(s, 11, a->reopen_reason, sizeof(a->reopen_reason));
+	a->changed = sqlite3_column_int64(s, 12);
+}
+
+/* read_row for tally_rows_collect. */
+static void
+read_elem(sqlite3_stmt *s, void *elem)
+{
+	read_row(s, elem);
 }
 
 #define APPROVAL_COLS                                                   \
 	"approver, child, period, approved_at, states, digest, key_id," \
 	" public_key, signature, note, reopened_at, reopen_reason, changed"
 
-/* The rows of sql (?1 bound to text1 when not NULL), in *out; *last is
- * the `changed` of the last row when last is not NULL. */
+/* The rows of sql (?1 bound to text1 when not NULL), in *out. */
 static int
-select_rows_changed(struct tally_store *st, const char *sql, const char *text1,
-    struct tally_approval **out, size_t *n, int64_t *last)
+select_rows(struct tally_store *st, const char *sql, const char *text1,
+    struct tally_approval **out, size_t *n)
 {
-	sqlite3               *db   = tally_store_handle(st);
-	struct tally_approval *list = NULL;
-	size_t                 len = 0, cap = 0;
-	sqlite3_stmt          *s;
-	int                    rc, rv = TALLY_OK;
+	sqlite3      *db = tally_store_handle(st);
+	sqlite3_stmt *s;
+	int           rc, rv;
 
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
@@ -326,43 +331,10 @@ select_rows_changed(struct tally_store *st, const char *sql, const char *text1,
 	if (text1 != NULL) {
 		sqlite3_bind_text(s, 1, text1, -1, SQLITE_STATIC);
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t                 c = cap > 0 ? 2 * cap : 16;
-			struct tally_approval *p =
-			    realloc(list, c * sizeof(*p));
-
-			if (p == NULL) {
-				rv = TALLY_ENOMEM;
-				goto fail;
-			}
-			list = p;
-			cap  = c;
-		}
-		read_row(s, &list[len++]);
-		if (last != NULL) {
-			*last = sqlite3_column_int64(s, 12);
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		rv = tally_store_sqlite_error(db, rc, "approvals");
-		goto fail;
-	}
+	rv = tally_rows_collect(
+	    db, s, sizeof(**out), read_elem, "approvals", (void **) out, n);
 	sqlite3_finalize(s);
-	*out = list;
-	*n   = len;
-	return TALLY_OK;
-fail:
-	sqlite3_finalize(s);
-	free(list);
 	return rv;
-}
-
-static int
-select_rows(struct tally_store *st, const char *sql, const char *text1,
-    struct tally_approval **out, size_t *n)
-{
-	return select_rows_changed(st, sql, text1, out, n, NULL);
 }
 
 int
@@ -375,16 +347,17 @@ tally_approval_pending(struct tally_store *st, const char *uplink,
 	char                   sql[512];
 	int                    rv;
 
-	*mark = 0;
 	snprintf(sql, sizeof(sql),
 	    "SELECT " APPROVAL_COLS " FROM approval WHERE changed >"
 	    " coalesce((SELECT changed FROM approval_sent WHERE uplink = ?1),"
 	    " 0) ORDER BY changed LIMIT %zu",
 	    max);
-	rv = select_rows_changed(st, sql, uplink, &list, &len, mark);
+	rv = select_rows(st, sql, uplink, &list, &len);
 	if (rv != TALLY_OK) {
 		return rv;
 	}
+	/* Ordered by changed: the last row read marks what was sent. */
+	*mark = len > 0 ? list[len - 1].changed : 0;
 	for (size_t i = 0; i < len; i++) {
 		if (strcmp(list[i].approver, parent) != 0) {
 			list[k++] = list[i];

@@ -75,6 +75,7 @@ struct tally_approval {
 	char     note[TALLY_APPROVAL_TEXT_MAX + 1];
 	int64_t  reopened_ms; /* 0 while in force */
 	char     reopen_reason[TALLY_APPROVAL_TEXT_MAX + 1];
+	int64_t  changed; /* the store's change counter when last written */
 };
 
 /* One state as the digest reads it. */
