@@ -578,14 +578,14 @@ tally_approval_holds(struct tally_store *st, const struct tally_catalog *cat,
     const char *period, uint64_t version, char *why, size_t len)
 {
 	struct tally_approval a;
-	char                  at[32];
+	char                  at[TALLY_CLOCK_ISO_STRLEN];
 
 	if (held_at_or_above(st, region, indicator, period, version) ||
 	    tally_approval_covering(st, cat, approver, region, period, &a) !=
 	        TALLY_OK) {
 		return false;
 	}
-	tally_approval_time(a.approved_ms, at);
+	tally_clock_format_iso(a.approved_ms, at, sizeof(at));
 	snprintf(why, len,
 	    "%s of %s was approved by %s at %s; ask %s to reopen it", a.period,
 	    a.child, a.approver, at, a.approver);
@@ -616,24 +616,14 @@ tally_approval_release_held(
 	return TALLY_OK;
 }
 
-void
-tally_approval_time(int64_t ms, char out[32])
-{
-	time_t    t = (time_t) (ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 json_t *
 tally_approval_json(const struct tally_approval *a)
 {
-	char    at[32], re[32];
+	char    at[TALLY_CLOCK_ISO_STRLEN], re[TALLY_CLOCK_ISO_STRLEN];
 	json_t *o;
 
-	tally_approval_time(a->approved_ms, at);
-	tally_approval_time(a->reopened_ms, re);
+	tally_clock_format_iso(a->approved_ms, at, sizeof(at));
+	tally_clock_format_iso(a->reopened_ms, re, sizeof(re));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}",
 	    "approver", a->approver, "child", a->child, "period", a->period,
 	    "approved_at", at, "states", (json_int_t) a->states, "digest",

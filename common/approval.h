@@ -201,7 +201,4 @@ int tally_approval_receive(struct tally_store *st,
  * reopened_at, reopen_reason}. */
 json_t *tally_approval_json(const struct tally_approval *a);
 
-/* Unix ms as ISO 8601 UTC ("2026-12-07T23:10:00Z"). */
-void tally_approval_time(int64_t ms, char out[32]);
-
 #endif

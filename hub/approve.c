@@ -289,7 +289,7 @@ do_approve(struct tally_store *st, const struct tally_catalog *cat,
 	struct tally_signer  *signer = NULL;
 	struct tally_errbuf   eb     = { "" };
 	struct tally_approval ap;
-	char                  at[32];
+	char                  at[TALLY_CLOCK_ISO_STRLEN];
 	int                   rv;
 
 	if (a->key != NULL &&
@@ -308,7 +308,7 @@ do_approve(struct tally_store *st, const struct tally_catalog *cat,
 	}
 	tally_signer_free(signer);
 	if (rv == TALLY_EEXIST) {
-		tally_approval_time(ap.approved_ms, at);
+		tally_clock_format_iso(ap.approved_ms, at, sizeof(at));
 		printf("%s %s was approved already by %s at %s (digest %s)\n",
 		    ap.child, ap.period, ap.approver, at, ap.digest);
 		return EX_OK;
@@ -320,7 +320,7 @@ do_approve(struct tally_store *st, const struct tally_catalog *cat,
 		return tally_cli_complain(prog, tally_exit_code(rv),
 		    "approve: %s", tally_strerror(rv));
 	}
-	tally_approval_time(ap.approved_ms, at);
+	tally_clock_format_iso(ap.approved_ms, at, sizeof(at));
 	printf("approved %s %s at %s: %llu states, digest %s, %s%s\n",
 	    ap.child, ap.period, at, (unsigned long long) ap.states, ap.digest,
 	    ap.key_id[0] != '\0' ? "signed with key " : "unsigned", ap.key_id);
@@ -347,7 +347,7 @@ parent_holds(struct tally_store *st, const struct tally_catalog *cat,
 	}
 	rv = tally_approval_of(st, d->parent_code, d->code, &list, &n);
 	for (size_t i = 0; rv == TALLY_OK && i < n && !*holds; i++) {
-		char at[32];
+		char at[TALLY_CLOCK_ISO_STRLEN];
 
 		if (tally_period_parse(list[i].period, &q) != 0 ||
 		    tally_period_parse(a->ptext, &p) != 0 ||
@@ -355,7 +355,7 @@ parent_holds(struct tally_store *st, const struct tally_catalog *cat,
 		        tally_period_contains(&p, &q))) {
 			continue;
 		}
-		tally_approval_time(list[i].approved_ms, at);
+		tally_clock_format_iso(list[i].approved_ms, at, sizeof(at));
 		snprintf(why, len,
 		    "%s of %s was approved by %s at %s; ask %s to reopen it "
 		    "first",
@@ -437,9 +437,10 @@ do_list(struct tally_store *st, const struct approve_args *a)
 		json_decref(arr);
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			char at[32];
+			char at[TALLY_CLOCK_ISO_STRLEN];
 
-			tally_approval_time(list[i].approved_ms, at);
+			tally_clock_format_iso(
+			    list[i].approved_ms, at, sizeof(at));
 			printf("%-8s %-8s %-8s %s %-9s %s%s%s\n",
 			    list[i].approver, list[i].child, list[i].period,
 			    at,

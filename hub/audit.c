@@ -8,6 +8,7 @@
 #include "audit.h"
 
 #include "approval.h"
+#include "clock.h"
 
 #include "cli.h"
 #include "errors.h"
@@ -572,11 +573,11 @@ check_approval(struct verify_ctx *v, struct tally_store *st,
     const struct tally_approval *a)
 {
 	struct tally_approval_state *s = NULL;
-	char                         at[32], now[TALLY_APPROVAL_DIGEST_HEX];
-	size_t                       n = 0;
-	int                          rv;
+	char   at[TALLY_CLOCK_ISO_STRLEN], now[TALLY_APPROVAL_DIGEST_HEX];
+	size_t n = 0;
+	int    rv;
 
-	tally_approval_time(a->approved_ms, at);
+	tally_clock_format_iso(a->approved_ms, at, sizeof(at));
 	v->approvals++;
 	if (a->signature[0] != '\0' && !tally_approval_signature_ok(a)) {
 		problem(v, 0,

@@ -4,6 +4,8 @@
  */
 #include "report_approval.h"
 
+#include "clock.h"
+
 #include <string.h>
 
 enum { ST_UNAPPROVED, ST_PARTLY, ST_APPROVED };
@@ -102,7 +104,7 @@ hub_report_approval(const struct tally_catalog *cat,
     const char *region, const struct tally_period *period, int64_t *as_of_ms)
 {
 	const struct tally_approval *a = NULL;
-	char                         at[32];
+	char                         at[TALLY_CLOCK_ISO_STRLEN];
 	bool                         own = strcmp(region, hub_region) == 0;
 	int                          st;
 
@@ -112,7 +114,7 @@ hub_report_approval(const struct tally_catalog *cat,
 		return json_pack("{s:s, s:n, s:n, s:n}", "status",
 		    status_names[st], "by", "at", "digest");
 	}
-	tally_approval_time(a->approved_ms, at);
+	tally_clock_format_iso(a->approved_ms, at, sizeof(at));
 	if (own) {
 		/* Each child has its own digest: the newest approval's time
 		 * says when the whole became official. */
