@@ -59,9 +59,12 @@ struct tally_uplink {
 	 * NNG's pipe callback, so that a request left unanswered can drop
 	 * it (see drop_pipe). */
 	_Atomic uint32_t pipe_id;
-	/* Dialling: the TLS configuration (borrowed) for a new socket.
+	/* Dialling: the TLS configuration for a new socket, copied (its
+	 * file names are the caller's), so that a redial long after
+	 * tally_uplink_new_tls reads no caller's frame; NULL without TLS.
 	 * lock orders replacing the socket (by the pushing thread) against
 	 * tally_uplink_abort (from another), which sets aborted. */
+	struct tally_tls        tls_copy;
 	const struct tally_tls *tls;
 	pthread_mutex_t         lock;
 	bool                    aborted;
@@ -196,7 +199,10 @@ tally_uplink_new_tls(struct tally_uplink **out, const char *name,
 	pthread_mutex_init(&up->lock, NULL);
 	up->name = strdup(name);
 	up->url  = strdup(url);
-	up->tls  = tls;
+	if (tls != NULL) {
+		up->tls_copy = *tls;
+		up->tls      = &up->tls_copy;
+	}
 	snprintf(up->hub, sizeof(up->hub), "%s", hub);
 	up->with_below = true;
 	if (up->name == NULL || up->url == NULL) {

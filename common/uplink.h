@@ -45,7 +45,8 @@ int tally_uplink_new(struct tally_uplink **out, const char *name,
     const char *url, const char *hub);
 
 /* The same over TLS when url is tls+tcp:// (tlsconf.h; tls may be NULL
- * for another URL). TALLY_ECONFIG, with the reason in eb, when the TLS
+ * for another URL). *tls is copied; the file names it points to must
+ * outlive the uplink. TALLY_ECONFIG, with the reason in eb, when the TLS
  * options do not fit the URL or cannot be loaded. */
 int tally_uplink_new_tls(struct tally_uplink **out, const char *name,
     const char *url, const char *hub, const struct tally_tls *tls,
